@@ -1,0 +1,1 @@
+"""Fyers API v3 adapter for Ordo."""

@@ -1,0 +1,1 @@
+"""HDFC Securities InvestRight adapter for Ordo."""

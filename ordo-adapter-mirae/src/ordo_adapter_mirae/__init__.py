@@ -1,0 +1,1 @@
+"""Mirae Asset m.Stock adapter for Ordo."""

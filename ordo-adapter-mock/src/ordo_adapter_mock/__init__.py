@@ -1,0 +1,1 @@
+"""Paper broker (simulated) adapter for Ordo."""

@@ -1,0 +1,197 @@
+"""The contract every broker adapter implements.
+
+Broker operations are async methods on a ``BrokerAdapter`` subclass; hooks only register the
+class. One instance serves one named account and owns that account's HTTP client. Methods
+return ``ordo.domain`` models and raise only ``BrokerError`` subclasses; they never retry:
+the core decides that from the error class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from ordo.adapters.capabilities import Capability
+from ordo.adapters.errors import SessionExpired, UnsupportedOperation
+from ordo.domain import (
+    BrokerSession,
+    Funds,
+    Holding,
+    Instrument,
+    LoginChallenge,
+    Order,
+    OrderAck,
+    OrderModification,
+    OrderRequest,
+    Position,
+    Quote,
+    SymbolRef,
+    Trade,
+)
+
+
+class AdapterSettings(BaseModel):
+    """Base for an adapter's nested ``Settings``. Unknown keys are an error so a typo in the
+    config file is caught at start. Declare secrets as ``SecretStr``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RateScope(StrEnum):
+    """Which calls a quota applies to."""
+
+    ALL = "all"
+    ORDERS = "orders"
+    """place, modify, cancel."""
+    READS = "reads"
+    """Books, portfolio, funds, instruments."""
+    QUOTES = "quotes"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``max_calls`` per ``period`` seconds for calls of ``scope``."""
+
+    max_calls: int
+    period: float
+    scope: RateScope = RateScope.ALL
+
+
+@dataclass
+class AdapterContext:
+    """What the core hands an adapter besides its settings."""
+
+    account: str
+    data_dir: Path
+    transport: httpx.AsyncBaseTransport | None = None
+    """Set by tests to route HTTP to the adapter's fake (``httpx.ASGITransport``)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class BrokerAdapter:
+    """Base class of every broker adapter.
+
+    Subclasses set the class attributes and override the operations their capabilities
+    declare. An operation that is not overridden raises ``UnsupportedOperation``.
+    """
+
+    id: ClassVar[str]
+    display_name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
+
+    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+        self.settings = settings
+        self.context = context
+        self.session: BrokerSession | None = None
+
+    @property
+    def account(self) -> str:
+        return self.context.account
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open connections, load cached instruments. Called once before first use."""
+
+    async def aclose(self) -> None:
+        """Release the HTTP client and anything else ``start`` opened."""
+
+    def restore_session(self, session: BrokerSession | None) -> None:
+        """Adopt a session the core kept in its token store (or drop it with ``None``)."""
+        self.session = session
+
+    def require_session(self) -> BrokerSession:
+        """The current session, or ``SessionExpired`` when there is none or it has ended."""
+        if self.session is None:
+            raise SessionExpired(f"account {self.account!r} is not logged in")
+        if self.session.is_expired():
+            raise SessionExpired(f"the session of account {self.account!r} has expired")
+        return self.session
+
+    # -- login -------------------------------------------------------------------------
+    async def begin_login(self) -> LoginChallenge | BrokerSession:
+        """Start a login: return the first challenge, or a session when none is needed."""
+        raise UnsupportedOperation(f"{self.id} has no login flow")
+
+    async def complete_login(
+        self, challenge: LoginChallenge, answer: str
+    ) -> LoginChallenge | BrokerSession:
+        """Answer ``challenge``; return the next challenge or the new session."""
+        raise UnsupportedOperation(f"{self.id} has no login flow")
+
+    async def resend_challenge(self, challenge: LoginChallenge) -> LoginChallenge:
+        """Ask the broker to send the OTP again (when ``challenge.resendable``)."""
+        raise UnsupportedOperation(f"{self.id} cannot resend a challenge")
+
+    async def refresh(self, session: BrokerSession) -> BrokerSession:
+        """Extend a session without user input (``Capability.SESSION_REFRESH``)."""
+        raise UnsupportedOperation(f"{self.id} cannot refresh a session")
+
+    async def logout(self) -> None:
+        """End the session at the broker. The core forgets it either way."""
+        self.session = None
+
+    # -- portfolio and data -----------------------------------------------------------
+    async def get_funds(self) -> Funds:
+        raise UnsupportedOperation(f"{self.id} does not report funds")
+
+    async def get_holdings(self) -> list[Holding]:
+        raise UnsupportedOperation(f"{self.id} does not report holdings")
+
+    async def get_positions(self) -> list[Position]:
+        raise UnsupportedOperation(f"{self.id} does not report positions")
+
+    async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
+        raise UnsupportedOperation(f"{self.id} does not serve quotes")
+
+    async def get_instrument(self, ref: SymbolRef) -> Instrument:
+        """The instrument for ``ref``; ``InstrumentNotFound`` when the master lacks it."""
+        raise UnsupportedOperation(f"{self.id} has no instrument master")
+
+    async def load_instruments(self, *, force: bool = False) -> int:
+        """(Re)load the instrument master; returns how many instruments are known."""
+        raise UnsupportedOperation(f"{self.id} has no instrument master")
+
+    async def search_instruments(self, query: str, limit: int = 20) -> list[Instrument]:
+        raise UnsupportedOperation(f"{self.id} cannot search instruments")
+
+    # -- orders ------------------------------------------------------------------------
+    async def place_order(self, order: OrderRequest, tag: str) -> OrderAck:
+        """Send one order carrying ``tag`` (see ``ordo.safety.tags``) so it can be found
+        again by ``find_orders_by_tag`` when the reply is lost."""
+        raise UnsupportedOperation(f"{self.id} cannot place orders")
+
+    async def modify_order(self, order_id: str, changes: OrderModification) -> OrderAck:
+        raise UnsupportedOperation(f"{self.id} cannot modify orders")
+
+    async def cancel_order(self, order_id: str) -> OrderAck:
+        raise UnsupportedOperation(f"{self.id} cannot cancel orders")
+
+    async def get_order(self, order_id: str) -> Order:
+        """One order; ``OrderNotFound`` when the broker does not know ``order_id``."""
+        raise UnsupportedOperation(f"{self.id} has no order book")
+
+    async def list_orders(self) -> list[Order]:
+        raise UnsupportedOperation(f"{self.id} has no order book")
+
+    async def get_trades(self) -> list[Trade]:
+        raise UnsupportedOperation(f"{self.id} has no trade book")
+
+    async def find_orders_by_tag(self, tag: str) -> list[Order]:
+        """Every order of today's book that carries ``tag``; empty when none does."""
+        raise UnsupportedOperation(f"{self.id} cannot look orders up by tag")
+
+    # -- helpers -----------------------------------------------------------------------
+    @classmethod
+    def supports(cls, capability: Capability) -> bool:
+        return capability in cls.capabilities
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} account={self.account!r}>"

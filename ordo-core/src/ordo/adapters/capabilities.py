@@ -1,0 +1,42 @@
+"""What an adapter can do. Required capabilities are tested by the compliance suite always,
+optional ones when an adapter declares them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    FUNDS = "funds"
+    HOLDINGS = "holdings"
+    POSITIONS = "positions"
+    QUOTES = "quotes"
+    INSTRUMENTS = "instruments"
+    PLACE_ORDER = "place_order"
+    CANCEL_ORDER = "cancel_order"
+    ORDER_BOOK = "order_book"
+    ORDER_TAGS = "order_tags"
+    """``find_orders_by_tag`` works: required, it is what makes retries safe."""
+    MODIFY_ORDER = "modify_order"
+    TRADES = "trades"
+    STOP_ORDERS = "stop_orders"
+    """SL and SL-M order types."""
+    AMO = "amo"
+    SESSION_REFRESH = "session_refresh"
+    INSTRUMENT_SEARCH = "instrument_search"
+
+
+REQUIRED_CAPABILITIES: frozenset[Capability] = frozenset(
+    {
+        Capability.FUNDS,
+        Capability.HOLDINGS,
+        Capability.POSITIONS,
+        Capability.QUOTES,
+        Capability.INSTRUMENTS,
+        Capability.PLACE_ORDER,
+        Capability.CANCEL_ORDER,
+        Capability.ORDER_BOOK,
+        Capability.ORDER_TAGS,
+    }
+)
+OPTIONAL_CAPABILITIES: frozenset[Capability] = frozenset(Capability) - REQUIRED_CAPABILITIES

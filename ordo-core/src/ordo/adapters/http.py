@@ -1,0 +1,45 @@
+"""Shared HTTP plumbing for adapters: one pooled client per account, TLS always verified,
+explicit timeouts, and the mapping of transport failures onto the error contract."""
+
+from __future__ import annotations
+
+import httpx
+
+from ordo.adapters.errors import BrokerError, BrokerUnavailable, OutcomeUnknown
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
+
+
+def build_http_client(
+    base_url: str,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    headers: dict[str, str] | None = None,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` with keep-alive pooling, verified TLS and explicit timeouts.
+
+    ``transport`` lets tests route calls to an in-process fake.
+    """
+    return httpx.AsyncClient(
+        base_url=base_url,
+        transport=transport,
+        timeout=timeout,
+        verify=True,
+        headers=headers,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        follow_redirects=False,
+    )
+
+
+def transport_error(exc: httpx.HTTPError, *, write: bool) -> BrokerError:
+    """Classify a transport failure.
+
+    A failure before the request left (connect error or timeout, DNS, pool exhausted) proves
+    the broker never saw it. After sending, a write may have taken effect, so it becomes
+    ``OutcomeUnknown``; a read is just unavailable.
+    """
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    if never_sent or not write:
+        return BrokerUnavailable(f"broker unreachable: {type(exc).__name__}")
+    return OutcomeUnknown(f"no reply after sending: {type(exc).__name__}")

@@ -1,0 +1,82 @@
+"""Audit events and the single ``emit()`` seam every call site uses.
+
+Sinks (file, database, a chat alert) are ``audit_event`` hook implementations, so adding one
+never touches a call site.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from ordo.audit.redaction import redact
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditEvent(BaseModel):
+    """One audited fact. ``payload`` is redacted when the event is built."""
+
+    kind: str
+    """Dotted name: ``api.request``, ``broker.call``, ``order.outcome``, ``login.step``..."""
+    timestamp: datetime = Field(default_factory=_now)
+    request_id: str | None = None
+    actor: str | None = None
+    """The API token's name, never the token."""
+    account: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class _HookCaller(Protocol):
+    def audit_event(self, *, event: AuditEvent) -> Any: ...
+
+
+class AuditEmitter:
+    """Builds redacted events and hands them to every ``audit_event`` implementation."""
+
+    def __init__(self, hook: _HookCaller, secrets: SecretRegistry | None = None) -> None:
+        self._hook = hook
+        self.secrets = secrets or SecretRegistry()
+
+    def emit(
+        self,
+        kind: str,
+        *,
+        request_id: str | None = None,
+        actor: str | None = None,
+        account: str | None = None,
+        **payload: Any,
+    ) -> AuditEvent:
+        event = AuditEvent(
+            kind=kind,
+            request_id=request_id,
+            actor=actor,
+            account=account,
+            payload=redact(payload, self.secrets.values()),
+        )
+        self._hook.audit_event(event=event)
+        return event
+
+
+class SecretRegistry:
+    """Secret values known at run time (tokens, passwords) so redaction can match by value
+    as well as by key name."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+
+    def add(self, *values: str | None) -> None:
+        for value in values:
+            # Very short values would redact ordinary words; they are caught by key name.
+            if value and len(value) >= 6:
+                self._values.add(value)
+
+    def discard(self, value: str) -> None:
+        self._values.discard(value)
+
+    def values(self) -> frozenset[str]:
+        return frozenset(self._values)

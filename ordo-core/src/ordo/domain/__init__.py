@@ -1,0 +1,49 @@
+"""Broker-neutral domain models: pydantic only, no I/O."""
+
+from ordo.domain.enums import (
+    Exchange,
+    InstrumentType,
+    OrderStatus,
+    OrderType,
+    Product,
+    Side,
+    Validity,
+)
+from ordo.domain.instruments import Instrument, SymbolRef
+from ordo.domain.orders import Order, OrderAck, OrderModification, OrderRequest, Trade
+from ordo.domain.portfolio import Funds, Holding, Position
+from ordo.domain.quotes import Quote
+from ordo.domain.results import AccountResult, Rejection, ResultStatus
+from ordo.domain.sessions import BrokerSession, ChallengeKind, LoginChallenge, SessionState
+from ordo.domain.symbols import DerivativeSymbol, derivative_symbol, parse_derivative_symbol
+
+__all__ = [
+    "AccountResult",
+    "BrokerSession",
+    "ChallengeKind",
+    "DerivativeSymbol",
+    "Exchange",
+    "Funds",
+    "Holding",
+    "Instrument",
+    "InstrumentType",
+    "LoginChallenge",
+    "Order",
+    "OrderAck",
+    "OrderModification",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
+    "Position",
+    "Product",
+    "Quote",
+    "Rejection",
+    "ResultStatus",
+    "SessionState",
+    "Side",
+    "SymbolRef",
+    "Trade",
+    "Validity",
+    "derivative_symbol",
+    "parse_derivative_symbol",
+]

@@ -1,0 +1,123 @@
+"""Order requests, modifications and the broker's view of an order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ordo.domain.enums import Exchange, OrderStatus, OrderType, Product, Side, Validity
+
+Quantity = Annotated[int, Field(gt=0, le=10_000_000)]
+Price = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=4)]
+
+
+class OrderRequest(BaseModel):
+    """One order leg as a client asks for it, broker-neutral."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    exchange: Exchange
+    symbol: Annotated[str, Field(min_length=1, max_length=64)]
+    side: Side
+    quantity: Quantity
+    order_type: OrderType = OrderType.MARKET
+    product: Product = Product.CNC
+    validity: Validity = Validity.DAY
+    price: Price | None = None
+    trigger_price: Price | None = None
+    disclosed_quantity: Annotated[int, Field(ge=0)] = 0
+    amo: bool = False
+    """After-market order: queued by the broker for the next session."""
+
+    @model_validator(mode="after")
+    def _prices_match_type(self) -> Self:
+        check_prices(self.order_type, self.price, self.trigger_price)
+        return self
+
+
+def check_prices(order_type: OrderType, price: Decimal | None, trigger: Decimal | None) -> None:
+    """Raise ``ValueError`` when prices do not fit the order type."""
+    if order_type in (OrderType.LIMIT, OrderType.SL) and price is None:
+        raise ValueError(f"a {order_type.value} order needs a price")
+    if order_type in (OrderType.SL, OrderType.SL_M) and trigger is None:
+        raise ValueError(f"a {order_type.value} order needs a trigger_price")
+    if order_type is OrderType.MARKET and price is not None:
+        raise ValueError("a MARKET order takes no price")
+    if order_type in (OrderType.MARKET, OrderType.LIMIT) and trigger is not None:
+        raise ValueError(f"a {order_type.value} order takes no trigger_price")
+
+
+class OrderModification(BaseModel):
+    """Fields to change on an open order; unset fields keep their current value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quantity: Quantity | None = None
+    price: Price | None = None
+    trigger_price: Price | None = None
+    order_type: OrderType | None = None
+    validity: Validity | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("a modification must change at least one field")
+        return self
+
+
+class OrderAck(BaseModel):
+    """What a broker answers to place, modify or cancel."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str
+    status: OrderStatus = OrderStatus.PENDING
+    message: str = ""
+
+
+class Order(BaseModel):
+    """An order as it stands in the broker's order book."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str
+    exchange: Exchange
+    symbol: str
+    side: Side
+    quantity: int
+    filled_quantity: int = 0
+    order_type: OrderType
+    product: Product
+    validity: Validity = Validity.DAY
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
+    average_price: Decimal | None = None
+    status: OrderStatus
+    status_message: str = ""
+    tag: str | None = None
+    placed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def pending_quantity(self) -> int:
+        return 0 if self.status.is_terminal else self.quantity - self.filled_quantity
+
+
+class Trade(BaseModel):
+    """One fill."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trade_id: str
+    order_id: str
+    exchange: Exchange
+    symbol: str
+    side: Side
+    quantity: int
+    price: Decimal
+    product: Product
+    traded_at: datetime | None = None
+    tag: str | None = None

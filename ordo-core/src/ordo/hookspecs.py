@@ -1,0 +1,84 @@
+"""Ordo's hook specifications. Project name and entry-point group: ``ordo``.
+
+Hooks register objects and carry cross-cutting concerns; broker operations are methods on
+``BrokerAdapter``. Call hooks with keyword arguments only. Every spec here has a heading with
+its exact signature in ``docs/plugin_hooks.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+    from typer import Typer
+
+    from ordo.adapters.base import BrokerAdapter
+    from ordo.audit.events import AuditEvent
+    from ordo.domain import OrderRequest, Rejection
+    from ordo.safety.checks import CheckContext
+
+hookspec = pluggy.HookspecMarker("ordo")
+hookimpl = pluggy.HookimplMarker("ordo")
+
+
+@hookspec
+def register_adapters(register: Callable[[type[BrokerAdapter]], None]) -> None:
+    """Register broker adapter classes.
+
+    Called once when the plugin manager loads. Call ``register(AdapterClass)`` for each
+    adapter the plugin provides. Returns nothing. Registering an id that another plugin
+    already registered is an error reported against the second plugin.
+    """
+
+
+@hookspec
+def check_order(order: OrderRequest, account: str, context: CheckContext) -> Rejection | None:
+    """Pre-trade check of one order leg, before any broker order call.
+
+    Called for every new leg of ``POST /api/v1/orders``, after the kill switch and the
+    idempotency claim. ``context`` gives the leg's instrument (``None`` when the account's
+    master lacks it), the account's adapter, cached funds, the funds reserved by orders in
+    flight and the configured limits. May be a coroutine function. Return ``None`` to let
+    the order pass, or a ``Rejection`` to block it; every rejection blocks the order and
+    the first is reported with its code.
+    """
+
+
+@hookspec
+def audit_event(event: AuditEvent) -> None:
+    """Receive every audit event (API requests, broker calls, outcomes, logins, switches).
+
+    Called synchronously on the event loop right after the event is built, so an
+    implementation must be quick and must not raise; hand slow work (a chat alert, a SIEM
+    upload) to a queue. Returns nothing.
+    """
+
+
+@hookspec
+def startup(app: FastAPI) -> None:
+    """Run once when the server starts, after plugins, settings and the database are ready.
+
+    ``app.state.ordo`` holds the running ``OrdoRuntime``. May be a coroutine function.
+    Returns nothing.
+    """
+
+
+@hookspec
+def register_routes() -> list[APIRouter] | None:
+    """Return extra ``APIRouter`` objects to mount on the app (for example an OAuth redirect
+    endpoint). Called once in ``create_app``. Routes get the standard auth and envelope.
+    Return ``None`` or a list of routers.
+    """
+
+
+@hookspec
+def register_commands(cli: Typer) -> None:
+    """Add sub-commands to the ``ordo`` command-line app. Called once when the CLI starts.
+    Returns nothing."""
+
+
+__all__ = ["hookimpl", "hookspec"]

@@ -1,0 +1,1 @@
+"""Order safety: tags, idempotency, kill switch, breakers, rate limits, retries, checks."""

@@ -1,0 +1,56 @@
+"""What a pre-trade check sees, and how the core runs every ``check_order`` hook."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ordo.adapters.base import BrokerAdapter
+from ordo.domain import Funds, Instrument, OrderRequest, Rejection
+
+
+@dataclass(frozen=True)
+class OrderLimits:
+    """Optional per-order and per-day caps from config; ``None`` means no cap."""
+
+    max_order_quantity: int | None = None
+    max_order_value: Decimal | None = None
+    max_daily_quantity: int | None = None
+    max_daily_value: Decimal | None = None
+
+
+@dataclass
+class CheckContext:
+    """Everything a pre-trade check may use, gathered once per leg before the checks run."""
+
+    account: str
+    adapter: BrokerAdapter
+    instrument: Instrument | None
+    funds: Funds | None = None
+    """Cached funds (short TTL), or ``None`` when the adapter does not report funds."""
+    reserved: Decimal = Decimal(0)
+    """Money held by this account's orders still in flight."""
+    reference_price: Decimal | None = None
+    """The price used to value the order: its limit price, else the last traded price."""
+    limits: OrderLimits = field(default_factory=OrderLimits)
+    day_quantity: int = 0
+    day_value: Decimal = Decimal(0)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def order_value(self, order: OrderRequest) -> Decimal | None:
+        price = order.price or self.reference_price
+        return None if price is None else price * order.quantity
+
+
+async def run_checks(hook: Any, order: OrderRequest, context: CheckContext) -> list[Rejection]:
+    """Call every ``check_order`` implementation; awaits those that are coroutines."""
+    results = hook.check_order(order=order, account=context.account, context=context)
+    rejections: list[Rejection] = []
+    for result in results:
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, Rejection):
+            rejections.append(result)
+    return rejections
