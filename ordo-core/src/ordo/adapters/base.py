@@ -103,6 +103,11 @@ class BrokerAdapter:
     async def aclose(self) -> None:
         """Release the HTTP client and anything else ``start`` opened."""
 
+    def logs_in_unattended(self) -> bool:
+        """Whether ``begin_login`` completes without any user input (no OTP, no browser),
+        so the core may log in at start-up without sending an SMS or opening a URL."""
+        return False
+
     def restore_session(self, session: BrokerSession | None) -> None:
         """Adopt a session the core kept in its token store (or drop it with ``None``)."""
         self.session = session

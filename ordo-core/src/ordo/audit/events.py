@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from ordo.audit.redaction import redact
+from ordo.context import current_actor, current_request_id
 
 
 def _now() -> datetime:
@@ -53,8 +54,8 @@ class AuditEmitter:
     ) -> AuditEvent:
         event = AuditEvent(
             kind=kind,
-            request_id=request_id,
-            actor=actor,
+            request_id=request_id or current_request_id(),
+            actor=actor or current_actor(),
             account=account,
             payload=redact(payload, self.secrets.values()),
         )

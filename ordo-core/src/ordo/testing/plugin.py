@@ -1,5 +1,5 @@
-"""The ``ordo`` pytest plugin (entry point ``pytest11``): the ``--ordo-live`` option and the
-guard that keeps tests off real brokers.
+"""The ``ordo`` pytest plugin (entry point ``pytest11``): the ``--ordo-live`` option, the
+guard that keeps tests off real brokers, and the markers the compliance suite uses.
 
 Without ``--ordo-live`` every socket connection to a non-loopback address fails the test
 that made it. Loopback stays open so fakes served by uvicorn, PostgreSQL and Redis on this
@@ -34,6 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ordo_live: test talks to a real broker")
+    config.addinivalue_line(
+        "markers",
+        "ordo_capability(name): compliance test verifying a Capability value or an area "
+        "(contract, session, errors); `ordo adapters check` builds its matrix from it",
+    )
+    config.addinivalue_line(
+        "markers",
+        "ordo_registry: test installs packages from a package registry (PyPI) through uv",
+    )
 
 
 def _is_loopback(address: Any) -> bool:

@@ -1,1 +1,1 @@
-"""api/routes"""
+"""One module per resource."""

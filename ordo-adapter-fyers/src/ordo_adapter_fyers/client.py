@@ -1,0 +1,109 @@
+"""HTTP only: one pooled ``httpx.AsyncClient`` per adapter, the Fyers auth header, JSON
+envelopes, and failures turned into ``BrokerError``s. No retries here, ever."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from ordo.adapters.errors import BrokerUnavailable
+from ordo.adapters.http import build_http_client, transport_error
+
+from ordo_adapter_fyers.errors import error_from_reply
+from ordo_adapter_fyers.settings import FyersSettings
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A Fyers reply that passed the envelope check."""
+
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class FyersClient:
+    """Thin async client over the Fyers REST hosts named in the settings."""
+
+    def __init__(
+        self, settings: FyersSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._settings = settings
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.connect_timeout,
+        )
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if settings.send_version_header:
+            headers["version"] = "3"
+        self._http = build_http_client(
+            settings.api_base_url, transport=transport, timeout=timeout, headers=headers
+        )
+
+    def api(self, path: str) -> str:
+        return f"{self._settings.api_base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def data(self, path: str) -> str:
+        return f"{self._settings.data_base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def login(self, path: str) -> str:
+        return f"{self._settings.login_base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def auth_header(self, access_token: str) -> dict[str, str]:
+        """``Authorization: <app_id>:<token>``: plain, colon-joined, no ``Bearer``."""
+        return {"Authorization": f"{self._settings.app_id}:{access_token}"}
+
+    async def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        write: bool = False,
+        ok_statuses: frozenset[int] = frozenset({200}),
+    ) -> Reply:
+        """Send one request; return the reply when the HTTP status is in ``ok_statuses`` and
+        the envelope says ``s: "ok"``, else raise the mapped ``BrokerError``.
+
+        ``write`` marks calls that change state at the broker (orders): a failure after
+        sending becomes ``OutcomeUnknown`` instead of ``BrokerUnavailable``.
+        """
+        content = None if json_body is None else json.dumps(json_body).encode()
+        try:
+            response = await self._http.request(
+                method, url, headers=headers, params=params, content=content
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, write=write) from None
+        body = _json_object(response)
+        if response.status_code not in ok_statuses or body.get("s") != "ok":
+            raise error_from_reply(response.status_code, body, response.headers, write=write)
+        return Reply(response.status_code, body, response.headers)
+
+    async def download(self, url: str) -> str:
+        """A public file (the symbol master): no auth header, plain text back."""
+        try:
+            response = await self._http.get(url, headers={"Accept": "*/*"})
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, write=False) from None
+        if response.status_code != 200:
+            raise BrokerUnavailable(f"symbol master download failed: HTTP {response.status_code}")
+        return response.text
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {"data": data}

@@ -1,0 +1,313 @@
+"""Pure mapping between Fyers JSON and Ordo's domain models. No I/O.
+
+Functions that need a unified symbol for a Fyers ticker take a ``resolve`` callable (the
+instrument catalog, with a text fallback) so they stay pure and testable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ordo.adapters.clock import IST
+from ordo.domain import (
+    Funds,
+    Holding,
+    Order,
+    OrderModification,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Product,
+    Quote,
+    Side,
+    SymbolRef,
+    Trade,
+    Validity,
+)
+
+Resolve = Callable[[str], SymbolRef]
+
+ORDER_TYPE_CODES: dict[OrderType, int] = {
+    OrderType.LIMIT: 1,
+    OrderType.MARKET: 2,
+    OrderType.SL_M: 3,
+    OrderType.SL: 4,
+}
+ORDER_TYPES_BY_CODE = {code: kind for kind, code in ORDER_TYPE_CODES.items()}
+SIDE_CODES: dict[Side, int] = {Side.BUY: 1, Side.SELL: -1}
+PRODUCT_CODES: dict[Product, str] = {
+    Product.CNC: "CNC",
+    Product.MIS: "INTRADAY",
+    Product.NRML: "MARGIN",
+}
+# CO and BO are intraday products; MTF positions are delivery-like.
+PRODUCTS_BY_CODE: dict[str, Product] = {
+    "CNC": Product.CNC,
+    "INTRADAY": Product.MIS,
+    "MARGIN": Product.NRML,
+    "CO": Product.MIS,
+    "BO": Product.MIS,
+    "MTF": Product.CNC,
+}
+STATUS_CANCELLED, STATUS_TRADED, STATUS_TRANSIT, STATUS_REJECTED = 1, 2, 4, 5
+STATUS_PENDING, STATUS_EXPIRED = 6, 7
+_TAG_PREFIX = re.compile(r"^[12]:")
+_UNTAGGED = "UNTAGGED"
+FYERS_TAG = re.compile(r"^[A-Za-z0-9]{1,30}$")
+
+
+# -- scalars -----------------------------------------------------------------------------
+def to_decimal(value: Any) -> Decimal | None:
+    """A Fyers number (float, int or numeric string) as ``Decimal``; ``None`` if absent."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def to_int(value: Any, default: int = 0) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def price_field(value: Decimal | None) -> float:
+    """Fyers wants 0 for an absent price."""
+    return float(value) if value is not None else 0.0
+
+
+def parse_order_time(text: Any) -> datetime | None:
+    """``"09-Mar-2023 09:34:38"`` (IST) -> aware datetime; ``None`` when unreadable."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    for fmt in ("%d-%b-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=IST)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_epoch(value: Any) -> datetime | None:
+    seconds = to_int(value, 0)
+    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
+
+
+def tag_from_fyers(value: Any) -> str | None:
+    """Fyers reports ``orderTag`` as ``1:<user tag>`` / ``2:<system tag>`` and ``Untagged``
+    for none; return the bare user tag."""
+    if not isinstance(value, str):
+        return None
+    bare = _TAG_PREFIX.sub("", value.strip())
+    if not bare or bare.upper() == _UNTAGGED:
+        return None
+    return bare
+
+
+# -- orders out ---------------------------------------------------------------------------
+def place_order_body(order: OrderRequest, ticker: str, tag: str) -> dict[str, Any]:
+    """The JSON body of ``POST /orders/sync``."""
+    if not FYERS_TAG.match(tag):
+        raise ValueError(f"Fyers orderTag must be 1-30 alphanumerics, got {tag!r}")
+    return {
+        "symbol": ticker,
+        "qty": order.quantity,
+        "type": ORDER_TYPE_CODES[order.order_type],
+        "side": SIDE_CODES[order.side],
+        "productType": PRODUCT_CODES[order.product],
+        "limitPrice": price_field(order.price),
+        "stopPrice": price_field(order.trigger_price),
+        "validity": order.validity.value,
+        "disclosedQty": order.disclosed_quantity,
+        "offlineOrder": order.amo,
+        "stopLoss": 0,
+        "takeProfit": 0,
+        "orderTag": tag,
+    }
+
+
+def modify_order_body(
+    order_id: str, changes: OrderModification, current_type: OrderType
+) -> dict[str, Any]:
+    """The JSON body of ``PATCH /orders/sync``. Fyers requires ``type`` on every modify;
+    fields left out keep their value at the broker."""
+    if changes.validity is not None:
+        raise ValueError("Fyers cannot change the validity of an open order")
+    new_type = changes.order_type or current_type
+    body: dict[str, Any] = {"id": order_id, "type": ORDER_TYPE_CODES[new_type]}
+    if changes.quantity is not None:
+        body["qty"] = changes.quantity
+    if new_type in (OrderType.MARKET, OrderType.SL_M):
+        body["limitPrice"] = 0.0
+    elif changes.price is not None:
+        body["limitPrice"] = float(changes.price)
+    if new_type in (OrderType.MARKET, OrderType.LIMIT):
+        body["stopPrice"] = 0.0
+    elif changes.trigger_price is not None:
+        body["stopPrice"] = float(changes.trigger_price)
+    return body
+
+
+# -- orders in ----------------------------------------------------------------------------
+def order_status(code: Any, filled: int, quantity: int) -> OrderStatus:
+    """Fyers status code -> unified status (1 cancelled, 2 traded, 4 transit, 5 rejected,
+    6 pending, 7 expired); unknown codes read as pending."""
+    status = to_int(code, -1)
+    if status == STATUS_CANCELLED:
+        return OrderStatus.CANCELLED
+    if status == STATUS_TRADED:
+        return OrderStatus.FILLED
+    if status == STATUS_REJECTED:
+        return OrderStatus.REJECTED
+    if status == STATUS_EXPIRED:
+        return OrderStatus.EXPIRED
+    if status == STATUS_PENDING:
+        return OrderStatus.PARTIALLY_FILLED if 0 < filled < quantity else OrderStatus.OPEN
+    return OrderStatus.PENDING
+
+
+def order_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Order:
+    """One ``orderBook[]`` entry as an ``Order``."""
+    ref = resolve(str(item.get("symbol", "")))
+    quantity = to_int(item.get("qty"))
+    filled = to_int(item.get("filledQty"))
+    order_type = ORDER_TYPES_BY_CODE.get(to_int(item.get("type"), 2), OrderType.MARKET)
+    limit = to_decimal(item.get("limitPrice"))
+    stop = to_decimal(item.get("stopPrice"))
+    traded = to_decimal(item.get("tradedPrice"))
+    return Order(
+        order_id=str(item.get("id", "")),
+        exchange=ref.exchange,
+        symbol=ref.symbol,
+        side=Side.BUY if to_int(item.get("side"), 1) == 1 else Side.SELL,
+        quantity=quantity,
+        filled_quantity=filled,
+        order_type=order_type,
+        product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
+        validity=Validity.IOC if str(item.get("orderValidity")).upper() == "IOC" else Validity.DAY,
+        price=limit if limit and order_type in (OrderType.LIMIT, OrderType.SL) else None,
+        trigger_price=stop if stop and order_type in (OrderType.SL, OrderType.SL_M) else None,
+        average_price=traded if traded else None,
+        status=order_status(item.get("status"), filled, quantity),
+        status_message=str(item.get("message") or ""),
+        tag=tag_from_fyers(item.get("orderTag")),
+        placed_at=parse_order_time(item.get("orderDateTime")),
+    )
+
+
+def trade_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Trade:
+    """One ``tradeBook[]`` entry as a ``Trade``."""
+    ref = resolve(str(item.get("symbol", "")))
+    return Trade(
+        trade_id=str(item.get("tradeNumber", "")),
+        order_id=str(item.get("orderNumber", "")),
+        exchange=ref.exchange,
+        symbol=ref.symbol,
+        side=Side.BUY if to_int(item.get("side"), 1) == 1 else Side.SELL,
+        quantity=to_int(item.get("tradedQty")),
+        price=to_decimal(item.get("tradePrice")) or Decimal(0),
+        product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
+        traded_at=parse_order_time(item.get("orderDateTime")),
+        tag=tag_from_fyers(item.get("orderTag")),
+    )
+
+
+# -- portfolio ----------------------------------------------------------------------------
+_FUND_TITLES = {
+    "total balance": 1,
+    "utilized amount": 2,
+    "clear balance": 3,
+    "collaterals": 5,
+    "available balance": 10,
+}
+
+
+def funds_from_fyers(lines: Any, *, available_id: int = 10, segments: str = "equity") -> Funds:
+    """``fund_limit[]`` -> ``Funds``. Lines are matched on ``id`` (stable), on the title
+    when the id is missing; ``segments`` picks equity, commodity or both ledger amounts."""
+    by_id: dict[int, Decimal] = {}
+    for line in lines if isinstance(lines, list) else []:
+        if not isinstance(line, Mapping):
+            continue
+        line_id = to_int(line.get("id"), -1)
+        if line_id == -1:
+            line_id = _FUND_TITLES.get(str(line.get("title", "")).strip().lower(), -1)
+        equity = to_decimal(line.get("equityAmount")) or Decimal(0)
+        commodity = to_decimal(line.get("commodityAmount")) or Decimal(0)
+        by_id[line_id] = {"equity": equity, "commodity": commodity}.get(
+            segments, equity + commodity
+        )
+    if available_id not in by_id:
+        raise ValueError(f"the funds reply has no line with id {available_id}")
+    available = by_id[available_id]
+    return Funds(
+        available=available,
+        used=by_id.get(2, Decimal(0)),
+        total=by_id.get(1, available),
+        collateral=by_id.get(5, Decimal(0)),
+    )
+
+
+def holding_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Holding:
+    ref = resolve(str(item.get("symbol", "")))
+    return Holding(
+        exchange=ref.exchange,
+        symbol=ref.symbol,
+        quantity=to_int(item.get("remainingQuantity", item.get("quantity"))),
+        average_price=to_decimal(item.get("costPrice")) or Decimal(0),
+        last_price=to_decimal(item.get("ltp")),
+        pnl=to_decimal(item.get("pl")),
+        isin=str(item["isin"]) if item.get("isin") else None,
+        t1_quantity=to_int(item.get("qty_t1")),
+    )
+
+
+def position_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Position:
+    ref = resolve(str(item.get("symbol", "")))
+    return Position(
+        exchange=ref.exchange,
+        symbol=ref.symbol,
+        product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
+        quantity=to_int(item.get("netQty")),
+        average_price=to_decimal(item.get("netAvg", item.get("avgPrice"))) or Decimal(0),
+        last_price=to_decimal(item.get("ltp")),
+        buy_quantity=to_int(item.get("buyQty")),
+        sell_quantity=to_int(item.get("sellQty")),
+        buy_average=to_decimal(item.get("buyAvg")),
+        sell_average=to_decimal(item.get("sellAvg")),
+        realised_pnl=to_decimal(item.get("realized_profit")) or Decimal(0),
+        unrealised_pnl=to_decimal(item.get("unrealized_profit")) or Decimal(0),
+    )
+
+
+def quote_from_fyers(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
+    """One ``d[]`` entry of ``/data/quotes``; ``None`` when the item reports an error."""
+    values = item.get("v")
+    if str(item.get("s", "ok")) != "ok" or not isinstance(values, Mapping):
+        return None
+    last = to_decimal(values.get("lp"))
+    if last is None:
+        return None
+    volume = values.get("volume")
+    return Quote(
+        exchange=ref.exchange,
+        symbol=ref.symbol,
+        last_price=last,
+        open=to_decimal(values.get("open_price")),
+        high=to_decimal(values.get("high_price")),
+        low=to_decimal(values.get("low_price")),
+        close=to_decimal(values.get("prev_close_price")),
+        volume=to_int(volume) if volume is not None else None,
+        bid=to_decimal(values.get("bid")),
+        ask=to_decimal(values.get("ask")),
+        timestamp=parse_epoch(values.get("tt")),
+    )

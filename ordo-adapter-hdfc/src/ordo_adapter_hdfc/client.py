@@ -1,0 +1,86 @@
+"""HTTP transport for the InvestRight REST API, and nothing else.
+
+One pooled ``httpx.AsyncClient`` per adapter instance. ``api_key`` goes in the query string
+of every call, the raw JWT (no ``Bearer``) in ``Authorization``, and a browser User-Agent on
+everything because the gateway refuses generic ones. Replies are returned undecided: the
+caller judges success from the body (the API can fail with HTTP 200).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from ordo.adapters.errors import BrokerUnavailable
+from ordo.adapters.http import build_http_client, transport_error
+
+from ordo_adapter_hdfc.errors import CallKind, Reply
+from ordo_adapter_hdfc.settings import HdfcSettings
+
+
+class HdfcClient:
+    """Sends requests and decodes replies; raises only ``BrokerError`` (transport failures)."""
+
+    def __init__(
+        self, settings: HdfcSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._settings = settings
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.connect_timeout,
+        )
+        self._http = build_http_client(
+            settings.base_url.rstrip("/"),
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": settings.user_agent, "Accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: CallKind,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        token: str | None = None,
+    ) -> Reply:
+        """One API call with ``api_key`` added; ``token`` is the access JWT when authed."""
+        query = {"api_key": self._settings.api_key.get_secret_value(), **(params or {})}
+        headers = {"Authorization": token} if token else {}
+        try:
+            response = await self._http.request(
+                method, path, params=query, json=body, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, write=kind is CallKind.WRITE) from None
+        return decode(response)
+
+    async def download(self, url: str) -> str:
+        """A public resource (the security master): no key, no token."""
+        try:
+            response = await self._http.get(url, headers={"Accept": "text/csv, */*"})
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, write=False) from None
+        if response.status_code != 200:
+            raise BrokerUnavailable(f"security master download answered {response.status_code}")
+        return response.text
+
+
+def decode(response: httpx.Response) -> Reply:
+    """A ``Reply`` whose body is the decoded JSON, or ``None`` for HTML/empty bodies."""
+    text = response.text
+    body: Any = None
+    if text.strip():
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+    return Reply(response.status_code, body, text, dict(response.headers))

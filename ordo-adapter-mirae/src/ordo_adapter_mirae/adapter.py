@@ -1,0 +1,390 @@
+"""``MiraeAdapter``: Mirae Asset m.Stock (Type A) behind Ordo's ``BrokerAdapter`` contract."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyotp
+from pydantic import SecretStr
+
+from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
+from ordo.adapters.capabilities import Capability
+from ordo.adapters.errors import (
+    AuthFailed,
+    BrokerError,
+    BrokerUnavailable,
+    InstrumentNotFound,
+    InvalidRequest,
+    OrderNotFound,
+    OutcomeUnknown,
+    SessionExpired,
+)
+from ordo.domain import (
+    BrokerSession,
+    ChallengeKind,
+    Funds,
+    Holding,
+    Instrument,
+    LoginChallenge,
+    Order,
+    OrderAck,
+    OrderModification,
+    OrderRequest,
+    OrderStatus,
+    Position,
+    Quote,
+    SymbolRef,
+    Trade,
+)
+from ordo.safety.tags import is_order_tag
+from ordo_adapter_mirae import mapping
+from ordo_adapter_mirae.client import MiraeClient
+from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
+from ordo_adapter_mirae.session import login_flag, session_from_data
+from ordo_adapter_mirae.settings import MiraeSettings
+from ordo_adapter_mirae.typea import TypeAApi
+
+ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+STEP_OTP = "otp"
+STEP_TOTP = "totp"
+
+
+class MiraeAdapter(BrokerAdapter):
+    """Mirae Asset m.Stock through its Type A REST API.
+
+    Login is username + password, then the SMS OTP (or the authenticator's TOTP; fully
+    unattended when ``totp_secret`` is configured). Orders carry Ordo's tag in ``tag``.
+    """
+
+    id: ClassVar[str] = "mirae"
+    display_name: ClassVar[str] = "Mirae Asset m.Stock"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.FUNDS,
+            Capability.HOLDINGS,
+            Capability.POSITIONS,
+            Capability.QUOTES,
+            Capability.INSTRUMENTS,
+            Capability.PLACE_ORDER,
+            Capability.CANCEL_ORDER,
+            Capability.ORDER_BOOK,
+            Capability.ORDER_TAGS,
+            Capability.MODIFY_ORDER,
+            Capability.TRADES,
+            Capability.STOP_ORDERS,
+            Capability.AMO,
+            Capability.INSTRUMENT_SEARCH,
+        }
+    )
+    Settings: ClassVar[type[AdapterSettings]] = MiraeSettings
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+        RateLimit(30, 1.0, RateScope.ORDERS),
+        RateLimit(250, 60.0, RateScope.ORDERS),
+        RateLimit(1000, 3600.0, RateScope.ORDERS),
+        RateLimit(1, 1.0, RateScope.READS),
+        RateLimit(20, 1.0, RateScope.QUOTES),
+    )
+
+    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+        if not isinstance(settings, MiraeSettings):
+            raise TypeError("MiraeAdapter needs MiraeSettings")
+        super().__init__(settings, context)
+        self.config: MiraeSettings = settings
+        self._client = MiraeClient(settings, transport=context.transport)
+        self._api = TypeAApi(self._client)
+        source_key = settings.instruments_source or f"{settings.base_url}{settings.api_prefix}"
+        self._store = InstrumentStore(
+            MasterCache(Path(context.data_dir), source_key), settings.instruments_refresh_at
+        )
+        self._master_lock = asyncio.Lock()
+        self._checksum = settings.checksum
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        """Adopt the cached master; a refresh waits for the first call that needs it."""
+        await asyncio.to_thread(self._store.load_cached)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC)
+
+    # -- login -------------------------------------------------------------------------
+    async def begin_login(self) -> LoginChallenge | BrokerSession:
+        """Send username and password; then either finish with the configured TOTP secret
+        or ask for the SMS OTP / the authenticator code."""
+        await self._password_step()
+        secret = self.config.totp_secret
+        if secret is not None:
+            code = _totp_now(secret)
+            return await self._finish(STEP_TOTP, code)
+        return self._challenge(STEP_TOTP if self.config.use_totp else STEP_OTP)
+
+    async def complete_login(
+        self, challenge: LoginChallenge, answer: str
+    ) -> LoginChallenge | BrokerSession:
+        step = challenge.state.get("step")
+        if step not in (STEP_OTP, STEP_TOTP) or challenge.state.get("account") != self.account:
+            raise InvalidRequest("this challenge does not belong to an m.Stock login of this account")
+        if challenge.is_expired(self._now()):
+            raise AuthFailed("the login challenge has expired; start the login again")
+        code = answer.strip()
+        if not code.isdigit() or not 4 <= len(code) <= 8:
+            raise InvalidRequest("the answer must be the 4 to 8 digit code")
+        return await self._finish(str(step), code)
+
+    async def resend_challenge(self, challenge: LoginChallenge) -> LoginChallenge:
+        """Repeat the password step, which makes m.Stock send a new SMS OTP."""
+        if challenge.state.get("step") != STEP_OTP:
+            raise InvalidRequest("only an SMS OTP can be sent again")
+        await self._password_step()
+        return self._challenge(STEP_OTP)
+
+    async def logout(self) -> None:
+        session = self.session
+        self.session = None
+        if session is None or session.is_expired(self._now()):
+            return
+        try:
+            await self._api.logout(session.access_token)
+        except SessionExpired:
+            return  # already ended at the broker: the goal is reached
+
+    async def _password_step(self) -> None:
+        data = await self._api.login(self.config.username, self.config.password)
+        row = data[0] if isinstance(data, list) and data else data
+        if isinstance(row, dict) and login_flag(row.get("is_error")):
+            raise AuthFailed("m.Stock refused the sign-in")
+
+    def _challenge(self, step: str) -> LoginChallenge:
+        expires = self._now() + timedelta(seconds=self.config.challenge_ttl_seconds)
+        if step == STEP_TOTP:
+            return LoginChallenge(
+                kind=ChallengeKind.TOTP,
+                prompt="Enter the 6-digit code from the authenticator app linked to m.Stock",
+                expires_at=expires,
+                state={"step": STEP_TOTP, "account": self.account},
+            )
+        return LoginChallenge(
+            kind=ChallengeKind.OTP,
+            prompt="Enter the OTP m.Stock sent by SMS to the registered mobile number",
+            expires_at=expires,
+            resendable=True,
+            state={"step": STEP_OTP, "account": self.account},
+        )
+
+    async def _finish(self, step: str, code: str) -> BrokerSession:
+        if step == STEP_TOTP:
+            data = await self._api.verify_totp(self.config.api_key, code)
+            extra = {"login": "totp"}
+        else:
+            data, checksum = await self._session_token(code)
+            extra = {"login": "otp", "checksum": checksum}
+        try:
+            session = session_from_data(
+                data, logged_in_at=self._now(), hours=self.config.session_hours, extra=extra
+            )
+        except mapping.MappingError as exc:
+            raise BrokerUnavailable(f"m.Stock login reply: {exc}") from None
+        self.session = session
+        return session
+
+    async def _session_token(self, otp: str) -> tuple[Any, str]:
+        """Send the OTP with the literal checksum ``L``; when m.Stock refuses that as input,
+        try the fallback ``W`` once and remember whichever worked."""
+        try:
+            return await self._api.session_token(self.config.api_key, otp, self._checksum), (
+                self._checksum
+            )
+        except InvalidRequest:
+            fallback = self.config.checksum_fallback
+            if not fallback or fallback == self._checksum:
+                raise
+        data = await self._api.session_token(self.config.api_key, otp, fallback)
+        self._checksum = fallback
+        return data, fallback
+
+    # -- instruments -------------------------------------------------------------------
+    async def load_instruments(self, *, force: bool = False) -> int:
+        async with self._master_lock:
+            if not force and self._store.loaded and not self._store.is_stale(self._now()):
+                return len(self._store.index)
+            usable = await self._store.refresh(self._fetch_master, self._now())
+            if usable == 0:
+                raise BrokerUnavailable("the m.Stock scrip master had no usable rows")
+            return len(self._store.index)
+
+    async def _fetch_master(self) -> str:
+        source = self.config.instruments_source
+        if source and not source.startswith(("http://", "https://")):
+            try:
+                return await asyncio.to_thread(Path(source).expanduser().read_text, "utf-8")
+            except OSError as exc:
+                raise BrokerUnavailable(f"cannot read the scrip master file: {exc}") from None
+        token = self.require_session().access_token if source is None else None
+        return await self._api.script_master(token, source)
+
+    async def _entries(self) -> None:
+        if not self._store.loaded or self._store.is_stale(self._now()):
+            try:
+                await self.load_instruments()
+            except BrokerError:
+                # A stale master still maps symbols correctly for all but new contracts.
+                if not self._store.loaded:
+                    raise
+
+    async def _entry(self, ref: SymbolRef) -> MasterEntry:
+        await self._entries()
+        entry = self._store.index.get(ref)
+        if entry is None:
+            raise InstrumentNotFound(f"{ref} is not in the m.Stock scrip master")
+        return entry
+
+    async def get_instrument(self, ref: SymbolRef) -> Instrument:
+        return (await self._entry(ref)).instrument
+
+    async def search_instruments(self, query: str, limit: int = 20) -> list[Instrument]:
+        await self._entries()
+        return self._store.index.search(query, limit)
+
+    def _resolve(self, broker_exchange: str, tradingsymbol: str) -> SymbolRef | None:
+        return self._store.index.resolve(broker_exchange, tradingsymbol)
+
+    def _resolve_token(self, token: str) -> SymbolRef | None:
+        return self._store.index.resolve_token(token)
+
+    async def _mapped(self) -> None:
+        """Books map better with a master, but must not fail for want of one."""
+        try:
+            await self._entries()
+        except BrokerError as exc:
+            if isinstance(exc, SessionExpired):
+                raise
+
+    # -- portfolio and data -----------------------------------------------------------
+    async def get_funds(self) -> Funds:
+        data = await self._api.fund_summary(self.require_session().access_token)
+        try:
+            return mapping.funds_from_summary(data)
+        except mapping.MappingError as exc:
+            raise BrokerUnavailable(f"m.Stock funds reply: {exc}") from None
+
+    async def get_holdings(self) -> list[Holding]:
+        data = await self._api.holdings(self.require_session().access_token)
+        await self._mapped()
+        return mapping.holdings_from_data(data, self._resolve_token)
+
+    async def get_positions(self) -> list[Position]:
+        data = await self._api.positions(self.require_session().access_token)
+        await self._mapped()
+        return mapping.positions_from_data(data, self._resolve)
+
+    async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
+        """OHLC for every symbol in one call; LTP asked separately only for entries the OHLC
+        reply left without a price."""
+        token = self.require_session().access_token
+        if not symbols:
+            return []
+        keyed: dict[str, SymbolRef] = {}
+        for ref in symbols:
+            entry = await self._entry(ref)
+            keyed[mapping.quote_key(entry.broker_exchange, entry.tradingsymbol)] = ref
+        entries = mapping.quote_entries(await self._api.quotes(token, "ohlc", list(keyed)))
+        missing = mapping.keys_missing(entries, keyed)
+        if missing:
+            entries.update(mapping.quote_entries(await self._api.quotes(token, "ltp", missing)))
+        quotes = (mapping.quote_from_entry(ref, entries.get(key)) for key, ref in keyed.items())
+        return [quote for quote in quotes if quote is not None]
+
+    # -- orders ------------------------------------------------------------------------
+    async def place_order(self, order: OrderRequest, tag: str) -> OrderAck:
+        """Place one order with ``tag`` in m.Stock's ``tag`` field (Ordo tags are 16
+        alphanumerics, within m.Stock's limit, so they are sent unchanged)."""
+        token = self.require_session().access_token
+        if not is_order_tag(tag):
+            raise InvalidRequest(f"{tag!r} is not an Ordo order tag")
+        entry = await self._entry(SymbolRef(exchange=order.exchange, symbol=order.symbol))
+        if not entry.instrument.tradable:
+            raise InvalidRequest(f"{entry.instrument.ref} is not tradable")
+        form = mapping.order_form(
+            order, tradingsymbol=entry.tradingsymbol, broker_exchange=entry.broker_exchange,
+            tag=tag,
+        )
+        data = await self._api.place(token, "amo" if order.amo else "regular", form)
+        order_id = mapping.order_id_from(data)
+        if order_id is None:
+            # Success without an id: the order may well exist; reconcile by tag.
+            raise OutcomeUnknown("m.Stock accepted the order but sent no order id")
+        return OrderAck(order_id=order_id, status=OrderStatus.PENDING, message="order placed")
+
+    async def modify_order(self, order_id: str, changes: OrderModification) -> OrderAck:
+        """Modify an open order, resending its unchanged fields (m.Stock replaces the
+        whole order on modify)."""
+        token = self.require_session().access_token
+        row = await self._order_row(token, order_id)
+        try:
+            form = mapping.modify_form(row, changes)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        data = await self._api.modify(token, order_id, form)
+        return OrderAck(
+            order_id=mapping.order_id_from(data) or order_id,
+            status=OrderStatus.PENDING,
+            message="modification sent",
+        )
+
+    async def cancel_order(self, order_id: str) -> OrderAck:
+        token = self.require_session().access_token
+        _check_order_id(order_id)
+        data = await self._api.cancel(token, order_id)
+        return OrderAck(
+            order_id=mapping.order_id_from(data) or order_id,
+            status=OrderStatus.PENDING,
+            message="cancellation sent",
+        )
+
+    async def _order_row(self, token: SecretStr, order_id: str) -> dict[str, Any]:
+        _check_order_id(order_id)
+        for row in mapping.rows_of(await self._api.order_book(token)):
+            if mapping.to_text(row.get("order_id")) == order_id:
+                return row
+        raise OrderNotFound(f"order {order_id} is not in today's m.Stock order book")
+
+    async def list_orders(self) -> list[Order]:
+        data = await self._api.order_book(self.require_session().access_token)
+        await self._mapped()
+        return mapping.orders_from_data(data, self._resolve)
+
+    async def get_order(self, order_id: str) -> Order:
+        _check_order_id(order_id)
+        for order in await self.list_orders():
+            if order.order_id == order_id:
+                return order
+        raise OrderNotFound(f"order {order_id} is not in today's m.Stock order book")
+
+    async def get_trades(self) -> list[Trade]:
+        data = await self._api.trade_book(self.require_session().access_token)
+        await self._mapped()
+        return mapping.trades_from_data(data, self._resolve)
+
+    async def find_orders_by_tag(self, tag: str) -> list[Order]:
+        return [order for order in await self.list_orders() if order.tag == tag]
+
+
+def _check_order_id(order_id: str) -> None:
+    # The id goes into the URL path; anything but a plain id cannot be an m.Stock order.
+    if not ORDER_ID.match(order_id):
+        raise OrderNotFound(f"{order_id!r} is not an m.Stock order id")
+
+
+def _totp_now(secret: SecretStr) -> str:
+    try:
+        return pyotp.TOTP(secret.get_secret_value()).now()
+    except (ValueError, TypeError):
+        raise AuthFailed("the configured totp_secret is not a valid base32 secret") from None

@@ -1,0 +1,133 @@
+"""HTTP to m.Stock and nothing else: one pooled client, the headers every call needs, reply
+decoding and error mapping. Which paths and fields exist is ``typea``'s business."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from ordo.adapters.errors import BrokerUnavailable
+from ordo.adapters.http import build_http_client, transport_error
+from ordo_adapter_mirae.errors import error_from_reply, payload
+from ordo_adapter_mirae.settings import MiraeSettings
+
+VERSION_HEADER = "X-Mirae-Version"
+API_VERSION = "1"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+Params = Sequence[tuple[str, str]]
+
+
+class MiraeClient:
+    """Sends requests to the m.Stock REST API with ``X-Mirae-Version: 1`` on every call.
+
+    ``access_token`` is passed per call, so the client never holds a session and a restored
+    session works without any other state.
+    """
+
+    def __init__(
+        self, settings: MiraeSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._settings = settings
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.connect_timeout,
+        )
+        self._transport = transport
+        self._timeout = timeout
+        self._http = build_http_client(
+            settings.base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={VERSION_HEADER: API_VERSION},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _headers(self, access_token: SecretStr | None) -> dict[str, str]:
+        api_key = self._settings.api_key.get_secret_value()
+        headers = {VERSION_HEADER: API_VERSION}
+        if self._settings.send_private_key:
+            headers["X-PrivateKey"] = api_key
+        if access_token is not None:
+            headers["Authorization"] = f"token {api_key}:{access_token.get_secret_value()}"
+        return headers
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        access_token: SecretStr | None = None,
+        form: Mapping[str, str] | None = None,
+        params: Params | None = None,
+        write: bool = False,
+    ) -> Any:
+        """Send one request and return the envelope's ``data``; raise ``BrokerError``.
+
+        ``write`` marks calls that may change state at the broker (place, modify, cancel):
+        for those a failure after sending becomes ``OutcomeUnknown``.
+        """
+        headers = self._headers(access_token)
+        content: str | None = None
+        if form is not None:
+            headers["Content-Type"] = FORM_CONTENT_TYPE
+            content = str(httpx.QueryParams(dict(form)))
+        try:
+            response = await self._http.request(
+                method,
+                self._settings.api_prefix + path,
+                params=httpx.QueryParams(list(params)) if params else None,
+                content=content,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, write=write) from None
+        body = _decode_json(response)
+        error = error_from_reply(
+            response.status_code, body, write=write, retry_after=response.headers.get("Retry-After")
+        )
+        if error is not None:
+            raise error
+        return payload(body)
+
+    async def fetch_text(self, path_or_url: str, *, access_token: SecretStr | None) -> str:
+        """GET a text document (the CSV scrip master). An absolute URL is fetched without
+        m.Stock credentials, a path under the API prefix with them."""
+        absolute = path_or_url.startswith(("http://", "https://"))
+        try:
+            if absolute:
+                async with build_http_client(
+                    path_or_url, transport=self._transport, timeout=self._timeout
+                ) as other:
+                    response = await other.get("")
+            else:
+                response = await self._http.get(
+                    self._settings.api_prefix + path_or_url, headers=self._headers(access_token)
+                )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, write=False) from None
+        content_type = response.headers.get("content-type", "")
+        if response.status_code == 200 and "json" not in content_type:
+            return response.text
+        error = error_from_reply(
+            response.status_code,
+            _decode_json(response),
+            write=False,
+            retry_after=response.headers.get("Retry-After"),
+        )
+        raise error or BrokerUnavailable("m.Stock sent JSON where a CSV scrip master was expected")
+
+
+def _decode_json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content) if response.content else None
+    except (ValueError, UnicodeDecodeError):
+        return None

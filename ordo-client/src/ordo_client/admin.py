@@ -1,0 +1,145 @@
+"""Typed models of the gateway itself: health, accounts, login steps, kill switch, status,
+audit trail, request traces and plugins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from ordo_client.enums import ChallengeKind, SessionState
+from ordo_client.models import ResponseModel
+from ordo_client.results import AccountResult
+
+
+class Health(ResponseModel):
+    status: str
+    version: str
+
+
+class Account(ResponseModel):
+    """A configured account with its adapter and session state."""
+
+    name: str
+    adapter: str
+    display_name: str = ""
+    capabilities: list[str] = Field(default_factory=list)
+    session_state: SessionState
+    logged_in_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+class Plugin(ResponseModel):
+    name: str
+    version: str | None = None
+    distribution: str | None = None
+    hooks: list[str] = Field(default_factory=list)
+    adapters: list[str] = Field(default_factory=list)
+    capabilities: dict[str, list[str]] = Field(default_factory=dict)
+    load_error: str | None = None
+    builtin: bool = False
+
+
+class Challenge(ResponseModel):
+    """A login step that needs an answer: an OTP, a PIN, a redirected URL..."""
+
+    challenge_id: str
+    kind: ChallengeKind
+    prompt: str
+    expires_at: datetime
+    url: str | None = None
+    """For ``redirect_url``: open it in a browser, answer with the URL you land on."""
+    resendable: bool = False
+
+
+class SessionInfo(ResponseModel):
+    logged_in_at: datetime
+    expires_at: datetime | None = None
+
+
+class LoginStep(ResponseModel):
+    """Where a login stands: waiting for an answer to ``challenge``, active, or logged out."""
+
+    state: SessionState
+    challenge: Challenge | None = None
+    session: SessionInfo | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state is SessionState.ACTIVE
+
+
+class KillSwitchState(ResponseModel):
+    """While active, new and modified orders are refused; cancels still pass."""
+
+    active: bool
+    reason: str | None = None
+    actor: str | None = None
+    changed_at: datetime | None = None
+
+
+class KillSwitchChange(KillSwitchState):
+    """The kill switch after engaging it, with the outcome of cancelling open orders."""
+
+    cancelled: list[AccountResult[Any]] = Field(default_factory=list)
+
+
+class BreakerInfo(ResponseModel):
+    """An account's circuit breaker: ``closed``, ``open`` or ``half-open``, plus counters."""
+
+    state: str
+
+
+class AccountStatus(ResponseModel):
+    name: str
+    adapter: str
+    connection: str
+    session_state: SessionState
+    session_expires_at: datetime | None = None
+    last_login_at: datetime | None = None
+    last_call: dict[str, Any] | None = None
+    breaker: BreakerInfo
+    rate_limits: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class GatewayStatus(ResponseModel):
+    status: str
+    """``ok`` or ``degraded``."""
+    version: str
+    accounts: list[AccountStatus] = Field(default_factory=list)
+
+
+class AuditEvent(ResponseModel):
+    timestamp: datetime
+    request_id: str | None = None
+    actor: str | None = None
+    account: str | None = None
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class AuditPage(ResponseModel):
+    """One page of audit events; pass ``next_cursor`` back for the next page."""
+
+    events: list[AuditEvent] = Field(default_factory=list)
+    next_cursor: str | None = None
+
+
+class RequestLeg(ResponseModel):
+    """One account's leg of an order request, as the gateway's ledger records it."""
+
+    account: str
+    adapter: str
+    state: str
+    broker_tag: str | None = None
+    broker_order_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class RequestTrace(ResponseModel):
+    request_id: str
+    legs: list[RequestLeg] = Field(default_factory=list)

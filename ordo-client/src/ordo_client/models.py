@@ -1,0 +1,223 @@
+"""Typed models of the trading resources: instruments, quotes, funds, holdings, positions,
+orders. Money and prices are ``Decimal`` (the server sends them as JSON strings).
+
+Response models accept fields a newer server adds (kept in ``model_extra``) so an upgrade of
+the gateway never breaks a deployed client; the drift test keeps the declared fields in step.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from ordo_client.enums import (
+    Exchange,
+    InstrumentType,
+    OrderStatus,
+    OrderType,
+    Product,
+    Side,
+    Validity,
+)
+
+
+class ResponseModel(BaseModel):
+    """Base of every model the server sends: immutable, tolerant of new fields."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class Instrument(ResponseModel):
+    """A tradable (or quotable) instrument from an account's instrument master."""
+
+    exchange: Exchange
+    symbol: str
+    name: str = ""
+    instrument_type: InstrumentType = InstrumentType.EQUITY
+    lot_size: int = 1
+    tick_size: Decimal = Decimal("0.05")
+    tradable: bool = True
+    expiry: date | None = None
+    strike: Decimal | None = None
+    underlying: str | None = None
+    isin: str | None = None
+    broker_token: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """The ``EXCHANGE:SYMBOL`` reference the API takes."""
+        return f"{self.exchange.value}:{self.symbol}"
+
+
+class Quote(ResponseModel):
+    """A snapshot quote."""
+
+    exchange: Exchange
+    symbol: str
+    last_price: Decimal
+    open: Decimal | None = None
+    high: Decimal | None = None
+    low: Decimal | None = None
+    close: Decimal | None = None
+    volume: int | None = None
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    timestamp: datetime | None = None
+
+
+class Funds(ResponseModel):
+    """Money available to trade, in INR."""
+
+    available: Decimal
+    used: Decimal = Decimal(0)
+    total: Decimal
+    collateral: Decimal = Decimal(0)
+
+
+class Holding(ResponseModel):
+    exchange: Exchange
+    symbol: str
+    quantity: int
+    average_price: Decimal
+    last_price: Decimal | None = None
+    pnl: Decimal | None = None
+    isin: str | None = None
+    t1_quantity: int = 0
+
+
+class Position(ResponseModel):
+    exchange: Exchange
+    symbol: str
+    product: Product
+    quantity: int
+    """Net quantity: positive long, negative short."""
+    average_price: Decimal
+    last_price: Decimal | None = None
+    buy_quantity: int = 0
+    sell_quantity: int = 0
+    buy_average: Decimal | None = None
+    sell_average: Decimal | None = None
+    realised_pnl: Decimal = Decimal(0)
+    unrealised_pnl: Decimal = Decimal(0)
+
+
+class Order(ResponseModel):
+    """An order as it stands in the broker's order book."""
+
+    order_id: str
+    exchange: Exchange
+    symbol: str
+    side: Side
+    quantity: int
+    filled_quantity: int = 0
+    order_type: OrderType
+    product: Product
+    validity: Validity = Validity.DAY
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
+    average_price: Decimal | None = None
+    status: OrderStatus
+    status_message: str = ""
+    tag: str | None = None
+    placed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class PlacedOrder(ResponseModel):
+    """One account's acknowledgement of a placed order."""
+
+    order_id: str
+    status: OrderStatus
+    tag: str | None = None
+    """The broker-side tag derived from the idempotency key: find the order by it."""
+    message: str = ""
+
+
+class OrderAck(ResponseModel):
+    """A broker's answer to modify or cancel."""
+
+    order_id: str
+    status: OrderStatus = OrderStatus.PENDING
+    message: str = ""
+
+
+class AccountPortfolio(ResponseModel):
+    """One account's funds, holdings and positions."""
+
+    funds: Funds
+    holdings: list[Holding] = Field(default_factory=list)
+    positions: list[Position] = Field(default_factory=list)
+
+
+class FundsTotal(ResponseModel):
+    available: Decimal
+    used: Decimal
+    total: Decimal
+
+
+class AccountHolding(Holding):
+    """A holding in the consolidated portfolio, with the account it belongs to."""
+
+    account: str
+
+
+class AccountPosition(Position):
+    """A position in the consolidated portfolio, with the account it belongs to."""
+
+    account: str
+
+
+class ConsolidatedPortfolio(ResponseModel):
+    """Funds summed, and holdings and positions listed, over the accounts that answered."""
+
+    funds: FundsTotal
+    holdings: list[AccountHolding] = Field(default_factory=list)
+    positions: list[AccountPosition] = Field(default_factory=list)
+    accounts: list[str] = Field(default_factory=list)
+
+
+Price = Annotated[Decimal, Field(gt=0)]
+
+
+class _RequestModel(BaseModel):
+    # Unknown fields are a caller's typo: refuse them here, before they reach the server.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_serializer("price", "trigger_price", check_fields=False)
+    def _decimal_as_string(self, value: Decimal | None) -> str | None:
+        # Strings keep every digit: a float would turn 812.35 into 812.3499999...
+        return None if value is None else str(value)
+
+
+class OrderRequest(_RequestModel):
+    """One order, broker-neutral. ``place_order`` sends it to one or several accounts.
+
+    The server validates it fully (prices against the order type, lot and tick sizes); the
+    client only checks the types.
+    """
+
+    exchange: Exchange
+    symbol: Annotated[str, Field(min_length=1, max_length=64)]
+    side: Side
+    quantity: Annotated[int, Field(gt=0)]
+    order_type: OrderType = OrderType.MARKET
+    product: Product = Product.CNC
+    validity: Validity = Validity.DAY
+    price: Price | None = None
+    trigger_price: Price | None = None
+    disclosed_quantity: Annotated[int, Field(ge=0)] = 0
+    amo: bool = False
+    """After-market order: queued by the broker for the next session."""
+
+
+class OrderModification(_RequestModel):
+    """Fields to change on an open order; fields left unset keep their value."""
+
+    quantity: Annotated[int, Field(gt=0)] | None = None
+    price: Price | None = None
+    trigger_price: Price | None = None
+    order_type: OrderType | None = None
+    validity: Validity | None = None

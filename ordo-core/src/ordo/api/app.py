@@ -1,0 +1,90 @@
+"""``create_app()``: the FastAPI application factory. No module-level app or state."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from ordo import __version__
+from ordo.api.errors import install_error_handlers
+from ordo.api.middleware import RequestIdMiddleware
+from ordo.api.routes import accounts, health, market, orders, portfolio
+from ordo.api.routes import plugins as plugin_routes
+from ordo.config import Settings
+from ordo.plugins import Plugins, create_plugins
+from ordo.runtime import OrdoRuntime
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """One resilient REST API over several Indian brokers.
+
+Every response uses one envelope: `{"status": "success"|"partial"|"error", "request_id",
+"data" | "results" | "error_code", "message"}`. Requests that fan out over accounts return
+one result per account with its own `status`, `error_code`, `message` and `retryable`.
+Send `Authorization: Bearer <token>` on every call but `/health`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def plugins_from_settings(settings: Settings) -> Plugins:
+    return create_plugins(
+        allow=settings.load_plugins,
+        disabled=settings.disabled_adapters,
+        trace=settings.trace_plugins,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    plugins: Plugins | None = None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """Build the gateway app. Resources (database, adapters) are created in the lifespan.
+
+    ``plugins`` defaults to the installed entry points filtered by the settings;
+    ``transports`` routes an account's broker HTTP to a fake (tests, rehearsal).
+    """
+    loaded = plugins or plugins_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = OrdoRuntime(settings, loaded, transports=transports)
+        app.state.ordo = runtime
+        await runtime.start()
+        for result in loaded.hook.startup(app=app):
+            if inspect.isawaitable(result):
+                await result
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Ordo",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (accounts, portfolio, market, orders, plugin_routes):
+        api.include_router(module.router)
+    for extra in loaded.hook.register_routes():
+        for router in extra or []:
+            api.include_router(router)
+    app.include_router(api)
+    return app

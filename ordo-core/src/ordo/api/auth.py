@@ -1,0 +1,44 @@
+"""Bearer-token authentication (NFR19): several named tokens, constant-time comparison."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ordo.config import match_token
+from ordo.context import actor_var
+from ordo.orchestrator.errors import OrdoError
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ordo"'}
+
+
+def presented_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def require_token(request: Request) -> str:
+    """The name of the API token the request presented; 401 in the envelope otherwise."""
+    token = presented_token(request)
+    if token is None:
+        raise OrdoError(
+            "UNAUTHORIZED",
+            "missing bearer token: send 'Authorization: Bearer <token>'",
+            http_status=401,
+            headers=_CHALLENGE,
+        )
+    name = match_token(request.app.state.ordo.tokens, token)
+    if name is None:
+        raise OrdoError(
+            "UNAUTHORIZED", "the bearer token is not valid", http_status=401, headers=_CHALLENGE
+        )
+    actor_var.set(name)
+    request.state.actor = name
+    return name
+
+
+Principal = Annotated[str, Depends(require_token)]

@@ -1,0 +1,41 @@
+"""FastAPI dependencies: the runtime, the request id, the caller and account selection."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from ordo.api.auth import Principal
+from ordo.api.errors import request_id_of
+from ordo.orchestrator.accounts import Account, parse_account_list
+from ordo.runtime import OrdoRuntime
+
+
+def get_runtime(request: Request) -> OrdoRuntime:
+    runtime: OrdoRuntime = request.app.state.ordo
+    return runtime
+
+
+def get_request_id(request: Request) -> str:
+    return request_id_of(request)
+
+
+def selected_accounts(
+    request: Request,
+    accounts: Annotated[
+        str | None,
+        Query(
+            description="Comma-separated account names; all configured accounts when omitted.",
+            examples=["paper", "fyers-main,mirae-desk"],
+        ),
+    ] = None,
+) -> list[Account]:
+    return get_runtime(request).accounts.select(parse_account_list(accounts))
+
+
+RuntimeDep = Annotated[OrdoRuntime, Depends(get_runtime)]
+RequestId = Annotated[str, Depends(get_request_id)]
+SelectedAccounts = Annotated[list[Account], Depends(selected_accounts)]
+
+__all__ = ["Principal", "RequestId", "RuntimeDep", "SelectedAccounts"]

@@ -1,0 +1,143 @@
+"""Exception handlers: every error, 401/404/405/422/500 included, leaves in the envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from loguru import logger
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ordo.adapters.errors import BrokerError
+from ordo.api import envelope
+from ordo.api.middleware import new_request_id
+from ordo.orchestrator.errors import OrdoError
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+}
+
+
+def request_id_of(request: Request) -> str:
+    rid = request.scope.get("state", {}).get("request_id")
+    return rid if isinstance(rid, str) else new_request_id()
+
+
+def validation_code(error: dict[str, Any]) -> str:
+    """A specific, machine-readable code for one pydantic validation error."""
+    kind = str(error.get("type", ""))
+    loc = [str(p) for p in error.get("loc", ())]
+    field = loc[-1] if loc else ""
+    message = str(error.get("msg", ""))
+    if kind == "json_invalid":
+        return "MALFORMED_JSON"
+    if kind == "extra_forbidden":
+        return "UNKNOWN_FIELD"
+    if kind == "missing":
+        return "MISSING_FIELD"
+    if field == "quantity":
+        return "INVALID_QUANTITY"
+    if "needs a price" in message:
+        return "PRICE_REQUIRED"
+    if "needs a trigger_price" in message:
+        return "TRIGGER_PRICE_REQUIRED"
+    if "takes no price" in message or "takes no trigger_price" in message:
+        return "UNEXPECTED_PRICE"
+    if field in ("price", "trigger_price"):
+        return "INVALID_PRICE"
+    if kind in ("enum", "literal_error"):
+        return "INVALID_VALUE"
+    if "EXCHANGE:SYMBOL" in message:
+        return "INVALID_SYMBOL"
+    return "VALIDATION_ERROR"
+
+
+def _describe(error: dict[str, Any]) -> dict[str, Any]:
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    return {"field": ".".join(loc) or None, "code": validation_code(error), "message": message}
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [_describe(dict(e)) for e in exc.errors()]
+    first = problems[0] if problems else {"code": "VALIDATION_ERROR", "message": "invalid"}
+    status = 400 if first["code"] == "MALFORMED_JSON" else 422
+    where = f"{first['field']}: " if first.get("field") else ""
+    return envelope.error(
+        request_id_of(request),
+        first["code"],
+        f"{where}{first['message']}",
+        status_code=status,
+        details=problems,
+    )
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+    message = str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no endpoint at {request.url.path}"
+    if exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    return envelope.error(
+        request_id_of(request),
+        code,
+        message,
+        status_code=exc.status_code,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _ordo(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OrdoError)
+    return envelope.error(
+        request_id_of(request),
+        exc.code,
+        exc.message,
+        status_code=exc.http_status,
+        details=exc.details,
+        headers=exc.headers,
+    )
+
+
+async def _broker(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BrokerError)
+    headers = {}
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int | float):
+        headers["Retry-After"] = str(max(1, round(retry_after)))
+    return envelope.error(
+        request_id_of(request), exc.code, exc.message, status_code=exc.http_status, headers=headers
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    rid = request_id_of(request)
+    logger.opt(exception=exc).error("unhandled error in {} {}", request.method, request.url.path)
+    return envelope.error(
+        rid,
+        "INTERNAL_ERROR",
+        f"internal error; quote request id {rid} when reporting it",
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OrdoError, _ordo)
+    app.add_exception_handler(BrokerError, _broker)
+    app.add_exception_handler(Exception, _unhandled)

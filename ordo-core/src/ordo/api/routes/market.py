@@ -1,0 +1,81 @@
+"""Quotes and instrument search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from ordo.api import envelope
+from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
+from ordo.domain import Exchange, Instrument, Quote, SymbolRef
+from ordo.orchestrator.errors import OrdoError
+from ordo.orchestrator.fanout import collate
+
+router = APIRouter(tags=["market data"])
+MAX_SYMBOLS = 200
+
+
+def parse_symbols(text: str) -> list[SymbolRef]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise OrdoError(
+            "MISSING_FIELD", "symbols: give at least one EXCHANGE:SYMBOL", http_status=422
+        )
+    if len(parts) > MAX_SYMBOLS:
+        raise OrdoError(
+            "TOO_MANY_SYMBOLS", f"symbols: at most {MAX_SYMBOLS} per request", http_status=422
+        )
+    refs = []
+    for part in parts:
+        try:
+            refs.append(SymbolRef.parse(part))
+        except ValueError:
+            raise OrdoError(
+                "INVALID_SYMBOL",
+                f"symbols: {part!r} is not EXCHANGE:SYMBOL with a known exchange "
+                f"({', '.join(e.value for e in Exchange)}), for example NSE:SBIN",
+                http_status=422,
+            ) from None
+    return list(dict.fromkeys(refs))
+
+
+@router.get(
+    "/quotes",
+    operation_id="get_quotes",
+    summary="Snapshot quotes (LTP, OHLC) per account",
+    response_model=envelope.FanoutEnvelope[list[Quote]],
+)
+async def get_quotes(
+    runtime: RuntimeDep,
+    request_id: RequestId,
+    accounts: SelectedAccounts,
+    _: Principal,
+    symbols: Annotated[
+        str, Query(description="Comma-separated EXCHANGE:SYMBOL list", examples=["NSE:SBIN"])
+    ],
+) -> JSONResponse:
+    refs = parse_symbols(symbols)
+    results = await runtime.reads.quotes(accounts, refs)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code)
+
+
+@router.get(
+    "/instruments/search",
+    operation_id="search_instruments",
+    summary="Search each account's instrument master by symbol or name",
+    response_model=envelope.FanoutEnvelope[list[Instrument]],
+)
+async def search_instruments(
+    runtime: RuntimeDep,
+    request_id: RequestId,
+    accounts: SelectedAccounts,
+    _: Principal,
+    q: Annotated[str, Query(min_length=1, max_length=64, examples=["SBIN"])],
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> JSONResponse:
+    results = await runtime.reads.search(accounts, q, limit)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code)

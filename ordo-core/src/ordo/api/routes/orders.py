@@ -1,0 +1,148 @@
+"""Orders: place across accounts, list, get, modify, cancel."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from ordo.api import envelope
+from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
+from ordo.domain import Order, OrderModification, OrderRequest
+from ordo.orchestrator.fanout import collate
+
+router = APIRouter(tags=["orders"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes the request safe to retry: same key and body return the first "
+        "response, never a second order.",
+        max_length=255,
+    ),
+]
+AccountName = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$", examples=["paper"])]
+OrderId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class PlaceOrderBody(OrderRequest):
+    """An order and the accounts it goes to (one leg per account)."""
+
+    accounts: list[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")]] = Field(
+        min_length=1, max_length=50, description="Target account names; one leg each."
+    )
+
+    def order(self) -> OrderRequest:
+        return OrderRequest.model_validate(self.model_dump(exclude={"accounts"}))
+
+
+PLACE_EXAMPLE: dict[str, Any] = {
+    "accounts": ["paper"],
+    "exchange": "NSE",
+    "symbol": "SBIN",
+    "side": "BUY",
+    "quantity": 1,
+    "order_type": "LIMIT",
+    "product": "CNC",
+    "price": "800.00",
+}
+
+
+@router.post(
+    "/orders",
+    operation_id="place_order",
+    summary="Place one order on one or several accounts, concurrently",
+    response_model=envelope.FanoutEnvelope[dict[str, Any]],
+    status_code=200,
+)
+async def place_order(
+    runtime: RuntimeDep,
+    request_id: RequestId,
+    principal: Principal,
+    body: Annotated[PlaceOrderBody, Body(examples=[PLACE_EXAMPLE])],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    accounts = runtime.accounts.select(body.accounts)
+    key = idempotency_key or f"auto-{uuid.uuid4().hex}"
+    results = await runtime.orders.place(accounts, body.order(), scope=principal, key=key)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code)
+
+
+@router.get(
+    "/orders",
+    operation_id="list_orders",
+    summary="Today's order book per account",
+    response_model=envelope.FanoutEnvelope[list[Order]],
+)
+async def list_orders(
+    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+) -> JSONResponse:
+    results = await runtime.reads.orders(accounts)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code)
+
+
+@router.get(
+    "/orders/{account}/{order_id}",
+    operation_id="get_order",
+    summary="One order as the broker reports it",
+    response_model=envelope.Envelope[Order],
+)
+async def get_order(
+    runtime: RuntimeDep,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
+    order_id: OrderId,
+) -> JSONResponse:
+    target = runtime.accounts.get(account)
+    order = await runtime.gateway.call(
+        target, "get_order", lambda: target.adapter.get_order(order_id)
+    )
+    return envelope.success(request_id, order)
+
+
+@router.patch(
+    "/orders/{account}/{order_id}",
+    operation_id="modify_order",
+    summary="Modify an open order",
+    response_model=envelope.FanoutEnvelope[dict[str, Any]],
+)
+async def modify_order(
+    runtime: RuntimeDep,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
+    order_id: OrderId,
+    changes: Annotated[OrderModification, Body(examples=[{"price": "801.50"}])],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    target = runtime.accounts.get(account)
+    result = await runtime.orders.modify(target, order_id, changes)
+    status, code = collate([result])
+    return envelope.fanout(request_id, status, [result], status_code=code)
+
+
+@router.delete(
+    "/orders/{account}/{order_id}",
+    operation_id="cancel_order",
+    summary="Cancel an open order",
+    response_model=envelope.FanoutEnvelope[dict[str, Any]],
+)
+async def cancel_order(
+    runtime: RuntimeDep,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
+    order_id: OrderId,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    target = runtime.accounts.get(account)
+    result = await runtime.orders.cancel(target, order_id)
+    status, code = collate([result])
+    return envelope.fanout(request_id, status, [result], status_code=code)

@@ -1,0 +1,71 @@
+"""Funds, holdings, positions and the consolidated portfolio, across accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from ordo.api import envelope
+from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
+from ordo.domain import Funds, Holding, Position
+from ordo.orchestrator.fanout import collate
+
+router = APIRouter(tags=["portfolio"])
+
+
+@router.get(
+    "/funds",
+    operation_id="get_funds",
+    summary="Available, used and total funds per account",
+    response_model=envelope.FanoutEnvelope[Funds],
+)
+async def get_funds(
+    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+) -> JSONResponse:
+    results = await runtime.reads.funds(accounts)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code)
+
+
+@router.get(
+    "/holdings",
+    operation_id="get_holdings",
+    summary="Delivery holdings per account",
+    response_model=envelope.FanoutEnvelope[list[Holding]],
+)
+async def get_holdings(
+    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+) -> JSONResponse:
+    results = await runtime.reads.holdings(accounts)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code)
+
+
+@router.get(
+    "/positions",
+    operation_id="get_positions",
+    summary="Open positions of the day per account",
+    response_model=envelope.FanoutEnvelope[list[Position]],
+)
+async def get_positions(
+    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+) -> JSONResponse:
+    results = await runtime.reads.positions(accounts)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code)
+
+
+@router.get(
+    "/portfolio",
+    operation_id="get_portfolio",
+    summary="Funds, holdings and positions consolidated across accounts, annotated per account",
+    response_model=envelope.FanoutEnvelope[dict[str, Any]],
+)
+async def get_portfolio(
+    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+) -> JSONResponse:
+    results, consolidated = await runtime.reads.portfolio(accounts)
+    status, code = collate(results)
+    return envelope.fanout(request_id, status, results, status_code=code, data=consolidated)

@@ -1,0 +1,34 @@
+"""``ordo config check``: validate a configuration file without starting the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ordo.config import ConfigError, load_settings, validate_account_settings
+from ordo.plugins import create_plugins
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("check")
+def check(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="The YAML file to check (default: $ORDO_CONFIG).", dir_okay=False),
+    ] = None,
+) -> None:
+    """Validate settings, accounts and every account's adapter settings."""
+    console = Console(stderr=True)
+    try:
+        settings = load_settings(file)
+        plugins = create_plugins(allow=settings.load_plugins, disabled=settings.disabled_adapters)
+        validate_account_settings(settings, plugins.registry)
+    except ConfigError as exc:
+        console.print(f"[red]invalid configuration:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    names = ", ".join(settings.accounts) or "none"
+    typer.echo(f"configuration OK: {len(settings.accounts)} account(s): {names}")

@@ -1,0 +1,42 @@
+"""``ordo plugins``: what is installed, what each plugin provides, what failed to load."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ordo.plugins import create_plugins
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plugins")(plugins)
+
+
+def plugins(
+    all: Annotated[bool, typer.Option("--all", help="Include built-in plugins.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List installed plugins: name, version, hooks, adapter ids, capabilities, load errors."""
+    loaded = create_plugins()
+    listing = loaded.listing(include_builtin=all)
+    if as_json:
+        typer.echo(json.dumps([p.as_dict() for p in listing], indent=2))
+        return
+    table = Table(title="Ordo plugins")
+    for column in ("name", "version", "hooks", "adapters", "capabilities", "load error"):
+        table.add_column(column)
+    for info in listing:
+        caps = "; ".join(f"{a}: {', '.join(c)}" for a, c in info.capabilities.items())
+        table.add_row(
+            info.name,
+            info.version or "-",
+            ", ".join(info.hooks) or "-",
+            ", ".join(info.adapters) or "-",
+            caps or "-",
+            info.load_error or "",
+        )
+    Console(width=200).print(table)

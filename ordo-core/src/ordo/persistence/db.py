@@ -1,0 +1,130 @@
+"""The async database: one engine per process, sessions on demand.
+
+SQLite (the default, through aiosqlite) runs in WAL mode with a busy timeout so readers
+never block the writer and concurrent writers wait instead of failing; foreign keys are on.
+PostgreSQL runs through asyncpg; ``schema`` sets its ``search_path`` so tests (or several
+deployments sharing one database) each get their own schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import ordo.persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from ordo.persistence.types import json_dumps
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class Database:
+    """An async engine and session factory for ``url``.
+
+    ``async with db.session() as session:`` yields a session whose uncommitted work is
+    rolled back on exit; the repositories commit their own units of work.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+        self.url: URL = make_url(url)
+        if schema is not None and not _SCHEMA_NAME.match(schema):
+            raise ValueError("schema names use lowercase letters, digits and '_'")
+        if schema is not None and not self.is_postgresql:
+            raise ValueError("a schema can only be set for PostgreSQL")
+        self.schema = schema
+        self.engine: AsyncEngine = self._create_engine(echo)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    def _create_engine(self, echo: bool) -> AsyncEngine:
+        options: dict[str, Any] = {"echo": echo, "json_serializer": json_dumps}
+        if self.is_sqlite:
+            return self._sqlite_engine(options)
+        if self.is_postgresql:
+            options["pool_pre_ping"] = True
+            if self.schema is not None:
+                options["connect_args"] = {"server_settings": {"search_path": self.schema}}
+        return create_async_engine(self.url, **options)
+
+    def _sqlite_engine(self, options: dict[str, Any]) -> AsyncEngine:
+        database = self.url.database or ""
+        in_memory = database in ("", ":memory:") or database.startswith("file::memory")
+        if in_memory:
+            # One shared connection, or every pooled connection would see its own database.
+            options["poolclass"] = StaticPool
+        else:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_async_engine(self.url, **options)
+        _configure_sqlite(engine, wal=not in_memory)
+        return engine
+
+    async def create_all(self) -> None:
+        """Create the schema (PostgreSQL, when set) and every table that does not exist."""
+        async with self.engine.begin() as conn:
+            if self.schema is not None:
+                await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            await conn.run_sync(SQLModel.metadata.create_all)
+
+    async def drop_schema(self) -> None:
+        """Drop the PostgreSQL schema with everything in it (test teardown)."""
+        if self.schema is None:
+            raise ValueError("no schema set")
+        async with self.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A new session; anything left uncommitted is rolled back when the block ends."""
+        async with self._sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+    def __repr__(self) -> str:
+        # Never print the password part of the URL.
+        return f"<Database {self.url.render_as_string(hide_password=True)}>"
+
+
+def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver: pysqlite's implicit BEGIN breaks
+        # SQLAlchemy's transaction semantics (SQLAlchemy docs, "Serializable isolation").
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,146 @@
+"""SQLModel tables. Every datetime column is timezone-aware UTC (``UTCDateTime``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, SQLModel
+
+from ordo.persistence.types import UTCDateTime, utcnow
+
+
+def _state_type(enum: type[StrEnum]) -> sa.Enum:
+    # VARCHAR + values, not a native PostgreSQL ENUM: adding a state later needs no
+    # ALTER TYPE, and both backends store the same text.
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class IdempotencyState(StrEnum):
+    IN_FLIGHT = "in_flight"
+    COMPLETED = "completed"
+
+
+class LegState(StrEnum):
+    """Life of one order leg in the ledger."""
+
+    PENDING = "pending"
+    """Recorded, not yet sent."""
+    SENT = "sent"
+    """Handed to the adapter; no answer yet."""
+    ACKNOWLEDGED = "acknowledged"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    """Did not take effect (an error that proves the broker did not act)."""
+    UNKNOWN = "unknown"
+    """May have taken effect; reconciliation decides later."""
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """One ``Idempotency-Key`` claim, scoped to the API token's name."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (sa.UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=64)
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=128)
+    state: IdempotencyState = Field(
+        default=IdempotencyState.IN_FLIGHT, sa_type=_state_type(IdempotencyState)
+    )
+    status_code: int | None = None
+    response_body: str | None = Field(default=None, sa_type=sa.Text)
+    """The stored response, JSON text."""
+    request_id: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One order leg sent (or about to be sent) to one account."""
+
+    __tablename__ = "ledger_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=64, index=True)
+    idempotency_scope: str | None = Field(default=None, max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    leg: int = 0
+    """Position of this leg within its request."""
+    account: str = Field(max_length=64)
+    adapter: str = Field(max_length=64)
+    broker_tag: str | None = Field(default=None, max_length=64, index=True)
+    broker_order_id: str | None = Field(default=None, max_length=128, index=True)
+    state: LegState = Field(default=LegState.PENDING, sa_type=_state_type(LegState), index=True)
+    request: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    response: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    error_code: str | None = Field(default=None, max_length=64)
+    message: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+KILL_SWITCH_ROW = 1
+
+
+class KillSwitchRecord(SQLModel, table=True):
+    """The kill switch: a single row (id 1)."""
+
+    __tablename__ = "kill_switch"
+
+    id: int = Field(default=KILL_SWITCH_ROW, primary_key=True)
+    active: bool = False
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    actor: str | None = Field(default=None, max_length=64)
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SessionRecord(SQLModel, table=True):
+    """A broker session per account; the session itself is Fernet-encrypted."""
+
+    __tablename__ = "broker_sessions"
+
+    account: str = Field(primary_key=True, max_length=64)
+    adapter: str = Field(max_length=64)
+    state: str = Field(max_length=32)
+    encrypted_session: str | None = Field(default=None, sa_type=sa.Text, repr=False)
+    logged_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CredentialRecord(SQLModel, table=True):
+    """A broker credential (password, PIN, API secret) for an account, Fernet-encrypted."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (sa.UniqueConstraint("account", "name", name="uq_credentials_account_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=64)
+    name: str = Field(max_length=64)
+    encrypted_value: str = Field(sa_type=sa.Text, repr=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AuditRecord(SQLModel, table=True):
+    """One audit event, for queries (the JSON-lines file is the primary record)."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    timestamp: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    """Millisecond precision."""
+    request_id: str | None = Field(default=None, max_length=64, index=True)
+    actor: str | None = Field(default=None, max_length=64)
+    account: str | None = Field(default=None, max_length=64, index=True)
+    kind: str = Field(max_length=64, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

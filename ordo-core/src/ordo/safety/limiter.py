@@ -1,0 +1,348 @@
+"""Per-account rate limiting with priorities (FR23).
+
+Every quota an adapter declares (``RateLimit``: ``max_calls`` per ``period`` seconds for a
+scope) is enforced as an exact sliding window: a call is granted only when fewer than
+``max_calls`` grants of that window lie within the last ``period`` seconds. Several windows
+apply at once (Fyers: 10/s and 200/min).
+
+Why not aiolimiter's ``AsyncLimiter``: it is a leaky bucket, which admits a full burst and
+then keeps dripping, so within one ``period`` it lets through up to twice ``max_calls``
+(10 at t=0 and 9 more before t=1 for "10/s"). Brokers count calls per window and answer
+the excess with 429s, so the limiter must never exceed the quota in any window, and it must
+still allow a full burst (a basket of orders) at once: a sliding-window log does both.
+
+In front of the windows sits a bounded priority queue: cancels before new orders, orders
+before reads, first come first served within a priority. A lower-priority call may pass a
+waiting higher-priority one only if they share no window, so it can never delay it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import math
+from bisect import insort
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from ordo.adapters.base import RateLimit, RateScope
+from ordo.adapters.errors import RateLimited
+from ordo.safety.deadline import Deadline
+
+# Timers may fire a hair early; a wake-up is never scheduled sooner than this so the loop
+# always makes progress.
+_MIN_WAKE = 1e-4
+
+
+class Priority(IntEnum):
+    """Lower values are served first."""
+
+    CANCEL = 0
+    ORDER = 1
+    READ = 2
+
+
+class _Window:
+    """Sliding-window log of one ``RateLimit``."""
+
+    __slots__ = ("grants", "limit", "span")
+
+    def __init__(self, limit: RateLimit, margin: float) -> None:
+        if limit.max_calls < 1 or limit.period <= 0:
+            raise ValueError(f"invalid rate limit {limit!r}")
+        self.limit = limit
+        self.span = limit.period + margin
+        self.grants: deque[float] = deque()
+
+    def prune(self, now: float) -> None:
+        horizon = now - self.span
+        while self.grants and self.grants[0] <= horizon:
+            self.grants.popleft()
+
+    def ready_at(self, now: float) -> float:
+        """The earliest instant a new grant fits in this window."""
+        self.prune(now)
+        if len(self.grants) < self.limit.max_calls:
+            return now
+        return self.grants[len(self.grants) - self.limit.max_calls] + self.span
+
+
+@dataclass(eq=False)
+class _Waiter:
+    priority: Priority
+    seq: int
+    windows: frozenset[int]
+    deadline_at: float
+    future: asyncio.Future[float]
+    enqueued_at: float
+    deadline_timer: asyncio.TimerHandle | None = None
+    granted_at: float | None = field(default=None)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (int(self.priority), self.seq)
+
+
+class AccountLimiter:
+    """The rate limiter of one broker account.
+
+    ``clock`` defaults to the running event loop's clock (monotonic); a test may run the
+    limiter on a virtual-time loop. ``margin`` widens every window by that many seconds so
+    network jitter cannot squeeze two windows' worth of calls into one at the broker.
+    """
+
+    def __init__(
+        self,
+        account: str,
+        limits: Sequence[RateLimit],
+        *,
+        queue_size: int = 100,
+        margin: float = 0.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        if margin < 0:
+            raise ValueError("margin must not be negative")
+        self.account = account
+        self.queue_size = queue_size
+        self._windows = [_Window(limit, margin) for limit in limits]
+        self._clock = clock
+        self._queue: list[_Waiter] = []  # sorted by (priority, seq)
+        self._seq = itertools.count()
+        self._paused_until = -math.inf
+        self._wake: asyncio.TimerHandle | None = None
+        self._granted = 0
+        self._refused = 0
+
+    # -- public ----------------------------------------------------------------------------
+    @property
+    def waiting(self) -> int:
+        """How many acquires are queued."""
+        return len(self._queue)
+
+    def now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+
+    def windows_for(self, scope: RateScope) -> frozenset[int]:
+        return frozenset(
+            i
+            for i, w in enumerate(self._windows)
+            if w.limit.scope is RateScope.ALL or w.limit.scope is scope
+        )
+
+    async def acquire(
+        self,
+        scope: RateScope,
+        priority: Priority,
+        deadline: Deadline,
+        *,
+        before_send: Callable[[], None] | None = None,
+    ) -> float:
+        """Wait for a slot in every window that applies to ``scope``; return seconds waited.
+
+        Raises ``RateLimited`` (``retry_after`` = the estimated wait) without consuming
+        capacity when the queue is full or the slot would come after ``deadline``.
+        ``before_send`` runs right after the slot is granted; if it raises, the slot is
+        given back and the error propagates (the kill switch refusing a queued order).
+        """
+        now = self.now()
+        windows = self.windows_for(scope)
+        deadline_at = now + deadline.remaining()
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(priority, next(self._seq), windows, deadline_at, loop.create_future(), now)
+        estimate = self._estimate(waiter, now)
+        if estimate - now > deadline.remaining() or deadline.expired:
+            self._refused += 1
+            raise self._rate_limited(scope, estimate - now, "the wait would pass the deadline")
+        if len(self._queue) >= self.queue_size and not self._evict_for(waiter, now):
+            self._refused += 1
+            raise self._rate_limited(scope, estimate - now, "the queue is full")
+        insort(self._queue, waiter, key=lambda w: w.key)
+        if math.isfinite(deadline_at):
+            waiter.deadline_timer = loop.call_later(
+                max(0.0, deadline_at - now), self._expire, waiter
+            )
+        self._dispatch()
+        try:
+            waited = await waiter.future
+        except asyncio.CancelledError:
+            self._forget(waiter)
+            if waiter.future.done() and not waiter.future.cancelled():
+                waiter.future.exception()  # retrieved, so asyncio does not log it
+            # Granted but never used: the slot goes back to the window.
+            self._refund(waiter)
+            raise
+        if before_send is not None:
+            try:
+                before_send()
+            except BaseException:
+                self._refund(waiter)
+                raise
+        return waited
+
+    def pause(self, seconds: float) -> None:
+        """Hold every acquire for ``seconds`` (the broker answered 429 with Retry-After).
+        Waiters whose deadline comes first are refused now rather than at their deadline."""
+        self._paused_until = max(self._paused_until, self.now() + max(0.0, seconds))
+        self._dispatch()
+
+    @property
+    def paused_for(self) -> float:
+        return max(0.0, self._paused_until - self.now())
+
+    def headroom(self) -> list[dict[str, Any]]:
+        """Each window's remaining capacity right now, for ``/status``."""
+        now = self.now()
+        rows = []
+        for window in self._windows:
+            window.prune(now)
+            rows.append(
+                {
+                    "scope": window.limit.scope.value,
+                    "max_calls": window.limit.max_calls,
+                    "period": window.limit.period,
+                    "available": window.limit.max_calls - len(window.grants),
+                }
+            )
+        return rows
+
+    def snapshot(self) -> dict[str, Any]:
+        """Queue length, pause and counters for ``/status``."""
+        return {
+            "account": self.account,
+            "waiting": self.waiting,
+            "queue_size": self.queue_size,
+            "paused_for": round(self.paused_for, 3),
+            "granted": self._granted,
+            "refused": self._refused,
+            "windows": self.headroom(),
+        }
+
+    # -- scheduling --------------------------------------------------------------------------
+    def _ready_at(self, windows: frozenset[int], now: float) -> float:
+        ready = max(now, self._paused_until)
+        for i in windows:
+            ready = max(ready, self._windows[i].ready_at(now))
+        return ready
+
+    def _dispatch(self) -> None:
+        """Grant every waiter that may go now, fail those that cannot make their deadline,
+        and set one timer for the next instant anything can change."""
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        if not self._queue:
+            return
+        now = self.now()
+        blocked: set[int] = set()
+        next_wake = math.inf
+        for waiter in list(self._queue):
+            ready = self._ready_at(waiter.windows, now)
+            if ready > waiter.deadline_at:
+                # Even the earliest possible slot is too late: say so now.
+                self._fail(waiter, ready - now, "the wait would pass the deadline")
+                continue
+            if ready <= now and not (waiter.windows & blocked):
+                self._grant(waiter, now)
+                continue
+            blocked |= waiter.windows
+            next_wake = min(next_wake, ready)
+        if self._queue and math.isfinite(next_wake):
+            delay = max(_MIN_WAKE, next_wake - now)
+            self._wake = asyncio.get_running_loop().call_later(delay, self._dispatch)
+
+    def _grant(self, waiter: _Waiter, now: float) -> None:
+        self._remove(waiter)
+        for i in waiter.windows:
+            self._windows[i].grants.append(now)
+        waiter.granted_at = now
+        self._granted += 1
+        waiter.future.set_result(now - waiter.enqueued_at)
+
+    def _refund(self, waiter: _Waiter) -> None:
+        """Give back a slot that was granted but not used for a broker call."""
+        if waiter.granted_at is None:
+            return
+        for i in waiter.windows:
+            grants = self._windows[i].grants
+            # Absent when it already slid out of the window.
+            with contextlib.suppress(ValueError):
+                grants.remove(waiter.granted_at)
+        waiter.granted_at = None
+        self._granted -= 1
+        self._dispatch()
+
+    def _expire(self, waiter: _Waiter) -> None:
+        if not waiter.future.done():
+            now = self.now()
+            self._fail(waiter, self._estimate(waiter, now) - now, "the deadline passed")
+            self._dispatch()
+
+    def _fail(self, waiter: _Waiter, wait: float, why: str) -> None:
+        self._remove(waiter)
+        self._refused += 1
+        if not waiter.future.done():
+            waiter.future.set_exception(self._rate_limited(None, wait, why))
+
+    def _forget(self, waiter: _Waiter) -> None:
+        """A cancelled waiter leaves the queue; others may now go."""
+        if waiter in self._queue:
+            self._remove(waiter)
+            self._dispatch()
+
+    def _remove(self, waiter: _Waiter) -> None:
+        if waiter.deadline_timer is not None:
+            waiter.deadline_timer.cancel()
+            waiter.deadline_timer = None
+        if waiter in self._queue:
+            self._queue.remove(waiter)
+
+    def _evict_for(self, newcomer: _Waiter, now: float) -> bool:
+        """Make room for ``newcomer`` by refusing the last waiter of a lower priority, so a
+        queue full of reads never holds back a cancel. False when there is none."""
+        victim = self._queue[-1]
+        if victim.priority <= newcomer.priority:
+            return False
+        self._fail(victim, self._estimate(victim, now) - now, "the queue is full")
+        return True
+
+    def _estimate(self, waiter: _Waiter, now: float) -> float:
+        """When ``waiter`` would be granted if no one else arrived: replay the waiters ahead
+        of it on a copy of the windows that matter to it."""
+        relevant = set(waiter.windows)
+        logs = {i: list(self._windows[i].grants) for i in range(len(self._windows))}
+        not_before = max(now, self._paused_until)
+        ahead = [w for w in self._queue if w.key < waiter.key and w.windows & relevant]
+        for other in [*ahead, waiter]:
+            t = not_before
+            for i in other.windows:
+                t = max(t, _ready_in_log(logs[i], self._windows[i], now))
+            for i in other.windows:
+                insort(logs[i], t)
+            not_before = max(not_before, t)
+        return not_before
+
+    def _rate_limited(self, scope: RateScope | None, wait: float, why: str) -> RateLimited:
+        what = f" for {scope.value}" if scope is not None else ""
+        return RateLimited(
+            f"rate limit of account {self.account!r}{what}: {why} "
+            f"(estimated wait {max(0.0, wait):.2f}s)",
+            retry_after=max(0.0, wait),
+        )
+
+    def __repr__(self) -> str:
+        return f"<AccountLimiter account={self.account!r} waiting={self.waiting}>"
+
+
+def _ready_in_log(log: list[float], window: _Window, now: float) -> float:
+    """``_Window.ready_at`` on a simulated (sorted) log that may hold future grants."""
+    live = [t for t in log if t > now - window.span]
+    if len(live) < window.limit.max_calls:
+        return now
+    # The k-th latest grant must leave the window before one more fits.
+    return live[len(live) - window.limit.max_calls] + window.span

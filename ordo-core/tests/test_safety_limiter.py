@@ -1,0 +1,430 @@
+"""Per-account rate limiter: exact windows, priorities, bounded queue, deadlines, pauses.
+
+Timing tests run on a virtual-time event loop: when every task is waiting for a timer, the
+loop jumps straight to the timer instead of sleeping. Tests are instant and deterministic,
+and the limiter runs on real asyncio timers exactly as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import pytest
+from ordo.adapters.base import RateLimit, RateScope
+from ordo.adapters.errors import RateLimited
+from ordo.safety.deadline import Deadline
+from ordo.safety.killswitch import KillSwitch, KillSwitchActive, KillSwitchState
+from ordo.safety.limiter import AccountLimiter, Priority
+
+T = TypeVar("T")
+
+
+class _VirtualSelector(selectors.BaseSelector):
+    """Polls the real selector without blocking; a timed wait advances virtual time."""
+
+    def __init__(self, advance: Callable[[float], None]) -> None:
+        self._real = selectors.DefaultSelector()
+        self._advance = advance
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        return self._real.unregister(fileobj)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._real.modify(fileobj, events, data)
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = self._real.select(0)
+        if ready or timeout == 0:
+            return ready
+        if timeout is None:
+            raise RuntimeError("deadlock: every task waits and no timer is scheduled")
+        self._advance(timeout)
+        return []
+
+    def get_map(self) -> Any:
+        return self._real.get_map()
+
+    def close(self) -> None:
+        self._real.close()
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    def __init__(self) -> None:
+        self._virtual_now = 0.0
+        super().__init__(_VirtualSelector(self._advance))
+
+    def _advance(self, seconds: float) -> None:
+        self._virtual_now += seconds
+
+    def time(self) -> float:
+        return self._virtual_now
+
+
+def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    loop = VirtualTimeLoop()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
+def now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def deadline(seconds: float) -> Deadline:
+    return Deadline.after(seconds, clock=asyncio.get_running_loop().time)
+
+
+def max_in_any_window(grants: list[float], period: float) -> int:
+    """The most grants in any half-open window [t, t + period) starting at a grant."""
+    ordered = sorted(grants)
+    return max(sum(1 for u in ordered if t <= u < t + period) for t in ordered)
+
+
+FYERS_LIKE = [RateLimit(10, 1.0), RateLimit(20, 60.0)]
+
+
+def test_burst_never_exceeds_any_window() -> None:
+    async def main() -> list[float]:
+        limiter = AccountLimiter("fyers-main", FYERS_LIKE)
+        grants: list[float] = []
+
+        async def one() -> None:
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(1000))
+            grants.append(now())
+
+        await asyncio.gather(*(one() for _ in range(50)))
+        return grants
+
+    grants = run(main)
+    assert len(grants) == 50
+    assert max_in_any_window(grants, 1.0) <= 10
+    assert max_in_any_window(grants, 60.0) <= 20
+    # A full burst goes at once, then exactly as fast as both windows allow.
+    expected = [0.0] * 10 + [1.0] * 10 + [60.0] * 10 + [61.0] * 10 + [120.0] * 10
+    assert sorted(grants) == pytest.approx(expected, abs=1e-3)
+
+
+def test_scoped_windows_apply_only_to_their_scope() -> None:
+    limits = [RateLimit(3, 1.0, RateScope.ORDERS), RateLimit(5, 1.0, RateScope.ALL)]
+
+    async def main() -> dict[str, list[float]]:
+        limiter = AccountLimiter("acct", limits)
+        grants: dict[str, list[float]] = {"orders": [], "reads": []}
+
+        async def one(scope: RateScope, priority: Priority, name: str) -> None:
+            await limiter.acquire(scope, priority, deadline(100))
+            grants[name].append(now())
+
+        await asyncio.gather(
+            *(one(RateScope.ORDERS, Priority.ORDER, "orders") for _ in range(9)),
+            *(one(RateScope.READS, Priority.READ, "reads") for _ in range(6)),
+        )
+        return grants
+
+    grants = run(main)
+    assert max_in_any_window(grants["orders"], 1.0) <= 3
+    assert max_in_any_window(grants["orders"] + grants["reads"], 1.0) <= 5
+    assert len(grants["orders"]) == 9
+    assert len(grants["reads"]) == 6
+
+
+def test_cancels_go_before_orders_and_orders_before_reads() -> None:
+    async def main() -> list[str]:
+        limiter = AccountLimiter("acct", [RateLimit(1, 1.0)])
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(100))  # window full
+        order: list[str] = []
+
+        async def one(name: str, scope: RateScope, priority: Priority) -> None:
+            await limiter.acquire(scope, priority, deadline(100))
+            order.append(name)
+
+        tasks = []
+        # Arrival order is the reverse of the service order.
+        for name, scope, priority in [
+            ("read1", RateScope.READS, Priority.READ),
+            ("read2", RateScope.READS, Priority.READ),
+            ("order1", RateScope.ORDERS, Priority.ORDER),
+            ("order2", RateScope.ORDERS, Priority.ORDER),
+            ("cancel1", RateScope.ORDERS, Priority.CANCEL),
+        ]:
+            tasks.append(asyncio.create_task(one(name, scope, priority)))
+            await asyncio.sleep(0)
+        assert limiter.waiting == 5
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(main) == ["cancel1", "order1", "order2", "read1", "read2"]
+
+
+def test_lower_priority_may_pass_only_through_an_unshared_window() -> None:
+    limits = [RateLimit(1, 1.0, RateScope.ORDERS), RateLimit(5, 1.0, RateScope.QUOTES)]
+
+    async def main() -> tuple[float, float]:
+        limiter = AccountLimiter("acct", limits)
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(100))
+        blocked = asyncio.create_task(
+            limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(100))
+        )
+        await asyncio.sleep(0)
+        quote_wait = await limiter.acquire(RateScope.QUOTES, Priority.READ, deadline(100))
+        return quote_wait, await blocked
+
+    quote_wait, order_wait = run(main)
+    assert quote_wait == 0.0
+    assert order_wait == pytest.approx(1.0)
+
+
+def test_a_wait_past_the_deadline_fails_fast_without_consuming_capacity() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(2, 1.0)])
+        for _ in range(2):
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        before = limiter.headroom()
+        start = now()
+        with pytest.raises(RateLimited) as caught:
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(0.5))
+        assert now() == start  # failed at once, no waiting
+        assert caught.value.code == "RATE_LIMITED"
+        assert caught.value.retry_after == pytest.approx(1.0)
+        assert limiter.headroom() == before
+        assert limiter.waiting == 0
+        # A deadline long enough waits for the window instead.
+        assert await limiter.acquire(
+            RateScope.ORDERS, Priority.ORDER, deadline(1.5)
+        ) == pytest.approx(1.0)
+
+    run(main)
+
+
+def test_waiter_pushed_back_by_higher_priorities_fails_at_its_deadline() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(1, 1.0)])
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        read = asyncio.create_task(limiter.acquire(RateScope.READS, Priority.READ, deadline(1.5)))
+        await asyncio.sleep(0)
+        cancels = [
+            asyncio.create_task(limiter.acquire(RateScope.ORDERS, Priority.CANCEL, deadline(10)))
+            for _ in range(2)
+        ]
+        with pytest.raises(RateLimited):
+            await read
+        # Refused as soon as the first cancel took the slot at t=1 and the next free slot
+        # (t=2) lay past the read's deadline (t=1.5): no need to wait for the deadline.
+        assert now() == pytest.approx(1.0)
+        assert await asyncio.gather(*cancels) == pytest.approx([1.0, 2.0])
+
+    run(main)
+
+
+def test_queue_is_bounded_and_a_cancel_evicts_a_read() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(1, 1.0)], queue_size=3)
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(100))
+        reads = [
+            asyncio.create_task(limiter.acquire(RateScope.READS, Priority.READ, deadline(100)))
+            for _ in range(3)
+        ]
+        await asyncio.sleep(0)
+        assert limiter.waiting == 3
+        with pytest.raises(RateLimited, match="queue is full"):
+            await limiter.acquire(RateScope.READS, Priority.READ, deadline(100))
+        cancel = asyncio.create_task(
+            limiter.acquire(RateScope.ORDERS, Priority.CANCEL, deadline(100))
+        )
+        with pytest.raises(RateLimited, match="queue is full"):
+            await reads[2]
+        assert now() == 0.0  # evicted at once
+        assert await cancel == pytest.approx(1.0)
+        assert await asyncio.gather(*reads[:2]) == pytest.approx([2.0, 3.0])
+
+    run(main)
+
+
+def test_pause_holds_everyone_and_refuses_those_who_cannot_wait() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(100, 1.0)])
+        short = asyncio.create_task(
+            limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(100))
+        )
+        await short  # unpaused: immediate
+        limiter.pause(2.0)
+        assert limiter.paused_for == pytest.approx(2.0)
+        impatient = asyncio.create_task(
+            limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(1.0))
+        )
+        patient = asyncio.create_task(
+            limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(5.0))
+        )
+        await asyncio.sleep(0)
+        assert impatient.done()
+        with pytest.raises(RateLimited) as caught:
+            impatient.result()
+        assert caught.value.retry_after == pytest.approx(2.0)
+        assert await patient == pytest.approx(2.0)
+
+    run(main)
+
+
+def test_pause_refuses_already_queued_waiters_at_once() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(1, 1.0)])
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        waiter = asyncio.create_task(limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(3)))
+        await asyncio.sleep(0)
+        limiter.pause(30)
+        await asyncio.sleep(0)
+        assert waiter.done()
+        assert isinstance(waiter.exception(), RateLimited)
+        assert now() == 0.0
+
+    run(main)
+
+
+def test_before_send_refusal_gives_the_slot_back() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(1, 1.0)])
+
+        def refuse() -> None:
+            raise KillSwitchActive(KillSwitchState(active=True, reason="test"), "place")
+
+        with pytest.raises(KillSwitchActive):
+            await limiter.acquire(
+                RateScope.ORDERS, Priority.ORDER, deadline(10), before_send=refuse
+            )
+        assert limiter.headroom()[0]["available"] == 1
+        assert await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10)) == 0.0
+
+    run(main)
+
+
+def test_kill_switch_refuses_orders_already_queued_but_not_cancels() -> None:
+    async def main() -> dict[str, str]:
+        state: KillSwitchState | None = None
+
+        async def load() -> KillSwitchState | None:
+            return state
+
+        async def save(new: KillSwitchState) -> None:
+            nonlocal state
+            state = new
+
+        switch = KillSwitch(load, save)
+        await switch.start()
+        limiter = AccountLimiter("acct", [RateLimit(2, 1.0)])
+        outcome: dict[str, str] = {}
+        broker_calls: list[str] = []
+
+        async def send(name: str, kind: str, priority: Priority) -> None:
+            try:
+                await limiter.acquire(
+                    RateScope.ORDERS,
+                    priority,
+                    deadline(100),
+                    before_send=lambda: switch.ensure_allows(kind),  # type: ignore[arg-type]
+                )
+            except KillSwitchActive:
+                outcome[name] = "refused"
+                return
+            broker_calls.append(name)
+            outcome[name] = "sent"
+
+        tasks = [
+            asyncio.create_task(send(f"place{i}", "place", Priority.ORDER)) for i in range(6)
+        ] + [asyncio.create_task(send("cancel", "cancel", Priority.CANCEL))]
+        await asyncio.sleep(0)
+        # The first two went at once; the rest wait for the window.
+        assert broker_calls == ["place0", "place1"]
+        await switch.activate("runaway strategy", "ops")
+        await asyncio.gather(*tasks)
+        assert broker_calls == ["place0", "place1", "cancel"]
+        return outcome
+
+    outcome = run(main)
+    assert outcome == {
+        "place0": "sent",
+        "place1": "sent",
+        "cancel": "sent",
+        **{f"place{i}": "refused" for i in range(2, 6)},
+    }
+
+
+def test_a_cancelled_waiter_leaves_the_queue() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(1, 1.0)])
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        first = asyncio.create_task(limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10)))
+        second = asyncio.create_task(
+            limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        )
+        await asyncio.sleep(0)
+        assert limiter.waiting == 2
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert limiter.waiting == 1
+        assert await second == pytest.approx(1.0)
+
+    run(main)
+
+
+def test_headroom_and_snapshot() -> None:
+    async def main() -> None:
+        limiter = AccountLimiter(
+            "acct", [RateLimit(10, 1.0), RateLimit(200, 60.0, RateScope.ORDERS)]
+        )
+        for _ in range(3):
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        await limiter.acquire(RateScope.READS, Priority.READ, deadline(10))
+        assert limiter.headroom() == [
+            {"scope": "all", "max_calls": 10, "period": 1.0, "available": 6},
+            {"scope": "orders", "max_calls": 200, "period": 60.0, "available": 197},
+        ]
+        await asyncio.sleep(1.0)
+        snap = limiter.snapshot()
+        assert snap["windows"][0]["available"] == 10
+        assert snap["windows"][1]["available"] == 197
+        assert snap["granted"] == 4
+        assert snap["waiting"] == 0
+        assert snap["paused_for"] == 0.0
+
+    run(main)
+
+
+def test_margin_widens_every_window() -> None:
+    async def main() -> list[float]:
+        limiter = AccountLimiter("acct", [RateLimit(1, 1.0)], margin=0.05)
+        return [
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10)) for _ in range(3)
+        ]
+
+    assert run(main) == pytest.approx([0.0, 1.05, 1.05])
+
+
+def test_invalid_configuration() -> None:
+    with pytest.raises(ValueError, match="invalid rate limit"):
+        AccountLimiter("acct", [RateLimit(0, 1.0)])
+    with pytest.raises(ValueError, match="queue_size"):
+        AccountLimiter("acct", [], queue_size=0)
+
+
+async def test_real_event_loop_small_windows() -> None:
+    # The same guarantee on the ordinary loop and clock, with windows small enough to be fast.
+    limiter = AccountLimiter("acct", [RateLimit(5, 0.05)])
+    loop = asyncio.get_running_loop()
+    grants: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, Deadline.after(5))
+        grants.append(loop.time())
+
+    await asyncio.gather(*(one() for _ in range(15)))
+    assert len(grants) == 15
+    assert max_in_any_window(grants, 0.05) <= 5
