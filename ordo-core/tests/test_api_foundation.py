@@ -59,7 +59,9 @@ async def test_health_is_public_and_enveloped(gw: InProcessGateway) -> None:
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic abc", "Bearer "])
-async def test_auth_required_everywhere_but_health(gw: InProcessGateway, header: str | None) -> None:
+async def test_auth_required_everywhere_but_health(
+    gw: InProcessGateway, header: str | None
+) -> None:
     headers = {"Authorization": header} if header is not None else {"Authorization": ""}
     for path in ("/api/v1/accounts", "/api/v1/funds", "/api/v1/orders", "/api/v1/plugins"):
         response = await gw.client.get(path, headers=headers)
@@ -250,8 +252,6 @@ async def test_plugins_endpoint_lists_mock(gw: InProcessGateway) -> None:
 
 async def test_openapi_has_stable_operation_ids(gw: InProcessGateway) -> None:
     spec = gw.app.openapi()
-    ids = {
-        op["operationId"] for path in spec["paths"].values() for op in path.values()
-    }
+    ids = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert {"place_order", "list_orders", "get_order", "modify_order", "cancel_order"} <= ids
     assert {"get_funds", "get_portfolio", "get_quotes", "search_instruments"} <= ids

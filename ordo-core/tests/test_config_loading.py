@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from ordo.config import (
     AccountConfig,
     ConfigError,

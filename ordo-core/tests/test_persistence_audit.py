@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-
 from ordo.audit.events import AuditEvent
 from ordo.persistence import AuditRepository, Database
 

@@ -12,12 +12,17 @@ T0 = datetime(2025, 1, 30, 4, 0, tzinfo=UTC)
 
 
 async def claim(
-    db: Database, key: str = "k1", fingerprint: str = "fp-a", *, scope: str = "default", **kw: object
+    db: Database,
+    key: str = "k1",
+    fingerprint: str = "fp-a",
+    *,
+    scope: str = "default",
+    now: datetime | None = None,
 ) -> ClaimStatus:
     async with db.session() as s:
         result = await IdempotencyRepository(s).claim(
-            scope=scope, key=key, fingerprint=fingerprint, request_id="req-1", ttl=TTL, **kw
-        )  # type: ignore[arg-type]
+            scope=scope, key=key, fingerprint=fingerprint, request_id="req-1", ttl=TTL, now=now
+        )
         return result.status
 
 
@@ -93,9 +98,7 @@ async def test_expired_record_is_replaced_and_purged(database: Database) -> None
 
 async def test_fifty_concurrent_claims_have_exactly_one_winner(database: Database) -> None:
     # A second engine on the same database stands in for a second process.
-    other = Database(
-        database.url.render_as_string(hide_password=False), schema=database.schema
-    )
+    other = Database(database.url.render_as_string(hide_password=False), schema=database.schema)
     try:
         results = await asyncio.gather(
             *(claim(database if i % 2 else other, "race") for i in range(50))

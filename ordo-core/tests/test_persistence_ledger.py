@@ -79,7 +79,11 @@ async def test_update_leaves_unnamed_fields_alone(database: Database) -> None:
         await ledger.update_leg(leg.id, broker_order_id="X1")
         after = await ledger.update_leg(leg.id, message="filled")
         assert after is not None
-        assert (after.state, after.broker_order_id, after.message) == (LegState.SENT, "X1", "filled")
+        assert (after.state, after.broker_order_id, after.message) == (
+            LegState.SENT,
+            "X1",
+            "filled",
+        )
         assert await ledger.update_leg(10_000, state=LegState.FAILED) is None
         assert (await ledger.get(leg.id)) is not None
         assert await ledger.get(10_000) is None

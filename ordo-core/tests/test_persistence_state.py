@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from ordo.persistence import (
     CredentialRepository,
     Database,
@@ -88,7 +87,7 @@ async def test_naive_datetimes_are_refused(database: Database) -> None:
                 adapter="mock",
                 state="active",
                 encrypted="x",
-                logged_in_at=datetime(2025, 1, 30, 8, 45),  # noqa: DTZ001
+                logged_in_at=datetime(2025, 1, 30, 8, 45),
             )
 
 

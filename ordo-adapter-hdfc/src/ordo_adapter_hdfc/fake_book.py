@@ -340,7 +340,7 @@ class FakeBook:
         sell_val = sum((t["price"] * t["quantity"] for t in sells), Decimal(0))
         buy_avg = buy_val / buy_qty if buy_qty else Decimal(0)
         sell_avg = sell_val / sell_qty if sell_qty else Decimal(0)
-        realised = min(buy_qty, sell_qty) * (sell_avg - buy_avg)
+        realised = min(buy_qty, sell_qty) * (sell_avg - buy_avg) if sell_qty else Decimal(0)
         expiry = row["expiry_date"]
         return {
             "client_id": self._broker.config.client_code,

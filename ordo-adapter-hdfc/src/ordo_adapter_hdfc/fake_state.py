@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
-from ordo_adapter_hdfc.fake_book import Answer, FakeBook, error, money
+from ordo_adapter_hdfc.fake_book import Answer, FakeBook, error, money, tick_of
 
 
 def master_csv() -> str:
@@ -87,9 +87,7 @@ class FakeBroker:
         self.switches = Switches()
         self.master = master_csv()
         self.rows = list(csv.DictReader(io.StringIO(self.master)))
-        self.ltp = {
-            (r["exchange"], r["exch_security_id"]): self._initial_ltp(r) for r in self.rows
-        }
+        self.ltp = {(r["exchange"], r["exch_security_id"]): self._initial_ltp(r) for r in self.rows}
         self.token_ids: dict[str, float] = {}
         self.validated: set[str] = set()
         self.consent_tokens: dict[str, str] = {}
@@ -103,7 +101,8 @@ class FakeBroker:
     @staticmethod
     def _initial_ltp(row: dict[str, str]) -> Decimal:
         close = money(row["close_price"] or "0")
-        return (close * Decimal("1.002")).quantize(Decimal("0.05"), ROUND_HALF_UP)
+        tick = tick_of(row)
+        return (close * Decimal("1.002") / tick).quantize(Decimal(1), ROUND_HALF_UP) * tick
 
     def instrument(self, exchange: str, security_id: str) -> dict[str, str] | None:
         for row in self.rows:
@@ -315,7 +314,11 @@ class FakeBroker:
             token = str(item.get("token", ""))
             parent = exchange.removesuffix("_INDEX")
             row = next(
-                (r for r in self.rows if r["exchange"] == parent and r["exch_security_id"] == token),
+                (
+                    r
+                    for r in self.rows
+                    if r["exchange"] == parent and r["exch_security_id"] == token
+                ),
                 None,
             )
             # Unknown tokens, and indices sent under the parent code, are silently left out.

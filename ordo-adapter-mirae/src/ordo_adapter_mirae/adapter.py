@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pyotp
-from pydantic import SecretStr
-
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import (
@@ -42,6 +40,8 @@ from ordo.domain import (
     Trade,
 )
 from ordo.safety.tags import is_order_tag
+from pydantic import SecretStr
+
 from ordo_adapter_mirae import mapping
 from ordo_adapter_mirae.client import MiraeClient
 from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
@@ -124,14 +124,16 @@ class MiraeAdapter(BrokerAdapter):
         if secret is not None:
             code = _totp_now(secret)
             return await self._finish(STEP_TOTP, code)
-        return self._challenge(STEP_TOTP if self.config.use_totp else STEP_OTP)
+        return self._challenge(STEP_TOTP if self.config.authenticator else STEP_OTP)
 
     async def complete_login(
         self, challenge: LoginChallenge, answer: str
     ) -> LoginChallenge | BrokerSession:
         step = challenge.state.get("step")
         if step not in (STEP_OTP, STEP_TOTP) or challenge.state.get("account") != self.account:
-            raise InvalidRequest("this challenge does not belong to an m.Stock login of this account")
+            raise InvalidRequest(
+                "this challenge does not belong to an m.Stock login of this account"
+            )
         if challenge.is_expired(self._now()):
             raise AuthFailed("the login challenge has expired; start the login again")
         code = answer.strip()
@@ -224,7 +226,7 @@ class MiraeAdapter(BrokerAdapter):
         source = self.config.instruments_source
         if source and not source.startswith(("http://", "https://")):
             try:
-                return await asyncio.to_thread(Path(source).expanduser().read_text, "utf-8")
+                return await asyncio.to_thread(_read_text, source)
             except OSError as exc:
                 raise BrokerUnavailable(f"cannot read the scrip master file: {exc}") from None
         token = self.require_session().access_token if source is None else None
@@ -313,7 +315,9 @@ class MiraeAdapter(BrokerAdapter):
         if not entry.instrument.tradable:
             raise InvalidRequest(f"{entry.instrument.ref} is not tradable")
         form = mapping.order_form(
-            order, tradingsymbol=entry.tradingsymbol, broker_exchange=entry.broker_exchange,
+            order,
+            tradingsymbol=entry.tradingsymbol,
+            broker_exchange=entry.broker_exchange,
             tag=tag,
         )
         data = await self._api.place(token, "amo" if order.amo else "regular", form)
@@ -381,6 +385,10 @@ def _check_order_id(order_id: str) -> None:
     # The id goes into the URL path; anything but a plain id cannot be an m.Stock order.
     if not ORDER_ID.match(order_id):
         raise OrderNotFound(f"{order_id!r} is not an m.Stock order id")
+
+
+def _read_text(path: str) -> str:
+    return Path(path).expanduser().read_text(encoding="utf-8")
 
 
 def _totp_now(secret: SecretStr) -> str:

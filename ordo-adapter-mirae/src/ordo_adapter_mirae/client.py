@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
-
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.adapters.http import build_http_client, transport_error
+from pydantic import SecretStr
+
 from ordo_adapter_mirae.errors import error_from_reply, payload
 from ordo_adapter_mirae.settings import MiraeSettings
 

@@ -52,15 +52,16 @@ class MessageRule:
 
 MESSAGE_RULES: tuple[MessageRule, ...] = (
     MessageRule(("too many requests", "rate limit"), RateLimited),
-    MessageRule(("fund limit insufficient", "insufficient fund", "insufficient balance"),
-                InsufficientFunds),
-    MessageRule(("order does not exsist", "order does not exist", "order not found"),
-                OrderNotFound),
+    MessageRule(
+        ("fund limit insufficient", "insufficient fund", "insufficient balance"), InsufficientFunds
+    ),
+    MessageRule(
+        ("order does not exsist", "order does not exist", "order not found"), OrderNotFound
+    ),
     MessageRule(("ip address",), AuthFailed),
     MessageRule(("api is suspended", "api key", "subscription"), AuthFailed),
     MessageRule(("invalid username or password", "username or password"), AuthFailed),
-    MessageRule(("-macm60", "otp is incorrect", "entered otp", "otp has been expired"),
-                AuthFailed),
+    MessageRule(("-macm60", "otp is incorrect", "entered otp", "otp has been expired"), AuthFailed),
     MessageRule(("correct totp", "invalid totp"), AuthFailed),
     MessageRule(("rms:", "rms :"), OrderRejected),
 )
@@ -203,8 +204,9 @@ def build_error(
     broker_code = code or None
     if target is Outcome.SERVER:
         if write:
-            return OutcomeUnknown(message or "m.Stock failed while handling the order",
-                                  broker_code=broker_code)
+            return OutcomeUnknown(
+                message or "m.Stock failed while handling the order", broker_code=broker_code
+            )
         return BrokerUnavailable(message or "m.Stock failed internally", broker_code=broker_code)
     if target is Outcome.BACKEND:
         if write:
@@ -212,8 +214,11 @@ def build_error(
         return BrokerUnavailable(message or "m.Stock back end error", broker_code=broker_code)
     assert isinstance(target, type)
     if target is RateLimited:
-        return RateLimited(message or "m.Stock rate limit reached", retry_after=retry_after,
-                           broker_code=broker_code)
+        return RateLimited(
+            message or "m.Stock rate limit reached",
+            retry_after=retry_after,
+            broker_code=broker_code,
+        )
     return target(message or target.__name__, broker_code=broker_code)
 
 
@@ -235,11 +240,13 @@ def error_from_reply(
         if 200 <= http_status < 300 and http_status != 204:
             # An unreadable success: a write may have gone through, a read just failed.
             target: Target = Outcome.SERVER
-            return build_error(target, "m.Stock sent an unreadable reply", code="",
-                               write=write, retry_after=wait)
+            return build_error(
+                target, "m.Stock sent an unreadable reply", code="", write=write, retry_after=wait
+            )
         target = RateLimited if http_status == 429 else _by_status(http_status)
-        return build_error(target, f"m.Stock answered HTTP {http_status}", code="",
-                           write=write, retry_after=wait)
+        return build_error(
+            target, f"m.Stock answered HTTP {http_status}", code="", write=write, retry_after=wait
+        )
     if 200 <= http_status < 300 and is_success(envelope):
         return None
     code = envelope_code(envelope)

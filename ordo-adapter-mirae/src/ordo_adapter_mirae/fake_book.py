@@ -20,12 +20,24 @@ VARIETIES = frozenset({"regular", "amo"})
 REPORTED_PRODUCT = {"MIS": "INTRADAY"}
 """The order book and positions report MIS as INTRADAY."""
 TERMINAL = frozenset({"Traded", "Cancelled", "Rejected"})
-PLACE_FIELDS = ("tradingsymbol", "exchange", "transaction_type", "order_type", "quantity",
-                "product", "validity")
-MODIFY_FIELDS = ("order_type", "quantity", "price", "validity", "trigger_price",
-                 "disclosed_quantity")
+PLACE_FIELDS = (
+    "tradingsymbol",
+    "exchange",
+    "transaction_type",
+    "order_type",
+    "quantity",
+    "product",
+    "validity",
+)
+MODIFY_FIELDS = (
+    "order_type",
+    "quantity",
+    "price",
+    "validity",
+    "trigger_price",
+    "disclosed_quantity",
+)
 NO_ORDER_MESSAGE = "Order Does not Exsist.Need to refresh orderbook / relogin in application"
-
 
 
 class FakeError(Exception):
@@ -85,7 +97,8 @@ class FakeOrder:
         return {
             "placed_by": "MA0001",
             "order_id": self.order_id,
-            "exchange_order_id": f"1000000{self.order_id[-6:]}" if self.status != "Rejected"
+            "exchange_order_id": f"1000000{self.order_id[-6:]}"
+            if self.status != "Rejected"
             else None,
             "parent_order_id": None,
             "status": self.status,
@@ -163,19 +176,34 @@ class OrderBook:
 
     # -- portfolio and quotes ----------------------------------------------------------
     def fund_rows(self) -> list[dict[str, Any]]:
-        return [{
-            "ADDITIONAL_MARGIN": "0.00", "ADHOC_LIMIT": "0.00",
-            "AMOUNT_UTILIZED": _money(self.utilised),
-            "AVAILABLE_BALANCE": _money(self.available - self.utilised),
-            "BANK_HOLDING": None, "CLEAR_BALANCE": _money(self.available),
-            "COLLATERALS": "25000.00", "LIMIT_SOD": _money(self.available), "LIMIT_TYPE": "CAPITAL",
-            "MF_COLLATERAL": "None", "MTF_AVAILABLE_BALANCE": "0.00", "MTF_COLLATERAL": "0.00",
-            "MTF_UTILIZE": "0.00", "MTM_COMBINED": "0.00", "OFS_UTILIZED": "0.00",
-            "OPT_BUY_PRIMIUM_UTILIZE": "0.00", "PAY_OUT_AMT": "0.00", "PEAK_MARGIN": "0.00",
-            "PHYSICAL_MARGIN": "0.00", "REALISED_PROFITS": "0.00", "RECEIVABLES": "0.00",
-            "SEG": "A", "SUM_OF_ALL": _money(self.available + Decimal(25000)),
-            "UNCLEAR_BALANCE": "0.00",
-        }]
+        return [
+            {
+                "ADDITIONAL_MARGIN": "0.00",
+                "ADHOC_LIMIT": "0.00",
+                "AMOUNT_UTILIZED": _money(self.utilised),
+                "AVAILABLE_BALANCE": _money(self.available - self.utilised),
+                "BANK_HOLDING": None,
+                "CLEAR_BALANCE": _money(self.available),
+                "COLLATERALS": "25000.00",
+                "LIMIT_SOD": _money(self.available),
+                "LIMIT_TYPE": "CAPITAL",
+                "MF_COLLATERAL": "None",
+                "MTF_AVAILABLE_BALANCE": "0.00",
+                "MTF_COLLATERAL": "0.00",
+                "MTF_UTILIZE": "0.00",
+                "MTM_COMBINED": "0.00",
+                "OFS_UTILIZED": "0.00",
+                "OPT_BUY_PRIMIUM_UTILIZE": "0.00",
+                "PAY_OUT_AMT": "0.00",
+                "PEAK_MARGIN": "0.00",
+                "PHYSICAL_MARGIN": "0.00",
+                "REALISED_PROFITS": "0.00",
+                "RECEIVABLES": "0.00",
+                "SEG": "A",
+                "SUM_OF_ALL": _money(self.available + Decimal(25000)),
+                "UNCLEAR_BALANCE": "0.00",
+            }
+        ]
 
     def holdings(self) -> list[dict[str, Any]]:
         sbin = self.scrips[("NSE", "SBIN-EQ")]
@@ -202,7 +230,8 @@ class OrderBook:
         if with_ohlc:
             cent = Decimal("0.01")
             entry["ohlc"] = {
-                "open": float(last), "high": float((last * Decimal("1.01")).quantize(cent)),
+                "open": float(last),
+                "high": float((last * Decimal("1.01")).quantize(cent)),
                 "low": float((last * Decimal("0.99")).quantize(cent)),
                 "close": float((last * Decimal("0.995")).quantize(cent)),
             }
@@ -229,10 +258,19 @@ class OrderBook:
         quantity, price, trigger, disclosed = self._numbers(form, scrip, order_type)
         self._next_order += 1
         order = FakeOrder(
-            order_id=str(self._next_order), scrip=scrip, transaction_type=side,
-            order_type=order_type, quantity=quantity, product=form["product"],
-            validity=form["validity"], price=price, trigger_price=trigger,
-            disclosed_quantity=disclosed, variety=variety, tag=tag, status="Transit",
+            order_id=str(self._next_order),
+            scrip=scrip,
+            transaction_type=side,
+            order_type=order_type,
+            quantity=quantity,
+            product=form["product"],
+            validity=form["validity"],
+            price=price,
+            trigger_price=trigger,
+            disclosed_quantity=disclosed,
+            variety=variety,
+            tag=tag,
+            status="Transit",
             placed_at=self.wall_clock(),
         )
         self.orders[order.order_id] = order
@@ -241,7 +279,8 @@ class OrderBook:
             order.status = "Rejected"
             order.status_message = (
                 "RMS:Rule: Check available fund limit, FUND LIMIT INSUFFICIENT, "
-                f"AVAILABLE FUND={_money(self.available - self.utilised)}, ORDER VALUE={_money(cost)}"
+                f"AVAILABLE FUND={_money(self.available - self.utilised)}, "
+                f"ORDER VALUE={_money(cost)}"
             )
         elif variety == "amo":
             order.status = "O-Pending"
@@ -261,8 +300,11 @@ class OrderBook:
         quantity, price, trigger, disclosed = self._numbers(form, order.scrip, form["order_type"])
         if quantity <= order.filled_quantity:
             raise FakeError("InputException", "Quantity cannot be less than traded quantity", 400)
-        order.order_type, order.quantity, order.validity = form["order_type"], quantity, \
-            form["validity"]
+        order.order_type, order.quantity, order.validity = (
+            form["order_type"],
+            quantity,
+            form["validity"],
+        )
         order.price, order.trigger_price, order.disclosed_quantity = price, trigger, disclosed
         order.modified, order.updated_at = True, self.wall_clock()
         if order.variety != "amo":
@@ -287,8 +329,9 @@ class OrderBook:
         if order is None:
             raise FakeError("InputException", NO_ORDER_MESSAGE)
         if order.status in TERMINAL:
-            raise FakeError("MiraeException",
-                            f"Order is {order.status}.Kindly refresh your OrderBook")
+            raise FakeError(
+                "MiraeException", f"Order is {order.status}.Kindly refresh your OrderBook"
+            )
         return order
 
     def _scrip(self, exchange: str, tradingsymbol: str) -> FakeScrip:
@@ -311,16 +354,20 @@ class OrderBook:
         except (ValueError, InvalidOperation):
             raise FakeError("InputException", "Invalid numeric value", 400) from None
         if quantity <= 0 or quantity % scrip.lot_size:
-            raise FakeError("InputException", f"Quantity must be a multiple of {scrip.lot_size}",
-                            400)
+            raise FakeError(
+                "InputException", f"Quantity must be a multiple of {scrip.lot_size}", 400
+            )
         if order_type in ("LIMIT", "SL") and price <= 0:
             raise FakeError("InputException", "Enter valid price.", 400)
         if order_type in ("SL", "SL-M") and trigger <= 0:
             raise FakeError("InputException", "Enter valid trigger price.", 400)
         for value in (price, trigger):
             if value % scrip.tick_size:
-                raise FakeError("InputException", f"Price must be a multiple of tick size "
-                                f"{scrip.tick_size}", 400)
+                raise FakeError(
+                    "InputException",
+                    f"Price must be a multiple of tick size {scrip.tick_size}",
+                    400,
+                )
         return quantity, price, trigger, disclosed
 
     def _match(self, order: FakeOrder) -> None:
@@ -342,8 +389,13 @@ class OrderBook:
         order.status = "Traded"
         order.updated_at = self.wall_clock()
         self.trades.append(
-            FakeTrade(f"T{order.order_id[-8:]}{len(self.trades):03d}", order, quantity, last,
-                      self.wall_clock())
+            FakeTrade(
+                f"T{order.order_id[-8:]}{len(self.trades):03d}",
+                order,
+                quantity,
+                last,
+                self.wall_clock(),
+            )
         )
         if buy:
             self.utilised += quantity * last
@@ -356,26 +408,44 @@ def _load_scrips(master_csv: str) -> dict[tuple[str, str], FakeScrip]:
         tick = Decimal(row["tick_size"] or "0")
         index = row["segment"] == "INDICES"
         scrips[(row["exchange"], row["tradingsymbol"])] = FakeScrip(
-            token=row["instrument_token"], tradingsymbol=row["tradingsymbol"],
-            exchange=row["exchange"], lot_size=max(lot, 1), tick_size=tick if tick > 0
-            else Decimal("0.05"), last_price=Decimal(row["last_price"] or "0"),
+            token=row["instrument_token"],
+            tradingsymbol=row["tradingsymbol"],
+            exchange=row["exchange"],
+            lot_size=max(lot, 1),
+            tick_size=tick if tick > 0 else Decimal("0.05"),
+            last_price=Decimal(row["last_price"] or "0"),
             tradable=lot > 0 and tick > 0 and not index,
             derivative=row["exchange"] in ("NFO", "BFO", "MCX", "CDS"),
         )
     return scrips
 
 
-def _holding(scrip: FakeScrip, name: str, isin: str, quantity: int, t1: int,
-             average: Decimal) -> dict[str, Any]:
+def _holding(
+    scrip: FakeScrip, name: str, isin: str, quantity: int, t1: int, average: Decimal
+) -> dict[str, Any]:
     last = scrip.last_price
     return {
-        "tradingsymbol": name, "exchange": None, "instrument_token": int(scrip.token),
-        "isin": isin, "product": None, "price": 0, "quantity": quantity, "used_quantity": 0,
-        "t1_quantity": t1, "realised_quantity": quantity, "authorised_quantity": 0,
-        "authorised_date": None, "opening_quantity": quantity, "collateral_quantity": 0,
-        "collateral_type": None, "discrepancy": False, "average_price": float(average),
-        "last_price": float(last), "close_price": float(last),
-        "pnl": float((last - average) * (quantity + t1)), "day_change": 0.0,
+        "tradingsymbol": name,
+        "exchange": None,
+        "instrument_token": int(scrip.token),
+        "isin": isin,
+        "product": None,
+        "price": 0,
+        "quantity": quantity,
+        "used_quantity": 0,
+        "t1_quantity": t1,
+        "realised_quantity": quantity,
+        "authorised_quantity": 0,
+        "authorised_date": None,
+        "opening_quantity": quantity,
+        "collateral_quantity": 0,
+        "collateral_type": None,
+        "discrepancy": False,
+        "average_price": float(average),
+        "last_price": float(last),
+        "close_price": float(last),
+        "pnl": float((last - average) * (quantity + t1)),
+        "day_change": 0.0,
         "day_change_percentage": 0.0,
     }
 
@@ -395,32 +465,58 @@ def _position(trades: list[FakeTrade]) -> dict[str, Any]:
     realised = min(buy_qty, sell_qty) * (sell_price - buy_price)
     unrealised = net * (last - average)
     return {
-        "tradingsymbol": first.scrip.tradingsymbol, "exchange": first.scrip.exchange,
+        "tradingsymbol": first.scrip.tradingsymbol,
+        "exchange": first.scrip.exchange,
         "instrument_token": int(first.scrip.token),
-        "product": REPORTED_PRODUCT.get(first.product, first.product), "quantity": net,
-        "overnight_quantity": 0, "multiplier": 1, "average_price": float(average),
-        "close_price": float(last), "last_price": float(last),
-        "value": float(sell_value - buy_value), "pnl": float(realised + unrealised),
-        "m2m": float(realised + unrealised), "unrealised": float(unrealised),
-        "realised": float(realised), "buy_quantity": buy_qty, "buy_price": float(buy_price),
-        "buy_value": float(buy_value), "buy_m2m": 0.0, "sell_quantity": sell_qty,
-        "sell_price": float(sell_price), "sell_value": float(sell_value), "sell_m2m": 0.0,
-        "day_buy_quantity": buy_qty, "day_buy_price": float(buy_price),
-        "day_buy_value": float(buy_value), "day_sell_quantity": sell_qty,
-        "day_sell_price": float(sell_price), "day_sell_value": float(sell_value),
+        "product": REPORTED_PRODUCT.get(first.product, first.product),
+        "quantity": net,
+        "overnight_quantity": 0,
+        "multiplier": 1,
+        "average_price": float(average),
+        "close_price": float(last),
+        "last_price": float(last),
+        "value": float(sell_value - buy_value),
+        "pnl": float(realised + unrealised),
+        "m2m": float(realised + unrealised),
+        "unrealised": float(unrealised),
+        "realised": float(realised),
+        "buy_quantity": buy_qty,
+        "buy_price": float(buy_price),
+        "buy_value": float(buy_value),
+        "buy_m2m": 0.0,
+        "sell_quantity": sell_qty,
+        "sell_price": float(sell_price),
+        "sell_value": float(sell_value),
+        "sell_m2m": 0.0,
+        "day_buy_quantity": buy_qty,
+        "day_buy_price": float(buy_price),
+        "day_buy_value": float(buy_value),
+        "day_sell_quantity": sell_qty,
+        "day_sell_price": float(sell_price),
+        "day_sell_value": float(sell_value),
     }
 
 
 def _trade_row(trade: FakeTrade) -> dict[str, Any]:
     order = trade.order
     return {
-        "ALGO_ID": "", "BUY_SELL": "Buy" if order.transaction_type == "BUY" else "Sell",
-        "CLIENT_ID": "MA0001", "EXCHANGE": order.scrip.exchange,
-        "EXCH_ORDER_NUMBER": f"1000000{order.order_id[-6:]}", "EXPIRY_DATE": "",
-        "FULL_SYMBOL": order.scrip.tradingsymbol, "ORDER_DATE_TIME": _stamp(trade.at),
-        "ORDER_NUMBER": order.order_id, "ORDER_TYPE": order.order_type,
-        "PRICE": float(trade.price), "PRODUCT": order.product, "QUANTITY": trade.quantity,
-        "SEC_ID": order.scrip.token, "SEGMENT": "D" if order.scrip.derivative else "E",
-        "SYMBOL": order.scrip.tradingsymbol, "TRADE_NUMBER": trade.trade_id,
-        "TRADE_VALUE": float(trade.price * trade.quantity), "REMARKS1": order.tag,
+        "ALGO_ID": "",
+        "BUY_SELL": "Buy" if order.transaction_type == "BUY" else "Sell",
+        "CLIENT_ID": "MA0001",
+        "EXCHANGE": order.scrip.exchange,
+        "EXCH_ORDER_NUMBER": f"1000000{order.order_id[-6:]}",
+        "EXPIRY_DATE": "",
+        "FULL_SYMBOL": order.scrip.tradingsymbol,
+        "ORDER_DATE_TIME": _stamp(trade.at),
+        "ORDER_NUMBER": order.order_id,
+        "ORDER_TYPE": order.order_type,
+        "PRICE": float(trade.price),
+        "PRODUCT": order.product,
+        "QUANTITY": trade.quantity,
+        "SEC_ID": order.scrip.token,
+        "SEGMENT": "D" if order.scrip.derivative else "E",
+        "SYMBOL": order.scrip.tradingsymbol,
+        "TRADE_NUMBER": trade.trade_id,
+        "TRADE_VALUE": float(trade.price * trade.quantity),
+        "REMARKS1": order.tag,
     }

@@ -20,12 +20,14 @@ from decimal import Decimal
 from typing import Any
 
 import pyotp
-
 from ordo.adapters.clock import IST
+
 from ordo_adapter_mirae.fake_book import ORDER_TYPES, FakeError, OrderBook, sample_master_csv
 
 TOKEN_MESSAGE = "Invalid request. Please try again."
-API_KEY_MESSAGE = "API is suspended/expired for use. Please check your API subscription and try again."
+API_KEY_MESSAGE = (
+    "API is suspended/expired for use. Please check your API subscription and try again."
+)
 IP_MESSAGE = "Primary and Secondary IP Address are not matching with current IP address."
 RATE_WINDOWS: dict[str, tuple[tuple[int, float], ...]] = {
     "orders": ((30, 1.0), (250, 60.0), (1000, 3600.0)),
@@ -128,7 +130,8 @@ class FakeBroker:
         self.clock = clock
         self.wall_clock = wall_clock
         self.rates = RateWindows(clock)
-        self._random = random.Random(seed)
+        # Seeded on purpose: a fake's OTPs and token ids must be reproducible in tests.
+        self._random = random.Random(seed)  # noqa: S311
         self._pending: dict[str, PendingLogin] = {}
         self._tokens: dict[str, IssuedToken] = {}
         self.book = OrderBook(
@@ -202,13 +205,15 @@ class FakeBroker:
         pending = self._pending.get(user.username)
         if user.totp_secret is not None or pending is None or pending.otp is None:
             # With TOTP on no SMS OTP exists, so any code is "incorrect".
-            raise FakeError("MiraeException",
-                            "The entered OTP is incorrect. Please enter valid OTP (-MACM60)")
+            raise FakeError(
+                "MiraeException", "The entered OTP is incorrect. Please enter valid OTP (-MACM60)"
+            )
         if self.clock() >= pending.expires_at:
             raise FakeError("MiraeException", "Entered OTP has been expired. Please regenerate OTP")
         if request_token != pending.otp:
-            raise FakeError("MiraeException",
-                            "The entered OTP is incorrect. Please enter valid OTP (-MACM60)")
+            raise FakeError(
+                "MiraeException", "The entered OTP is incorrect. Please enter valid OTP (-MACM60)"
+            )
         del self._pending[user.username]
         return self._issue(user)
 
@@ -224,22 +229,34 @@ class FakeBroker:
 
     def _issue(self, user: FakeUser) -> dict[str, Any]:
         now = self.wall_clock()
-        claims = {"sub": user.client_id, "iat": int(now.timestamp()),
-                  "exp": int((now + timedelta(hours=12)).timestamp()),
-                  "jti": f"{self._random.getrandbits(64):016x}"}
+        claims = {
+            "sub": user.client_id,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(hours=12)).timestamp()),
+            "jti": f"{self._random.getrandbits(64):016x}",
+        }
         token = ".".join(
             base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
             for part in ({"alg": "HS256", "typ": "JWT"}, claims, {"sig": claims["jti"]})
         )
         self._tokens[token] = IssuedToken(user)
         return {
-            "user_type": "individual", "email": "demo@example.com", "user_name": user.name,
-            "user_shortname": user.name.split()[0], "broker": "MIRAE",
+            "user_type": "individual",
+            "email": "demo@example.com",
+            "user_name": user.name,
+            "user_shortname": user.name.split()[0],
+            "broker": "MIRAE",
             "exchanges": ["NSE", "BSE", "NFO", "BFO", "MCX", "CDS"],
-            "products": ["CNC", "NRML", "MIS"], "order_types": sorted(ORDER_TYPES),
-            "avatar_url": None, "user_id": user.client_id, "api_key": user.api_key,
-            "access_token": token, "public_token": f"pub{claims['jti']}",
-            "enctoken": f"enc{claims['jti']}", "refresh_token": "", "silo": "",
+            "products": ["CNC", "NRML", "MIS"],
+            "order_types": sorted(ORDER_TYPES),
+            "avatar_url": None,
+            "user_id": user.client_id,
+            "api_key": user.api_key,
+            "access_token": token,
+            "public_token": f"pub{claims['jti']}",
+            "enctoken": f"enc{claims['jti']}",
+            "refresh_token": "",
+            "silo": "",
             "login_time": now.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S"),
             "meta": {"demat_consent": "physical"},
         }
@@ -261,4 +278,3 @@ class FakeBroker:
         self.authenticate(authorization)
         _, _, credentials = (authorization or "").partition(" ")
         self._tokens.pop(credentials.partition(":")[2], None)
-

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ordo.adapters.clock import IST
 from ordo.domain import Exchange, Instrument, InstrumentType, SymbolRef, derivative_symbol
+
 from ordo_adapter_mirae.mapping import lower_keys, to_decimal, to_int, to_text
 from ordo_adapter_mirae.symbols import (
     BROKER_EXCHANGE_OF,

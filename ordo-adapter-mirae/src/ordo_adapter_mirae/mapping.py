@@ -32,6 +32,7 @@ from ordo.domain import (
     Validity,
 )
 from ordo.domain.orders import check_prices
+
 from ordo_adapter_mirae.symbols import BROKER_EXCHANGES, fallback_symbol
 
 Row = Mapping[str, Any]

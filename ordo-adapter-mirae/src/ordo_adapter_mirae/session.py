@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import SecretStr
-
 from ordo.adapters.clock import next_midnight_ist
 from ordo.domain import BrokerSession
+from pydantic import SecretStr
+
 from ordo_adapter_mirae.mapping import MappingError, lower_keys, to_text
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
-
 from ordo.adapters.base import AdapterSettings
+from pydantic import Field, SecretStr, field_validator
 
 DEFAULT_BASE_URL = "https://api.mstock.trade"
 TYPE_A_PREFIX = "/openapi/typea"
@@ -23,7 +22,7 @@ class MiraeSettings(AdapterSettings):
     totp_secret: SecretStr | None = None
     """Base32 secret of the authenticator enrolled for this account. When set, login runs
     unattended through ``session/verifytotp`` and no challenge is shown."""
-    use_totp: bool = False
+    authenticator: bool = False
     """The account uses an authenticator: ask for its 6-digit code instead of an SMS OTP.
     Implied when ``totp_secret`` is set."""
     base_url: str = DEFAULT_BASE_URL
@@ -68,4 +67,4 @@ class MiraeSettings(AdapterSettings):
 
     @property
     def totp_enabled(self) -> bool:
-        return self.use_totp or self.totp_secret is not None
+        return self.authenticator or self.totp_secret is not None

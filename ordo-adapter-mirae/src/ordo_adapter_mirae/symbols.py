@@ -91,8 +91,12 @@ def parse_broker_derivative(symbol: str) -> BrokerDerivative | None:
     if monthly is not None:
         kind, strike = _kind_and_strike(monthly["fut"], monthly["strike"], monthly["right"])
         return BrokerDerivative(
-            monthly["underlying"], 2000 + int(monthly["yy"]), MONTHS.index(monthly["mon"]) + 1,
-            None, kind, strike,
+            monthly["underlying"],
+            2000 + int(monthly["yy"]),
+            MONTHS.index(monthly["mon"]) + 1,
+            None,
+            kind,
+            strike,
         )
     weekly = _WEEKLY.match(text)
     if weekly is not None:
@@ -110,7 +114,7 @@ def parse_broker_derivative(symbol: str) -> BrokerDerivative | None:
 def _kind_and_strike(
     fut: str | None, strike: str | None, right: str | None
 ) -> tuple[InstrumentType, Decimal | None]:
-    if fut:
+    if fut or right is None:
         return InstrumentType.FUTURE, None
     return InstrumentType(right), Decimal(strike) if strike is not None else None
 

@@ -2,8 +2,9 @@
 
 The cash model is deliberately plain so tests can compute expected values by hand: every
 BUY fill debits its full value, every SELL fill credits it, and there is no leverage. An open
-short (a MIS or NRML position with negative net quantity) holds its entry value as margin, so
-shorting never frees money: ``available = cash - blocked by open orders - short margin``.
+short (a MIS or NRML position with negative net quantity) holds its sale proceeds plus an equal
+margin, so shorting uses money like buying does:
+``available = cash - blocked by open orders - 2 x entry value of open shorts``.
 """
 
 from __future__ import annotations
@@ -68,13 +69,14 @@ class Ledger:
         return 0 if holding is None else holding.quantity
 
     def short_margin(self) -> Decimal:
-        """Entry value of every open MIS/NRML short: held until the short is covered."""
+        """Proceeds plus margin of every open MIS/NRML short (twice its entry value): held
+        until the short is covered."""
         total = Decimal(0)
         for (_, product), position in self._positions.items():
             if product is not Product.CNC and position.net < 0:
                 average = position.sell_average() or Decimal(0)
                 total += -position.net * average
-        return total
+        return 2 * total
 
     def funds(self, blocked: Decimal) -> Funds:
         used = blocked + self.short_margin()

@@ -131,3 +131,13 @@ def error_class_for(status_code: int) -> type[OrdoAPIError]:
     if status_code >= 500:
         return OrdoServerError
     return OrdoValidationError
+
+
+class OrdoResponseError(OrdoError):
+    """The gateway answered 2xx with something the client cannot read: usually a client
+    older than the server, or a proxy in between."""
+
+    def __init__(self, message: str, *, request_id: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id

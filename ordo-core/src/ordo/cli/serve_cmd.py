@@ -91,7 +91,8 @@ def serve(
     try:
         if demo:
             base = load_settings(config, **overrides)
-            settings = demo_settings(base.data_dir, **_carry(base, overrides))
+            carried = {k: v for k, v in _carry(base, overrides).items() if k != "data_dir"}
+            settings = demo_settings(base.data_dir, **carried)
         else:
             settings = load_settings(config, **overrides)
     except ConfigError as exc:

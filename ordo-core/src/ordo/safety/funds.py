@@ -23,7 +23,6 @@ from ordo.domain import Funds
 class _Entry:
     funds: Funds
     fetched_at: float
-    generation: int
 
 
 class FundsCache:
@@ -51,7 +50,10 @@ class FundsCache:
             return entry.funds
         task = self._inflight.get(account)
         if task is None:
-            task = asyncio.ensure_future(self._fetch(account, fetch))
+            # The generation is taken now, not when the task first runs, so an invalidate()
+            # in between is noticed.
+            generation = self._generation.get(account, 0)
+            task = asyncio.ensure_future(self._fetch(account, fetch, generation))
             self._inflight[account] = task
             task.add_done_callback(lambda t: self._finished(account, t))
         return await asyncio.shield(task)
@@ -70,12 +72,13 @@ class FundsCache:
             return None
         return entry.funds
 
-    async def _fetch(self, account: str, fetch: Callable[[], Awaitable[Funds]]) -> Funds:
-        generation = self._generation.get(account, 0)
+    async def _fetch(
+        self, account: str, fetch: Callable[[], Awaitable[Funds]], generation: int
+    ) -> Funds:
         self.fetches += 1
         funds = await fetch()
         if self._generation.get(account, 0) == generation:
-            self._entries[account] = _Entry(funds, self._clock(), generation)
+            self._entries[account] = _Entry(funds, self._clock())
         return funds
 
     def _finished(self, account: str, task: asyncio.Task[Funds]) -> None:

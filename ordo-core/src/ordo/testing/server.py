@@ -39,7 +39,7 @@ async def gateway_in_process(
     app = create_app(settings, plugins=plugins, transports=transports)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://ordo.test", headers=headers
         ) as client:

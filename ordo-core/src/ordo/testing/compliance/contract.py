@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pydantic import SecretStr
 
 from ordo.adapters.base import AdapterSettings, BrokerAdapter, RateLimit
@@ -28,11 +29,15 @@ CAPABILITY_METHODS: dict[Capability, tuple[str, ...]] = {
 }
 
 
+@pytest.mark.asyncio
 class ContractSuite:
-    """Class attributes: id, name, capabilities, settings model, rate limits."""
+    """Class attributes: id, name, capabilities, settings model, rate limits.
+
+    Async although nothing is awaited: every suite test is a coroutine so one class-level
+    ``asyncio`` mark holds for ``ComplianceSuite``, which mixes all areas."""
 
     @verifies("contract")
-    def test_identity_is_declared(self, harness: AdapterHarness) -> None:
+    async def test_identity_is_declared(self, harness: AdapterHarness) -> None:
         cls = harness.adapter_cls
         assert issubclass(cls, BrokerAdapter), f"{cls!r} is not a BrokerAdapter"
         assert isinstance(cls.id, str), "the adapter class needs a string id"
@@ -42,7 +47,7 @@ class ContractSuite:
         assert cls.display_name.strip(), "the adapter's display_name is blank"
 
     @verifies("contract")
-    def test_required_capabilities_are_declared(self, harness: AdapterHarness) -> None:
+    async def test_required_capabilities_are_declared(self, harness: AdapterHarness) -> None:
         declared = harness.adapter_cls.capabilities
         assert all(isinstance(c, Capability) for c in declared), (
             f"capabilities must be Capability members: {declared!r}"
@@ -51,7 +56,7 @@ class ContractSuite:
         assert not missing, f"required capabilities not declared: {missing}"
 
     @verifies("contract")
-    def test_declared_capabilities_are_implemented(self, harness: AdapterHarness) -> None:
+    async def test_declared_capabilities_are_implemented(self, harness: AdapterHarness) -> None:
         cls = harness.adapter_cls
         missing = [
             f"{cap.value} needs {name}"
@@ -62,12 +67,12 @@ class ContractSuite:
         assert not missing, f"declared but not overridden: {missing}"
 
     @verifies("contract")
-    def test_login_flow_is_implemented(self, harness: AdapterHarness) -> None:
+    async def test_login_flow_is_implemented(self, harness: AdapterHarness) -> None:
         cls = harness.adapter_cls
         assert cls.begin_login is not BrokerAdapter.begin_login, "begin_login is not overridden"
 
     @verifies("contract")
-    def test_settings_model_forbids_unknown_keys(self, harness: AdapterHarness) -> None:
+    async def test_settings_model_forbids_unknown_keys(self, harness: AdapterHarness) -> None:
         settings_cls = harness.adapter_cls.Settings
         assert issubclass(settings_cls, AdapterSettings), "Settings must extend AdapterSettings"
         assert settings_cls.model_config.get("extra") == "forbid", (
@@ -75,7 +80,7 @@ class ContractSuite:
         )
 
     @verifies("contract")
-    def test_secret_settings_are_secret_str(self, harness: AdapterHarness) -> None:
+    async def test_secret_settings_are_secret_str(self, harness: AdapterHarness) -> None:
         secretish = {"secret", "password", "passwd", "token", "pin", "mpin", "totp", "otp"}
         exposed = [
             name
@@ -87,7 +92,7 @@ class ContractSuite:
         assert not exposed, f"secret settings must be SecretStr: {exposed}"
 
     @verifies("contract")
-    def test_rate_limits_are_well_formed(self, harness: AdapterHarness) -> None:
+    async def test_rate_limits_are_well_formed(self, harness: AdapterHarness) -> None:
         for limit in harness.adapter_cls.rate_limits:
             assert isinstance(limit, RateLimit), f"{limit!r} is not a RateLimit"
             assert limit.max_calls >= 1, f"{limit!r} allows no calls"

@@ -1,0 +1,123 @@
+"""Error paths that need special set-ups: unsupported capability, an internal error,
+login challenges through the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from fastapi import APIRouter
+from ordo import Capability, hookimpl
+from ordo.config import AccountConfig, load_settings
+from ordo.plugins import create_plugins
+from ordo.testing.server import gateway_in_process
+from ordo_adapter_mock.adapter import MockAdapter
+
+TOKEN = "test-token-1234567890"
+
+
+class NoModifyAdapter(MockAdapter):
+    """The paper broker without MODIFY_ORDER and STOP_ORDERS."""
+
+    id: ClassVar[str] = "nomodify"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability) - {
+        Capability.MODIFY_ORDER,
+        Capability.STOP_ORDERS,
+    }
+
+
+class TestPlugin:
+    __name__ = "test_plugin"
+
+    @hookimpl
+    def register_adapters(self, register: Any) -> None:
+        register(NoModifyAdapter)
+
+    @hookimpl
+    def register_routes(self) -> list[APIRouter]:
+        router = APIRouter()
+
+        @router.get("/boom")
+        async def boom() -> None:
+            raise RuntimeError("secret internals")
+
+        return [router]
+
+
+def _settings(tmp_path: Path, **accounts: dict[str, Any]) -> Any:
+    return load_settings(
+        None,
+        data_dir=tmp_path,
+        api_token=TOKEN,
+        accounts={n: AccountConfig(**c) for n, c in accounts.items()},
+    )
+
+
+async def test_unsupported_capability_and_internal_error(tmp_path: Path) -> None:
+    plugins = create_plugins(allow="mock", extra_plugins=[TestPlugin()])
+    settings = _settings(tmp_path, limited={"adapter": "nomodify"})
+    async with gateway_in_process(settings, token=TOKEN, plugins=plugins) as gw:
+        response = await gw.client.patch("/api/v1/orders/limited/X1", json={"price": "10"})
+        body = response.json()
+        assert response.status_code == 422, body
+        assert body["results"][0]["error_code"] == "CAPABILITY_NOT_SUPPORTED"
+
+        stop = await gw.client.post(
+            "/api/v1/orders",
+            json={
+                "accounts": ["limited"],
+                "exchange": "NSE",
+                "symbol": "SBIN",
+                "side": "SELL",
+                "quantity": 1,
+                "order_type": "SL-M",
+                "trigger_price": "500",
+            },
+        )
+        assert stop.json()["results"][0]["error_code"] == "CAPABILITY_NOT_SUPPORTED"
+
+        boom = await gw.client.get("/api/v1/boom")
+        body = boom.json()
+        assert boom.status_code == 500
+        assert body["error_code"] == "INTERNAL_ERROR"
+        assert "secret internals" not in body["message"]
+        assert body["request_id"] in body["message"]
+
+
+async def test_otp_login_through_the_api(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, otp={"adapter": "mock", "settings": {"login_otp": "246810"}})
+    async with gateway_in_process(settings, token=TOKEN) as gw:
+        rows = (await gw.client.get("/api/v1/accounts")).json()["data"]
+        assert rows[0]["session_state"] == "none"
+        funds = (await gw.client.get("/api/v1/funds")).json()
+        assert funds["results"][0]["error_code"] == "SESSION_EXPIRED"
+        assert "otp" in funds["results"][0]["message"]
+
+        begun = (await gw.client.post("/api/v1/accounts/otp/login")).json()
+        assert begun["data"]["state"] == "pending_challenge"
+        challenge = begun["data"]["challenge"]
+        assert challenge["kind"] == "otp"
+        rows = (await gw.client.get("/api/v1/accounts")).json()["data"]
+        assert rows[0]["session_state"] == "pending_challenge"
+
+        wrong = await gw.client.post(
+            f"/api/v1/accounts/otp/login/{challenge['challenge_id']}", json={"answer": "111111"}
+        )
+        assert wrong.status_code == 422
+        assert wrong.json()["error_code"] == "WRONG_ANSWER"
+        assert wrong.json()["details"]["attempts_left"] == 2
+
+        right = await gw.client.post(
+            f"/api/v1/accounts/otp/login/{challenge['challenge_id']}", json={"answer": "246810"}
+        )
+        assert right.json()["data"]["state"] == "active"
+        rows = (await gw.client.get("/api/v1/accounts")).json()["data"]
+        assert rows[0]["session_state"] == "active"
+
+        again = await gw.client.post(
+            f"/api/v1/accounts/otp/login/{challenge['challenge_id']}", json={"answer": "246810"}
+        )
+        assert again.json()["error_code"] == "CHALLENGE_NOT_FOUND"
+
+        out = (await gw.client.delete("/api/v1/accounts/otp/session")).json()
+        assert out["data"]["state"] == "none"
