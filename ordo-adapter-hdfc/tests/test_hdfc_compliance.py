@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ordo.testing.compliance import AdapterFixtures, ComplianceSuite
-
 from ordo_adapter_hdfc.testing import HdfcHarness
 
 

@@ -8,10 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from ordo.adapters.base import AdapterContext
 from ordo.domain import OrderRequest, OrderType, Product, Side
-
 from ordo_adapter_mock import MockAdapter, MockSettings, PaperBroker
 
 AS_OF = date(2025, 1, 15)

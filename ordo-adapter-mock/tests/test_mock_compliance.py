@@ -11,7 +11,6 @@ from ordo.testing.compliance import (
     SessionSuite,
     TagsSuite,
 )
-
 from ordo_adapter_mock.testing import MockHarness
 
 

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-
 from ordo.adapters.errors import InsufficientFunds
 from ordo.domain import OrderRequest, OrderType, Product, Side
-
 from ordo_adapter_mock import PaperBroker
 
 Req = Callable[..., OrderRequest]
@@ -19,7 +17,7 @@ D = Decimal
 def test_buy_debits_and_sell_credits_cash(broker: PaperBroker, make_request: Req) -> None:
     broker.place(make_request(quantity=10))
     funds = broker.funds()
-    assert (funds.available, funds.used, funds.total) == (D("92000"), 0, D("92000"))
+    assert (funds.available, funds.used, funds.total) == (D("92000"), D(0), D("92000"))
     broker.set_price("NSE:SBIN", "850")
     broker.place(make_request(side=Side.SELL, quantity=4))
     assert broker.funds().available == D("92000") + D("3400")
@@ -49,8 +47,7 @@ def test_cnc_sell_reduces_and_clears_holdings(broker: PaperBroker, make_request:
 
 def test_open_cnc_sells_claim_holdings(broker: PaperBroker, make_request: Req) -> None:
     broker.add_holding("NSE:SBIN", 10, D("600"))
-    broker.place(make_request(side=Side.SELL, quantity=8, order_type=OrderType.LIMIT,
-                              price="900"))
+    broker.place(make_request(side=Side.SELL, quantity=8, order_type=OrderType.LIMIT, price="900"))
     with pytest.raises(Exception, match="insufficient holdings: 2 free"):
         broker.place(make_request(side=Side.SELL, quantity=5))
 
@@ -80,7 +77,7 @@ def test_short_holds_margin_and_cover_realises_pnl(broker: PaperBroker, make_req
     assert broker.positions()[0].unrealised_pnl == D("200")
     broker.place(make_request(quantity=10, product=Product.MIS))
     funds = broker.funds()
-    assert (funds.used, funds.available) == (0, D("100200"))
+    assert (funds.used, funds.available) == (D(0), D("100200"))
     assert broker.positions()[0].realised_pnl == D("200")
 
 

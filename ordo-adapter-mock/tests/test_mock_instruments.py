@@ -7,9 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from ordo.domain import Exchange, InstrumentType, parse_derivative_symbol
-
 from ordo_adapter_mock.instruments import (
     SUSPENDED_SYMBOL,
     last_weekday_of_month,
@@ -83,7 +81,8 @@ def test_expiries_are_last_tuesdays_on_or_after_as_of() -> None:
 def test_master_never_goes_stale() -> None:
     later = date(2031, 7, 1)
     expiries = {i.instrument.expiry for i in seeded_listings(later) if i.instrument.expiry}
-    assert expiries and min(e for e in expiries if e) >= later
+    assert expiries
+    assert min(e for e in expiries if e) >= later
 
 
 def test_option_prices_are_ordered_by_moneyness() -> None:

@@ -6,20 +6,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.clock import next_midnight_ist
 from ordo.adapters.errors import AuthFailed, SessionExpired
 from ordo.domain import BrokerSession, ChallengeKind, LoginChallenge
-
 from ordo_adapter_mock import MockAdapter, MockSettings, PaperBroker
+from pydantic import SecretStr
 
 OTP = "482915"
 
 
 def otp_adapter(tmp_path: Path, **options: object) -> MockAdapter:
-    settings = MockSettings(login_otp=SecretStr(OTP), **options)  # type: ignore[arg-type]
+    settings = MockSettings.model_validate({"login_otp": SecretStr(OTP), **options})
     return MockAdapter(settings, AdapterContext(account="otp", data_dir=tmp_path))
 
 
@@ -39,7 +37,8 @@ async def test_right_otp_logs_in(tmp_path: Path) -> None:
     assert not adapter.logs_in_unattended()
     challenge = await adapter.begin_login()
     assert isinstance(challenge, LoginChallenge)
-    assert challenge.kind is ChallengeKind.OTP and challenge.resendable
+    assert challenge.kind is ChallengeKind.OTP
+    assert challenge.resendable
     session = await adapter.complete_login(challenge, OTP)
     assert isinstance(session, BrokerSession)
     await adapter.get_positions()  # the session works
@@ -51,7 +50,8 @@ async def test_wrong_otp_fails_without_echoing_it(tmp_path: Path) -> None:
     assert isinstance(challenge, LoginChallenge)
     with pytest.raises(AuthFailed) as caught:
         await adapter.complete_login(challenge, "111111")
-    assert OTP not in str(caught.value) and "111111" not in str(caught.value)
+    assert OTP not in str(caught.value)
+    assert "111111" not in str(caught.value)
     assert adapter.session is None
     # a second try with the right OTP still works
     assert isinstance(await adapter.complete_login(challenge, OTP), BrokerSession)
@@ -102,7 +102,9 @@ async def test_calls_without_a_session_raise_session_expired(adapter: MockAdapte
         await adapter.get_funds()
     [record] = adapter.broker.calls.records
     assert (record.operation, record.reached, record.outcome) == (
-        "get_funds", False, "SESSION_EXPIRED",
+        "get_funds",
+        False,
+        "SESSION_EXPIRED",
     )
 
 
@@ -174,8 +176,13 @@ async def test_secrets_never_print(tmp_path: Path) -> None:
     assert isinstance(session, BrokerSession)
     token = session.access_token.get_secret_value()
     shown = " ".join(
-        [repr(adapter.mock_settings), str(adapter.mock_settings.model_dump()), repr(session),
-         repr(adapter.broker.auth), repr(adapter)]
+        [
+            repr(adapter.mock_settings),
+            str(adapter.mock_settings.model_dump()),
+            repr(session),
+            repr(adapter.broker.auth),
+            repr(adapter),
+        ]
     )
     assert OTP not in shown
     assert token not in shown

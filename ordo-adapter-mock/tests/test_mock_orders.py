@@ -6,7 +6,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-
 from ordo.adapters.errors import (
     InstrumentNotFound,
     InsufficientFunds,
@@ -23,7 +22,6 @@ from ordo.domain import (
     Side,
     Validity,
 )
-
 from ordo_adapter_mock import PaperBroker
 
 Req = Callable[..., OrderRequest]
@@ -38,7 +36,10 @@ def test_market_order_fills_at_last_price(broker: PaperBroker, make_request: Req
     assert order.order_id == "PB0000000001"
     [trade] = broker.trades()
     assert (trade.order_id, trade.quantity, trade.price, trade.tag) == (
-        order.order_id, 5, D("800"), "T1",
+        order.order_id,
+        5,
+        D("800"),
+        "T1",
     )
 
 
@@ -117,8 +118,7 @@ def test_stop_on_the_wrong_side_is_rejected(
 ) -> None:
     with pytest.raises(OrderRejected) as caught:
         broker.place(
-            make_request(side=side, order_type=OrderType.SL_M, trigger=trigger,
-                         product=Product.MIS)
+            make_request(side=side, order_type=OrderType.SL_M, trigger=trigger, product=Product.MIS)
         )
     assert caught.value.broker_code == "TRIGGER"
 
@@ -202,8 +202,12 @@ def test_refused_modification_leaves_the_order_alone(
         ({"symbol": "DHFL"}, "NOT_TRADABLE"),
         ({"symbol": "NIFTY", "exchange": "NSE_INDEX", "product": Product.MIS}, "NOT_TRADABLE"),
         (
-            {"symbol": "NIFTY28JAN25FUT", "exchange": "NFO", "quantity": 50,
-             "product": Product.NRML},
+            {
+                "symbol": "NIFTY28JAN25FUT",
+                "exchange": "NFO",
+                "quantity": 50,
+                "product": Product.NRML,
+            },
             "LOT_SIZE",
         ),
         ({"order_type": OrderType.LIMIT, "price": "799.97"}, "TICK_SIZE"),
@@ -226,13 +230,14 @@ def test_rms_rejections_are_booked(
     [order] = broker.orders_by_tag("REJ1")
     assert order.status is OrderStatus.REJECTED
     assert order.order_id in str(caught.value)
-    assert order.status_message and order.status_message in str(caught.value)
+    assert order.status_message
+    assert order.status_message in str(caught.value)
     assert broker.funds().used == 0
     assert broker.trades() == []
 
 
 def test_insufficient_funds_is_booked_and_raised(broker: PaperBroker, make_request: Req) -> None:
-    with pytest.raises(InsufficientFunds, match="needs INR 160000.00, available INR 100000.00"):
+    with pytest.raises(InsufficientFunds, match=r"needs INR 160000\.00, available INR 100000\.00"):
         broker.place(make_request(quantity=200), tag="BIG")
     assert broker.orders_by_tag("BIG")[0].status is OrderStatus.REJECTED
 
@@ -245,8 +250,9 @@ def test_unknown_instrument_is_not_booked(broker: PaperBroker, make_request: Req
 
 def test_derivative_lot_order_fills(make_request: Req) -> None:
     paper = PaperBroker(seed=1, starting_cash=D("5000000"), as_of=None)
-    future = next(i for i in paper.instruments() if i.symbol.startswith("NIFTY") and
-                  i.symbol.endswith("FUT"))
+    future = next(
+        i for i in paper.instruments() if i.symbol.startswith("NIFTY") and i.symbol.endswith("FUT")
+    )
     paper.set_price(future.ref, "23500")
     order = paper.place(
         make_request(symbol=future.symbol, exchange="NFO", quantity=150, product=Product.NRML)

@@ -6,10 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from ordo.adapters.errors import InstrumentNotFound, InvalidRequest
 from ordo.domain import Exchange, SymbolRef
-
 from ordo_adapter_mock.instruments import seeded_listings
 from ordo_adapter_mock.prices import PriceFeed
 
@@ -58,7 +56,8 @@ def test_set_price_rounds_to_tick_and_tracks_high_low() -> None:
     feed.set_price(SBIN, "700.04")
     quote = feed.quote(SBIN)
     assert quote.last_price == Decimal("700.05")
-    assert quote.high is not None and quote.high >= Decimal("850")
+    assert quote.high is not None
+    assert quote.high >= Decimal("850")
     assert quote.low == Decimal("700.05")
     assert quote.bid == Decimal("700.00")
     assert quote.ask == Decimal("700.10")

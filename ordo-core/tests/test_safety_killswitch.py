@@ -42,7 +42,7 @@ async def test_off_by_default_and_everything_passes() -> None:
     await switch.start()
     assert not switch.active
     for kind in ("place", "modify", "cancel"):
-        switch.ensure_allows(kind)  # type: ignore[arg-type]
+        switch.ensure_allows(kind)
 
 
 async def test_checks_before_start_are_a_programming_error() -> None:
@@ -62,7 +62,7 @@ async def test_activation_refuses_place_and_modify_but_not_cancel() -> None:
     assert store.saves == [state]
     for kind in ("place", "modify"):
         with pytest.raises(KillSwitchActive) as caught:
-            switch.ensure_allows(kind)  # type: ignore[arg-type]
+            switch.ensure_allows(kind)
         assert caught.value.code == "KILL_SWITCH_ACTIVE"
         assert caught.value.http_status == 423
         assert "runaway strategy" in str(caught.value)

@@ -282,8 +282,8 @@ def position_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Position:
         last_price=to_decimal(item.get("ltp")),
         buy_quantity=to_int(item.get("buyQty")),
         sell_quantity=to_int(item.get("sellQty")),
-        buy_average=to_decimal(item.get("buyAvg")),
-        sell_average=to_decimal(item.get("sellAvg")),
+        buy_average=to_decimal(item.get("buyAvg")) if to_int(item.get("buyQty")) else None,
+        sell_average=to_decimal(item.get("sellAvg")) if to_int(item.get("sellQty")) else None,
         realised_pnl=to_decimal(item.get("realized_profit")) or Decimal(0),
         unrealised_pnl=to_decimal(item.get("unrealized_profit")) or Decimal(0),
     )

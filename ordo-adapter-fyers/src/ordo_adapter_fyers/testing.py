@@ -65,9 +65,9 @@ class FyersHarness(AdapterHarness):
 
     def samples(self) -> SampleInstruments:
         return SampleInstruments(
-            equity=SymbolRef(exchange="NSE", symbol="SBIN"),  # type: ignore[arg-type]
+            equity=SymbolRef.parse("NSE:SBIN"),
             resting_buy_price=Decimal("700.00"),
-            unknown=SymbolRef(exchange="NSE", symbol="NOSUCHSYMBOL"),  # type: ignore[arg-type]
+            unknown=SymbolRef.parse("NSE:NOSUCHSYMBOL"),
             derivative=SymbolRef.parse("NFO:NIFTY30JAN2521500CE"),
             untradable=SymbolRef.parse("NSE:OLDCO"),
         )

@@ -271,7 +271,10 @@ class HdfcAdapter(BrokerAdapter):
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         """Orders whose numeric ``external_reference_number`` is ``tag``'s."""
-        mapping.tag_to_reference(tag)  # ValueError early for a malformed tag
+        try:
+            mapping.tag_to_reference(tag)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
         resolve = await self._resolver()
         matches = [
             r

@@ -71,7 +71,7 @@ PHRASES: tuple[tuple[tuple[str, ...], type[BrokerError]], ...] = (
     (("insufficient", "margin exceeds", "margin unavailable", "funds"), InsufficientFunds),
     (("order not found", "no such order", "order does not exist"), OrderNotFound),
     (
-        ("invalid", "required", "missing", "must be", "not a multiple", "maximum", "tick size"),
+        ("invalid", "required", "missing", "must be", "multiple of", "maximum", "tick size"),
         InvalidRequest,
     ),
     (("reject", "rms", "markets closed", "market closed", "not allowed"), OrderRejected),

@@ -22,6 +22,7 @@ import html
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 from fastapi import FastAPI, Request
@@ -67,8 +68,6 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         path = request.url.path
-        if fake.switches.delay:
-            await asyncio.sleep(fake.switches.delay)
         if path.startswith("/oapi/") and not path.endswith("/security-master"):
             wait = fake.switches.rate_limit_next
             write = request.method != "GET" and "/orders/regular" in path
@@ -77,6 +76,8 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
                 retry = {"Retry-After": f"{wait if wait is not None else 1:g}"}
                 return _respond(gated, retry if gated[0] == 429 else None)
         response = await call_next(request)
+        if fake.switches.delay:  # the broker acts, then answers late
+            await asyncio.sleep(fake.switches.delay)
         if fake.switches.reply_lost and fake.config.stall_on_lost_reply > 0:
             fake.switches.reply_lost = False
             await asyncio.sleep(fake.config.stall_on_lost_reply)
@@ -108,7 +109,9 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
 
     @app.post("/oapi/v1/login/browser")
     async def browser_login(request: Request) -> Response:
-        form = await request.form()
+        # The hosted page posts a urlencoded form; parsed by hand to need no multipart lib.
+        fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+        form = {name: values[0] for name, values in fields.items()}
         ok = (
             q(request, "api_key") == fake.config.api_key
             and form.get("username") == fake.config.username

@@ -105,9 +105,9 @@ class MiraeClient:
         try:
             if absolute:
                 async with build_http_client(
-                    path_or_url, transport=self._transport, timeout=self._timeout
+                    "", transport=self._transport, timeout=self._timeout
                 ) as other:
-                    response = await other.get("")
+                    response = await other.get(path_or_url)
             else:
                 response = await self._http.get(
                     self._settings.api_prefix + path_or_url, headers=self._headers(access_token)

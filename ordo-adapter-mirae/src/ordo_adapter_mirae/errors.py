@@ -64,6 +64,8 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     MessageRule(("-macm60", "otp is incorrect", "entered otp", "otp has been expired"), AuthFailed),
     MessageRule(("correct totp", "invalid totp"), AuthFailed),
     MessageRule(("rms:", "rms :"), OrderRejected),
+    # The exchange link is down or the market closed: the order was refused, not malformed.
+    MessageRule(("not connected to",), OrderRejected),
 )
 """Checked after session and API-key codes, before the code tables."""
 

@@ -19,6 +19,7 @@ PRODUCTS = frozenset({"CNC", "MIS", "NRML", "MTF"})
 VARIETIES = frozenset({"regular", "amo"})
 REPORTED_PRODUCT = {"MIS": "INTRADAY"}
 """The order book and positions report MIS as INTRADAY."""
+DERIVATIVE_MARGIN = Decimal("0.15")
 TERMINAL = frozenset({"Traded", "Cancelled", "Rejected"})
 PLACE_FIELDS = (
     "tradingsymbol",
@@ -275,6 +276,8 @@ class OrderBook:
         )
         self.orders[order.order_id] = order
         cost = quantity * (price or trigger or scrip.last_price)
+        if scrip.derivative:
+            cost *= DERIVATIVE_MARGIN  # futures and options block a margin, not their value
         if side == "BUY" and cost > self.available - self.utilised:
             order.status = "Rejected"
             order.status_message = (
@@ -398,7 +401,8 @@ class OrderBook:
             )
         )
         if buy:
-            self.utilised += quantity * last
+            margin = DERIVATIVE_MARGIN if order.scrip.derivative else Decimal(1)
+            self.utilised += quantity * last * margin
 
 
 def _load_scrips(master_csv: str) -> dict[tuple[str, str], FakeScrip]:

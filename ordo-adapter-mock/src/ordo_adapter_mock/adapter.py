@@ -71,6 +71,8 @@ class MockAdapter(BrokerAdapter):
 
     id: ClassVar[str] = "mock"
     display_name: ClassVar[str] = "Paper broker"
+    # The paper book is updated synchronously: a missing order is missing at once.
+    reconcile_settle_seconds: ClassVar[float] = 0.0
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
     Settings: ClassVar[type[AdapterSettings]] = MockSettings
     rate_limits: ClassVar[tuple[RateLimit, ...]] = (

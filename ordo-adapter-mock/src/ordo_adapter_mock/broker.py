@@ -14,9 +14,7 @@ Orders fill in full; there are no partial fills.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,7 +24,6 @@ from ordo.adapters.errors import (
     InstrumentNotFound,
     InsufficientFunds,
     InvalidRequest,
-    OrderNotFound,
     OrderRejected,
 )
 from ordo.domain import (
@@ -39,36 +36,22 @@ from ordo.domain import (
     OrderStatus,
     OrderType,
     Position,
-    Product,
     Quote,
-    Side,
     SymbolRef,
     Trade,
     Validity,
 )
 from pydantic import ValidationError
 
-from ordo_adapter_mock import rules
+from ordo_adapter_mock import margin, rules
 from ordo_adapter_mock.auth import SessionDesk
+from ordo_adapter_mock.book import BookEntry, OrderBook
 from ordo_adapter_mock.calls import CallRecorder
 from ordo_adapter_mock.faults import FaultInjector, Latency
 from ordo_adapter_mock.instruments import Listing, seeded_listings
 from ordo_adapter_mock.ledger import Ledger
 from ordo_adapter_mock.prices import Key, PriceFeed, key_of
 from ordo_adapter_mock.settings import MockSettings
-
-
-@dataclass(slots=True)
-class _Entry:
-    """An order with the broker-private state behind it."""
-
-    order: Order
-    instrument: Instrument
-    key: Key
-    blocked: Decimal = Decimal(0)
-    awaiting_session: bool = False
-    """An AMO not yet released to the exchange."""
-    triggered: bool = False
 
 
 def _request_of(order: Order, amo: bool) -> OrderRequest:
@@ -116,13 +99,7 @@ class PaperBroker:
         self.faults = faults or FaultInjector(seed=seed)
         self.latency = latency or Latency(seed=seed)
         self.calls = calls or CallRecorder()
-        self._orders: dict[str, _Entry] = {}
-        self._open: dict[Key, dict[str, _Entry]] = {}
-        self._by_tag: dict[str, list[str]] = {}
-        self._trades: list[Trade] = []
-        self._blocked = Decimal(0)
-        self._order_ids = itertools.count(1)
-        self._trade_ids = itertools.count(1)
+        self.book = OrderBook(self.clock)
 
     @classmethod
     def from_settings(cls, settings: MockSettings, **overrides: Any) -> PaperBroker:
@@ -194,7 +171,7 @@ class PaperBroker:
 
     # -- portfolio -----------------------------------------------------------------------
     def funds(self) -> Funds:
-        return self.ledger.funds(self._blocked)
+        return self.ledger.funds(self.book.blocked)
 
     def positions(self) -> list[Position]:
         return self.ledger.positions(self.prices.last)
@@ -210,25 +187,19 @@ class PaperBroker:
 
     # -- order book ------------------------------------------------------------------
     def order(self, order_id: str) -> Order:
-        return self._entry(order_id).order
+        return self.book.get(order_id).order
 
     def orders(self) -> list[Order]:
-        return [entry.order for entry in self._orders.values()]
+        return self.book.orders()
 
     def open_orders(self) -> list[Order]:
-        return [e.order for book in self._open.values() for e in book.values()]
+        return [entry.order for entry in self.book.open_entries()]
 
     def orders_by_tag(self, tag: str) -> list[Order]:
-        return [self._orders[oid].order for oid in self._by_tag.get(tag, ())]
+        return self.book.orders_by_tag(tag)
 
     def trades(self) -> list[Trade]:
-        return list(self._trades)
-
-    def _entry(self, order_id: str) -> _Entry:
-        try:
-            return self._orders[order_id]
-        except KeyError:
-            raise OrderNotFound(f"order {order_id!r} is not in the paper order book") from None
+        return self.book.trades()
 
     # -- placing ---------------------------------------------------------------------
     def place(self, request: OrderRequest, tag: str | None = None) -> Order:
@@ -241,7 +212,7 @@ class PaperBroker:
         key = (instrument.exchange, instrument.symbol)
         now = self.clock()
         order = Order(
-            order_id=f"PB{next(self._order_ids):010d}",
+            order_id=self.book.next_order_id(),
             exchange=request.exchange,
             symbol=request.symbol,
             side=request.side,
@@ -256,10 +227,8 @@ class PaperBroker:
             placed_at=now,
             updated_at=now,
         )
-        entry = _Entry(order, instrument, key, awaiting_session=request.amo)
-        self._orders[order.order_id] = entry
-        if tag is not None:
-            self._by_tag.setdefault(tag, []).append(order.order_id)
+        entry = BookEntry(order, instrument, key, awaiting_session=request.amo)
+        self.book.add(entry)
 
         last = self.prices.last(key)
         problem = rules.order_problem(instrument, request)
@@ -267,7 +236,7 @@ class PaperBroker:
             problem = rules.stop_problem(request.side, request.trigger_price, last)
         amount = Decimal(0)
         if problem is None:
-            amount, problem = self._requirement(entry, request, last)
+            amount, problem = margin.requirement(self.book, self.ledger, entry, request, last)
         if problem is not None:
             self._update(entry, status=OrderStatus.REJECTED, status_message=problem.message)
             error = InsufficientFunds if problem.code == "FUNDS" else OrderRejected
@@ -275,60 +244,18 @@ class PaperBroker:
                 f"order {order.order_id} rejected: {problem.message}", broker_code=problem.code
             )
 
-        self._block(entry, amount)
-        self._open.setdefault(key, {})[order.order_id] = entry
+        self.book.block(entry, amount)
+        self.book.open(entry)
         if request.amo:
             self._update(entry, status_message="after-market order queued for the next session")
             return entry.order
         self._arrive(entry, last)
         return entry.order
 
-    def _requirement(
-        self, entry: _Entry, request: OrderRequest, last: Decimal
-    ) -> tuple[Decimal, rules.Problem | None]:
-        """Money to block for ``request`` and any RMS problem with funds or holdings.
-
-        Only the part of an order that opens or grows a position needs money: a SELL
-        covered by holdings or a long, or a BUY covering a short, needs none."""
-        covered = min(request.quantity, self._coverable(entry, request.side, request.product))
-        uncovered = request.quantity - covered
-        if uncovered and request.side is Side.SELL and request.product is Product.CNC:
-            free = covered
-            return Decimal(0), rules.Problem(
-                "HOLDINGS",
-                f"insufficient holdings: {free} free to sell, order is for {request.quantity}",
-            )
-        price = rules.reference_price(
-            request.order_type, request.price, request.trigger_price, last
-        )
-        amount = price * uncovered
-        available = self.funds().available + entry.blocked
-        if amount > available:
-            return amount, rules.Problem(
-                "FUNDS",
-                f"insufficient funds: order needs INR {amount:.2f}, available INR {available:.2f}",
-            )
-        return amount, None
-
-    def _coverable(self, entry: _Entry, side: Side, product: Product) -> int:
-        """Quantity an order on ``side`` can take from existing holdings or positions,
-        net of other open orders already claiming it."""
-        claimed = sum(
-            other.order.quantity
-            for other in self._open.get(entry.key, {}).values()
-            if other is not entry and other.order.side is side and other.order.product is product
-        )
-        net = self.ledger.net_quantity(entry.key, product)
-        if side is Side.SELL:
-            have = self.ledger.holding_quantity(entry.key) if product is Product.CNC else net
-        else:
-            have = 0 if product is Product.CNC else -net
-        return max(0, have - claimed)
-
     # -- modifying and cancelling ----------------------------------------------------
     def modify(self, order_id: str, changes: OrderModification) -> Order:
         """Change an open order. A refused modification leaves the order as it was."""
-        entry = self._entry(order_id)
+        entry = self.book.get(order_id)
         self._require_open(entry, "modified")
         current = entry.order
         order_type = changes.order_type or current.order_type
@@ -361,14 +288,13 @@ class PaperBroker:
             problem = rules.stop_problem(request.side, trigger, last)
         amount = Decimal(0)
         if problem is None:
-            amount, problem = self._requirement(entry, request, last)
+            amount, problem = margin.requirement(self.book, self.ledger, entry, request, last)
         if problem is not None:
             error = InsufficientFunds if problem.code == "FUNDS" else OrderRejected
             raise error(
                 f"modification of {order_id} rejected: {problem.message}", broker_code=problem.code
             )
-        self._release(entry)
-        self._block(entry, amount)
+        self.book.block(entry, amount)
         if rearm:
             entry.triggered = False
         self._update(entry, status_message="modified", **fields)
@@ -377,7 +303,7 @@ class PaperBroker:
         return entry.order
 
     def cancel(self, order_id: str) -> Order:
-        entry = self._entry(order_id)
+        entry = self.book.get(order_id)
         self._require_open(entry, "cancelled")
         self._close(entry, OrderStatus.CANCELLED, "cancelled by the user")
         return entry.order
@@ -385,7 +311,7 @@ class PaperBroker:
     def release_amo(self) -> list[Order]:
         """Open the next session: queued after-market orders reach the exchange."""
         released: list[Order] = []
-        for entry in [e for book in self._open.values() for e in book.values()]:
+        for entry in self.book.open_entries():
             if entry.awaiting_session:
                 entry.awaiting_session = False
                 last = self.prices.last(entry.key)
@@ -400,7 +326,7 @@ class PaperBroker:
                 released.append(entry.order)
         return released
 
-    def _require_open(self, entry: _Entry, verb: str) -> None:
+    def _require_open(self, entry: BookEntry, verb: str) -> None:
         status = entry.order.status
         if status.is_terminal:
             raise OrderRejected(
@@ -410,14 +336,11 @@ class PaperBroker:
 
     # -- matching --------------------------------------------------------------------
     def _on_price(self, key: Key, last: Decimal) -> None:
-        book = self._open.get(key)
-        if not book:
-            return
-        for entry in list(book.values()):  # time priority: insertion order
+        for entry in self.book.open_on(key):  # time priority: insertion order
             if not entry.awaiting_session:
                 self._evaluate(entry, last, arriving=False)
 
-    def _arrive(self, entry: _Entry, last: Decimal) -> None:
+    def _arrive(self, entry: BookEntry, last: Decimal) -> None:
         order = entry.order
         if order.order_type in rules.STOP_TYPES and not entry.triggered:
             self._update(entry, status=OrderStatus.TRIGGER_PENDING)
@@ -425,7 +348,7 @@ class PaperBroker:
             self._update(entry, status=OrderStatus.OPEN)
         self._evaluate(entry, last, arriving=True)
 
-    def _evaluate(self, entry: _Entry, last: Decimal, *, arriving: bool) -> None:
+    def _evaluate(self, entry: BookEntry, last: Decimal, *, arriving: bool) -> None:
         order = entry.order
         if order.order_type in rules.STOP_TYPES and not entry.triggered:
             if order.trigger_price is None or not rules.stop_hit(
@@ -442,18 +365,17 @@ class PaperBroker:
         elif arriving and order.validity is Validity.IOC:
             self._close(entry, OrderStatus.CANCELLED, "IOC order cancelled: no match")
 
-    def _fill(self, entry: _Entry, price: Decimal) -> None:
+    def _fill(self, entry: BookEntry, price: Decimal) -> None:
         order = entry.order
-        self._release(entry)
-        self._remove_open(entry)
+        self.book.close(entry)
         self.ledger.apply_fill(
             entry.key, order.side, order.product, order.quantity, price, entry.instrument.isin
         )
         self.prices.add_volume(entry.key, order.quantity)
         now = self.clock()
-        self._trades.append(
+        self.book.add_trade(
             Trade(
-                trade_id=f"PT{next(self._trade_ids):010d}",
+                trade_id=self.book.next_trade_id(),
                 order_id=order.order_id,
                 exchange=order.exchange,
                 symbol=order.symbol,
@@ -474,24 +396,9 @@ class PaperBroker:
         )
 
     # -- bookkeeping -----------------------------------------------------------------
-    def _close(self, entry: _Entry, status: OrderStatus, message: str) -> None:
-        self._release(entry)
-        self._remove_open(entry)
+    def _close(self, entry: BookEntry, status: OrderStatus, message: str) -> None:
+        self.book.close(entry)
         self._update(entry, status=status, status_message=message)
 
-    def _remove_open(self, entry: _Entry) -> None:
-        book = self._open.get(entry.key)
-        if book is not None:
-            book.pop(entry.order.order_id, None)
-
-    def _block(self, entry: _Entry, amount: Decimal) -> None:
-        entry.blocked = amount
-        self._blocked += amount
-
-    def _release(self, entry: _Entry) -> None:
-        self._blocked -= entry.blocked
-        entry.blocked = Decimal(0)
-
-    def _update(self, entry: _Entry, **fields: Any) -> None:
-        fields["updated_at"] = self.clock()
-        entry.order = entry.order.model_copy(update=fields)
+    def _update(self, entry: BookEntry, **fields: Any) -> None:
+        self.book.update(entry, **fields)

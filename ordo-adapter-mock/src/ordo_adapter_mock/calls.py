@@ -34,6 +34,8 @@ OPERATION_SCOPES: dict[str, RateScope] = {
 """Login and logout steps have no scope of their own: they count only under ``ALL``."""
 
 _SCOPE_VALUES = frozenset(scope.value for scope in RateScope)
+EPSILON = 1e-9
+"""Calls a full period apart up to float noise are in different windows."""
 PENDING = "pending"
 OK = "ok"
 
@@ -99,12 +101,12 @@ class CallRecorder:
         self, seconds: float, selector: str | None = None, *, reached: bool | None = None
     ) -> int:
         """The most calls of ``selector`` in any window of ``seconds``: the largest group
-        whose first and last arrivals are less than ``seconds`` apart (so a quota of N per
-        S seconds holds exactly when this is at most N)."""
+        whose first and last arrivals are less than ``seconds`` apart, up to float noise (so a
+        quota of N per S seconds holds exactly when this is at most N)."""
         times = self.times(selector, reached=reached)
         best = start = 0
         for end, at in enumerate(times):
-            while at - times[start] >= seconds:
+            while at - times[start] >= seconds - EPSILON:
                 start += 1
             best = max(best, end - start + 1)
         return best
@@ -122,7 +124,7 @@ class CallRecorder:
             earlier: list[float] = []
             # Records are in arrival order: walk back only as far as the window reaches.
             for r in reversed(self._records):
-                if record.at - r.at >= limit.period:
+                if record.at - r.at >= limit.period - EPSILON:
                     break
                 if r is not record and r.outcome != "RATE_LIMITED" and match(r):
                     earlier.append(r.at)

@@ -32,10 +32,10 @@ class ClientConfig:
 
     base_url: str
     token: SecretStr | None = field(repr=False)
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT
-    verify: ssl.SSLContext | bool = True
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    user_agent: str = "ordo-client"
+    timeout: httpx.Timeout
+    verify: ssl.SSLContext | bool
+    retry: RetryPolicy
+    user_agent: str
 
     def __repr__(self) -> str:
         # The token never appears, not even masked.

@@ -5,6 +5,7 @@ and its answer parsed, in exactly one place.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -120,16 +121,19 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    # Building a TypeAdapter costs far more than using one: build each kind once.
+    return TypeAdapter(kind)
+
+
 def _data(kind: Any) -> Callable[[Reply], Any]:
-    adapter: TypeAdapter[Any] = TypeAdapter(kind)
-    return lambda reply: adapter.validate_python(reply.body["data"])
+    return lambda reply: _adapter(kind).validate_python(reply.body["data"])
 
 
 def _fanout(result_type: type[R], **extra: Any) -> Callable[[Reply], R]:
     def parse(reply: Reply) -> R:
-        return result_type.model_validate(
-            {**reply.body, "http_status": reply.status_code, **extra}
-        )
+        return result_type.model_validate({**reply.body, "http_status": reply.status_code, **extra})
 
     return parse
 
@@ -229,7 +233,9 @@ def portfolio(accounts: Accounts = None) -> Call[PortfolioResult]:
     )
 
 
-def quotes(symbols: Sequence[str] | str, accounts: Accounts = None) -> Call[FanoutResult[list[Quote]]]:
+def quotes(
+    symbols: Sequence[str] | str, accounts: Accounts = None
+) -> Call[FanoutResult[list[Quote]]]:
     listed = symbols if isinstance(symbols, str) else ",".join(symbols)
     return Call(
         QUOTES.method,
@@ -324,7 +330,10 @@ def engage_kill_switch(reason: str, cancel_open_orders: bool = False) -> Call[Ki
 
 def release_kill_switch(reason: str) -> Call[KillSwitchState]:
     return Call(
-        KILL_SWITCH_OFF.method, KILL_SWITCH_OFF.url(), _data(KillSwitchState), body={"reason": reason}
+        KILL_SWITCH_OFF.method,
+        KILL_SWITCH_OFF.url(),
+        _data(KillSwitchState),
+        body={"reason": reason},
     )
 
 
@@ -354,9 +363,7 @@ def audit(
 
 
 def request_trace(request_id: str) -> Call[RequestTrace]:
-    return Call(
-        REQUEST_TRACE.method, REQUEST_TRACE.url(request_id=request_id), _data(RequestTrace)
-    )
+    return Call(REQUEST_TRACE.method, REQUEST_TRACE.url(request_id=request_id), _data(RequestTrace))
 
 
 def plugins(include_builtin: bool = False) -> Call[list[Plugin]]:

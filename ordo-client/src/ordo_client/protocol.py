@@ -21,8 +21,8 @@ from ordo_client.errors import (
     OrdoResponseError,
     error_class_for,
 )
-from ordo_client.retry import RetryMode, parse_retry_after
 from ordo_client.results import FanoutResult
+from ordo_client.retry import RetryMode, parse_retry_after
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ class Sleep:
 
 
 Step = httpx.Request | Sleep
-Outcome = httpx.Response | httpx.TransportError | None
+Outcome = httpx.Response | httpx.RequestError | None
 
 
 def build_request(call: Call[Any], config: ClientConfig) -> httpx.Request:
@@ -89,7 +89,7 @@ def exchange(call: Call[T], config: ClientConfig) -> Generator[Step, Outcome, T]
     """Send ``call`` with bounded retries; return the parsed result or raise a typed error.
 
     The driver answers each yielded request with the ``httpx.Response`` (body read) or the
-    ``httpx.TransportError`` it raised, and each ``Sleep`` with ``None``.
+    ``httpx.RequestError`` it raised, and each ``Sleep`` with ``None``.
     """
     policy = config.retry
     rng = policy.rng()
@@ -98,7 +98,7 @@ def exchange(call: Call[T], config: ClientConfig) -> Generator[Step, Outcome, T]
         attempt += 1
         outcome = yield build_request(call, config)
         delay: float | None
-        if isinstance(outcome, httpx.TransportError):
+        if isinstance(outcome, httpx.RequestError):
             delay = policy.delay_after_transport_error(
                 outcome, attempt=attempt, mode=call.retry, rng=rng
             )

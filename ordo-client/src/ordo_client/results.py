@@ -112,4 +112,3 @@ class PortfolioResult(FanoutResult[AccountPortfolio]):
     consolidated: ConsolidatedPortfolio | None = Field(default=None, alias="data")
 
     model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
-

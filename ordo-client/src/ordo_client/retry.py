@@ -71,15 +71,7 @@ class RetryPolicy:
     ) -> float | None:
         """Seconds to wait before the next attempt after an error status, or ``None`` to
         give up. Any 4xx other than 409 (in flight, keyed calls only) and 429 is final."""
-        if attempt >= self.max_attempts:
-            return None
-        if status_code == 429:
-            pass
-        elif mode is RetryMode.CONNECT_ONLY:
-            return None
-        elif status_code == 409 and not keyed:
-            return None
-        elif status_code != 409 and status_code not in RETRYABLE_SERVER_STATUSES:
+        if attempt >= self.max_attempts or not retryable_status(status_code, mode, keyed):
             return None
         if retry_after is not None:
             if retry_after > self.max_retry_after:
@@ -88,7 +80,7 @@ class RetryPolicy:
         return self.backoff_delay(attempt, rng)
 
     def delay_after_transport_error(
-        self, error: httpx.TransportError, *, attempt: int, mode: RetryMode, rng: random.Random
+        self, error: httpx.RequestError, *, attempt: int, mode: RetryMode, rng: random.Random
     ) -> float | None:
         """Seconds to wait after a connection failure, or ``None`` to give up."""
         if attempt >= self.max_attempts:
@@ -98,7 +90,19 @@ class RetryPolicy:
         return self.backoff_delay(attempt, rng)
 
 
-def never_sent(error: httpx.TransportError) -> bool:
+def retryable_status(status_code: int, mode: RetryMode, keyed: bool) -> bool:
+    """429 always (the request was refused, not run); for safe calls also 502/503/504, and
+    409 when the call carries an idempotency key (the same key is still in flight)."""
+    if status_code == 429:
+        return True
+    if mode is RetryMode.CONNECT_ONLY:
+        return False
+    if status_code == 409:
+        return keyed
+    return status_code in RETRYABLE_SERVER_STATUSES
+
+
+def never_sent(error: httpx.RequestError) -> bool:
     """True when the failure proves the request never reached the server."""
     return isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 

@@ -6,13 +6,17 @@ it down, so tests can run many isolated gateways in one process.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping
+from datetime import UTC, datetime, time
 from typing import Any
 
 import httpx
 from loguru import logger
 
 from ordo.adapters.base import AdapterContext
+from ordo.adapters.clock import next_ist_time
 from ordo.adapters.errors import BrokerError
 from ordo.audit.events import AuditEmitter
 from ordo.config import Settings, api_token_table, validate_account_settings
@@ -20,12 +24,20 @@ from ordo.domain import SessionState
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.errors import OrdoError
 from ordo.orchestrator.gateway import BrokerGateway
-from ordo.orchestrator.orders import OrderService
+from ordo.orchestrator.ledger import Ledger
+from ordo.orchestrator.orders import OrderSafety, OrderService
 from ordo.orchestrator.reads import ReadService
 from ordo.persistence.db import Database
+from ordo.persistence.idempotency import IdempotencyRepository
+from ordo.persistence.state import KillSwitchRepository
 from ordo.plugins import Plugins
+from ordo.safety.breaker import AccountBreaker
+from ordo.safety.funds import FundsCache
+from ordo.safety.idempotency import InFlightRegistry
+from ordo.safety.killswitch import KillSwitch, KillSwitchState
+from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
-from ordo.sessions.manager import SessionManager
+from ordo.sessions.manager import SessionManager, run_periodically
 
 
 class OrdoRuntime:
@@ -41,7 +53,9 @@ class OrdoRuntime:
         self.settings = settings
         self.plugins = plugins
         self.emitter = AuditEmitter(plugins.hook)
-        self.gateway = BrokerGateway(self.emitter)
+        self.gateway = BrokerGateway(
+            self.emitter, default_deadline=settings.request_deadline_seconds
+        )
         self.db = Database(settings.resolved_database_url())
         self.accounts = AccountSet()
         self.tokens = api_token_table(settings)
@@ -61,9 +75,23 @@ class OrdoRuntime:
         )
         self.gateway.session_expired_listeners.append(self.sessions.on_broker_expired)
         self.reads = ReadService(self.gateway)
-        self.orders = OrderService(
-            self.gateway, plugins.hook, lambda name: settings.account_limits(name).to_order_limits()
+        self.kill_switch = KillSwitch(self._load_kill_switch, self._save_kill_switch)
+        self.in_flight = InFlightRegistry()
+        self.ledger = Ledger(self.db, self.gateway, self.emitter)
+        self.safety = OrderSafety(
+            kill_switch=self.kill_switch,
+            funds=FundsCache(settings.funds_cache_ttl_seconds),
+            deadline_seconds=settings.request_deadline_seconds,
         )
+        self.orders = OrderService(
+            self.gateway,
+            plugins.hook,
+            lambda name: settings.account_limits(name).to_order_limits(),
+            self.safety,
+            self.ledger,
+            self.emitter,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
         self._transports = dict(transports or {})
 
     async def start(self) -> None:
@@ -82,12 +110,71 @@ class OrdoRuntime:
             context.data_dir.mkdir(parents=True, exist_ok=True)
             adapter = cls(adapter_settings[name], context)
             await adapter.start()
-            account = Account(name=name, adapter=adapter)
+            account = Account(
+                name=name,
+                adapter=adapter,
+                breaker=AccountBreaker(
+                    name,
+                    fail_max=self.settings.breaker_fail_max,
+                    window_seconds=self.settings.breaker_window_seconds,
+                    reset_seconds=self.settings.breaker_reset_seconds,
+                    on_transition=self._breaker_transition,
+                ),
+                limiter=AccountLimiter(
+                    name, adapter.rate_limits, queue_size=self.settings.rate_limit_queue_size
+                ),
+            )
             self.accounts.add(account)
             logger.info("account {} ready ({})", name, cls.id)
+        await self.kill_switch.start()
         await self.sessions.restore_all()
         for account in self.accounts:
             await self._login_at_start(account)
+        self._tasks = [
+            asyncio.create_task(
+                run_periodically(self.settings.reconcile_interval_seconds, self.reconcile)
+            ),
+            asyncio.create_task(run_periodically(30.0, self.sessions.sweep)),
+            asyncio.create_task(run_periodically(3600.0, self.purge_idempotency)),
+        ]
+        login_time = self.settings.login_time()
+        if login_time is not None:
+            self._tasks.append(asyncio.create_task(self._daily_login(login_time)))
+
+    async def reconcile(self) -> int:
+        """Settle ``unknown`` ledger legs by their broker tags."""
+        return await self.ledger.reconcile_unknown(
+            {a.name: a for a in self.accounts}, self.safety.policy
+        )
+
+    async def purge_idempotency(self) -> int:
+        async with self.db.session() as s:
+            return await IdempotencyRepository(s).purge_expired()
+
+    async def _daily_login(self, at: time) -> None:
+        while True:
+            wait = (next_ist_time(at) - datetime.now(UTC)).total_seconds()
+            await asyncio.sleep(max(wait, 1.0))
+            await self.sessions.login_unattended()
+
+    def _breaker_transition(self, account: str, old: str, new: str) -> None:
+        self.emitter.emit("breaker.transition", account=account, old=old, new=new)
+
+    async def _load_kill_switch(self) -> KillSwitchState | None:
+        async with self.db.session() as s:
+            record = await KillSwitchRepository(s).get()
+        if record.changed_at is None:
+            return None
+        return KillSwitchState(
+            active=record.active,
+            reason=record.reason,
+            actor=record.actor,
+            changed_at=record.changed_at,
+        )
+
+    async def _save_kill_switch(self, state: KillSwitchState) -> None:
+        async with self.db.session() as s:
+            await KillSwitchRepository(s).set(state.active, state.reason, state.actor)
 
     async def _login_at_start(self, account: Account) -> None:
         """Log in without a person where that sends no SMS and opens no browser: adapters
@@ -123,6 +210,11 @@ class OrdoRuntime:
         return rows
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for account in self.accounts:
             try:
                 await account.adapter.aclose()

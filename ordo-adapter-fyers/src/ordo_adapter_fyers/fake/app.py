@@ -58,24 +58,30 @@ class FakeApi:
         self, request: Request, handler: Handler, *, auth: bool = True, write: bool = False
     ) -> Response:
         fake = self.fake
-        if fake.latency > 0:
-            await asyncio.sleep(fake.latency)
         try:
+            # Read the whole request first: a slow broker still acts on what it received.
+            body = await _json_body(request) if request.method != "GET" else {}
             if auth:
                 fake.check_token(request.headers.get("authorization"))
             fake.admit()
-            body = await _json_body(request) if request.method != "GET" else {}
             payload = await handler(request, body)
         except Rejected as exc:
-            body = {"s": "error", "code": exc.code, "message": exc.message}
-            return JSONResponse(body, exc.status, headers=exc.headers)
+            reply: Response = JSONResponse(
+                {"s": "error", "code": exc.code, "message": exc.message},
+                exc.status,
+                headers=exc.headers,
+            )
         except BookError as exc:
             extra = {"id": exc.order_id} if exc.order_id else {}
-            return _error(400, exc.code, exc.message, **extra)
-        if write and fake.fault.drop_next_write:
-            fake.fault.drop_next_write = False
-            return JSONResponse({}, 504, headers={DROP_HEADER: "1"})
-        return JSONResponse({"s": "ok", "code": 200, "message": "", **payload})
+            reply = _error(400, exc.code, exc.message, **extra)
+        else:
+            reply = JSONResponse({"s": "ok", "code": 200, "message": "", **payload})
+            if write and fake.fault.drop_next_write:
+                fake.fault.drop_next_write = False
+                reply = JSONResponse({}, 504, headers={DROP_HEADER: "1"})
+        if fake.latency > 0:
+            await asyncio.sleep(fake.latency)
+        return reply
 
     # -- login -----------------------------------------------------------------------------
     async def generate_authcode(self, request: Request) -> Response:

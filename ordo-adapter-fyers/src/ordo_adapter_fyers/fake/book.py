@@ -303,7 +303,11 @@ class OrderBook:
 
     def utilized(self) -> Decimal:
         blocked = sum(
-            (self._required(o) for o in self.orders.values() if o.side == 1 and o.status in (TRANSIT, PENDING)),
+            (
+                self._required(o)
+                for o in self.orders.values()
+                if o.side == 1 and o.status in (TRANSIT, PENDING)
+            ),
             Decimal(0),
         )
         spent = sum((t.price * t.qty * t.order.side for t in self.trades), Decimal(0))
@@ -371,7 +375,9 @@ class OrderBook:
         groups: dict[tuple[str, str], list[FakeTrade]] = {}
         for trade in self.trades:
             groups.setdefault((trade.order.symbol.ticker, trade.order.product), []).append(trade)
-        items = [self._position(ticker, product, trades) for (ticker, product), trades in groups.items()]
+        items = [
+            self._position(ticker, product, trades) for (ticker, product), trades in groups.items()
+        ]
         overall = {
             "count_total": len(items),
             "count_open": sum(1 for i in items if i["netQty"]),

@@ -86,6 +86,9 @@ class BrokerAdapter:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
     rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
+    reconcile_settle_seconds: ClassVar[float] = 0.5
+    """How long after a lost order reply the broker's book can be trusted to show the
+    order. Absence is believed (and the order resent) only after this pause."""
 
     def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
         self.settings = settings

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from ordo import __version__
 from ordo.api.errors import install_error_handlers
 from ordo.api.middleware import RequestIdMiddleware
-from ordo.api.routes import accounts, health, market, orders, portfolio
+from ordo.api.routes import accounts, health, market, orders, portfolio, safety
 from ordo.api.routes import plugins as plugin_routes
 from ordo.config import Settings
 from ordo.plugins import Plugins, create_plugins
@@ -81,7 +81,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (accounts, portfolio, market, orders, plugin_routes):
+    for module in (accounts, portfolio, market, orders, safety, plugin_routes):
         api.include_router(module.router)
     for extra in loaded.hook.register_routes():
         for router in extra or []:

@@ -14,6 +14,7 @@ from ordo.adapters.errors import BrokerError
 from ordo.api import envelope
 from ordo.api.middleware import new_request_id
 from ordo.orchestrator.errors import OrdoError
+from ordo.safety.killswitch import KillSwitchActive
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -124,6 +125,13 @@ async def _broker(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _kill_switch(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KillSwitchActive)
+    return envelope.error(
+        request_id_of(request), exc.code, exc.message, status_code=exc.http_status
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     rid = request_id_of(request)
     logger.opt(exception=exc).error("unhandled error in {} {}", request.method, request.url.path)
@@ -140,4 +148,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OrdoError, _ordo)
     app.add_exception_handler(BrokerError, _broker)
+    app.add_exception_handler(KillSwitchActive, _kill_switch)
     app.add_exception_handler(Exception, _unhandled)

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from ordo.adapters.base import BrokerAdapter
 from ordo.orchestrator.errors import unknown_account
+from ordo.safety.breaker import AccountBreaker
+from ordo.safety.limiter import AccountLimiter
 
 
 @dataclass
@@ -26,6 +28,8 @@ class Account:
 
     name: str
     adapter: BrokerAdapter
+    breaker: AccountBreaker | None = None
+    limiter: AccountLimiter | None = None
     last_call: CallRecord | None = None
     last_success: datetime | None = None
     extra: dict[str, object] = field(default_factory=dict)

@@ -1,5 +1,5 @@
-"""Every adapter call passes through here: audit of the broker request and response, the
-account's last-call bookkeeping for ``/status``, and (for the order path) the safety layer."""
+"""Every adapter call passes through here: the account's rate limiter and circuit breaker,
+audit of the broker request and response, and the bookkeeping ``/status`` reports."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from ordo.adapters.errors import BrokerError, SessionExpired
+from ordo.adapters.base import RateScope
+from ordo.adapters.errors import BrokerError, RateLimited, SessionExpired
 from ordo.audit.events import AuditEmitter
 from ordo.orchestrator.accounts import Account, CallRecord
+from ordo.safety.deadline import Deadline
+from ordo.safety.limiter import Priority
 
 T = TypeVar("T")
 
@@ -24,15 +27,31 @@ class CallKind(StrEnum):
     LOGIN = "login"
 
 
+_SCOPE = {
+    CallKind.READ: RateScope.READS,
+    CallKind.QUOTE: RateScope.QUOTES,
+    CallKind.ORDER: RateScope.ORDERS,
+    CallKind.CANCEL: RateScope.ORDERS,
+}
+_PRIORITY = {CallKind.CANCEL: Priority.CANCEL, CallKind.ORDER: Priority.ORDER}
+
 SessionExpiredListener = Callable[[Account, SessionExpired], Awaitable[None]]
+CallObserver = Callable[[Account, str, str, float], None]
+"""``observer(account, operation, outcome, seconds)`` after every broker call (metrics)."""
 
 
 class BrokerGateway:
-    """Wraps adapter calls with audit and bookkeeping."""
+    """Wraps adapter calls with the limiter, the breaker, audit and bookkeeping.
 
-    def __init__(self, emitter: AuditEmitter) -> None:
+    Login calls skip the limiter and the breaker: a login must be possible while the
+    account's order quota is exhausted or its breaker is open.
+    """
+
+    def __init__(self, emitter: AuditEmitter, *, default_deadline: float = 10.0) -> None:
         self.emitter = emitter
+        self.default_deadline = default_deadline
         self.session_expired_listeners: list[SessionExpiredListener] = []
+        self.observers: list[CallObserver] = []
 
     async def call(
         self,
@@ -42,7 +61,21 @@ class BrokerGateway:
         *,
         kind: CallKind = CallKind.READ,
         audit: dict[str, Any] | None = None,
+        deadline: Deadline | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> T:
+        """Run one adapter call. ``before_send`` runs after any rate-limit wait and right
+        before the broker is called (the kill switch re-check)."""
+        guarded = kind is not CallKind.LOGIN
+        if guarded and account.limiter is not None:
+            await account.limiter.acquire(
+                _SCOPE[kind],
+                _PRIORITY.get(kind, Priority.READ),
+                deadline or Deadline.after(self.default_deadline),
+                before_send=before_send,
+            )
+        elif before_send is not None:
+            before_send()
         started = time.perf_counter()
         self.emitter.emit(
             "broker.request",
@@ -52,9 +85,13 @@ class BrokerGateway:
             **(audit or {}),
         )
         try:
-            result = await fn()
+            if guarded and account.breaker is not None:
+                result = await account.breaker.call(fn)
+            else:
+                result = await fn()
         except BrokerError as exc:
-            self._record(account, operation, "error", exc.code)
+            elapsed = time.perf_counter() - started
+            self._record(account, operation, "error", exc.code, elapsed)
             self.emitter.emit(
                 "broker.response",
                 account=account.name,
@@ -63,27 +100,34 @@ class BrokerGateway:
                 error_code=exc.code,
                 message=exc.message,
                 broker_code=exc.broker_code,
-                elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+                elapsed_ms=round(elapsed * 1000, 3),
             )
+            # Raised inside the try, so it is the broker's 429, not our own limiter's refusal.
+            if isinstance(exc, RateLimited) and account.limiter is not None:
+                account.limiter.pause(exc.retry_after)
             if isinstance(exc, SessionExpired):
                 for listener in self.session_expired_listeners:
                     await listener(account, exc)
             raise
-        self._record(account, operation, "success", None)
+        elapsed = time.perf_counter() - started
+        self._record(account, operation, "success", None, elapsed)
         self.emitter.emit(
             "broker.response",
             account=account.name,
             operation=operation,
             outcome="success",
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+            elapsed_ms=round(elapsed * 1000, 3),
         )
         return result
 
-    @staticmethod
-    def _record(account: Account, operation: str, outcome: str, code: str | None) -> None:
+    def _record(
+        self, account: Account, operation: str, outcome: str, code: str | None, elapsed: float
+    ) -> None:
         now = datetime.now(UTC)
         account.last_call = CallRecord(
             operation=operation, at=now, outcome=outcome, error_code=code
         )
         if outcome == "success":
             account.last_success = now
+        for observer in self.observers:
+            observer(account, operation, outcome, elapsed)

@@ -1,12 +1,15 @@
-"""The order path: pre-trade checks, then the broker call, per account, concurrently."""
+"""The order path: kill switch, capability and pre-trade checks, ledger, then the guarded
+broker call, per account and concurrently."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ordo.adapters.capabilities import Capability
-from ordo.adapters.errors import BrokerError, InstrumentNotFound, UnsupportedOperation
+from ordo.adapters.errors import BrokerError, InstrumentNotFound, OutcomeUnknown
+from ordo.audit.events import AuditEmitter
 from ordo.domain import (
     AccountResult,
     Instrument,
@@ -14,13 +17,21 @@ from ordo.domain import (
     OrderRequest,
     OrderType,
     ResultStatus,
+    Side,
     SymbolRef,
 )
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.fanout import error_result, fan_out
 from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.ledger import Ledger
+from ordo.orchestrator.placement import send_once
 from ordo.orchestrator.reads import require
+from ordo.persistence.tables import LegState
 from ordo.safety.checks import CheckContext, OrderLimits, run_checks
+from ordo.safety.deadline import Deadline
+from ordo.safety.funds import FundsCache, Reservations
+from ordo.safety.killswitch import KillSwitch, KillSwitchActive
+from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, RetryPolicy, call_with_retry
 from ordo.safety.tags import order_tag
 
 
@@ -33,31 +44,76 @@ def required_capabilities(order: OrderRequest) -> list[Capability]:
     return needed
 
 
+@dataclass
+class OrderSafety:
+    """The shared safety state the order path consults."""
+
+    kill_switch: KillSwitch
+    funds: FundsCache
+    reservations: Reservations = field(default_factory=Reservations)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    deadline_seconds: float = 10.0
+
+
 class OrderService:
     """Places, modifies and cancels orders through the gateway."""
 
     def __init__(
-        self, gateway: BrokerGateway, hook: Any, limits_for: Callable[[str], OrderLimits]
+        self,
+        gateway: BrokerGateway,
+        hook: Any,
+        limits_for: Callable[[str], OrderLimits],
+        safety: OrderSafety,
+        ledger: Ledger,
+        emitter: AuditEmitter,
     ) -> None:
         self.gateway = gateway
         self.hook = hook
         self.limits_for = limits_for
+        self.safety = safety
+        self.ledger = ledger
+        self.emitter = emitter
 
+    def deadline(self) -> Deadline:
+        return Deadline.after(self.safety.deadline_seconds)
+
+    # -- place ----------------------------------------------------------------------------
     async def place(
         self, accounts: Sequence[Account], order: OrderRequest, *, scope: str, key: str
     ) -> list[AccountResult]:
         """One leg per account, concurrently; each leg tagged from (scope, key, account)."""
-        return await fan_out(accounts, lambda a: self._place_leg(a, order, scope, key))
+        self.safety.kill_switch.ensure_allows("place")
+        deadline = self.deadline()
+        position = {account.name: index for index, account in enumerate(accounts)}
+        return await fan_out(
+            accounts,
+            lambda a: self._place_leg(a, order, scope, key, position[a.name], deadline),
+        )
 
     async def _place_leg(
-        self, account: Account, order: OrderRequest, scope: str, key: str
+        self,
+        account: Account,
+        order: OrderRequest,
+        scope: str,
+        key: str,
+        leg: int,
+        deadline: Deadline,
     ) -> AccountResult:
         for capability in required_capabilities(order):
             require(account, capability)
-        context = await self.check_context(account, order)
+        tag = order_tag(scope, key, account.name)
+        request = order.model_dump(mode="json")
+        prior = await self.ledger.reconcile_prior(account, tag, deadline, self.safety.policy)
+        if prior is not None:
+            return prior
+        context = await self.check_context(account, order, deadline)
         rejections = await run_checks(self.hook, order, context)
         if rejections:
             first = rejections[0]
+            await self.ledger.record_rejection(
+                account, request, tag, scope, key, leg, first.code, first.message
+            )
+            self._outcome(account, tag, "rejected", first.code)
             return AccountResult(
                 account=account.name,
                 broker=account.adapter_id,
@@ -66,46 +122,97 @@ class OrderService:
                 message=f"{account.name}: {first.message}",
                 data={"rejections": [r.model_dump() for r in rejections]},
             )
-        tag = order_tag(scope, key, account.name)
-        ack = await self.gateway.call(
-            account,
-            "place_order",
-            lambda: account.adapter.place_order(order, tag),
-            kind=CallKind.ORDER,
-            audit={"order": order.model_dump(mode="json"), "tag": tag},
+        entry = await self.ledger.open_leg(account, request, tag, scope, key, leg)
+        value = context.order_value(order) if order.side is Side.BUY else None
+        reservation = self.safety.reservations.reserve(account.name, value) if value else None
+        try:
+            sent = await send_once(
+                self.gateway,
+                account,
+                order,
+                tag,
+                deadline=deadline,
+                policy=self.safety.policy,
+                before_send=lambda: self.safety.kill_switch.ensure_allows("place"),
+                settle=account.adapter.reconcile_settle_seconds,
+                audit={"order": request, "tag": tag},
+            )
+        except KillSwitchActive as exc:
+            await self.ledger.settle(
+                entry, LegState.FAILED, error_code=exc.code, message=exc.message
+            )
+            self._outcome(account, tag, "failed", exc.code)
+            return AccountResult(
+                account=account.name,
+                broker=account.adapter_id,
+                status=ResultStatus.ERROR,
+                error_code=exc.code,
+                message=f"{account.name}: {exc.message}",
+            )
+        except OutcomeUnknown as exc:
+            await self.ledger.settle(
+                entry, LegState.UNKNOWN, error_code=exc.code, message=exc.message
+            )
+            self._outcome(account, tag, "unknown", exc.code)
+            result = error_result(account, exc)
+            result.data = {"tag": tag}
+            return result
+        except BrokerError as exc:
+            state = LegState.FAILED if exc.retryable or exc.counts_as_failure else LegState.REJECTED
+            await self.ledger.settle(entry, state, error_code=exc.code, message=exc.message)
+            self._outcome(account, tag, state.value, exc.code)
+            raise
+        finally:
+            if reservation is not None:
+                self.safety.reservations.release(reservation)
+            self.safety.funds.invalidate(account.name)
+        await self.ledger.settle(
+            entry,
+            LegState.ACKNOWLEDGED,
+            broker_order_id=sent.ack.order_id,
+            response=sent.ack.model_dump(mode="json"),
         )
+        self._outcome(account, tag, "acknowledged", None, order_id=sent.ack.order_id)
         return AccountResult(
             account=account.name,
             broker=account.adapter_id,
             status=ResultStatus.SUCCESS,
             data={
-                "order_id": ack.order_id,
-                "status": ack.status,
+                "order_id": sent.ack.order_id,
+                "status": sent.ack.status,
                 "tag": tag,
-                "message": ack.message,
+                "message": sent.ack.message,
+                "reconciled": sent.reconciled,
             },
         )
 
-    async def check_context(self, account: Account, order: OrderRequest) -> CheckContext:
-        """Gather what the pre-trade checks need: instrument, funds, a reference price."""
+    async def check_context(
+        self, account: Account, order: OrderRequest, deadline: Deadline
+    ) -> CheckContext:
+        """What the pre-trade checks need: instrument, cached funds, a reference price."""
         ref = SymbolRef(exchange=order.exchange, symbol=order.symbol)
         instrument: Instrument | None
         try:
-            instrument = await self.gateway.call(
-                account, "get_instrument", lambda: account.adapter.get_instrument(ref)
+            instrument = await self._read(
+                account, "get_instrument", lambda: account.adapter.get_instrument(ref), deadline
             )
         except InstrumentNotFound:
             instrument = None
         funds = None
         reference = order.price
-        if instrument is not None and account.adapter.supports(Capability.FUNDS):
-            funds = await self.gateway.call(account, "get_funds", account.adapter.get_funds)
+        wants_funds = order.side is Side.BUY and account.adapter.supports(Capability.FUNDS)
+        if instrument is not None and wants_funds:
+            funds = await self.safety.funds.get(
+                account.name,
+                lambda: self._read(account, "get_funds", account.adapter.get_funds, deadline),
+            )
             if reference is None and account.adapter.supports(Capability.QUOTES):
-                quotes = await self.gateway.call(
+                quotes = await self._read(
                     account,
                     "get_quotes",
                     lambda: account.adapter.get_quotes([ref]),
-                    kind=CallKind.QUOTE,
+                    deadline,
+                    CallKind.QUOTE,
                 )
                 reference = quotes[0].last_price if quotes else None
         return CheckContext(
@@ -113,49 +220,107 @@ class OrderService:
             adapter=account.adapter,
             instrument=instrument,
             funds=funds,
+            reserved=self.safety.reservations.total(account.name),
             reference_price=reference,
             limits=self.limits_for(account.name),
         )
 
+    async def _read(
+        self,
+        account: Account,
+        operation: str,
+        fn: Callable[[], Any],
+        deadline: Deadline,
+        kind: CallKind = CallKind.READ,
+    ) -> Any:
+        return await call_with_retry(
+            lambda: self.gateway.call(account, operation, fn, kind=kind, deadline=deadline),
+            deadline=deadline,
+            policy=self.safety.policy,
+            retry_on=READ_RETRY_ON,
+        )
+
+    def _outcome(
+        self, account: Account, tag: str, state: str, code: str | None, **extra: Any
+    ) -> None:
+        self.emitter.emit(
+            "order.outcome", account=account.name, tag=tag, state=state, error_code=code, **extra
+        )
+
+    # -- modify and cancel ----------------------------------------------------------------
     async def modify(
         self, account: Account, order_id: str, changes: OrderModification
     ) -> AccountResult:
+        self.safety.kill_switch.ensure_allows("modify")
+        deadline = self.deadline()
         try:
             require(account, Capability.MODIFY_ORDER)
-            ack = await self.gateway.call(
-                account,
-                "modify_order",
-                lambda: account.adapter.modify_order(order_id, changes),
-                kind=CallKind.ORDER,
-                audit={
-                    "order_id": order_id,
-                    "changes": changes.model_dump(mode="json", exclude_unset=True),
-                },
+            ack = await call_with_retry(
+                lambda: self.gateway.call(
+                    account,
+                    "modify_order",
+                    lambda: account.adapter.modify_order(order_id, changes),
+                    kind=CallKind.ORDER,
+                    deadline=deadline,
+                    before_send=lambda: self.safety.kill_switch.ensure_allows("modify"),
+                    audit={
+                        "order_id": order_id,
+                        "changes": changes.model_dump(mode="json", exclude_unset=True),
+                    },
+                ),
+                deadline=deadline,
+                policy=self.safety.policy,
+                retry_on=WRITE_RETRY_ON,
             )
         except BrokerError as exc:
             return error_result(account, exc)
-        return AccountResult(
-            account=account.name,
-            broker=account.adapter_id,
-            status=ResultStatus.SUCCESS,
-            data=ack,
-        )
-
-    async def cancel(self, account: Account, order_id: str) -> AccountResult:
-        try:
-            require(account, Capability.CANCEL_ORDER)
-            ack = await self.gateway.call(
-                account,
-                "cancel_order",
-                lambda: account.adapter.cancel_order(order_id),
-                kind=CallKind.CANCEL,
-                audit={"order_id": order_id},
-            )
-        except BrokerError as exc:
-            return error_result(account, exc)
+        self.safety.funds.invalidate(account.name)
         return AccountResult(
             account=account.name, broker=account.adapter_id, status=ResultStatus.SUCCESS, data=ack
         )
 
+    async def cancel(self, account: Account, order_id: str) -> AccountResult:
+        """Cancels pass while the kill switch is on: they only reduce exposure."""
+        deadline = self.deadline()
+        try:
+            require(account, Capability.CANCEL_ORDER)
+            ack = await call_with_retry(
+                lambda: self.gateway.call(
+                    account,
+                    "cancel_order",
+                    lambda: account.adapter.cancel_order(order_id),
+                    kind=CallKind.CANCEL,
+                    deadline=deadline,
+                    audit={"order_id": order_id},
+                ),
+                deadline=deadline,
+                policy=self.safety.policy,
+                retry_on=WRITE_RETRY_ON,
+            )
+        except BrokerError as exc:
+            return error_result(account, exc)
+        self.safety.funds.invalidate(account.name)
+        return AccountResult(
+            account=account.name, broker=account.adapter_id, status=ResultStatus.SUCCESS, data=ack
+        )
 
-__all__ = ["OrderService", "UnsupportedOperation"]
+    async def cancel_all_open(self, accounts: Sequence[Account]) -> list[AccountResult]:
+        """Cancel every open order on every account (kill-switch activation option)."""
+
+        async def one(account: Account) -> dict[str, Any]:
+            orders = await self._read(
+                account, "list_orders", account.adapter.list_orders, self.deadline()
+            )
+            outcomes = [await self.cancel(account, o.order_id) for o in orders if o.status.is_open]
+            return {
+                "cancelled": [
+                    r.data.order_id for r in outcomes if r.status is ResultStatus.SUCCESS
+                ],
+                "failed": [
+                    {"error_code": r.error_code, "message": r.message}
+                    for r in outcomes
+                    if r.status is not ResultStatus.SUCCESS
+                ],
+            }
+
+        return await fan_out(accounts, one)

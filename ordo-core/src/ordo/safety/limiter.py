@@ -247,7 +247,12 @@ class AccountLimiter:
                 # Even the earliest possible slot is too late: say so now.
                 self._fail(waiter, ready - now, "the wait would pass the deadline")
                 continue
-            if ready <= now and not (waiter.windows & blocked):
+            if waiter.windows & blocked:
+                # Waits for a higher-priority waiter sharing a window; that one's grant
+                # re-runs this loop, so it needs no timer of its own.
+                blocked |= waiter.windows
+                continue
+            if ready <= now:
                 self._grant(waiter, now)
                 continue
             blocked |= waiter.windows
@@ -314,10 +319,12 @@ class AccountLimiter:
     def _estimate(self, waiter: _Waiter, now: float) -> float:
         """When ``waiter`` would be granted if no one else arrived: replay the waiters ahead
         of it on a copy of the windows that matter to it."""
-        relevant = set(waiter.windows)
-        logs = {i: list(self._windows[i].grants) for i in range(len(self._windows))}
+        ahead = [w for w in self._queue if w.key < waiter.key and w.windows & waiter.windows]
+        if not ahead:
+            return self._ready_at(waiter.windows, now)  # the common case: nobody queued
+        touched = waiter.windows.union(*(w.windows for w in ahead))
+        logs = {i: list(self._windows[i].grants) for i in touched}
         not_before = max(now, self._paused_until)
-        ahead = [w for w in self._queue if w.key < waiter.key and w.windows & relevant]
         for other in [*ahead, waiter]:
             t = not_before
             for i in other.windows:

@@ -9,6 +9,7 @@ sees exactly what an adapter package's own test run sees, including the live-bro
 from __future__ import annotations
 
 import importlib.util
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -192,13 +193,17 @@ def run_compliance(
     with tempfile.TemporaryDirectory(prefix="ordo-check-") as tmp:
         root = Path(tmp)
         (root / "pytest.ini").write_text(_INI)
-        (root / f"test_ordo_compliance_{adapter_id}.py").write_text(
-            suite_module_source(adapter_id, chosen)
-        )
+        # pytest's importlib mode reuses a module already in sys.modules under the same
+        # name, so each run gets a name of its own and drops it afterwards.
+        module = f"test_ordo_compliance_{adapter_id}_{root.name.rsplit('-', 1)[-1]}"
+        (root / f"{module}.py").write_text(suite_module_source(adapter_id, chosen))
         args = [str(root), "-c", str(root / "pytest.ini"), "--rootdir", str(root)]
         args += ["-p", "no:cacheprovider", "--import-mode=importlib"]
         args += ["-v", "--tb=short"] if verbose else ["-p", "no:terminal"]
-        exit_code = int(pytest.main([*args, *extra_args], plugins=[collector]))
+        try:
+            exit_code = int(pytest.main([*args, *extra_args], plugins=[collector]))
+        finally:
+            sys.modules.pop(module, None)
     rows = _matrix(harness_cls.adapter_cls, collector)
     return ComplianceReport(adapter_id, harness_cls.adapter_cls, rows, exit_code, collector.errors)
 

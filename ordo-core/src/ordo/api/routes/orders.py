@@ -6,13 +6,15 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
+from ordo.api.idempotency import run_idempotent
 from ordo.domain import Order, OrderModification, OrderRequest
 from ordo.orchestrator.fanout import collate
+from ordo.orchestrator.ledger import describe_leg
 
 router = APIRouter(tags=["orders"])
 
@@ -27,6 +29,12 @@ IdempotencyKey = Annotated[
 ]
 AccountName = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$", examples=["paper"])]
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class OrderDetail(Order):
+    """An order as the broker reports it, with Ordo's ledger entry when Ordo placed it."""
+
+    ledger: dict[str, Any] | None = None
 
 
 class PlaceOrderBody(OrderRequest):
@@ -65,12 +73,25 @@ async def place_order(
     principal: Principal,
     body: Annotated[PlaceOrderBody, Body(examples=[PLACE_EXAMPLE])],
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     accounts = runtime.accounts.select(body.accounts)
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
-    results = await runtime.orders.place(accounts, body.order(), scope=principal, key=key)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code)
+
+    async def handler() -> JSONResponse:
+        results = await runtime.orders.place(accounts, body.order(), scope=principal, key=key)
+        status, code = collate(results)
+        return envelope.fanout(request_id, status, results, status_code=code)
+
+    return await run_idempotent(
+        runtime,
+        scope=principal,
+        key=idempotency_key,
+        method="POST",
+        path="/api/v1/orders",
+        body=body.model_dump(mode="json"),
+        request_id=request_id,
+        handler=handler,
+    )
 
 
 @router.get(
@@ -91,7 +112,7 @@ async def list_orders(
     "/orders/{account}/{order_id}",
     operation_id="get_order",
     summary="One order as the broker reports it",
-    response_model=envelope.Envelope[Order],
+    response_model=envelope.Envelope[OrderDetail],
 )
 async def get_order(
     runtime: RuntimeDep,
@@ -104,7 +125,9 @@ async def get_order(
     order = await runtime.gateway.call(
         target, "get_order", lambda: target.adapter.get_order(order_id)
     )
-    return envelope.success(request_id, order)
+    entry = await runtime.ledger.find_by_order(account, order_id)
+    detail = {**order.model_dump(mode="json"), "ledger": describe_leg(entry) if entry else None}
+    return envelope.success(request_id, detail)
 
 
 @router.patch(
@@ -116,16 +139,29 @@ async def get_order(
 async def modify_order(
     runtime: RuntimeDep,
     request_id: RequestId,
-    _: Principal,
+    principal: Principal,
     account: AccountName,
     order_id: OrderId,
     changes: Annotated[OrderModification, Body(examples=[{"price": "801.50"}])],
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     target = runtime.accounts.get(account)
-    result = await runtime.orders.modify(target, order_id, changes)
-    status, code = collate([result])
-    return envelope.fanout(request_id, status, [result], status_code=code)
+
+    async def handler() -> JSONResponse:
+        result = await runtime.orders.modify(target, order_id, changes)
+        status, code = collate([result])
+        return envelope.fanout(request_id, status, [result], status_code=code)
+
+    return await run_idempotent(
+        runtime,
+        scope=principal,
+        key=idempotency_key,
+        method="PATCH",
+        path=f"/api/v1/orders/{account}/{order_id}",
+        body=changes.model_dump(mode="json", exclude_unset=True),
+        request_id=request_id,
+        handler=handler,
+    )
 
 
 @router.delete(
@@ -137,12 +173,25 @@ async def modify_order(
 async def cancel_order(
     runtime: RuntimeDep,
     request_id: RequestId,
-    _: Principal,
+    principal: Principal,
     account: AccountName,
     order_id: OrderId,
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     target = runtime.accounts.get(account)
-    result = await runtime.orders.cancel(target, order_id)
-    status, code = collate([result])
-    return envelope.fanout(request_id, status, [result], status_code=code)
+
+    async def handler() -> JSONResponse:
+        result = await runtime.orders.cancel(target, order_id)
+        status, code = collate([result])
+        return envelope.fanout(request_id, status, [result], status_code=code)
+
+    return await run_idempotent(
+        runtime,
+        scope=principal,
+        key=idempotency_key,
+        method="DELETE",
+        path=f"/api/v1/orders/{account}/{order_id}",
+        body={},
+        request_id=request_id,
+        handler=handler,
+    )

@@ -68,10 +68,10 @@ def find_raw(value: Any, path: str = "result") -> str | None:
     plain scalars (raw broker JSON, a response object...); ``None`` when it holds none."""
     if isinstance(value, BaseModel):
         if not _is_domain_model(value):
-            return f"{path} is a {type(value).__qualname__}, not an ordo.domain model"
+            return f"{path} is a {type(value).__name__}, not an ordo.domain model"
         try:
             # model_construct skips validation: a model stuffed with raw values fails here.
-            type(value).model_validate(value.model_dump())
+            type(value).model_validate(value.model_dump(warnings=False))
         except ValidationError as exc:
             return f"{path} does not validate as {type(value).__name__}: {exc.errors()[0]}"
         for name in type(value).model_fields:
@@ -94,22 +94,20 @@ def find_raw(value: Any, path: str = "result") -> str | None:
         return f"{path} is a dict (raw broker JSON?): adapters return ordo.domain models"
     if isinstance(value, _SCALARS):
         return None
-    return f"{path} is a {type(value).__qualname__}: adapters return ordo.domain models"
+    return f"{path} is a {type(value).__name__}: adapters return ordo.domain models"
 
 
 def assert_domain(value: Any, expected: type[_T]) -> _T:
     """Assert ``value`` is an ``expected`` instance holding no raw broker data."""
     found = find_raw(value)
     assert found is None, found
-    assert isinstance(value, expected), (
-        f"expected {expected.__name__}, got {type(value).__qualname__}"
-    )
+    assert isinstance(value, expected), f"expected {expected.__name__}, got {type(value).__name__}"
     return value
 
 
 def assert_domain_list(value: Any, item_type: type[_T]) -> list[_T]:
     """Assert ``value`` is a list of ``item_type`` holding no raw broker data."""
-    assert isinstance(value, list), f"expected a list, got {type(value).__qualname__}"
+    assert isinstance(value, list), f"expected a list, got {type(value).__name__}"
     found = find_raw(value)
     assert found is None, found
     for i, item in enumerate(value):

@@ -1,0 +1,194 @@
+"""The {{ cookiecutter.broker_name }} adapter: Ordo's ``BrokerAdapter`` contract over the toy HTTP API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+from ordo import (
+    AdapterContext,
+    AdapterSettings,
+    BrokerAdapter,
+    BrokerSession,
+    Capability,
+    ChallengeKind,
+    Funds,
+    Holding,
+    Instrument,
+    InstrumentNotFound,
+    LoginChallenge,
+    Order,
+    OrderAck,
+    OrderRequest,
+    Position,
+    Quote,
+    RateLimit,
+    RateScope,
+    SymbolRef,
+    UnsupportedOperation,
+)
+from ordo.adapters.http import build_http_client
+from pydantic import SecretStr
+
+from {{ cookiecutter.__package }} import mapping
+from {{ cookiecutter.__package }}.client import call
+from {{ cookiecutter.__package }}.settings import {{ cookiecutter.class_prefix }}Settings
+
+OTP_VALIDITY = timedelta(minutes=5)
+
+
+class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
+    """{{ cookiecutter.broker_name }}: an OTP login, an order book with tags, quotes and a master."""
+
+    id: ClassVar[str] = "{{ cookiecutter.adapter_id }}"
+    display_name: ClassVar[str] = "{{ cookiecutter.broker_name }}"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.FUNDS,
+            Capability.HOLDINGS,
+            Capability.POSITIONS,
+            Capability.QUOTES,
+            Capability.INSTRUMENTS,
+            Capability.PLACE_ORDER,
+            Capability.CANCEL_ORDER,
+            Capability.ORDER_BOOK,
+            Capability.ORDER_TAGS,
+        }
+    )
+    Settings: ClassVar[type[AdapterSettings]] = {{ cookiecutter.class_prefix }}Settings
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+        RateLimit(10, 1.0),
+        RateLimit(5, 1.0, RateScope.ORDERS),
+    )
+
+    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+        super().__init__(settings, context)
+        assert isinstance(settings, {{ cookiecutter.class_prefix }}Settings)
+        self.config = settings
+        self._http: httpx.AsyncClient | None = None
+        self._by_ref: dict[SymbolRef, Instrument] = {}
+        self._by_token: dict[str, Instrument] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = build_http_client(self.config.base_url, transport=self.context.transport)
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def _get(self, path: str, **kwargs: Any) -> Any:
+        token = self.require_session().access_token.get_secret_value()
+        return await call(self.http, "GET", path, token=token, **kwargs)
+
+    async def _write(self, method: str, path: str, **kwargs: Any) -> Any:
+        token = self.require_session().access_token.get_secret_value()
+        return await call(self.http, method, path, token=token, write=True, **kwargs)
+
+    # -- login -------------------------------------------------------------------------
+    async def begin_login(self) -> LoginChallenge | BrokerSession:
+        body = {
+            "client_id": self.config.client_id,
+            "password": self.config.password.get_secret_value(),
+        }
+        data = await call(self.http, "POST", "/v1/session/login", json=body)
+        return LoginChallenge(
+            kind=ChallengeKind.OTP,
+            prompt=f"Enter the OTP {{ cookiecutter.broker_name }} sent for {self.config.client_id}",
+            expires_at=datetime.now(UTC) + OTP_VALIDITY,
+            state={"request_id": data["request_id"]},
+        )
+
+    async def complete_login(
+        self, challenge: LoginChallenge, answer: str
+    ) -> LoginChallenge | BrokerSession:
+        body = {"request_id": challenge.state["request_id"], "otp": answer.strip()}
+        data = await call(self.http, "POST", "/v1/session/otp", json=body)
+        session = BrokerSession(
+            access_token=SecretStr(data["access_token"]),
+            user_id=self.config.client_id,
+            expires_at=datetime.fromtimestamp(data["expires_at"], UTC),
+        )
+        self.session = session
+        return session
+
+    async def logout(self) -> None:
+        try:
+            if self.session is not None and not self.session.is_expired():
+                await self._write("DELETE", "/v1/session")
+        finally:
+            self.session = None
+
+    # -- portfolio and data -----------------------------------------------------------
+    async def get_funds(self) -> Funds:
+        return mapping.funds_from_json(await self._get("/v1/funds"))
+
+    async def get_holdings(self) -> list[Holding]:
+        return [mapping.holding_from_json(r) for r in await self._get("/v1/holdings")]
+
+    async def get_positions(self) -> list[Position]:
+        return [mapping.position_from_json(r) for r in await self._get("/v1/positions")]
+
+    async def load_instruments(self, *, force: bool = False) -> int:
+        if self._by_ref and not force:
+            return len(self._by_ref)
+        rows = await self._get("/v1/instruments")
+        instruments = [mapping.instrument_from_json(r) for r in rows]
+        self._by_ref = {i.ref: i for i in instruments}
+        self._by_token = {str(i.broker_token): i for i in instruments}
+        return len(instruments)
+
+    async def get_instrument(self, ref: SymbolRef) -> Instrument:
+        await self.load_instruments()
+        try:
+            return self._by_ref[ref]
+        except KeyError:
+            raise InstrumentNotFound(f"{ref} is not in the {{ cookiecutter.broker_name }} master") from None
+
+    async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
+        instruments = [await self.get_instrument(ref) for ref in symbols]
+        if not instruments:
+            return []
+        body = {"tokens": [i.broker_token for i in instruments]}
+        rows = await call(
+            self.http,
+            "POST",
+            "/v1/quotes",
+            token=self.require_session().access_token.get_secret_value(),
+            json=body,
+        )
+        return [mapping.quote_from_json(r, self._by_token[str(r["token"])]) for r in rows]
+
+    # -- orders ------------------------------------------------------------------------
+    async def place_order(self, order: OrderRequest, tag: str) -> OrderAck:
+        self.require_session()
+        instrument = await self.get_instrument(
+            SymbolRef(exchange=order.exchange, symbol=order.symbol)
+        )
+        try:
+            body = mapping.order_to_json(order, instrument, tag)
+        except ValueError as exc:
+            raise UnsupportedOperation(str(exc)) from None
+        data = await self._write("POST", "/v1/orders", json=body)
+        return OrderAck(order_id=str(data["order_no"]), status=mapping.STATUS[data["state"]])
+
+    async def cancel_order(self, order_id: str) -> OrderAck:
+        data = await self._write("DELETE", f"/v1/orders/{order_id}")
+        return OrderAck(order_id=str(data["order_no"]), status=mapping.STATUS[data["state"]])
+
+    async def get_order(self, order_id: str) -> Order:
+        return mapping.order_from_json(await self._get(f"/v1/orders/{order_id}"))
+
+    async def list_orders(self) -> list[Order]:
+        return [mapping.order_from_json(r) for r in await self._get("/v1/orders")]
+
+    async def find_orders_by_tag(self, tag: str) -> list[Order]:
+        rows = await self._get("/v1/orders", params={"tag": tag})
+        # Filter again: a broker that ignores the filter must not make us adopt others.
+        return [o for o in map(mapping.order_from_json, rows) if o.tag == tag]

@@ -1,0 +1,193 @@
+"""``AsyncOrdo`` against the gateway built in-process (ASGI transport), on paper accounts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from ordo_client import (
+    AsyncOrdo,
+    ChallengeKind,
+    Funds,
+    Order,
+    OrderModification,
+    OrderRequest,
+    OrderStatus,
+    OrdoAuthError,
+    OrdoNotFoundError,
+    OrdoPartialFailureError,
+    OrdoValidationError,
+    RetryPolicy,
+    SessionState,
+)
+
+from .conftest import TOKEN, build_app, paper_broker
+
+LIMIT_BUY = OrderRequest(
+    exchange="NSE",
+    symbol="SBIN",
+    side="BUY",
+    quantity=2,
+    order_type="LIMIT",
+    price=Decimal("700.00"),
+)
+
+
+def client(app: FastAPI, token: str = TOKEN) -> AsyncOrdo:
+    return AsyncOrdo(
+        "http://gateway.test",
+        token=token,
+        transport=httpx.ASGITransport(app=app),
+        retry=RetryPolicy(max_attempts=3, backoff=0.001),
+    )
+
+
+@pytest.fixture
+async def ordo(asgi_app: FastAPI) -> AsyncIterator[AsyncOrdo]:
+    async with client(asgi_app) as c:
+        yield c
+
+
+async def test_health_and_accounts(ordo: AsyncOrdo) -> None:
+    health = await ordo.health()
+    assert health.status == "ok"
+    accounts = await ordo.accounts()
+    assert [a.name for a in accounts] == ["paper"]
+    assert accounts[0].adapter == "mock"
+    assert accounts[0].session_state is SessionState.ACTIVE
+    assert "place_order" in accounts[0].capabilities
+
+
+async def test_wrong_token_raises_auth_error_with_request_id(asgi_app: FastAPI) -> None:
+    async with client(asgi_app, token="wrong") as bad:
+        with pytest.raises(OrdoAuthError) as info:
+            await bad.funds()
+    assert info.value.status_code == 401
+    assert info.value.error_code == "UNAUTHORIZED"
+    assert info.value.request_id
+    assert "wrong" not in str(info.value)
+
+
+async def test_funds_are_decimals(ordo: AsyncOrdo) -> None:
+    result = await ordo.funds(["paper"])
+    assert result.ok
+    funds = result.data()["paper"]
+    assert isinstance(funds, Funds)
+    assert funds.available == Decimal("10000000")
+    assert isinstance(funds.total, Decimal)
+
+
+async def test_quotes_and_instrument_search(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("812.35"))
+    quotes = (await ordo.quotes(["NSE:SBIN"])).data()["paper"]
+    assert [(q.symbol, q.last_price) for q in quotes] == [("SBIN", Decimal("812.35"))]
+    found = (await ordo.search_instruments("SBIN", limit=5)).data()["paper"]
+    assert any(i.ref == "NSE:SBIN" for i in found)
+    assert all(i.lot_size >= 1 for i in found)
+
+
+async def test_unknown_account_is_not_found(ordo: AsyncOrdo) -> None:
+    with pytest.raises(OrdoNotFoundError) as info:
+        await ordo.funds(["nobody"])
+    assert info.value.error_code == "UNKNOWN_ACCOUNT"
+
+
+async def test_invalid_order_is_a_validation_error(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    no_price = OrderRequest(
+        exchange="NSE", symbol="SBIN", side="BUY", quantity=1, order_type="LIMIT"
+    )
+    with pytest.raises(OrdoValidationError) as info:
+        await ordo.place_order(no_price, ["paper"])
+    assert info.value.error_code == "PRICE_REQUIRED"
+    assert info.value.status_code == 422
+    assert paper_broker(asgi_app).orders() == []
+
+
+async def test_order_lifecycle(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    placed = await ordo.place_order(LIMIT_BUY, ["paper"], idempotency_key="life-1")
+    placed.raise_for_failures()
+    assert placed.idempotency_key == "life-1"
+    order_id = placed.order_ids()["paper"]
+    leg = placed.succeeded[0].data
+    assert leg is not None
+    assert leg.status is OrderStatus.OPEN
+    assert leg.tag
+
+    order = await ordo.get_order("paper", order_id)
+    assert isinstance(order, Order)
+    assert (order.quantity, order.price, order.tag) == (2, Decimal("700.00"), leg.tag)
+
+    modified = await ordo.modify_order("paper", order_id, OrderModification(price="701.50"))
+    assert modified.ok
+    assert (await ordo.get_order("paper", order_id)).price == Decimal("701.50")
+
+    book = (await ordo.orders(["paper"])).data()["paper"]
+    assert [o.order_id for o in book] == [order_id]
+
+    cancelled = await ordo.cancel_order("paper", order_id)
+    ack = cancelled.succeeded[0].data
+    assert ack is not None
+    assert ack.status is OrderStatus.CANCELLED
+    assert paper_broker(asgi_app).order(order_id).status.value == "CANCELLED"
+
+
+async def test_unknown_order_is_not_found(ordo: AsyncOrdo) -> None:
+    with pytest.raises(OrdoNotFoundError):
+        await ordo.get_order("paper", "PB-missing")
+
+
+async def test_market_buy_shows_in_portfolio(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    buy = OrderRequest(exchange="NSE", symbol="SBIN", side="BUY", quantity=3)
+    (await ordo.place_order(buy, "paper")).raise_for_failures()
+    portfolio = await ordo.portfolio()
+    assert portfolio.consolidated is not None
+    assert portfolio.consolidated.accounts == ["paper"]
+    mine = portfolio.data()["paper"]
+    held = {h.symbol: h.quantity for h in mine.holdings} | {
+        p.symbol: p.quantity for p in mine.positions
+    }
+    assert held["SBIN"] == 3
+    assert mine.funds.available < Decimal("10000000")
+    rows = portfolio.consolidated.holdings + portfolio.consolidated.positions
+    assert any(row.account == "paper" and row.symbol == "SBIN" for row in rows)
+
+
+async def test_partial_success_across_accounts(tmp_path: Path) -> None:
+    app = build_app(tmp_path, {"rich": {}, "poor": {"starting_cash": "10"}})
+    async with app.router.lifespan_context(app), client(app) as ordo:
+        result = await ordo.place_order(LIMIT_BUY, ["rich", "poor"])
+        assert result.status == "partial"
+        assert result.http_status == 207
+        assert [leg.account for leg in result.succeeded] == ["rich"]
+        assert [leg.account for leg in result.failed] == ["poor"]
+        assert result.failed[0].error_code
+        with pytest.raises(OrdoPartialFailureError) as info:
+            result.raise_for_failures()
+        assert [leg.account for leg in info.value.failed] == ["poor"]
+        assert len(paper_broker(app, "rich").orders()) == 1
+        assert paper_broker(app, "poor").orders() == []
+
+
+async def test_otp_login_flow(tmp_path: Path) -> None:
+    app = build_app(tmp_path, {"otp": {"login_otp": "246810"}})
+    async with app.router.lifespan_context(app), client(app) as ordo:
+        step = await ordo.login("otp")
+        assert step.state is SessionState.PENDING_CHALLENGE
+        assert step.challenge is not None
+        assert step.challenge.kind is ChallengeKind.OTP
+        challenge_id = step.challenge.challenge_id
+        with pytest.raises(OrdoValidationError) as info:
+            await ordo.answer_challenge("otp", challenge_id, "000000")
+        assert "000000" not in str(info.value)
+        done = await ordo.answer_challenge("otp", challenge_id, "246810")
+        assert done.active
+        assert done.session is not None
+        assert (await ordo.accounts())[0].session_state is SessionState.ACTIVE
+        out = await ordo.logout("otp")
+        assert out.state is SessionState.NONE

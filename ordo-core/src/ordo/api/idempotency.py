@@ -1,0 +1,95 @@
+"""``Idempotency-Key`` handling for the order routes (IETF draft semantics).
+
+The key is scoped to the API token's name. The claim is stored with a fingerprint of the
+request before any broker call: same key and body replay the stored response; the same key
+while the first request runs gets 409 with ``Retry-After``; the same key with another body
+gets 422 ``IDEMPOTENCY_KEY_REUSED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
+
+from ordo.orchestrator.errors import OrdoError
+from ordo.persistence.idempotency import ClaimStatus, IdempotencyRepository
+from ordo.runtime import OrdoRuntime
+from ordo.safety.idempotency import fingerprint, validate_key
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def _in_flight(key: str) -> OrdoError:
+    return OrdoError(
+        "IDEMPOTENCY_IN_FLIGHT",
+        f"a request with Idempotency-Key {key!r} is still being processed; retry shortly "
+        "with the same key",
+        http_status=409,
+        headers={"Retry-After": "1"},
+    )
+
+
+async def run_idempotent(
+    runtime: OrdoRuntime,
+    *,
+    scope: str,
+    key: str | None,
+    method: str,
+    path: str,
+    body: Any,
+    request_id: str,
+    handler: Callable[[], Awaitable[JSONResponse]],
+) -> Response:
+    """Run ``handler`` at most once per (scope, key); store and replay its response."""
+    if key is None:
+        return await handler()
+    try:
+        validate_key(key)
+    except ValueError as exc:
+        raise OrdoError("INVALID_IDEMPOTENCY_KEY", str(exc), http_status=422) from None
+    with runtime.in_flight.claimed(scope, key) as mine:
+        if not mine:
+            raise _in_flight(key)
+        print_ = fingerprint(method, path, body)
+        async with runtime.db.session() as s:
+            claim = await IdempotencyRepository(s).claim(
+                scope=scope,
+                key=key,
+                fingerprint=print_,
+                request_id=request_id,
+                ttl=timedelta(hours=runtime.settings.idempotency_ttl_hours),
+            )
+        if claim.status is ClaimStatus.MISMATCH:
+            raise OrdoError(
+                "IDEMPOTENCY_KEY_REUSED",
+                f"Idempotency-Key {key!r} was already used with a different request body",
+                http_status=422,
+            )
+        if claim.status is ClaimStatus.IN_FLIGHT:
+            raise _in_flight(key)
+        if claim.status is ClaimStatus.COMPLETED:
+            return Response(
+                content=claim.response_body or "",
+                status_code=claim.status_code or 200,
+                media_type="application/json",
+                headers={REPLAYED_HEADER: "true"},
+            )
+        try:
+            response = await handler()
+        except BaseException:
+            # Nothing was stored for this key, so the client may retry it. Legs that did
+            # reach a broker are in the ledger, and a retry reconciles them by tag first.
+            async with runtime.db.session() as s:
+                await IdempotencyRepository(s).release(scope=scope, key=key)
+            raise
+        async with runtime.db.session() as s:
+            await IdempotencyRepository(s).complete(
+                scope=scope,
+                key=key,
+                status_code=response.status_code,
+                body=bytes(response.body),
+            )
+        return response

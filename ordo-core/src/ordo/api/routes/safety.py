@@ -1,0 +1,107 @@
+"""The kill switch and the order ledger by request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ordo.api import envelope
+from ordo.api.deps import Principal, RequestId, RuntimeDep
+from ordo.orchestrator.errors import OrdoError
+from ordo.orchestrator.ledger import describe_leg
+from ordo.safety.killswitch import KillSwitchState
+
+router = APIRouter(tags=["safety"])
+
+
+class KillSwitchOn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, examples=["strategy misbehaving"])
+    cancel_open_orders: bool = Field(
+        default=False, description="Also cancel every open order on every account."
+    )
+
+
+class KillSwitchOff(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, examples=["fixed"])
+
+
+def describe(state: KillSwitchState) -> dict[str, Any]:
+    return {
+        "active": state.active,
+        "reason": state.reason,
+        "actor": state.actor,
+        "changed_at": state.changed_at.isoformat() if state.changed_at else None,
+    }
+
+
+@router.get(
+    "/kill-switch",
+    operation_id="get_kill_switch",
+    summary="Whether new and modified orders are refused",
+    response_model=envelope.Envelope[dict[str, Any]],
+)
+async def get_kill_switch(runtime: RuntimeDep, request_id: RequestId, _: Principal) -> JSONResponse:
+    return envelope.success(request_id, describe(runtime.kill_switch.state))
+
+
+@router.post(
+    "/kill-switch",
+    operation_id="activate_kill_switch",
+    summary="Refuse every new and modified order at once; optionally cancel open orders",
+    response_model=envelope.Envelope[dict[str, Any]],
+)
+async def activate_kill_switch(
+    runtime: RuntimeDep, request_id: RequestId, principal: Principal, body: KillSwitchOn
+) -> JSONResponse:
+    state = await runtime.kill_switch.activate(body.reason, principal)
+    runtime.emitter.emit("kill_switch.on", reason=body.reason, cancel=body.cancel_open_orders)
+    data = describe(state)
+    if body.cancel_open_orders:
+        results = await runtime.orders.cancel_all_open(list(runtime.accounts))
+        data["cancelled"] = [r.model_dump(mode="json") for r in results]
+        runtime.emitter.emit("kill_switch.cancelled", results=data["cancelled"])
+    return envelope.success(request_id, data)
+
+
+@router.delete(
+    "/kill-switch",
+    operation_id="deactivate_kill_switch",
+    summary="Accept orders again",
+    response_model=envelope.Envelope[dict[str, Any]],
+)
+async def deactivate_kill_switch(
+    runtime: RuntimeDep,
+    request_id: RequestId,
+    principal: Principal,
+    body: KillSwitchOff = Body(...),
+) -> JSONResponse:
+    state = await runtime.kill_switch.deactivate(body.reason, principal)
+    runtime.emitter.emit("kill_switch.off", reason=body.reason)
+    return envelope.success(request_id, describe(state))
+
+
+@router.get(
+    "/requests/{request_id}",
+    operation_id="get_request",
+    summary="Every order leg Ordo sent for one API request, from the ledger",
+    response_model=envelope.Envelope[dict[str, Any]],
+)
+async def get_request(
+    runtime: RuntimeDep, current: RequestId, _: Principal, request_id: str
+) -> JSONResponse:
+    legs = await runtime.ledger.legs_for_request(request_id)
+    if not legs:
+        raise OrdoError(
+            "REQUEST_NOT_FOUND",
+            f"no order legs were recorded for request {request_id!r}",
+            http_status=404,
+        )
+    data = {"request_id": request_id, "legs": [describe_leg(e) for e in legs]}
+    return envelope.success(current, data)

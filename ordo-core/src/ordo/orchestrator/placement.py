@@ -1,0 +1,117 @@
+"""One order leg, from pre-trade checks to a settled ledger entry, never sent twice.
+
+A leg is written to the ledger before the broker is called. Errors that prove the broker
+did not act (``BrokerUnavailable``, ``RateLimited``) are retried with backoff inside the
+request deadline. An ``OutcomeUnknown`` is reconciled by the leg's tag: the order is resent
+only when the broker's book proves it absent; when that cannot be decided before the
+deadline the leg stays ``unknown`` for the background reconciler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from ordo.adapters.errors import BrokerError, OutcomeUnknown
+from ordo.domain import Order, OrderAck, OrderRequest
+from ordo.orchestrator.accounts import Account
+from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.safety.deadline import Deadline
+from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, RetryPolicy, call_with_retry
+
+
+class Absent(Enum):
+    """The broker's book proves no order carries the tag."""
+
+    PROVEN = "absent"
+
+
+@dataclass
+class Sent:
+    ack: OrderAck
+    reconciled: bool = False
+
+
+async def find_by_tag(
+    gateway: BrokerGateway,
+    account: Account,
+    tag: str,
+    *,
+    deadline: Deadline,
+    policy: RetryPolicy,
+) -> Order | Absent:
+    """The order carrying ``tag``, or ``Absent.PROVEN``; raises when the book cannot be read
+    before the deadline."""
+    orders = await call_with_retry(
+        lambda: gateway.call(
+            account,
+            "find_orders_by_tag",
+            lambda: account.adapter.find_orders_by_tag(tag),
+            deadline=deadline,
+        ),
+        deadline=deadline,
+        policy=policy,
+        retry_on=READ_RETRY_ON,
+    )
+    return orders[0] if orders else Absent.PROVEN
+
+
+def ack_of(order: Order) -> OrderAck:
+    return OrderAck(order_id=order.order_id, status=order.status, message=order.status_message)
+
+
+async def send_once(
+    gateway: BrokerGateway,
+    account: Account,
+    order: OrderRequest,
+    tag: str,
+    *,
+    deadline: Deadline,
+    policy: RetryPolicy,
+    before_send: Any = None,
+    settle: float = 0.0,
+    audit: dict[str, Any] | None = None,
+) -> Sent:
+    """Place ``order`` with ``tag`` so that at most one order carries the tag.
+
+    Raises ``OutcomeUnknown`` when reconciliation cannot decide before the deadline, and the
+    broker's error when it refuses.
+    """
+    reconciled = False
+    while True:
+        try:
+            ack = await call_with_retry(
+                lambda: gateway.call(
+                    account,
+                    "place_order",
+                    lambda: account.adapter.place_order(order, tag),
+                    kind=CallKind.ORDER,
+                    deadline=deadline,
+                    before_send=before_send,
+                    audit=audit,
+                ),
+                deadline=deadline,
+                policy=policy,
+                retry_on=WRITE_RETRY_ON,
+            )
+            return Sent(ack, reconciled)
+        except OutcomeUnknown as lost:
+            reconciled = True
+            # Some books show a new order only after a moment; absence is trusted after it.
+            if settle:
+                if settle >= deadline.remaining():
+                    raise
+                await asyncio.sleep(settle)
+            try:
+                found = await find_by_tag(gateway, account, tag, deadline=deadline, policy=policy)
+            except BrokerError:
+                raise OutcomeUnknown(
+                    f"{lost.message}; the order book could not be read before the deadline"
+                ) from None
+            if isinstance(found, Order):
+                return Sent(ack_of(found), reconciled)
+            if deadline.expired:
+                raise
+            # Proven absent: the broker never booked it, so sending again cannot duplicate.
