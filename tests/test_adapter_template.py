@@ -55,7 +55,7 @@ def test_generated_package_installs_passes_and_is_listed(tmp_path: Path) -> None
     assert (out / ".github" / "workflows" / "ci.yml").is_file()
     assert "${{ matrix.python-version }}" in (out / ".github/workflows/ci.yml").read_text()
     pyproject = (out / "pyproject.toml").read_text()
-    assert 'toy_broker = "ordo_adapter_toy_broker"' in pyproject
+    assert '"toy_broker" = "ordo_adapter_toy_broker"' in pyproject
     assert '"ordo-core>=0.1,<0.2"' in pyproject
 
     venv = tmp_path / "venv"

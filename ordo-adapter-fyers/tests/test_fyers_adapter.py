@@ -66,7 +66,7 @@ async def test_funds(adapter: FyersAdapter) -> None:
     funds = await adapter.get_funds()
     assert funds.available == Decimal(1_050_000)
     assert (funds.total, funds.collateral, funds.used) == (
-        Decimal(1_000_000),
+        Decimal(1_050_000),
         Decimal(50_000),
         Decimal(0),
     )

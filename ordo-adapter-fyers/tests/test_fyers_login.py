@@ -189,15 +189,15 @@ async def test_logout_revokes_the_token(harness: FyersHarness) -> None:
 
 def _headless(harness: FyersHarness, **extra: object) -> FyersAdapter:
     return harness.create_adapter(
-        unofficial_headless_totp_login=True, fyers_id=harness.fake.fyers_id, **extra
+        unofficial_headless_login=True, fyers_id=harness.fake.fyers_id, **extra
     )
 
 
 def test_headless_login_is_off_by_default_and_needs_an_id() -> None:
     base = {"app_id": "XC1234ABCD-100", "app_secret": "x", "redirect_uri": "https://a/cb"}
-    assert FyersSettings.model_validate(base).unofficial_headless_totp_login is False
+    assert FyersSettings.model_validate(base).unofficial_headless_login is False
     with pytest.raises(ValidationError, match="fyers_id"):
-        FyersSettings.model_validate(base | {"unofficial_headless_totp_login": True})
+        FyersSettings.model_validate(base | {"unofficial_headless_login": True})
     settings = FyersSettings.model_validate(base | {"pin": "9876", "totp_secret": "QWERTYSECRET"})
     assert "9876" not in repr(settings)
     assert "QWERTYSECRET" not in repr(settings)
@@ -249,7 +249,7 @@ async def test_headless_wrong_otp_and_wrong_pin(harness: FyersHarness) -> None:
 
 
 async def test_headless_unknown_user(harness: FyersHarness) -> None:
-    adapter = harness.create_adapter(unofficial_headless_totp_login=True, fyers_id="NOBODY")
+    adapter = harness.create_adapter(unofficial_headless_login=True, fyers_id="NOBODY")
     with pytest.raises(AuthFailed) as info:
         await adapter.begin_login()
     assert info.value.broker_code == "-157"

@@ -234,15 +234,17 @@ FUND_LINES = [
 def test_funds_available_balance_is_line_10() -> None:
     funds = mapping.funds_from_fyers(FUND_LINES)
     assert funds.available == Decimal("117499.5")
+    # Total Balance is the cash ledger; the available balance includes the collateral.
     assert (funds.total, funds.used, funds.collateral) == (
-        Decimal("100000.0"),
+        Decimal("120000.0"),
         Decimal("2500.5"),
         Decimal("20000.0"),
     )
 
 
 def test_funds_configurable_line_and_segments() -> None:
-    assert mapping.funds_from_fyers(FUND_LINES, available_id=3).available == Decimal("97499.5")
+    clear = mapping.funds_from_fyers(FUND_LINES, available_id=3)
+    assert (clear.available, clear.total) == (Decimal("97499.5"), Decimal("100000.0"))
     both = mapping.funds_from_fyers(FUND_LINES, segments="both")
     assert both.available == Decimal("122499.5")
     assert mapping.funds_from_fyers(FUND_LINES, segments="commodity").available == Decimal(5000)

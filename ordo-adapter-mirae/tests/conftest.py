@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
-
 from ordo_adapter_mirae.adapter import MiraeAdapter
 from ordo_adapter_mirae.testing import MiraeHarness
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.errors import (
     AuthFailed,
@@ -40,8 +39,12 @@ NIFTY_FUT = SymbolRef.parse("NFO:NIFTY26DEC30FUT")
 
 def resting(quantity: int = 2, **changes: object) -> OrderRequest:
     fields: dict[str, object] = {
-        "exchange": Exchange.NSE, "symbol": "SBIN", "side": Side.BUY, "quantity": quantity,
-        "order_type": OrderType.LIMIT, "price": Decimal("700.00"),
+        "exchange": Exchange.NSE,
+        "symbol": "SBIN",
+        "side": Side.BUY,
+        "quantity": quantity,
+        "order_type": OrderType.LIMIT,
+        "price": Decimal("700.00"),
     }
     fields.update(changes)
     return OrderRequest.model_validate(fields)
@@ -55,7 +58,10 @@ def market(quantity: int = 5, side: Side = Side.BUY) -> OrderRequest:
 async def test_funds(adapter: MiraeAdapter) -> None:
     funds = await adapter.get_funds()
     assert (funds.available, funds.used, funds.total, funds.collateral) == (
-        Decimal("500000.00"), Decimal(0), Decimal("500000.00"), Decimal("25000.00")
+        Decimal("500000.00"),
+        Decimal(0),
+        Decimal("500000.00"),
+        Decimal("25000.00"),
     )
 
 
@@ -84,8 +90,11 @@ async def test_positions_and_trades_after_fills(adapter: MiraeAdapter) -> None:
     assert (position.buy_quantity, position.sell_quantity) == (5, 2)
     assert position.average_price == Decimal("800.0")
     trades = await adapter.get_trades()
-    assert [(t.order_id, t.side, t.quantity, t.price) for t in trades][0] == (
-        buy.order_id, Side.BUY, 5, Decimal("800.0")
+    assert next((t.order_id, t.side, t.quantity, t.price) for t in trades) == (
+        buy.order_id,
+        Side.BUY,
+        5,
+        Decimal("800.0"),
     )
     assert all(t.symbol == "SBIN" for t in trades)
 
@@ -93,11 +102,13 @@ async def test_positions_and_trades_after_fills(adapter: MiraeAdapter) -> None:
 async def test_quotes(harness: MiraeHarness, adapter: MiraeAdapter) -> None:
     quotes = await adapter.get_quotes([SBIN, NIFTY_FUT])
     assert [(q.exchange, q.symbol, q.last_price) for q in quotes] == [
-        (Exchange.NSE, "SBIN", Decimal("800.0")), (Exchange.NFO, "NIFTY26DEC30FUT",
-                                                    Decimal("21550.0"))
+        (Exchange.NSE, "SBIN", Decimal("800.0")),
+        (Exchange.NFO, "NIFTY26DEC30FUT", Decimal("21550.0")),
     ]
     assert (quotes[0].high, quotes[0].low, quotes[0].close) == (
-        Decimal("808.0"), Decimal("792.0"), Decimal("796.0")
+        Decimal("808.0"),
+        Decimal("792.0"),
+        Decimal("796.0"),
     )
     assert harness.broker.calls[-1] == ("GET", "/openapi/typea/instruments/quote/ohlc")
 
@@ -113,7 +124,10 @@ async def test_instruments(anon: MiraeAdapter) -> None:
     assert await anon.load_instruments() == 15
     sbin = await anon.get_instrument(SBIN)
     assert (sbin.lot_size, sbin.tick_size, sbin.tradable, sbin.broker_token) == (
-        1, Decimal("0.05"), True, "3045"
+        1,
+        Decimal("0.05"),
+        True,
+        "3045",
     )
     fut = await anon.get_instrument(NIFTY_FUT)
     assert (fut.lot_size, str(fut.expiry), fut.underlying) == (75, "2030-12-26", "NIFTY")
@@ -125,7 +139,8 @@ async def test_instruments(anon: MiraeAdapter) -> None:
     with pytest.raises(InstrumentNotFound):
         await anon.get_instrument(SymbolRef.parse("NSE:NOSUCH"))
     found = await anon.search_instruments("NIFTY", limit=3)
-    assert len(found) == 3 and all("NIFTY" in i.symbol for i in found)
+    assert len(found) == 3
+    assert all("NIFTY" in i.symbol for i in found)
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -137,7 +152,10 @@ async def test_place_get_list_and_find_by_tag(harness: MiraeHarness, adapter: Mi
     assert (form["tag"], form["tradingsymbol"], form["price"]) == (TAG, "SBIN-EQ", "700.00")
     order = await adapter.get_order(ack.order_id)
     assert (order.status, order.tag, order.symbol, order.price) == (
-        OrderStatus.OPEN, TAG, "SBIN", Decimal("700.0")
+        OrderStatus.OPEN,
+        TAG,
+        "SBIN",
+        Decimal("700.0"),
     )
     assert [o.order_id for o in await adapter.list_orders()] == [ack.order_id]
     assert [o.order_id for o in await adapter.find_orders_by_tag(TAG)] == [ack.order_id]
@@ -148,7 +166,9 @@ async def test_market_order_fills(adapter: MiraeAdapter) -> None:
     ack = await adapter.place_order(market(), TAG)
     order = await adapter.get_order(ack.order_id)
     assert (order.status, order.filled_quantity, order.average_price) == (
-        OrderStatus.FILLED, 5, Decimal("800.0")
+        OrderStatus.FILLED,
+        5,
+        Decimal("800.0"),
     )
 
 
@@ -158,10 +178,19 @@ async def test_amo_order(harness: MiraeHarness, adapter: MiraeAdapter) -> None:
     assert (await adapter.get_order(ack.order_id)).status is OrderStatus.PENDING
 
 
-async def test_stop_order_waits_for_its_trigger(harness: MiraeHarness, adapter: MiraeAdapter) -> None:
-    order = OrderRequest(exchange=Exchange.NFO, symbol="NIFTY26DEC30FUT", side=Side.BUY,
-                         quantity=75, order_type=OrderType.SL, product=Product.NRML,
-                         price=Decimal("21700"), trigger_price=Decimal("21650"))
+async def test_stop_order_waits_for_its_trigger(
+    harness: MiraeHarness, adapter: MiraeAdapter
+) -> None:
+    order = OrderRequest(
+        exchange=Exchange.NFO,
+        symbol="NIFTY26DEC30FUT",
+        side=Side.BUY,
+        quantity=75,
+        order_type=OrderType.SL,
+        product=Product.NRML,
+        price=Decimal("21700"),
+        trigger_price=Decimal("21650"),
+    )
     ack = await adapter.place_order(order, TAG)
     assert (await adapter.get_order(ack.order_id)).status is OrderStatus.TRIGGER_PENDING
     harness.broker.book.set_last_price("NFO", "NIFTY30DECFUT", Decimal("21660"))
@@ -196,9 +225,16 @@ async def test_modify_resends_every_field(harness: MiraeHarness, adapter: MiraeA
     assert modified.order_id == ack.order_id
     assert harness.broker.calls[-1] == ("PUT", f"/openapi/typea/orders/regular/{ack.order_id}")
     assert harness.broker.forms[-1] == {
-        "tradingsymbol": "SBIN-EQ", "exchange": "NSE", "transaction_type": "BUY",
-        "product": "CNC", "order_type": "LIMIT", "quantity": "2", "price": "710",
-        "trigger_price": "0", "validity": "DAY", "disclosed_quantity": "0",
+        "tradingsymbol": "SBIN-EQ",
+        "exchange": "NSE",
+        "transaction_type": "BUY",
+        "product": "CNC",
+        "order_type": "LIMIT",
+        "quantity": "2",
+        "price": "710",
+        "trigger_price": "0",
+        "validity": "DAY",
+        "disclosed_quantity": "0",
     }
     await adapter.modify_order(ack.order_id, OrderModification(quantity=4))
     order = await adapter.get_order(ack.order_id)
@@ -310,7 +346,9 @@ def _closed_port() -> int:
     return port
 
 
-async def test_connection_refused_over_loopback(harness: MiraeHarness, adapter: MiraeAdapter) -> None:
+async def test_connection_refused_over_loopback(
+    harness: MiraeHarness, adapter: MiraeAdapter
+) -> None:
     session = adapter.session
     settings = harness.settings(base_url=f"http://127.0.0.1:{_closed_port()}")
     offline = MiraeAdapter(settings, AdapterContext(account="x", data_dir=harness.data_dir))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from ordo.adapters.errors import (
     AuthFailed,
     BrokerError,
@@ -35,43 +34,133 @@ def type_b(code: str, message: str, status: Any = "false") -> dict[str, Any]:
 # (http status, body, write, expected error class, expected broker_code)
 CASES: list[tuple[int, Any, bool, type[BrokerError], str | None]] = [
     # Type A error_type, each with the HTTP status and messages the fact sheet reports
-    (401, type_a("TokenException", "Invalid request. Please try again."), False,
-     SessionExpired, "TokenException"),
-    (403, type_a("TokenException", "Invalid request. Please try again."), True,
-     SessionExpired, "TokenException"),
-    (403, type_a("APIKeyException", "API is suspended/expired for use. Please check your API "
-                 "subscription and try again."), False, AuthFailed, "APIKeyException"),
-    (400, type_a("APIKeyException", "API is suspended/expired for use."), True,
-     AuthFailed, "APIKeyException"),
-    (403, type_a("APIKeyException", "Primary and Secondary IP Address are not matching with "
-                 "current IP address."), True, AuthFailed, "APIKeyException"),
-    (400, type_a("InputException", "quantity is mandatory"), True, InvalidRequest,
-     "InputException"),
-    (200, type_a("InputException", "Order Does not Exsist.Need to refresh orderbook / relogin"),
-     True, OrderNotFound, "InputException"),
-    (200, type_a("InputException", "System is not connected to NSE Equity market"), True,
-     OrderRejected, "InputException"),
-    (200, type_a("MiraeException", "Invalid username or password (2 attempts remaining)"), False,
-     AuthFailed, "MiraeException"),
-    (200, type_a("MiraeException", "The entered OTP is incorrect. Please enter valid OTP "
-                 "(-MACM60)"), False, AuthFailed, "MiraeException"),
-    (200, type_a("MiraeException", "Entered OTP has been expired. Please regenerate OTP"), False,
-     AuthFailed, "MiraeException"),
-    (200, type_a("MiraeException", "Please enter correct TOTP"), False, AuthFailed,
-     "MiraeException"),
-    (200, type_a("MiraeException", "RMS:Rule: FUND LIMIT INSUFFICIENT"), True,
-     InsufficientFunds, "MiraeException"),
-    (200, type_a("MiraeException", "Order is Cancelled.Kindly refresh your OrderBook"), True,
-     OrderRejected, "MiraeException"),
-    (200, type_a("MiraeException", "something went wrong"), False, BrokerUnavailable,
-     "MiraeException"),
-    (500, type_a("MiraeException", "something went wrong"), True, OutcomeUnknown,
-     "MiraeException"),
+    (
+        401,
+        type_a("TokenException", "Invalid request. Please try again."),
+        False,
+        SessionExpired,
+        "TokenException",
+    ),
+    (
+        403,
+        type_a("TokenException", "Invalid request. Please try again."),
+        True,
+        SessionExpired,
+        "TokenException",
+    ),
+    (
+        403,
+        type_a(
+            "APIKeyException",
+            "API is suspended/expired for use. Please check your API subscription and try again.",
+        ),
+        False,
+        AuthFailed,
+        "APIKeyException",
+    ),
+    (
+        400,
+        type_a("APIKeyException", "API is suspended/expired for use."),
+        True,
+        AuthFailed,
+        "APIKeyException",
+    ),
+    (
+        403,
+        type_a(
+            "APIKeyException",
+            "Primary and Secondary IP Address are not matching with current IP address.",
+        ),
+        True,
+        AuthFailed,
+        "APIKeyException",
+    ),
+    (
+        400,
+        type_a("InputException", "quantity is mandatory"),
+        True,
+        InvalidRequest,
+        "InputException",
+    ),
+    (
+        200,
+        type_a("InputException", "Order Does not Exsist.Need to refresh orderbook / relogin"),
+        True,
+        OrderNotFound,
+        "InputException",
+    ),
+    (
+        200,
+        type_a("InputException", "System is not connected to NSE Equity market"),
+        True,
+        OrderRejected,
+        "InputException",
+    ),
+    (
+        200,
+        type_a("MiraeException", "Invalid username or password (2 attempts remaining)"),
+        False,
+        AuthFailed,
+        "MiraeException",
+    ),
+    (
+        200,
+        type_a("MiraeException", "The entered OTP is incorrect. Please enter valid OTP (-MACM60)"),
+        False,
+        AuthFailed,
+        "MiraeException",
+    ),
+    (
+        200,
+        type_a("MiraeException", "Entered OTP has been expired. Please regenerate OTP"),
+        False,
+        AuthFailed,
+        "MiraeException",
+    ),
+    (
+        200,
+        type_a("MiraeException", "Please enter correct TOTP"),
+        False,
+        AuthFailed,
+        "MiraeException",
+    ),
+    (
+        200,
+        type_a("MiraeException", "RMS:Rule: FUND LIMIT INSUFFICIENT"),
+        True,
+        InsufficientFunds,
+        "MiraeException",
+    ),
+    (
+        200,
+        type_a("MiraeException", "Order is Cancelled.Kindly refresh your OrderBook"),
+        True,
+        OrderRejected,
+        "MiraeException",
+    ),
+    (
+        200,
+        type_a("MiraeException", "something went wrong"),
+        False,
+        BrokerUnavailable,
+        "MiraeException",
+    ),
+    (500, type_a("MiraeException", "something went wrong"), True, OutcomeUnknown, "MiraeException"),
     (500, type_a("GeneralException", "internal error"), True, OutcomeUnknown, "GeneralException"),
-    (500, type_a("GeneralException", "internal error"), False, BrokerUnavailable,
-     "GeneralException"),
-    (200, type_a("VersionException", "Please provide valid api version."), False,
-     InvalidRequest, "VersionException"),
+    (
+        500,
+        type_a("GeneralException", "internal error"),
+        False,
+        BrokerUnavailable,
+        "GeneralException",
+    ),
+    (
+        200,
+        type_a("VersionException", "Please provide valid api version."),
+        False,
+        InvalidRequest,
+        "VersionException",
+    ),
     (200, type_a("DataException", "unparseable"), True, OutcomeUnknown, "DataException"),
     # An API-key failure without error_type
     (403, type_a(None, "Invalid API key"), False, AuthFailed, None),
@@ -85,8 +174,13 @@ CASES: list[tuple[int, Any, bool, type[BrokerError], str | None]] = [
     (404, type_b("IA404", "Resource not found"), False, InvalidRequest, "IA404"),
     (500, type_b("IA500", "Internal error"), True, OutcomeUnknown, "IA500"),
     (500, type_b("IA500", "Internal error"), False, BrokerUnavailable, "IA500"),
-    (200, type_b("MA500", "Invalid username or password. 2 attempts remaining"), False,
-     AuthFailed, "MA500"),
+    (
+        200,
+        type_b("MA500", "Invalid username or password. 2 attempts remaining"),
+        False,
+        AuthFailed,
+        "MA500",
+    ),
     (200, type_b("MA500", "OTP has been expired"), False, AuthFailed, "MA500"),
     (200, type_b("MA500", "Back office unavailable"), True, OrderRejected, "MA500"),
     (400, type_b("MA400", "Invalid TOTP"), False, AuthFailed, "MA400"),
@@ -94,10 +188,20 @@ CASES: list[tuple[int, Any, bool, type[BrokerError], str | None]] = [
     (200, type_b("MA0034", "INSUFICIENT QUANTITY TO CONVERT"), True, OrderRejected, "MA0034"),
     (200, type_b("MA123", "relayed"), True, OrderRejected, "MA123"),
     (200, type_b("RS-0111", "RMS FUND LIMIT INSUFFICIENT"), True, InsufficientFunds, "RS-0111"),
-    (200, type_b("RS-0034", "Order is Cancelled.Kindly refresh your OrderBook"), True,
-     OrderRejected, "RS-0034"),
-    (200, type_b("RS-00093", "Order is Cancelled.Kindly refresh your OrderBook"), True,
-     OrderRejected, "RS-00093"),
+    (
+        200,
+        type_b("RS-0034", "Order is Cancelled.Kindly refresh your OrderBook"),
+        True,
+        OrderRejected,
+        "RS-0034",
+    ),
+    (
+        200,
+        type_b("RS-00093", "Order is Cancelled.Kindly refresh your OrderBook"),
+        True,
+        OrderRejected,
+        "RS-00093",
+    ),
     (200, type_b("RS-0999", "some RMS rule"), True, OrderRejected, "RS-0999"),
     (400, type_b("400", "Enter valid trigger price."), True, InvalidRequest, "400"),
     (200, type_b("500", "error"), True, OutcomeUnknown, "500"),
@@ -114,9 +218,19 @@ CASES: list[tuple[int, Any, bool, type[BrokerError], str | None]] = [
     (200, None, True, OutcomeUnknown, None),
     (200, None, False, BrokerUnavailable, None),
     # ASP.NET validation problem body
-    (400, {"type": "https://tools.ietf.org/html/rfc7231", "title": "One or more validation "
-           "errors occurred.", "status": 400, "errors": {"otp": ["required"]}, "traceId": "x"},
-     False, InvalidRequest, None),
+    (
+        400,
+        {
+            "type": "https://tools.ietf.org/html/rfc7231",
+            "title": "One or more validation errors occurred.",
+            "status": 400,
+            "errors": {"otp": ["required"]},
+            "traceId": "x",
+        },
+        False,
+        InvalidRequest,
+        None,
+    ),
 ]
 
 
@@ -145,8 +259,11 @@ def test_error_message_is_the_brokers() -> None:
 
 
 def test_problem_body_message_names_the_fields() -> None:
-    body = {"title": "One or more validation errors occurred.", "status": 400,
-            "errors": {"otp": ["The otp field is required."]}}
+    body = {
+        "title": "One or more validation errors occurred.",
+        "status": 400,
+        "errors": {"otp": ["The otp field is required."]},
+    }
     error = error_from_reply(400, body, write=False)
     assert error is not None
     assert "otp: The otp field is required." in str(error)
@@ -156,8 +273,7 @@ def test_problem_body_message_names_the_fields() -> None:
     ("header", "expected"), [("3", 3.0), ("0.5", 0.5), (None, 1.0), ("soon", 1.0), ("-2", 1.0)]
 )
 def test_retry_after(header: str | None, expected: float) -> None:
-    error = error_from_reply(429, type_a(None, "Too many requests"), write=True,
-                             retry_after=header)
+    error = error_from_reply(429, type_a(None, "Too many requests"), write=True, retry_after=header)
     assert isinstance(error, RateLimited)
     assert error.retry_after == expected
 

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.clock import IST
 from ordo.adapters.errors import BrokerUnavailable, SessionExpired
 from ordo.domain import Exchange, InstrumentType, SymbolRef
 from ordo_adapter_mirae.adapter import MiraeAdapter
-from ordo_adapter_mirae.fake_book import sample_master_csv
+from ordo_adapter_mirae.fake_rows import sample_master_csv
 from ordo_adapter_mirae.instruments import (
     InstrumentStore,
     MasterCache,
@@ -23,27 +22,35 @@ from ordo_adapter_mirae.instruments import (
 )
 from ordo_adapter_mirae.testing import MiraeHarness
 
-HEADER = ("instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,"
-          "tick_size,lot_size,instrument_type,segment,exchange\n")
+HEADER = (
+    "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,"
+    "tick_size,lot_size,instrument_type,segment,exchange\n"
+)
 
 
 def test_parse_sample_master() -> None:
-    entries = {(e.instrument.exchange, e.instrument.symbol): e for e in parse_master(
-        sample_master_csv(), date(2025, 1, 6))}
+    entries = {
+        (e.instrument.exchange, e.instrument.symbol): e
+        for e in parse_master(sample_master_csv(), date(2025, 1, 6))
+    }
     assert len(entries) == 15
     assert entries[(Exchange.NSE, "SBIN")].tradingsymbol == "SBIN-EQ"
     assert entries[(Exchange.BSE, "SBIN")].tradingsymbol == "SBIN"
     assert entries[(Exchange.NSE_INDEX, "NIFTY50")].broker_exchange == "NSE"
     option = entries[(Exchange.NFO, "NIFTY26DEC3021500PE")].instrument
     assert (option.instrument_type, option.lot_size, option.underlying) == (
-        InstrumentType.PUT, 75, "NIFTY"
+        InstrumentType.PUT,
+        75,
+        "NIFTY",
     )
     assert entries[(Exchange.MCX, "CRUDEOIL19DEC30FUT")].instrument.tick_size == 1
 
 
 def test_expired_contracts_are_not_tradable() -> None:
-    [entry] = parse_master(HEADER + "1,1,NIFTY25JANFUT,NIFTY,1,2025-01-30,0,0.05,75,FUT,NFO-FUT,NFO\n",
-                           date(2025, 2, 1))
+    [entry] = parse_master(
+        HEADER + "1,1,NIFTY25JANFUT,NIFTY,1,2025-01-30,0,0.05,75,FUT,NFO-FUT,NFO\n",
+        date(2025, 2, 1),
+    )
     assert not entry.instrument.tradable
 
 
@@ -62,9 +69,14 @@ def test_unusable_rows_are_skipped(row: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2030-12-26", date(2030, 12, 26)), ("26-12-2030", date(2030, 12, 26)),
-     ("23Oct2025", date(2025, 10, 23)), ("07-NOV-2024", date(2024, 11, 7)), ("", None),
-     ("soon", None)],
+    [
+        ("2030-12-26", date(2030, 12, 26)),
+        ("26-12-2030", date(2030, 12, 26)),
+        ("23Oct2025", date(2025, 10, 23)),
+        ("07-NOV-2024", date(2024, 11, 7)),
+        ("", None),
+        ("soon", None),
+    ],
 )
 def test_parse_expiry(text: str, expected: date | None) -> None:
     assert parse_expiry(text) == expected

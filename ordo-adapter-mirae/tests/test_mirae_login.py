@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-
 from ordo.adapters.clock import next_midnight_ist
 from ordo.adapters.errors import AuthFailed, InvalidRequest, SessionExpired
 from ordo.domain import BrokerSession, ChallengeKind, LoginChallenge
 from ordo_adapter_mirae.adapter import MiraeAdapter
 from ordo_adapter_mirae.testing import API_KEY, PASSWORD, TOTP_SECRET, USERNAME, MiraeHarness
+from pydantic import SecretStr
 
 
 async def test_sms_otp_login(harness: MiraeHarness, anon: MiraeAdapter) -> None:

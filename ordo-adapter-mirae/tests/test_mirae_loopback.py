@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from pydantic import SecretStr
-
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.errors import OutcomeUnknown
 from ordo.domain import BrokerSession, Exchange, LoginChallenge, OrderRequest, Side
@@ -19,6 +17,7 @@ from ordo_adapter_mirae.adapter import MiraeAdapter
 from ordo_adapter_mirae.fake import FakeMirae, main
 from ordo_adapter_mirae.fake_state import FakeBroker
 from ordo_adapter_mirae.settings import MiraeSettings
+from pydantic import SecretStr
 
 
 @pytest.fixture
@@ -39,8 +38,12 @@ def served() -> Iterator[tuple[FakeMirae, str]]:
 
 async def test_rehearsal_over_loopback(served: tuple[FakeMirae, str], tmp_path: Path) -> None:
     fake, url = served
-    settings = MiraeSettings(username="DEMO", password=SecretStr("demo-password"),
-                             api_key=SecretStr("demo-api-key@@"), base_url=url)
+    settings = MiraeSettings(
+        username="DEMO",
+        password=SecretStr("demo-password"),
+        api_key=SecretStr("demo-api-key@@"),
+        base_url=url,
+    )
     adapter = MiraeAdapter(settings, AdapterContext(account="rehearsal", data_dir=tmp_path))
     challenge = await adapter.begin_login()
     assert isinstance(challenge, LoginChallenge)

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,26 +141,34 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The gateway served by a real uvicorn on 127.0.0.1, on a port the OS picked."""
-    app = build_app(tmp_path)
+@contextmanager
+def serving(app: FastAPI, scheme: str = "http", **options: Any) -> Iterator[str]:
+    """Run ``app`` on a real uvicorn bound to 127.0.0.1 (a port the OS picks) in a thread;
+    yields its base URL. ``options`` go to ``uvicorn.Config`` (TLS files, for instance)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
     try:
-        yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The gateway served by a real uvicorn on loopback."""
+    app = build_app(tmp_path)
+    with serving(app) as url:
+        yield LiveServer(app=app, url=url)

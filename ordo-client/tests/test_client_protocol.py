@@ -4,18 +4,15 @@ decisions. No server: responses are built by hand."""
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
-from typing import Any
 
 import httpx
 import pytest
 from ordo_client import (
     FanoutResult,
     Funds,
-    LegStatus,
     OrderModification,
     OrderRequest,
     OrderResult,
@@ -24,7 +21,6 @@ from ordo_client import (
     OrdoConflictError,
     OrdoConnectionError,
     OrdoNotFoundError,
-    OrdoPartialFailureError,
     OrdoRateLimitError,
     OrdoResponseError,
     OrdoServerError,
@@ -32,89 +28,20 @@ from ordo_client import (
     RetryPolicy,
 )
 from ordo_client import endpoints as api
-from ordo_client.config import resolve_config
-from ordo_client.protocol import Call, Outcome, Sleep, Step, exchange
+from ordo_client.protocol import Call, exchange
 from ordo_client.retry import parse_retry_after
 
-ORDER = OrderRequest(exchange="NSE", symbol="SBIN", side="BUY", quantity=1)
-
-
-def config(max_attempts: int = 4, **kw: Any) -> Any:
-    return resolve_config(
-        "http://gw.test/",
-        "sekret-token",
-        timeout=None,
-        verify=True,
-        cert=None,
-        retry=RetryPolicy(max_attempts=max_attempts, backoff=0.1, seed=7, **kw),
-        user_agent="test",
-        env={},
-    )
-
-
-def envelope_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Any:
-    return httpx.Response(status, json=body, headers=headers)
-
-
-def error_body(code: str, message: str = "nope", rid: str = "rid-1") -> dict[str, Any]:
-    return {"status": "error", "request_id": rid, "error_code": code, "message": message}
-
-
-def placed(account: str = "paper", oid: str = "PB1") -> dict[str, Any]:
-    return {
-        "account": account,
-        "broker": "mock",
-        "status": "success",
-        "data": {"order_id": oid, "status": "OPEN", "tag": "OABC", "message": ""},
-    }
-
-
-def failed_leg(account: str, code: str, data: Any = None) -> dict[str, Any]:
-    return {
-        "account": account,
-        "broker": "mock",
-        "status": "error",
-        "error_code": code,
-        "message": f"{account}: failed",
-        "data": data,
-    }
-
-
-def fanout_body(status: str, legs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"status": status, "request_id": "rid-f", "results": legs, "message": ""}
-
-
-class Driver:
-    """Drives ``exchange`` with scripted outcomes, recording requests and sleeps."""
-
-    def __init__(self, outcomes: list[Any]) -> None:
-        self.outcomes = list(outcomes)
-        self.requests: list[httpx.Request] = []
-        self.sleeps: list[float] = []
-
-    def run(self, gen: Generator[Step, Outcome, Any]) -> Any:
-        step = next(gen)
-        while True:
-            try:
-                if isinstance(step, Sleep):
-                    self.sleeps.append(step.seconds)
-                    step = gen.send(None)
-                    continue
-                self.requests.append(step)
-                outcome = self.outcomes.pop(0)
-                if isinstance(outcome, httpx.Response):
-                    outcome.request = step
-                step = gen.send(outcome)
-            except StopIteration as done:
-                return done.value
-
-
-def connect_error() -> httpx.ConnectError:
-    return httpx.ConnectError("refused")
-
-
-def read_error() -> httpx.ReadError:
-    return httpx.ReadError("reset")
+from .scripted import (
+    ORDER,
+    Driver,
+    config,
+    connect_error,
+    envelope_response,
+    error_body,
+    fanout_body,
+    placed,
+    read_error,
+)
 
 
 def test_request_carries_auth_key_and_json_body() -> None:
@@ -309,74 +236,6 @@ def test_login_answers_are_not_retried_on_503() -> None:
     with pytest.raises(OrdoServerError):
         driver.run(exchange(api.login("paper"), config()))
     assert len(driver.requests) == 1
-
-
-def test_all_legs_failed_raises_with_the_per_account_result() -> None:
-    legs = [failed_leg("a", "INSUFFICIENT_FUNDS"), failed_leg("b", "INSUFFICIENT_FUNDS")]
-    driver = Driver([envelope_response(422, fanout_body("error", legs))])
-    with pytest.raises(OrdoValidationError) as info:
-        driver.run(exchange(api.place_order(ORDER, ["a", "b"]), config()))
-    assert info.value.error_code == "INSUFFICIENT_FUNDS"
-    assert info.value.result is not None
-    assert [leg.account for leg in info.value.result.failed] == ["a", "b"]
-    assert info.value.request_id == "rid-f"
-
-
-def test_mixed_failure_codes_are_summarised() -> None:
-    legs = [failed_leg("a", "INSUFFICIENT_FUNDS"), failed_leg("b", "BROKER_UNAVAILABLE")]
-    driver = Driver([envelope_response(502, fanout_body("error", legs))] * 4)
-    with pytest.raises(OrdoServerError) as info:
-        driver.run(exchange(api.place_order(ORDER, ["a", "b"]), config()))
-    assert info.value.error_code == "ALL_ACCOUNTS_FAILED"
-    # Every retry reused the one key.
-    assert len({r.headers["Idempotency-Key"] for r in driver.requests}) == 1
-    assert len(driver.requests) == 4
-
-
-def test_partial_success_is_returned_and_explicit() -> None:
-    rejections = {"rejections": [{"code": "LOT_SIZE", "message": "x", "check": "lot"}]}
-    legs = [
-        placed("a", "PB7"),
-        failed_leg("b", "LOT_SIZE", rejections),
-        {**failed_leg("c", "OUTCOME_UNKNOWN"), "status": "unknown", "retryable": False},
-    ]
-    result = Driver([envelope_response(207, fanout_body("partial", legs))]).run(
-        exchange(api.place_order(ORDER, ["a", "b", "c"]), config())
-    )
-    assert result.status == "partial"
-    assert result.http_status == 207
-    assert [leg.account for leg in result.succeeded] == ["a"]
-    assert [leg.account for leg in result.failed] == ["b"]
-    assert [leg.account for leg in result.unknown] == ["c"]
-    assert result.order_ids() == {"a": "PB7"}
-    assert result.by_account()["b"].data is None
-    assert result.by_account()["b"].details == rejections
-    assert not result.ok
-    with pytest.raises(OrdoPartialFailureError) as info:
-        result.raise_for_failures()
-    assert [leg.account for leg in info.value.failed] == ["b"]
-    assert [leg.account for leg in info.value.unknown] == ["c"]
-    assert info.value.error_code == "PARTIAL_FAILURE"
-    assert "b: LOT_SIZE" in info.value.message
-    assert "c: outcome unknown" in info.value.message
-
-
-def test_all_unknown_202_is_returned_not_raised() -> None:
-    legs = [{**failed_leg("a", "OUTCOME_UNKNOWN"), "status": "unknown"}]
-    result = Driver([envelope_response(202, fanout_body("error", legs))]).run(
-        exchange(api.place_order(ORDER, ["a"]), config())
-    )
-    assert result.http_status == 202
-    assert result.unknown[0].status is LegStatus.UNKNOWN
-    with pytest.raises(OrdoPartialFailureError):
-        result.raise_for_failures()
-
-
-def test_full_success_raise_for_failures_returns_self() -> None:
-    result = Driver([envelope_response(200, fanout_body("success", [placed()]))]).run(
-        exchange(api.place_order(ORDER, ["paper"]), config())
-    )
-    assert result.raise_for_failures() is result
 
 
 def test_non_envelope_error_body_still_raises_typed_error() -> None:

@@ -11,6 +11,8 @@ import asyncio
 import random
 import selectors
 from collections.abc import Callable, Coroutine
+from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -542,3 +544,49 @@ def test_a_read_may_not_take_shared_capacity_a_waiting_order_needs() -> None:
     order_wait, read_wait = run(main, max_jumps=4)
     assert order_wait == pytest.approx(1.0)
     assert read_wait == pytest.approx(2.0)
+
+
+def test_the_paper_broker_never_sees_more_than_its_declared_quota(tmp_path: Path) -> None:
+    """A burst through the limiter against the paper broker enforcing its own quotas (as a
+    real broker would, with 429s): every order is accepted, none is refused for rate."""
+    mock = pytest.importorskip("ordo_adapter_mock")
+    from ordo.adapters.base import AdapterContext
+    from ordo.domain import OrderRequest
+
+    order = OrderRequest.model_validate(
+        {
+            "exchange": "NSE",
+            "symbol": "SBIN",
+            "side": "BUY",
+            "quantity": 1,
+            "order_type": "MARKET",
+            "product": "CNC",
+        }
+    )
+
+    async def main() -> Any:
+        settings = mock.MockSettings(
+            seed=5, as_of=date(2025, 1, 15), enforce_rate_limits=True, orders_per_minute=25
+        )
+        broker = mock.PaperBroker.from_settings(
+            settings, calls=mock.CallRecorder(clock=asyncio.get_running_loop().time)
+        )
+        adapter = mock.MockAdapter(
+            settings, AdapterContext(account="paper", data_dir=tmp_path), broker=broker
+        )
+        await adapter.begin_login()
+        limiter = AccountLimiter("paper", adapter.rate_limits)
+
+        async def send(i: int) -> None:
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(600))
+            await adapter.place_order(order, f"OBURST{i}")
+
+        await asyncio.gather(*(send(i) for i in range(60)))
+        return broker
+
+    broker = run(main, max_jumps=20)
+    assert broker.calls.count("place_order") == 60
+    assert broker.calls.outcomes("place_order").get("RATE_LIMITED", 0) == 0
+    assert broker.calls.max_in_window(1.0, "place_order") == 10
+    assert broker.calls.max_in_window(60.0, "place_order") == 25
+    assert len(broker.orders()) == 60

@@ -4,7 +4,7 @@ Official (default): the challenge carries the ``generate-authcode`` URL; the use
 a browser and answers with the URL Fyers redirected to (or the bare ``auth_code``); the
 code is exchanged at ``validate-authcode`` with ``appIdHash = sha256("<app_id>:<secret>")``.
 
-Unofficial headless TOTP + PIN (only with ``unofficial_headless_totp_login``): the web-login
+Unofficial headless TOTP + PIN (only with ``unofficial_headless_login``): the web-login
 endpoints ``send_login_otp`` -> ``verify_otp`` -> ``verify_pin``, then ``/token`` (a 308
 whose ``Url`` carries the auth code), then the same exchange.
 """
@@ -140,7 +140,7 @@ class FyersLogin:
         return LoginChallenge(kind=kind, prompt=prompt, expires_at=expires, url=url, state=state)
 
     async def begin(self) -> LoginChallenge | BrokerSession:
-        if self._settings.unofficial_headless_totp_login:
+        if self._settings.unofficial_headless_login:
             return await self._begin_headless()
         state = secrets.token_urlsafe(16)
         return self._challenge(

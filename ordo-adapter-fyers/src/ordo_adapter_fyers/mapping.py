@@ -222,6 +222,7 @@ def trade_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Trade:
 
 
 # -- portfolio ----------------------------------------------------------------------------
+AVAILABLE_BALANCE_ID = 10
 _FUND_TITLES = {
     "total balance": 1,
     "utilized amount": 2,
@@ -249,11 +250,17 @@ def funds_from_fyers(lines: Any, *, available_id: int = 10, segments: str = "equ
     if available_id not in by_id:
         raise ValueError(f"the funds reply has no line with id {available_id}")
     available = by_id[available_id]
+    collateral = by_id.get(5, Decimal(0))
+    total = by_id.get(1, available)
+    if available_id == AVAILABLE_BALANCE_ID:
+        # "Available Balance" already counts the collateral margin; "Total Balance" is the
+        # cash ledger alone, so the total the account can use is their sum.
+        total += collateral
     return Funds(
         available=available,
         used=by_id.get(2, Decimal(0)),
-        total=by_id.get(1, available),
-        collateral=by_id.get(5, Decimal(0)),
+        total=total,
+        collateral=collateral,
     )
 
 

@@ -46,7 +46,7 @@ class FyersSettings(AdapterSettings):
     login_challenge_ttl: Annotated[int, Field(ge=30, le=3600)] = 600
     """Seconds a login challenge stays answerable."""
 
-    unofficial_headless_totp_login: bool = False
+    unofficial_headless_login: bool = False
     """Log in through Fyers' internal web-login endpoints with TOTP and PIN instead of the
     official browser redirect. UNOFFICIAL: not part of the API reference, may break without
     notice and may conflict with the daily-2FA rules. Off by default."""
@@ -72,8 +72,8 @@ class FyersSettings(AdapterSettings):
 
     @model_validator(mode="after")
     def _headless_needs_id(self) -> Self:
-        if self.unofficial_headless_totp_login and not self.fyers_id:
-            raise ValueError("unofficial_headless_totp_login needs fyers_id")
+        if self.unofficial_headless_login and not self.fyers_id:
+            raise ValueError("unofficial_headless_login needs fyers_id")
         return self
 
     @property

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ordo.adapters.base import BrokerAdapter
 from ordo.hookspecs import hookimpl
+
 from ordo_adapter_mirae.adapter import MiraeAdapter
 from ordo_adapter_mirae.settings import MiraeSettings
 

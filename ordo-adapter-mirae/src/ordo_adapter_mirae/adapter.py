@@ -42,7 +42,7 @@ from ordo.domain import (
 from ordo.safety.tags import is_order_tag
 from pydantic import SecretStr
 
-from ordo_adapter_mirae import mapping
+from ordo_adapter_mirae import forms, mapping, values
 from ordo_adapter_mirae.client import MiraeClient
 from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
 from ordo_adapter_mirae.session import login_flag, session_from_data
@@ -314,7 +314,7 @@ class MiraeAdapter(BrokerAdapter):
         entry = await self._entry(SymbolRef(exchange=order.exchange, symbol=order.symbol))
         if not entry.instrument.tradable:
             raise InvalidRequest(f"{entry.instrument.ref} is not tradable")
-        form = mapping.order_form(
+        form = forms.order_form(
             order,
             tradingsymbol=entry.tradingsymbol,
             broker_exchange=entry.broker_exchange,
@@ -333,7 +333,7 @@ class MiraeAdapter(BrokerAdapter):
         token = self.require_session().access_token
         row = await self._order_row(token, order_id)
         try:
-            form = mapping.modify_form(row, changes)
+            form = forms.modify_form(row, changes)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         data = await self._api.modify(token, order_id, form)
@@ -356,7 +356,7 @@ class MiraeAdapter(BrokerAdapter):
     async def _order_row(self, token: SecretStr, order_id: str) -> dict[str, Any]:
         _check_order_id(order_id)
         for row in mapping.rows_of(await self._api.order_book(token)):
-            if mapping.to_text(row.get("order_id")) == order_id:
+            if values.to_text(row.get("order_id")) == order_id:
                 return row
         raise OrderNotFound(f"order {order_id} is not in today's m.Stock order book")
 

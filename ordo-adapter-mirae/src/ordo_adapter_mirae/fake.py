@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ordo_adapter_mirae.fake_book import FakeError
+from ordo_adapter_mirae.fake_rows import FakeError
 from ordo_adapter_mirae.fake_state import (
     API_KEY_MESSAGE,
     IP_MESSAGE,
@@ -44,8 +44,10 @@ FORM = "application/x-www-form-urlencoded"
 Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
 
 
-class ReplyDropped(Exception):
-    """Raised after a write took effect to lose its reply (see ``FakeTransport``)."""
+DROPPED_HEADER = "X-Fake-Reply-Dropped"
+"""Marks the stand-in for a lost reply. ``FakeTransport`` turns it into a read error; served
+by uvicorn it is a bare 500 that closes the connection, which a client cannot tell apart
+from a broker failing after the order took effect."""
 
 
 def ok(data: Any) -> dict[str, Any]:
@@ -128,7 +130,7 @@ class FakeMirae:
             return JSONResponse(error_body(exc.error_type, exc.message), exc.status)
         if write and switches.drop_replies > 0:
             switches.drop_replies -= 1
-            raise ReplyDropped(request.url.path)
+            return Response(status_code=500, headers={"Connection": "close", DROPPED_HEADER: "1"})
         if switches.latency > 0:
             await asyncio.sleep(switches.latency)
         return response
@@ -261,11 +263,14 @@ class FakeTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout", {})
         read_timeout = timeouts.get("read") if isinstance(timeouts, dict) else None
         try:
-            return await asyncio.wait_for(self._inner.handle_async_request(request), read_timeout)
-        except ReplyDropped:
-            raise httpx.ReadError("connection reset before the reply", request=request) from None
+            response = await asyncio.wait_for(
+                self._inner.handle_async_request(request), read_timeout
+            )
         except TimeoutError:
             raise httpx.ReadTimeout("no reply within the read timeout", request=request) from None
+        if DROPPED_HEADER in response.headers:
+            raise httpx.ReadError("connection reset before the reply", request=request)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()

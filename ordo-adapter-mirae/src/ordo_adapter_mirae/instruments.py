@@ -23,7 +23,6 @@ from pathlib import Path
 from ordo.adapters.clock import IST
 from ordo.domain import Exchange, Instrument, InstrumentType, SymbolRef, derivative_symbol
 
-from ordo_adapter_mirae.mapping import lower_keys, to_decimal, to_int, to_text
 from ordo_adapter_mirae.symbols import (
     BROKER_EXCHANGE_OF,
     BROKER_EXCHANGES,
@@ -32,6 +31,7 @@ from ordo_adapter_mirae.symbols import (
     index_symbol,
     parse_broker_derivative,
 )
+from ordo_adapter_mirae.values import lower_keys, to_decimal, to_int, to_text
 
 INSTRUMENT_TYPES: dict[str, InstrumentType] = {
     "EQ": InstrumentType.EQUITY,

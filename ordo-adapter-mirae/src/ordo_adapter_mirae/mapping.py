@@ -9,18 +9,14 @@ by the instrument master, with ``symbols.fallback_symbol`` when the master lacks
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ordo.adapters.clock import IST
 from ordo.domain import (
     Exchange,
     Funds,
     Holding,
     Order,
-    OrderModification,
-    OrderRequest,
     OrderStatus,
     OrderType,
     Position,
@@ -31,89 +27,28 @@ from ordo.domain import (
     Trade,
     Validity,
 )
-from ordo.domain.orders import check_prices
 
 from ordo_adapter_mirae.symbols import BROKER_EXCHANGES, fallback_symbol
+from ordo_adapter_mirae.values import (
+    Row,
+    lower_keys,
+    parse_timestamp,
+    positive,
+    to_decimal,
+    to_int,
+    to_text,
+)
 
-Row = Mapping[str, Any]
 Resolve = Callable[[str, str], SymbolRef | None]
 """(broker exchange, broker tradingsymbol) -> unified reference, or ``None``."""
 ResolveToken = Callable[[str], SymbolRef | None]
 """broker instrument token -> unified reference, or ``None``."""
 
-EMPTY = frozenset({"", "none", "null", "nan", "na", "-"})
 DERIVATIVE_EXCHANGES = frozenset({Exchange.NFO, Exchange.BFO, Exchange.MCX, Exchange.CDS})
 
 
 class MappingError(ValueError):
     """A reply did not have the shape m.Stock documents."""
-
-
-# -- scalars -----------------------------------------------------------------------------
-def to_decimal(value: Any) -> Decimal | None:
-    """A number from a JSON number or string (``"1,234.50"``); ``None`` for empty values."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    text = str(value).strip().replace(",", "")
-    if text.lower() in EMPTY:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def to_int(value: Any) -> int:
-    number = to_decimal(value)
-    return int(number) if number is not None else 0
-
-
-def to_text(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value).strip()
-    return "" if text.lower() in ("none", "null") else text
-
-
-def positive(value: Any) -> Decimal | None:
-    """Prices of ``0`` mean "not set" in m.Stock rows."""
-    number = to_decimal(value)
-    return number if number is not None and number > 0 else None
-
-
-def lower_keys(row: Row) -> dict[str, Any]:
-    return {str(key).strip().lower(): value for key, value in row.items()}
-
-
-TIME_FORMATS = (
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y %I:%M:%S %p",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%b-%d %H:%M:%S",
-    "%d-%b-%Y %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%d/%m/%Y %H:%M:%S",
-)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """m.Stock timestamps are IST wall-clock times in several layouts."""
-    text = to_text(value)
-    if not text:
-        return None
-    for layout in TIME_FORMATS:
-        try:
-            return datetime.strptime(text, layout).replace(tzinfo=IST)
-        except ValueError:
-            continue
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=IST)
 
 
 # -- enums -------------------------------------------------------------------------------
@@ -378,69 +313,6 @@ def order_id_from(data: Any) -> str | None:
         return None
     r = lower_keys(data)
     return to_text(r.get("order_id") or r.get("orderid")) or None
-
-
-def _price_text(value: Decimal | None) -> str:
-    return format(value, "f") if value is not None else "0"
-
-
-def order_form(
-    order: OrderRequest, *, tradingsymbol: str, broker_exchange: str, tag: str
-) -> dict[str, str]:
-    """The form body of ``POST /orders/{variety}``; every value is sent as a string."""
-    return {
-        "tradingsymbol": tradingsymbol,
-        "exchange": broker_exchange,
-        "transaction_type": order.side.value,
-        "order_type": order.order_type.value,
-        "quantity": str(order.quantity),
-        "product": order.product.value,
-        "validity": order.validity.value,
-        "price": _price_text(order.price),
-        "trigger_price": _price_text(order.trigger_price),
-        "disclosed_quantity": str(order.disclosed_quantity),
-        "tag": tag,
-    }
-
-
-def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
-    """The form body of ``PUT /orders/regular/{id}``.
-
-    m.Stock treats a modify as a full replace, so every field is resent: the changed ones
-    from ``changes``, the others from the order's current order-book row. Raises
-    ``ValueError`` when the result is not a valid order (a LIMIT without a price).
-    """
-    r = lower_keys(current)
-    order_type = changes.order_type or ORDER_TYPES.get(
-        to_text(r.get("order_type")).upper(), OrderType.LIMIT
-    )
-    price = changes.price if "price" in changes.model_fields_set else positive(r.get("price"))
-    trigger = (
-        changes.trigger_price
-        if "trigger_price" in changes.model_fields_set
-        else positive(r.get("trigger_price"))
-    )
-    if order_type in (OrderType.MARKET, OrderType.SL_M):
-        price = None
-    if order_type in (OrderType.MARKET, OrderType.LIMIT):
-        trigger = None
-    check_prices(order_type, price, trigger)
-    validity = changes.validity or (
-        Validity.IOC if to_text(r.get("validity")).upper() == "IOC" else Validity.DAY
-    )
-    quantity = changes.quantity or to_int(r.get("quantity"))
-    return {
-        "tradingsymbol": to_text(r.get("tradingsymbol")),
-        "exchange": to_text(r.get("exchange")).upper(),
-        "transaction_type": to_text(r.get("transaction_type")).upper(),
-        "product": to_text(r.get("product")).upper(),
-        "order_type": order_type.value,
-        "quantity": str(quantity),
-        "price": _price_text(price),
-        "trigger_price": _price_text(trigger),
-        "validity": validity.value,
-        "disclosed_quantity": str(to_int(r.get("disclosed_quantity"))),
-    }
 
 
 # -- quotes ------------------------------------------------------------------------------

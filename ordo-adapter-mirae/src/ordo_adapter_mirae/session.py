@@ -10,7 +10,8 @@ from ordo.adapters.clock import next_midnight_ist
 from ordo.domain import BrokerSession
 from pydantic import SecretStr
 
-from ordo_adapter_mirae.mapping import MappingError, lower_keys, to_text
+from ordo_adapter_mirae.mapping import MappingError
+from ordo_adapter_mirae.values import lower_keys, to_text
 
 
 def session_expiry(logged_in_at: datetime, hours: float = 12.0) -> datetime:

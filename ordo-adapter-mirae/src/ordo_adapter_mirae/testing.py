@@ -6,11 +6,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import SecretStr
-
 from ordo.adapters.base import AdapterContext, BrokerAdapter
 from ordo.domain import ChallengeKind, LoginChallenge, SymbolRef
 from ordo.testing.harness import AdapterHarness, SampleInstruments
+from pydantic import SecretStr
+
 from ordo_adapter_mirae.adapter import MiraeAdapter
 from ordo_adapter_mirae.fake import FakeMirae, FakeTransport
 from ordo_adapter_mirae.fake_state import FakeBroker, FakeUser

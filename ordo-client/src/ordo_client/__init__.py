@@ -21,9 +21,9 @@ from ordo_client.admin import (
     Health,
     KillSwitchChange,
     KillSwitchState,
+    LastCall,
     LoginStep,
     Plugin,
-    RequestLeg,
     RequestTrace,
     SessionInfo,
 )
@@ -66,11 +66,13 @@ from ordo_client.models import (
     Instrument,
     Order,
     OrderAck,
+    OrderDetail,
     OrderModification,
     OrderRequest,
     PlacedOrder,
     Position,
     Quote,
+    RequestLeg,
 )
 from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
 from ordo_client.retry import RetryPolicy
@@ -105,10 +107,12 @@ __all__ = [
     "InstrumentType",
     "KillSwitchChange",
     "KillSwitchState",
+    "LastCall",
     "LegStatus",
     "LoginStep",
     "Order",
     "OrderAck",
+    "OrderDetail",
     "OrderModification",
     "OrderRequest",
     "OrderResult",

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ordo_client.enums import ChallengeKind, SessionState
-from ordo_client.models import ResponseModel
+from ordo_client.models import RequestLeg, ResponseModel
 from ordo_client.results import AccountResult
 
 
@@ -86,21 +86,34 @@ class KillSwitchChange(KillSwitchState):
 
 
 class BreakerInfo(ResponseModel):
-    """An account's circuit breaker: ``closed``, ``open`` or ``half-open``, plus counters."""
+    """An account's circuit breaker: ``CLOSED``, ``OPEN`` or ``HALF_OPEN``; the counters the
+    server adds are in ``model_extra``."""
 
     state: str
+
+
+class LastCall(ResponseModel):
+    """The last broker call an account made."""
+
+    operation: str
+    at: datetime
+    outcome: str
+    error_code: str | None = None
 
 
 class AccountStatus(ResponseModel):
     name: str
     adapter: str
     connection: str
+    """``up``, ``down`` or ``unknown`` (no call yet)."""
     session_state: SessionState
     session_expires_at: datetime | None = None
     last_login_at: datetime | None = None
-    last_call: dict[str, Any] | None = None
-    breaker: BreakerInfo
+    last_success_at: datetime | None = None
+    last_call: LastCall | None = None
+    breaker: BreakerInfo | None = None
     rate_limits: list[dict[str, Any]] = Field(default_factory=list)
+    rate_limiter: dict[str, Any] | None = None
 
 
 class GatewayStatus(ResponseModel):
@@ -111,7 +124,10 @@ class GatewayStatus(ResponseModel):
 
 
 class AuditEvent(ResponseModel):
-    timestamp: datetime
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+
+    id: int | None = None
+    timestamp: datetime = Field(alias="ts")
     request_id: str | None = None
     actor: str | None = None
     account: str | None = None
@@ -124,20 +140,6 @@ class AuditPage(ResponseModel):
 
     events: list[AuditEvent] = Field(default_factory=list)
     next_cursor: str | None = None
-
-
-class RequestLeg(ResponseModel):
-    """One account's leg of an order request, as the gateway's ledger records it."""
-
-    account: str
-    adapter: str
-    state: str
-    broker_tag: str | None = None
-    broker_order_id: str | None = None
-    error_code: str | None = None
-    message: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
 class RequestTrace(ResponseModel):

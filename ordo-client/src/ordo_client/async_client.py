@@ -31,6 +31,7 @@ from ordo_client.models import (
     Instrument,
     Order,
     OrderAck,
+    OrderDetail,
     OrderModification,
     OrderRequest,
     Position,
@@ -204,7 +205,7 @@ class AsyncOrdo:
         """Today's order book per account."""
         return await self.call(api.list_orders(accounts))
 
-    async def get_order(self, account: str, order_id: str) -> Order:
+    async def get_order(self, account: str, order_id: str) -> OrderDetail:
         return await self.call(api.get_order(account, order_id))
 
     async def modify_order(

@@ -32,6 +32,7 @@ from ordo_client.models import (
     Instrument,
     Order,
     OrderAck,
+    OrderDetail,
     OrderModification,
     OrderRequest,
     Position,
@@ -283,8 +284,10 @@ def list_orders(accounts: Accounts = None) -> Call[FanoutResult[list[Order]]]:
     )
 
 
-def get_order(account: str, order_id: str) -> Call[Order]:
-    return Call(GET_ORDER.method, GET_ORDER.url(account=account, order_id=order_id), _data(Order))
+def get_order(account: str, order_id: str) -> Call[OrderDetail]:
+    return Call(
+        GET_ORDER.method, GET_ORDER.url(account=account, order_id=order_id), _data(OrderDetail)
+    )
 
 
 def modify_order(

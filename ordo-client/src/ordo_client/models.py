@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -126,6 +126,30 @@ class Order(ResponseModel):
     updated_at: datetime | None = None
 
 
+class RequestLeg(ResponseModel):
+    """One account's leg of an order request, as the gateway's ledger records it."""
+
+    account: str
+    adapter: str
+    leg: int = 0
+    state: str
+    broker_tag: str | None = None
+    broker_order_id: str | None = None
+    request: dict[str, Any] | None = None
+    response: dict[str, Any] | None = None
+    error_code: str | None = None
+    message: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class OrderDetail(Order):
+    """An order as the broker reports it, with the gateway's ledger entry when the gateway
+    placed it."""
+
+    ledger: RequestLeg | None = None
+
+
 class PlacedOrder(ResponseModel):
     """One account's acknowledgement of a placed order."""
 
@@ -134,6 +158,9 @@ class PlacedOrder(ResponseModel):
     tag: str | None = None
     """The broker-side tag derived from the idempotency key: find the order by it."""
     message: str = ""
+    reconciled: bool = False
+    """True when the first attempt's outcome was unknown and the gateway found the order by
+    its tag instead of sending it again."""
 
 
 class OrderAck(ResponseModel):

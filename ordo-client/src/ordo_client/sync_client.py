@@ -31,6 +31,7 @@ from ordo_client.models import (
     Instrument,
     Order,
     OrderAck,
+    OrderDetail,
     OrderModification,
     OrderRequest,
     Position,
@@ -204,7 +205,7 @@ class Ordo:
         """Today's order book per account."""
         return self.call(api.list_orders(accounts))
 
-    def get_order(self, account: str, order_id: str) -> Order:
+    def get_order(self, account: str, order_id: str) -> OrderDetail:
         return self.call(api.get_order(account, order_id))
 
     def modify_order(

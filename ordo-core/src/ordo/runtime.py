@@ -17,12 +17,11 @@ from loguru import logger
 
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.clock import next_ist_time
-from ordo.adapters.errors import BrokerError
 from ordo.audit.events import AuditEmitter
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
+from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
-from ordo.orchestrator.errors import OrdoError
 from ordo.orchestrator.gateway import BrokerGateway
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.orders import OrderSafety, OrderService
@@ -93,10 +92,14 @@ class OrdoRuntime:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._transports = dict(transports or {})
+        self.observability = Observability(
+            settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.gateway
+        )
 
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_all()
+        self.observability.start()
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
         for name, config in self.settings.accounts.items():
             if not config.enabled:
@@ -121,7 +124,10 @@ class OrdoRuntime:
                     on_transition=self._breaker_transition,
                 ),
                 limiter=AccountLimiter(
-                    name, adapter.rate_limits, queue_size=self.settings.rate_limit_queue_size
+                    name,
+                    adapter.rate_limits,
+                    queue_size=self.settings.rate_limit_queue_size,
+                    margin=self.settings.rate_limit_margin_seconds,
                 ),
             )
             self.accounts.add(account)
@@ -178,16 +184,12 @@ class OrdoRuntime:
 
     async def _login_at_start(self, account: Account) -> None:
         """Log in without a person where that sends no SMS and opens no browser: adapters
-        that need no input, and accounts with a TOTP seed."""
-        if self.sessions.state(account) is SessionState.ACTIVE:
-            return
-        unattended = account.adapter.logs_in_unattended()
-        if not unattended and account.name not in self._totp_secrets:
-            return
-        try:
-            await self.sessions.begin(account)
-        except (BrokerError, OrdoError) as exc:
-            logger.warning("login of {} at start failed: {}", account.name, exc)
+        that need no input (always afresh: a restored session may be stale), and accounts
+        with a TOTP seed whose stored session is not active."""
+        fresh = account.adapter.logs_in_unattended()
+        stale = self.sessions.state(account) is not SessionState.ACTIVE
+        if fresh or (stale and self.sessions.can_login_unattended(account)):
+            await self.sessions.login_quietly(account)
 
     def describe_accounts(self) -> list[dict[str, Any]]:
         rows = []
@@ -220,4 +222,5 @@ class OrdoRuntime:
                 await account.adapter.aclose()
             except Exception as exc:  # one adapter failing to close must not block the rest
                 logger.warning("closing account {} failed: {}", account.name, exc)
+        await self.observability.stop()
         await self.db.dispose()

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from ordo_adapter_fyers.fake.book import BookError
 from ordo_adapter_fyers.fake.master import MASTER_FILES, master_text
+from ordo_adapter_fyers.fake.portfolio import holdings_reply, positions_reply
 from ordo_adapter_fyers.fake.state import FakeFyers, Rejected
 
 DROP_HEADER = "x-fake-reply-dropped"
@@ -161,14 +162,14 @@ class FakeApi:
 
     async def holdings(self, request: Request) -> Response:
         async def run(_: Request, __: dict[str, Any]) -> dict[str, Any]:
-            return self.fake.book.holdings_reply()
+            return holdings_reply(self.fake.book)
 
         return await self._serve(request, run)
 
     async def positions(self, request: Request) -> Response:
         async def run(_: Request, __: dict[str, Any]) -> dict[str, Any]:
             self.fake.book.settle()
-            return self.fake.book.positions_reply()
+            return positions_reply(self.fake.book)
 
         return await self._serve(request, run)
 

@@ -11,10 +11,14 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from ordo import __version__
+from ordo.api.access import AccessMiddleware
 from ordo.api.errors import install_error_handlers
 from ordo.api.middleware import RequestIdMiddleware
 from ordo.api.routes import accounts, health, market, orders, portfolio, safety
+from ordo.api.routes import audit as audit_routes
+from ordo.api.routes import metrics as metrics_routes
 from ordo.api.routes import plugins as plugin_routes
+from ordo.api.routes import status as status_routes
 from ordo.config import Settings
 from ordo.plugins import Plugins, create_plugins
 from ordo.runtime import OrdoRuntime
@@ -77,11 +81,17 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    # Added first, so it runs inside RequestIdMiddleware and sees the request id.
+    app.add_middleware(AccessMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(status_routes.root_router)
+    app.include_router(metrics_routes.router)
     api = APIRouter(prefix=API_PREFIX)
     for module in (accounts, portfolio, market, orders, safety, plugin_routes):
+        api.include_router(module.router)
+    for module in (status_routes, audit_routes):
         api.include_router(module.router)
     for extra in loaded.hook.register_routes():
         for router in extra or []:

@@ -8,6 +8,7 @@ gets 422 ``IDEMPOTENCY_KEY_REUSED``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -86,10 +87,29 @@ async def run_idempotent(
                 await IdempotencyRepository(s).release(scope=scope, key=key)
             raise
         async with runtime.db.session() as s:
-            await IdempotencyRepository(s).complete(
-                scope=scope,
-                key=key,
-                status_code=response.status_code,
-                body=bytes(response.body),
-            )
+            repo = IdempotencyRepository(s)
+            if is_final(bytes(response.body)):
+                await repo.complete(
+                    scope=scope,
+                    key=key,
+                    status_code=response.status_code,
+                    body=bytes(response.body),
+                )
+            else:
+                await repo.release(scope=scope, key=key)
         return response
+
+
+def is_final(body: bytes) -> bool:
+    """Whether a response is the request's final word, to be replayed for its key.
+
+    It is not when every leg failed in a way that proves nothing happened (retryable), or
+    when a leg's outcome is unknown: a retry with the same key then runs again, and each
+    leg is first reconciled by its tag, so nothing is placed twice.
+    """
+    results = json.loads(body).get("results")
+    if not results:
+        return True
+    if any(r.get("status") == "unknown" for r in results):
+        return False
+    return not all(r.get("status") == "error" and r.get("retryable") for r in results)

@@ -170,8 +170,10 @@ class ChainWalk:
 def _break_reason(last: ChainLink, link: ChainLink) -> str:
     expected = last.seq + 1
     if link.seq > expected:
-        missing = link.seq - expected
-        return f"{missing} line(s) before this one were removed (expected seq {expected})"
+        return (
+            f"expected seq {expected} but found seq {link.seq}: line(s) before this one "
+            "were removed or moved"
+        )
     if link.seq <= last.seq:
         return f"line out of order: seq {link.seq} after seq {last.seq} (lines were reordered)"
     return "does not follow the previous line (its prev hash differs: a line was replaced)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from ordo.cli import config_cmd, plugins_cmd, serve_cmd
+from ordo.cli import adapters, audit_cmd, config_cmd, plugins_cmd, serve_cmd, status_cmd
 
 
 def build_cli() -> typer.Typer:
@@ -18,7 +18,10 @@ def build_cli() -> typer.Typer:
     )
     serve_cmd.register(app)
     plugins_cmd.register(app)
+    status_cmd.register(app)
+    app.add_typer(audit_cmd.app, name="audit", help="Audit trail tools.")
     app.add_typer(config_cmd.app, name="config", help="Validate configuration files.")
+    app.add_typer(adapters.app, name="adapters", help="Check installed adapters.")
     _plugin_commands(app)
     return app
 

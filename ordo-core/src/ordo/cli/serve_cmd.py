@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import ssl as ssl_module
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
+from loguru import logger
 from pydantic import SecretStr
 from rich.console import Console
 
@@ -20,7 +23,9 @@ from ordo.config import (
     load_settings,
     validate_account_settings,
 )
+from ordo.logging import install_logging, route_stdlib_logging
 from ordo.plugins import Plugins
+from ordo.runtime import OrdoRuntime
 
 
 def register(app: typer.Typer) -> None:
@@ -134,23 +139,57 @@ def _carry(base: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
     return {**keep, **overrides}
 
 
-def run_server(settings: Settings, plugins: Plugins) -> None:
-    import uvicorn
-
+def server_config(settings: Settings, plugins: Plugins) -> uvicorn.Config:
+    """The uvicorn configuration ``ordo serve`` runs: address, TLS and, with ``ca_certs``,
+    required client certificates (mTLS)."""
     ssl: dict[str, Any] = {}
     if settings.certfile and settings.keyfile:
         ssl = {"ssl_certfile": str(settings.certfile), "ssl_keyfile": str(settings.keyfile)}
         if settings.ca_certs:
-            import ssl as ssl_module
-
             ssl["ssl_ca_certs"] = str(settings.ca_certs)
             ssl["ssl_cert_reqs"] = ssl_module.CERT_REQUIRED
-    uvicorn.run(
+    return uvicorn.Config(
         create_app(settings, plugins=plugins),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        # Logging goes through loguru (ordo.logging), not uvicorn's own dictConfig.
+        log_config=None,
         access_log=False,
         proxy_headers=settings.behind_proxy,
         **ssl,
     )
+
+
+def _runtime_of(app: Any) -> OrdoRuntime | None:
+    runtime = getattr(app.state, "ordo", None)
+    return runtime if isinstance(runtime, OrdoRuntime) else None
+
+
+def take_over_logging(settings: Settings, app: Any) -> int:
+    """Make loguru this process's only log path: drop its unconfigured default handler, route
+    the standard library (uvicorn) into it, and log with Ordo's format until the gateway's
+    own handler (which knows the run's secrets) takes over, and again after it stops."""
+    logger.remove()
+    route_stdlib_logging(settings.log_level)
+
+    def secrets() -> frozenset[str]:
+        runtime = _runtime_of(app)
+        return runtime.emitter.secrets.values() if runtime is not None else frozenset()
+
+    def quiet_while_gateway_logs() -> bool:
+        runtime = _runtime_of(app)
+        return runtime is None or not runtime.observability.logging_active
+
+    return install_logging(
+        settings.log_level,
+        as_json=settings.log_json,
+        secrets=secrets,
+        when=quiet_while_gateway_logs,
+    )
+
+
+def run_server(settings: Settings, plugins: Plugins) -> None:
+    config = server_config(settings, plugins)
+    take_over_logging(settings, config.app)
+    uvicorn.Server(config).run()

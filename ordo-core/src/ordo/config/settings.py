@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     rate_limit_queue_size: int = Field(
         default=100, ge=1, description="Requests that may wait for one account's rate limiter."
     )
+    rate_limit_margin_seconds: float = Field(
+        default=0.05,
+        ge=0,
+        description="Widen every rate-limit window by this much, so network jitter between "
+        "Ordo and the broker cannot squeeze more calls than the quota into one broker window.",
+    )
     limits: LimitsConfig = Field(
         default_factory=LimitsConfig, description="Order caps applied to every account."
     )

@@ -21,7 +21,8 @@ def error_result(account: Account, exc: BrokerError) -> AccountResult:
         status=ResultStatus.UNKNOWN if exc.code == "OUTCOME_UNKNOWN" else ResultStatus.ERROR,
         error_code=exc.code,
         message=f"{account.name}: {exc.message}",
-        retryable=exc.retryable,
+        # An open breaker refused before the broker saw anything: safe to send again later.
+        retryable=exc.retryable or exc.code == "BROKER_CIRCUIT_OPEN",
     )
 
 

@@ -38,6 +38,8 @@ _PRIORITY = {CallKind.CANCEL: Priority.CANCEL, CallKind.ORDER: Priority.ORDER}
 SessionExpiredListener = Callable[[Account, SessionExpired], Awaitable[None]]
 CallObserver = Callable[[Account, str, str, float], None]
 """``observer(account, operation, outcome, seconds)`` after every broker call (metrics)."""
+WaitObserver = Callable[[Account, float], None]
+"""``observer(account, seconds)`` after every rate-limiter wait (metrics)."""
 
 
 class BrokerGateway:
@@ -52,6 +54,7 @@ class BrokerGateway:
         self.default_deadline = default_deadline
         self.session_expired_listeners: list[SessionExpiredListener] = []
         self.observers: list[CallObserver] = []
+        self.wait_observers: list[WaitObserver] = []
 
     async def call(
         self,
@@ -68,12 +71,14 @@ class BrokerGateway:
         before the broker is called (the kill switch re-check)."""
         guarded = kind is not CallKind.LOGIN
         if guarded and account.limiter is not None:
-            await account.limiter.acquire(
+            waited = await account.limiter.acquire(
                 _SCOPE[kind],
                 _PRIORITY.get(kind, Priority.READ),
                 deadline or Deadline.after(self.default_deadline),
                 before_send=before_send,
             )
+            for wait_observer in self.wait_observers:
+                wait_observer(account, waited)
         elif before_send is not None:
             before_send()
         started = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ordo.adapters.capabilities import Capability
@@ -16,6 +17,7 @@ from ordo.domain import (
     OrderModification,
     OrderRequest,
     OrderType,
+    Rejection,
     ResultStatus,
     Side,
     SymbolRef,
@@ -108,6 +110,16 @@ class OrderService:
             return prior
         context = await self.check_context(account, order, deadline)
         rejections = await run_checks(self.hook, order, context)
+        value = context.order_value(order) if order.side is Side.BUY else None
+        reservation = None
+        if not rejections and value and context.funds is not None:
+            # Reserve with no await since the checks, so a burst cannot all pass against
+            # the same cached funds.
+            reservation = self.safety.reservations.try_reserve(
+                account.name, value, context.funds.available
+            )
+            if reservation is None:
+                rejections = [_overspend(account, value, self.safety.reservations)]
         if rejections:
             first = rejections[0]
             await self.ledger.record_rejection(
@@ -324,3 +336,12 @@ class OrderService:
             }
 
         return await fan_out(accounts, one)
+
+
+def _overspend(account: Account, value: Decimal, reservations: Reservations) -> Rejection:
+    return Rejection(
+        code="INSUFFICIENT_FUNDS",
+        message=f"order value {value:.2f} does not fit the funds left after orders in flight "
+        f"(reserved {reservations.total(account.name):.2f})",
+        check="funds",
+    )

@@ -26,9 +26,12 @@ from ordo.orchestrator.errors import OrdoError
 from ordo.orchestrator.gateway import BrokerGateway, CallKind
 from ordo.persistence.db import Database
 from ordo.persistence.state import SessionRepository
+from ordo.safety.deadline import Deadline
+from ordo.safety.retry import WRITE_RETRY_ON, RetryPolicy, call_with_retry
 from ordo.sessions.crypto import SecretBox, decrypt_session, encrypt_session
 
 MAX_ANSWER_ATTEMPTS = 3
+LOGIN_DEADLINE_SECONDS = 10.0
 REFRESH_AHEAD = timedelta(minutes=10)
 
 
@@ -99,8 +102,14 @@ class SessionManager:
     async def begin(self, account: Account) -> dict[str, Any]:
         """Start a login; answers TOTP challenges itself when the account has a seed."""
         self._pending.pop(account.name, None)
-        step = await self.gateway.call(
-            account, "begin_login", account.adapter.begin_login, kind=CallKind.LOGIN
+        # Starting a login has no lasting effect, so a transient failure is simply retried.
+        step = await call_with_retry(
+            lambda: self.gateway.call(
+                account, "begin_login", account.adapter.begin_login, kind=CallKind.LOGIN
+            ),
+            deadline=Deadline.after(LOGIN_DEADLINE_SECONDS),
+            policy=RetryPolicy(),
+            retry_on=WRITE_RETRY_ON,
         )
         self._audit_step(account, "begin", step)
         return await self._advance(account, step)
@@ -272,8 +281,22 @@ class SessionManager:
         self._audit(account, "session.expired", reason=reason)
 
     async def on_broker_expired(self, account: Account, exc: SessionExpired) -> None:
-        """Gateway listener: the broker said the token is no longer valid."""
+        """Gateway listener: the broker said the token is no longer valid. Accounts that can
+        log in without a person do so at once, so the next request finds a session."""
         await self.mark_expired(account, "broker")
+        if self.can_login_unattended(account):
+            await self.login_quietly(account)
+
+    def can_login_unattended(self, account: Account) -> bool:
+        return account.adapter.logs_in_unattended() or account.name in self._totp
+
+    async def login_quietly(self, account: Account) -> None:
+        """An unattended login whose failure is audited and logged, never raised."""
+        try:
+            await self.begin(account)
+        except (BrokerError, OrdoError) as exc:
+            self._audit(account, "login.failed", reason=getattr(exc, "code", "ERROR"))
+            logger.warning("unattended login of {} failed: {}", account.name, exc)
 
     async def sweep(self) -> None:
         """Refresh sessions close to expiry where the broker allows it; mark ended ones."""
@@ -303,13 +326,8 @@ class SessionManager:
     async def login_unattended(self) -> None:
         """Log in every account that has a TOTP seed (the daily schedule)."""
         for name in list(self._totp):
-            if name not in self.accounts.names():
-                continue
-            account = self.accounts.get(name)
-            try:
-                await self.begin(account)
-            except (BrokerError, OrdoError) as exc:
-                self._audit(account, "login.failed", reason=getattr(exc, "code", "ERROR"))
+            if name in self.accounts.names():
+                await self.login_quietly(self.accounts.get(name))
 
     # -- audit ------------------------------------------------------------------------------
     def _audit(self, account: Account, kind: str, **payload: Any) -> None:

@@ -1,0 +1,74 @@
+"""Pure building of m.Stock Type A order form bodies (every value sent as a string)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ordo.domain import OrderModification, OrderRequest, OrderType, Validity
+from ordo.domain.orders import check_prices
+
+from ordo_adapter_mirae.mapping import ORDER_TYPES
+from ordo_adapter_mirae.values import Row, lower_keys, positive, to_int, to_text
+
+
+def _price_text(value: Decimal | None) -> str:
+    return format(value, "f") if value is not None else "0"
+
+
+def order_form(
+    order: OrderRequest, *, tradingsymbol: str, broker_exchange: str, tag: str
+) -> dict[str, str]:
+    """The form body of ``POST /orders/{variety}``; every value is sent as a string."""
+    return {
+        "tradingsymbol": tradingsymbol,
+        "exchange": broker_exchange,
+        "transaction_type": order.side.value,
+        "order_type": order.order_type.value,
+        "quantity": str(order.quantity),
+        "product": order.product.value,
+        "validity": order.validity.value,
+        "price": _price_text(order.price),
+        "trigger_price": _price_text(order.trigger_price),
+        "disclosed_quantity": str(order.disclosed_quantity),
+        "tag": tag,
+    }
+
+
+def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
+    """The form body of ``PUT /orders/regular/{id}``.
+
+    m.Stock treats a modify as a full replace, so every field is resent: the changed ones
+    from ``changes``, the others from the order's current order-book row. Raises
+    ``ValueError`` when the result is not a valid order (a LIMIT without a price).
+    """
+    r = lower_keys(current)
+    order_type = changes.order_type or ORDER_TYPES.get(
+        to_text(r.get("order_type")).upper(), OrderType.LIMIT
+    )
+    price = changes.price if "price" in changes.model_fields_set else positive(r.get("price"))
+    trigger = (
+        changes.trigger_price
+        if "trigger_price" in changes.model_fields_set
+        else positive(r.get("trigger_price"))
+    )
+    if order_type in (OrderType.MARKET, OrderType.SL_M):
+        price = None
+    if order_type in (OrderType.MARKET, OrderType.LIMIT):
+        trigger = None
+    check_prices(order_type, price, trigger)
+    validity = changes.validity or (
+        Validity.IOC if to_text(r.get("validity")).upper() == "IOC" else Validity.DAY
+    )
+    quantity = changes.quantity or to_int(r.get("quantity"))
+    return {
+        "tradingsymbol": to_text(r.get("tradingsymbol")),
+        "exchange": to_text(r.get("exchange")).upper(),
+        "transaction_type": to_text(r.get("transaction_type")).upper(),
+        "product": to_text(r.get("product")).upper(),
+        "order_type": order_type.value,
+        "quantity": str(quantity),
+        "price": _price_text(price),
+        "trigger_price": _price_text(trigger),
+        "validity": validity.value,
+        "disclosed_quantity": str(to_int(r.get("disclosed_quantity"))),
+    }

@@ -1,0 +1,95 @@
+"""API access audit and request metrics, as a pure-ASGI middleware (no body buffering).
+
+Every HTTP request yields an ``api.request`` event when it arrives and an ``api.response``
+event when it is answered (method, path, status, elapsed ms), both carrying the request id
+and the actor: the *name* of the bearer token presented, never the token. Bodies are not
+recorded (an OTP answer travels in one); query parameters are, redacted by key name.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ordo.api.auth import presented_token
+from ordo.config import match_token
+from ordo.context import actor_var
+from ordo.runtime import OrdoRuntime
+
+
+def _runtime(scope: Scope) -> OrdoRuntime | None:
+    app = scope.get("app")
+    if not isinstance(app, Starlette):
+        return None
+    # Before the lifespan has started there is no runtime, so nothing to audit.
+    runtime = getattr(app.state, "ordo", None)
+    return runtime if isinstance(runtime, OrdoRuntime) else None
+
+
+def route_template(scope: Scope) -> str | None:
+    """The matched route as a template (``/api/v1/orders/{order_id}``), or ``None`` when no
+    route matched. Rebuilt from the path and its parameters, which every router version
+    leaves in the scope, so prefixes of included routers are always part of it."""
+    if scope.get("route") is None:
+        return None
+    params = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
+    segments = str(scope.get("path", "")).split("/")
+    return "/".join(f"{{{params[s]}}}" if s in params else s for s in segments)
+
+
+class AccessMiddleware:
+    """Audits and times every HTTP request. Install inside ``RequestIdMiddleware`` so the
+    request id is set."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = _runtime(scope) if scope["type"] == "http" else None
+        if runtime is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        token = presented_token(request)
+        actor = match_token(runtime.tokens, token) if token else None
+        if actor is not None:
+            actor_var.set(actor)
+        method, path = scope["method"], scope["path"]
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        client = scope.get("client")
+        runtime.emitter.emit(
+            "api.request",
+            actor=actor,
+            method=method,
+            path=path,
+            query=query,
+            client=client[0] if client else None,
+        )
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            runtime.emitter.emit(
+                "api.response",
+                actor=actor,
+                method=method,
+                path=path,
+                route=route,
+                status=status,
+                elapsed_ms=round(elapsed * 1000, 3),
+            )
+            runtime.observability.metrics.observe_request(method, route, status, elapsed)

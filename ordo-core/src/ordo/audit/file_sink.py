@@ -1,0 +1,131 @@
+"""The JSON-lines audit file (FR22): hash-chained, size-rotated, compressed, retained.
+
+Lines are sealed on the caller's thread (a SHA-256 of a few hundred bytes) so their order is
+the order of the chain; writing, rotating and compressing happen on loguru's queue worker
+(``enqueue=True``), so a slow disk never stalls an order.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from loguru._logger import Core, Logger
+
+from ordo.audit.chain import GENESIS, BrokenLine, event_record, parse_sealed, seal
+from ordo.audit.events import AuditEvent
+from ordo.audit.files import audit_files, last_line
+from ordo.config.models import AuditConfig
+from ordo.hookspecs import hookimpl
+
+
+def _private_logger() -> Any:
+    # The audit file needs a logger of its own: handlers added to loguru's global logger
+    # (stderr, a user's sink) must never receive audit lines, and ours must never receive
+    # log lines. loguru documents no public constructor for an independent logger (its
+    # recipe, deepcopy of the global one, fails once a stream handler exists), so the
+    # instance is built the way loguru builds its own; the dependency is pinned to <0.8.
+    return Logger(  # type: ignore[no-untyped-call]
+        core=Core(),  # type: ignore[no-untyped-call]
+        exception=None,
+        depth=0,
+        record=False,
+        lazy=False,
+        colors=False,
+        raw=False,
+        capture=True,
+        patchers=[],
+        extra={},
+    )
+
+
+def chain_tail(active: Path) -> tuple[int, str]:
+    """``(next seq, prev hash)`` to continue the chain of the log ending in ``active``.
+
+    The newest file with a line decides (the active file, or the newest rotated one when
+    the active file is empty). A last line that does not verify is not trusted as an anchor:
+    the chain restarts from its ``seq`` with a fresh ``prev`` so ``audit verify`` reports the
+    break at the first new line instead of hiding it.
+    """
+    for path in reversed(audit_files(active)):
+        text = last_line(path)
+        if text is None:
+            continue
+        try:
+            link = parse_sealed(text)
+        except BrokenLine:
+            logger.warning("the last line of audit file {} does not verify", path)
+            return 0, GENESIS
+        return link.seq + 1, link.hash
+    return 0, GENESIS
+
+
+class FileAuditSink:
+    """An ``audit_event`` plugin writing sealed lines to the audit file."""
+
+    def __init__(self, path: Path, config: AuditConfig) -> None:
+        self.path = path
+        self.config = config
+        self._lock = threading.Lock()
+        self._logger: Any = None
+        self._handler: int | None = None
+        self._seq = 0
+        self._prev = GENESIS
+
+    @property
+    def running(self) -> bool:
+        return self._handler is not None
+
+    def start(self) -> None:
+        """Open the file, continuing the chain from the newest existing line."""
+        if self._handler is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._seq, self._prev = chain_tail(self.path)
+        self._logger = _private_logger()
+        self._handler = self._logger.add(
+            str(self.path),
+            format="{message}",
+            level="INFO",
+            rotation=self.config.rotation_bytes,
+            retention=self.config.retention,
+            compression=self.config.compression,
+            enqueue=True,
+            # A full disk must not crash the worker; loguru reports the error on stderr.
+            catch=True,
+            encoding="utf-8",
+            colorize=False,
+            backtrace=False,
+            diagnose=False,
+        )
+
+    def stop(self) -> None:
+        """Write everything queued and close the file."""
+        with self._lock:
+            handler, self._handler = self._handler, None
+        if handler is not None:
+            # remove() drains the queue and joins loguru's worker thread.
+            self._logger.remove(handler)
+
+    @hookimpl
+    def audit_event(self, event: AuditEvent) -> None:
+        try:
+            self.write(event)
+        except Exception as exc:  # an audit sink must never break the call that emitted
+            logger.error("audit file sink failed: {}", type(exc).__name__)
+
+    def write(self, event: AuditEvent) -> str | None:
+        """Seal ``event`` into the chain and queue its line; the line, or ``None`` when the
+        sink is not running."""
+        record = event_record(event)
+        with self._lock:
+            if self._handler is None:
+                return None
+            line, line_hash = seal(record, seq=self._seq, prev=self._prev)
+            # Queued under the lock: the queue's order must be the chain's order.
+            self._logger.opt(raw=True).info(line + "\n")
+            self._seq += 1
+            self._prev = line_hash
+        return line

@@ -1,0 +1,166 @@
+"""Prometheus metrics (``GET /metrics``), one ``CollectorRegistry`` per running gateway.
+
+Label values are only ever account names, adapter ids, operation names, route templates and
+fixed state words: nothing a request carries verbatim, so no secret can become a label and
+no client can blow up the number of series.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from ordo.audit.events import AuditEvent
+from ordo.domain import SessionState
+from ordo.hookspecs import hookimpl
+from ordo.orchestrator.accounts import Account, AccountSet
+from ordo.sessions.manager import SessionManager
+
+BREAKER_STATES = ("CLOSED", "OPEN", "HALF-OPEN")
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_WORD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+UNMATCHED_ROUTE = "unmatched"
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_WAIT_BUCKETS = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def _word(value: Any) -> str:
+    text = str(value).lower()
+    return text if _WORD.match(text) else "other"
+
+
+class OrdoMetrics:
+    """The gateway's metrics and the registry that exposes them.
+
+    Broker call latency arrives through ``observe_broker_call`` (a ``BrokerGateway``
+    observer); order outcomes and breaker transitions through the ``audit_event`` hook
+    (``order.outcome`` with ``state``, ``breaker.transition`` with ``old``/``new``); breaker and
+    session state are read from the accounts at scrape time; the rate limiter's waits arrive
+    through ``observe_limiter_wait``.
+    """
+
+    def __init__(self, accounts: AccountSet, sessions: SessionManager) -> None:
+        self.registry = CollectorRegistry()
+        self.http_duration = Histogram(
+            "ordo_http_request_duration_seconds",
+            "API request latency by route template.",
+            ["method", "route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.broker_duration = Histogram(
+            "ordo_broker_call_duration_seconds",
+            "Broker call latency by account and operation.",
+            ["account", "adapter", "operation", "outcome"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.order_outcomes = Counter(
+            "ordo_order_outcomes",
+            "Final order outcomes by account and state.",
+            ["account", "status"],
+            registry=self.registry,
+        )
+        self.breaker_transitions = Counter(
+            "ordo_breaker_transitions",
+            "Circuit-breaker state changes.",
+            ["account", "from_state", "to_state"],
+            registry=self.registry,
+        )
+        self.limiter_wait = Histogram(
+            "ordo_rate_limiter_wait_seconds",
+            "Time broker calls waited for the account's rate limiter.",
+            ["account"],
+            buckets=_WAIT_BUCKETS,
+            registry=self.registry,
+        )
+        self.audit_dropped = Counter(
+            "ordo_audit_events_dropped",
+            "Audit events the database sink could not store (the file still has them).",
+            registry=self.registry,
+        )
+        self.registry.register(_StateCollector(accounts, sessions))
+
+    # -- observations ------------------------------------------------------------------------
+    def observe_request(self, method: str, route: str | None, status: int, seconds: float) -> None:
+        """One API request; ``route`` is the matched template (``None``: no route matched)."""
+        self.http_duration.labels(
+            method if method in _METHODS else "OTHER", route or UNMATCHED_ROUTE, str(status)
+        ).observe(seconds)
+
+    def observe_broker_call(
+        self, account: Account, operation: str, outcome: str, seconds: float
+    ) -> None:
+        """``BrokerGateway`` observer: one adapter call and how long it took."""
+        self.broker_duration.labels(
+            account.name, account.adapter_id, _word(operation), _word(outcome)
+        ).observe(seconds)
+
+    def observe_limiter_wait(self, account: str, seconds: float) -> None:
+        """Seconds one call waited for ``account``'s rate limiter."""
+        self.limiter_wait.labels(account).observe(max(0.0, seconds))
+
+    def count_dropped(self, count: int) -> None:
+        self.audit_dropped.inc(count)
+
+    @hookimpl
+    def audit_event(self, event: AuditEvent) -> None:
+        if event.kind == "order.outcome" and event.account:
+            state = event.payload.get("state") or event.payload.get("status")
+            self.order_outcomes.labels(event.account, _word(state)).inc()
+        elif event.kind == "breaker.transition" and event.account:
+            old, new = event.payload.get("old"), event.payload.get("new")
+            self.breaker_transitions.labels(
+                event.account, _breaker_word(old), _breaker_word(new)
+            ).inc()
+
+    def exposition(self) -> bytes:
+        """The registry in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+def _breaker_word(value: Any) -> str:
+    return str(value) if value in BREAKER_STATES else "other"
+
+
+class _StateCollector(Collector):
+    """Breaker and session state gauges, read at scrape time (always current, no bookkeeping
+    to keep in step). One series per state with value 1 for the current one."""
+
+    def __init__(self, accounts: AccountSet, sessions: SessionManager) -> None:
+        self._accounts = accounts
+        self._sessions = sessions
+
+    def describe(self) -> Iterable[Metric]:
+        return [
+            GaugeMetricFamily("ordo_breaker_state", "Circuit-breaker state (1 = current)."),
+            GaugeMetricFamily("ordo_session_state", "Broker session state (1 = current)."),
+        ]
+
+    def collect(self) -> Iterator[Metric]:
+        breaker = GaugeMetricFamily(
+            "ordo_breaker_state",
+            "Circuit-breaker state (1 = current).",
+            labels=["account", "state"],
+        )
+        session = GaugeMetricFamily(
+            "ordo_session_state", "Broker session state (1 = current).", labels=["account", "state"]
+        )
+        for account in self._accounts:
+            if account.breaker is not None:
+                current = account.breaker.state
+                for state in BREAKER_STATES:
+                    breaker.add_metric([account.name, state], 1.0 if state == current else 0.0)
+            now = self._sessions.state(account)
+            for candidate in SessionState:
+                session.add_metric(
+                    [account.name, candidate.value], 1.0 if candidate is now else 0.0
+                )
+        yield breaker
+        yield session
