@@ -46,8 +46,7 @@ def chain_tail(active: Path) -> tuple[int, str]:
 
     The newest file with a line decides (the active file, or the newest rotated one when
     the active file is empty). A last line that does not verify is not trusted as an anchor:
-    the chain restarts from its ``seq`` with a fresh ``prev`` so ``audit verify`` reports the
-    break at the first new line instead of hiding it.
+    a new chain starts at entry 0, and ``audit verify`` still reports the tampered line.
     """
     for path in reversed(audit_files(active)):
         text = last_line(path)

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import typer
 
-from ordo.cli import adapters, audit_cmd, config_cmd, plugins_cmd, serve_cmd, status_cmd
+from ordo.cli import (
+    adapters,
+    audit_cmd,
+    config_cmd,
+    keys_cmd,
+    killswitch_cmd,
+    login_cmd,
+    plugins_cmd,
+    serve_cmd,
+    status_cmd,
+)
 
 
 def build_cli() -> typer.Typer:
@@ -22,6 +32,9 @@ def build_cli() -> typer.Typer:
     app.add_typer(audit_cmd.app, name="audit", help="Audit trail tools.")
     app.add_typer(config_cmd.app, name="config", help="Validate configuration files.")
     app.add_typer(adapters.app, name="adapters", help="Check installed adapters.")
+    login_cmd.register(app)
+    app.add_typer(keys_cmd.app, name="keys", help="Encryption keys for stored secrets.")
+    app.add_typer(killswitch_cmd.app, name="kill-switch", help="Refuse or accept new orders.")
     _plugin_commands(app)
     return app
 
