@@ -101,7 +101,12 @@ def analyse(load: LoadResult, adapter_seconds: dict[str, float], warmup: int) ->
 
 
 def run(
-    *, rate: float, duration: float, warmup: float, database_url: str | None = None
+    *,
+    rate: float,
+    duration: float,
+    warmup: float,
+    database_url: str | None = None,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """One benchmark run; returns the report (also what is written to disk)."""
     port = free_port()
@@ -126,6 +131,8 @@ def run(
         ]
         if database_url:
             command += ["--database-url", database_url]
+        if profile is not None:
+            command += ["--profile", str(profile.resolve())]
         root = Path(__file__).resolve().parent.parent
         process = subprocess.Popen(command, cwd=root, env=os.environ.copy())
         try:
@@ -160,6 +167,7 @@ def run(
             "server_loop": server["loop"],
             "server_http": server["http"],
             "peak_rss_bytes": max(filter(None, (rss_live, server["peak_rss_bytes"]))),
+            "gc_pauses": server["gc_pauses"],
             "cpus": os.cpu_count(),
             "goals_ms": GOALS_MS,
         }
@@ -183,6 +191,10 @@ def render(report: dict[str, Any]) -> str:
             f"loop={report['server_loop']}, http={report['server_http']})",
             table(rows),
             f"peak RSS of the server: {report['peak_rss_bytes'] / 2**20:.1f} MiB",
+            "gc pauses (count, max ms): "
+            + ", ".join(
+                f"{gen} {p['count']}x {p['max_ms']:.1f}" for gen, p in report["gc_pauses"].items()
+            ),
             f"failures: {len(report['failures'])}; worst send lag "
             f"{report['max_send_lag_ms']:.2f} ms; connections {report['connections']}",
             f"goals ({goals}): {verdict}",
@@ -199,14 +211,18 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=None, help="e.g. postgresql+asyncpg://... (default SQLite)"
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="results directory")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the server into the results directory"
+    )
     args = parser.parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
     report = run(
         rate=args.rate,
         duration=args.duration,
         warmup=args.warmup,
         database_url=args.database_url,
+        profile=args.output / "server.prof" if args.profile else None,
     )
-    args.output.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.output / f"order_pipeline-{stamp}.json"
     path.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -8,6 +8,9 @@ gracefully and the probe's timings plus the process's peak RSS are written as JS
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
+import gc
 import json
 import resource
 import time
@@ -18,6 +21,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from ordo.api.app import create_app, plugins_from_settings
@@ -50,6 +54,7 @@ def bench_settings(
         database_url=database_url,
         api_tokens=[ApiTokenEntry(name=TOKEN_NAME, token=SecretStr(token))],
         log_level="WARNING",
+        secret_key=SecretStr(Fernet.generate_key().decode()),
         accounts={ACCOUNT: AccountConfig(adapter="mock", settings=paper)},
     )
 
@@ -78,6 +83,30 @@ class PlaceOrderProbe:
         return timed
 
 
+class GcPauses:
+    """Durations of the garbage collector's pauses, per generation (they stop the loop)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds[info["generation"]].append(time.perf_counter() - self._started)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {
+            f"gen{gen}": {
+                "count": len(values),
+                "max_ms": max(values, default=0.0) * 1000,
+                "total_ms": sum(values) * 1000,
+            }
+            for gen, values in self.seconds.items()
+        }
+
+
 def peak_rss_bytes() -> int:
     """Peak resident set size of this process (Linux reports ``ru_maxrss`` in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -90,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", required=True)
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats here")
     args = parser.parse_args(argv)
     settings = bench_settings(
         args.data_dir, args.port, args.token, database_url=args.database_url
@@ -107,10 +137,21 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
     )
     take_over_logging(settings, app)
-    uvicorn.Server(config).run()
+    # uvicorn shuts down gracefully on SIGINT, then re-raises it as KeyboardInterrupt.
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run()
+    if profiler is not None and args.profile is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     report: dict[str, Any] = {
         "adapter_seconds_by_tag": probe.seconds_by_tag,
         "peak_rss_bytes": peak_rss_bytes(),
+        "gc_pauses": pauses.summary(),
         "loop": config.loop,
         "http": config.http,
     }

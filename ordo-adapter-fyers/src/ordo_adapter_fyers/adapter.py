@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
-from ordo.adapters.capabilities import Capability
+from ordo.adapters.capabilities import REQUIRED_CAPABILITIES, Capability
 from ordo.adapters.errors import (
     BrokerUnavailable,
     InstrumentNotFound,
@@ -58,24 +58,13 @@ class FyersAdapter(BrokerAdapter):
 
     id: ClassVar[str] = "fyers"
     display_name: ClassVar[str] = "Fyers"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.FUNDS,
-            Capability.HOLDINGS,
-            Capability.POSITIONS,
-            Capability.QUOTES,
-            Capability.INSTRUMENTS,
-            Capability.PLACE_ORDER,
-            Capability.CANCEL_ORDER,
-            Capability.ORDER_BOOK,
-            Capability.ORDER_TAGS,
-            Capability.MODIFY_ORDER,
-            Capability.TRADES,
-            Capability.STOP_ORDERS,
-            Capability.AMO,
-            Capability.INSTRUMENT_SEARCH,
-        }
-    )
+    capabilities: ClassVar[frozenset[Capability]] = REQUIRED_CAPABILITIES | {
+        Capability.MODIFY_ORDER,
+        Capability.TRADES,
+        Capability.STOP_ORDERS,
+        Capability.AMO,
+        Capability.INSTRUMENT_SEARCH,
+    }
     Settings: ClassVar[type[AdapterSettings]] = FyersSettings
     rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(10, 1.0, RateScope.ALL),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
-from ordo.adapters.capabilities import Capability
+from ordo.adapters.capabilities import REQUIRED_CAPABILITIES, Capability
 from ordo.adapters.errors import (
     BrokerError,
     BrokerUnavailable,
@@ -63,24 +63,13 @@ class HdfcAdapter(BrokerAdapter):
 
     id: ClassVar[str] = "hdfc"
     display_name: ClassVar[str] = "HDFC Securities InvestRight"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.FUNDS,
-            Capability.HOLDINGS,
-            Capability.POSITIONS,
-            Capability.QUOTES,
-            Capability.INSTRUMENTS,
-            Capability.INSTRUMENT_SEARCH,
-            Capability.PLACE_ORDER,
-            Capability.MODIFY_ORDER,
-            Capability.CANCEL_ORDER,
-            Capability.ORDER_BOOK,
-            Capability.ORDER_TAGS,
-            Capability.TRADES,
-            Capability.STOP_ORDERS,
-            Capability.AMO,
-        }
-    )
+    capabilities: ClassVar[frozenset[Capability]] = REQUIRED_CAPABILITIES | {
+        Capability.INSTRUMENT_SEARCH,
+        Capability.MODIFY_ORDER,
+        Capability.TRADES,
+        Capability.STOP_ORDERS,
+        Capability.AMO,
+    }
     Settings: ClassVar[type[AdapterSettings]] = HdfcSettings
     rate_limits: ClassVar[tuple[RateLimit, ...]] = declared_limits(
         HdfcSettings.model_fields["orders_per_second"].default,

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pyotp
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
-from ordo.adapters.capabilities import Capability
+from ordo.adapters.capabilities import REQUIRED_CAPABILITIES, Capability
 from ordo.adapters.errors import (
     AuthFailed,
     BrokerError,
@@ -63,24 +63,13 @@ class MiraeAdapter(BrokerAdapter):
 
     id: ClassVar[str] = "mirae"
     display_name: ClassVar[str] = "Mirae Asset m.Stock"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.FUNDS,
-            Capability.HOLDINGS,
-            Capability.POSITIONS,
-            Capability.QUOTES,
-            Capability.INSTRUMENTS,
-            Capability.PLACE_ORDER,
-            Capability.CANCEL_ORDER,
-            Capability.ORDER_BOOK,
-            Capability.ORDER_TAGS,
-            Capability.MODIFY_ORDER,
-            Capability.TRADES,
-            Capability.STOP_ORDERS,
-            Capability.AMO,
-            Capability.INSTRUMENT_SEARCH,
-        }
-    )
+    capabilities: ClassVar[frozenset[Capability]] = REQUIRED_CAPABILITIES | {
+        Capability.MODIFY_ORDER,
+        Capability.TRADES,
+        Capability.STOP_ORDERS,
+        Capability.AMO,
+        Capability.INSTRUMENT_SEARCH,
+    }
     Settings: ClassVar[type[AdapterSettings]] = MiraeSettings
     rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(30, 1.0, RateScope.ORDERS),

@@ -28,7 +28,7 @@ from ordo.orchestrator.orders import OrderSafety, OrderService
 from ordo.orchestrator.reads import ReadService
 from ordo.persistence.db import Database
 from ordo.persistence.idempotency import IdempotencyRepository
-from ordo.persistence.state import KillSwitchRepository
+from ordo.persistence.state import CredentialRepository, KillSwitchRepository
 from ordo.plugins import Plugins
 from ordo.safety.breaker import AccountBreaker
 from ordo.safety.funds import FundsCache
@@ -37,6 +37,9 @@ from ordo.safety.killswitch import KillSwitch, KillSwitchState
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager, run_periodically
+
+TOTP_CREDENTIAL = "totp_secret"
+"""Name of an account's TOTP seed in the credential store."""
 
 
 class OrdoRuntime:
@@ -99,6 +102,7 @@ class OrdoRuntime:
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_all()
+        await self._store_totp_secrets()
         self.observability.start()
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
         for name, config in self.settings.accounts.items():
@@ -146,6 +150,21 @@ class OrdoRuntime:
         login_time = self.settings.login_time()
         if login_time is not None:
             self._tasks.append(asyncio.create_task(self._daily_login(login_time)))
+
+    async def _store_totp_secrets(self) -> None:
+        """Keep the configured TOTP seeds encrypted in the credential store (so ``ordo keys
+        rotate`` covers them); a seed removed from the configuration is removed there too."""
+        async with self.db.session() as s:
+            repository = CredentialRepository(s)
+            for name in self.settings.accounts:
+                seed = self._totp_secrets.get(name)
+                if seed is None:
+                    await repository.delete(account=name, name=TOTP_CREDENTIAL)
+                else:
+                    encrypted = self.box.encrypt(seed)
+                    await repository.put(
+                        account=name, name=TOTP_CREDENTIAL, encrypted_value=encrypted
+                    )
 
     async def reconcile(self) -> int:
         """Settle ``unknown`` ledger legs by their broker tags."""

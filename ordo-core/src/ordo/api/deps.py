@@ -12,16 +12,18 @@ from ordo.orchestrator.accounts import Account, parse_account_list
 from ordo.runtime import OrdoRuntime
 
 
-def get_runtime(request: Request) -> OrdoRuntime:
+# ``async def`` although nothing awaits: FastAPI runs plain ``def`` dependencies in a worker
+# thread, a round trip per dependency on every request.
+async def get_runtime(request: Request) -> OrdoRuntime:
     runtime: OrdoRuntime = request.app.state.ordo
     return runtime
 
 
-def get_request_id(request: Request) -> str:
+async def get_request_id(request: Request) -> str:
     return request_id_of(request)
 
 
-def selected_accounts(
+async def selected_accounts(
     request: Request,
     accounts: Annotated[
         str | None,
@@ -31,7 +33,8 @@ def selected_accounts(
         ),
     ] = None,
 ) -> list[Account]:
-    return get_runtime(request).accounts.select(parse_account_list(accounts))
+    runtime: OrdoRuntime = request.app.state.ordo
+    return runtime.accounts.select(parse_account_list(accounts))
 
 
 RuntimeDep = Annotated[OrdoRuntime, Depends(get_runtime)]

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.responses import JSONResponse, Response
 
 from ordo.orchestrator.errors import OrdoError
-from ordo.persistence.idempotency import ClaimStatus, IdempotencyRepository
+from ordo.persistence.idempotency import ClaimStatus, claim_on, complete_on, release_on
 from ordo.runtime import OrdoRuntime
 from ordo.safety.idempotency import fingerprint, validate_key
 
@@ -55,14 +55,12 @@ async def run_idempotent(
         if not mine:
             raise _in_flight(key)
         print_ = fingerprint(method, path, body)
-        async with runtime.db.session() as s:
-            claim = await IdempotencyRepository(s).claim(
-                scope=scope,
-                key=key,
-                fingerprint=print_,
-                request_id=request_id,
-                ttl=timedelta(hours=runtime.settings.idempotency_ttl_hours),
+        ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)
+        claim = await runtime.db.run(
+            lambda c: claim_on(
+                c, scope=scope, key=key, fingerprint=print_, request_id=request_id, ttl=ttl
             )
+        )
         if claim.status is ClaimStatus.MISMATCH:
             raise OrdoError(
                 "IDEMPOTENCY_KEY_REUSED",
@@ -83,20 +81,18 @@ async def run_idempotent(
         except BaseException:
             # Nothing was stored for this key, so the client may retry it. Legs that did
             # reach a broker are in the ledger, and a retry reconciles them by tag first.
-            async with runtime.db.session() as s:
-                await IdempotencyRepository(s).release(scope=scope, key=key)
+            await runtime.db.run(lambda c: release_on(c, scope=scope, key=key))
             raise
-        async with runtime.db.session() as s:
-            repo = IdempotencyRepository(s)
-            if is_final(bytes(response.body)):
-                await repo.complete(
-                    scope=scope,
-                    key=key,
-                    status_code=response.status_code,
-                    body=bytes(response.body),
+        body_bytes = bytes(response.body)
+        if is_final(body_bytes):
+            status_code = response.status_code
+            await runtime.db.run(
+                lambda c: complete_on(
+                    c, scope=scope, key=key, status_code=status_code, body=body_bytes
                 )
-            else:
-                await repo.release(scope=scope, key=key)
+            )
+        else:
+            await runtime.db.run(lambda c: release_on(c, scope=scope, key=key))
         return response
 
 

@@ -1,8 +1,9 @@
 """The JSON-lines audit file (FR22): hash-chained, size-rotated, compressed, retained.
 
 Lines are sealed on the caller's thread (a SHA-256 of a few hundred bytes) so their order is
-the order of the chain; writing, rotating and compressing happen on loguru's queue worker
-(``enqueue=True``), so a slow disk never stalls an order.
+the order of the chain; writing, rotating and compressing happen on a ``LineWriter`` thread
+that hands loguru the lines in chunks, so neither a slow disk nor loguru's per-message work
+stalls an order.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from loguru._logger import Core, Logger
 from ordo.audit.chain import GENESIS, BrokenLine, event_record, parse_sealed, seal
 from ordo.audit.events import AuditEvent
 from ordo.audit.files import audit_files, last_line
+from ordo.audit.line_writer import LineWriter
 from ordo.config.models import AuditConfig
 from ordo.hookspecs import hookimpl
 
@@ -70,6 +72,7 @@ class FileAuditSink:
         self._lock = threading.Lock()
         self._logger: Any = None
         self._handler: int | None = None
+        self._writer: LineWriter | None = None
         self._seq = 0
         self._prev = GENESIS
 
@@ -91,21 +94,32 @@ class FileAuditSink:
             rotation=self.config.rotation_bytes,
             retention=self.config.retention,
             compression=self.config.compression,
-            enqueue=True,
-            # A full disk must not crash the worker; loguru reports the error on stderr.
+            # Only the LineWriter thread logs here, so loguru needs no queue of its own.
+            enqueue=False,
+            # A full disk must not crash the writer; loguru reports the error on stderr.
             catch=True,
             encoding="utf-8",
             colorize=False,
             backtrace=False,
             diagnose=False,
         )
+        raw = self._logger.opt(raw=True)
+        # Chunks well under the rotation size, so files rotate close to their limit.
+        self._writer = LineWriter(
+            raw.info,
+            chunk_bytes=min(16_384, self.config.rotation_bytes // 8),
+            name="ordo-audit-file",
+        )
+        self._writer.start()
 
     def stop(self) -> None:
         """Write everything queued and close the file."""
         with self._lock:
             handler, self._handler = self._handler, None
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
         if handler is not None:
-            # remove() drains the queue and joins loguru's worker thread.
             self._logger.remove(handler)
 
     @hookimpl
@@ -120,11 +134,11 @@ class FileAuditSink:
         sink is not running."""
         record = event_record(event)
         with self._lock:
-            if self._handler is None:
+            if self._handler is None or self._writer is None:
                 return None
             line, line_hash = seal(record, seq=self._seq, prev=self._prev)
             # Queued under the lock: the queue's order must be the chain's order.
-            self._logger.opt(raw=True).info(line + "\n")
+            self._writer.put(line + "\n")
             self._seq += 1
             self._prev = line_hash
         return line

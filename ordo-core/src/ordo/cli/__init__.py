@@ -6,12 +6,14 @@ from __future__ import annotations
 import typer
 
 from ordo.cli import (
+    accounts_cmd,
     adapters,
     audit_cmd,
     config_cmd,
     keys_cmd,
     killswitch_cmd,
     login_cmd,
+    orders_cmd,
     plugins_cmd,
     serve_cmd,
     status_cmd,
@@ -33,6 +35,8 @@ def build_cli() -> typer.Typer:
     app.add_typer(config_cmd.app, name="config", help="Validate configuration files.")
     app.add_typer(adapters.app, name="adapters", help="Check installed adapters.")
     login_cmd.register(app)
+    accounts_cmd.register(app)
+    app.add_typer(orders_cmd.app, name="orders", help="Order books and cancels.")
     app.add_typer(keys_cmd.app, name="keys", help="Encryption keys for stored secrets.")
     app.add_typer(killswitch_cmd.app, name="kill-switch", help="Refuse or accept new orders.")
     _plugin_commands(app)

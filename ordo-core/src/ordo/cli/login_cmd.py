@@ -7,12 +7,12 @@ Answers are read without echo where they are secrets, sent once, and never print
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Protocol, TextIO
 
-import click
 import typer
 from ordo_client import Account, Challenge, ChallengeKind, LoginStep, Ordo, SessionState
 from ordo_client.errors import OrdoAPIError, OrdoAuthError
@@ -235,7 +235,7 @@ def login(
         fail("name the accounts to log in, or pass --all", EXIT_UNREACHABLE)
     answers: AnswerSource = PromptAnswers()
     if answer_from_stdin:
-        answers = StdinAnswers(click.get_text_stream("stdin"))
+        answers = StdinAnswers(sys.stdin)
     out = stderr()
     with connect(ctx, url, token) as client, remote_errors(url):
         targets = choose_targets(client.accounts(), names, every_inactive)

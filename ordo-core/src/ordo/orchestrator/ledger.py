@@ -13,7 +13,7 @@ from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.gateway import BrokerGateway
 from ordo.orchestrator.placement import find_by_tag
 from ordo.persistence.db import Database
-from ordo.persistence.ledger import LedgerRepository
+from ordo.persistence.ledger import LedgerRepository, add_leg_on, legs_by_tag_on, set_leg_on
 from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import RetryPolicy
@@ -39,7 +39,7 @@ def describe_leg(entry: LedgerEntry) -> dict[str, Any]:
 
 
 class Ledger:
-    """Ledger operations over fresh database sessions (one unit of work each)."""
+    """Ledger operations, one short transaction each (``Database.run``)."""
 
     def __init__(self, db: Database, gateway: BrokerGateway, emitter: AuditEmitter) -> None:
         self.db = db
@@ -55,10 +55,13 @@ class Ledger:
         key: str,
         leg: int,
     ) -> LedgerEntry:
-        """Record a leg as ``sent``: it goes to the broker right after this returns."""
-        async with self.db.session() as s:
-            return await LedgerRepository(s).add_leg(
-                request_id=current_request_id() or "",
+        """Record a leg as ``sent``: it goes to the broker right after this returns, and
+        the row is committed before it does."""
+        request_id = current_request_id() or ""
+        return await self.db.run(
+            lambda c: add_leg_on(
+                c,
+                request_id=request_id,
                 account=account.name,
                 adapter=account.adapter_id,
                 request=request,
@@ -68,6 +71,7 @@ class Ledger:
                 idempotency_key=key,
                 state=LegState.SENT,
             )
+        )
 
     async def record_rejection(
         self,
@@ -94,16 +98,19 @@ class Ledger:
         error_code: str | None = None,
         message: str | None = None,
     ) -> None:
-        assert entry.id is not None
-        async with self.db.session() as s:
-            await LedgerRepository(s).update_leg(
-                entry.id,
+        entry_id = entry.id
+        assert entry_id is not None
+        await self.db.run(
+            lambda c: set_leg_on(
+                c,
+                entry_id,
                 state=state,
                 broker_order_id=broker_order_id,
                 response=response,
                 error_code=error_code,
                 message=message,
             )
+        )
 
     async def legs_for_request(self, request_id: str) -> list[LedgerEntry]:
         async with self.db.session() as s:
@@ -121,8 +128,7 @@ class Ledger:
         An acknowledged attempt, or an open one the broker's book shows, is the answer: the
         order exists and must not be sent twice. ``None`` means send.
         """
-        async with self.db.session() as s:
-            prior = await LedgerRepository(s).find_by_tag(tag)
+        prior = await self.db.run(lambda c: legs_by_tag_on(c, tag))
         prior = [e for e in prior if e.account == account.name]
         done = [e for e in prior if e.state == LegState.ACKNOWLEDGED and e.broker_order_id]
         if done:

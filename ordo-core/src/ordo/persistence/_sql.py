@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-def upsert_insert(session: AsyncSession, table: Any) -> Any:
-    """An ``INSERT`` supporting ``on_conflict_do_nothing/do_update`` for the session's
-    backend (both SQLite and PostgreSQL spell ``ON CONFLICT`` the same way)."""
-    name = session.get_bind().dialect.name
+def upsert_insert(session: AsyncSession | Connection, table: Any) -> Any:
+    """An ``INSERT`` supporting ``on_conflict_do_nothing/do_update`` for the session's (or
+    connection's) backend (both SQLite and PostgreSQL spell ``ON CONFLICT`` the same way)."""
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    name = bind.dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database backend {name!r}")
+
+
+@functools.cache
+def insert_ignoring_conflict(dialect: str, table: Any, *columns: str) -> Any:
+    """A prepared ``INSERT ... ON CONFLICT (columns) DO NOTHING RETURNING id`` for ``table``,
+    built once per backend: the row's values are passed as parameters when executing, so
+    SQLAlchemy compiles it once and only binds values afterwards."""
+    if dialect == "postgresql":
+        base = postgresql.insert(table)
+    elif dialect == "sqlite":
+        base = sqlite.insert(table)
+    else:
+        raise NotImplementedError(f"unsupported database backend {dialect!r}")
+    return base.on_conflict_do_nothing(index_elements=list(columns)).returning(table.c.id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +26,29 @@ class AuditPage:
     next_cursor: str | None
 
 
+_INSERT = insert(AuditRecord)
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "timestamp": to_millis(event.timestamp),
+        "request_id": event.request_id,
+        "actor": event.actor,
+        "account": event.account,
+        "kind": event.kind,
+        "payload": event.payload,
+    }
+
+
+def add_events_on(conn: Connection, events: Iterable[AuditEvent]) -> int:
+    """Insert ``events`` (timestamps truncated to milliseconds) within the caller's
+    transaction (see ``Database.run``); returns how many."""
+    rows = [_row(event) for event in events]
+    if rows:
+        conn.execute(_INSERT, rows)
+    return len(rows)
+
+
 class AuditRepository:
     """Audit rows; ``add_many`` commits."""
 
@@ -34,17 +57,7 @@ class AuditRepository:
 
     async def add_many(self, events: Iterable[AuditEvent]) -> int:
         """Store ``events`` (timestamps truncated to milliseconds) in one transaction."""
-        rows: list[dict[str, Any]] = [
-            {
-                "timestamp": to_millis(event.timestamp),
-                "request_id": event.request_id,
-                "actor": event.actor,
-                "account": event.account,
-                "kind": event.kind,
-                "payload": event.payload,
-            }
-            for event in events
-        ]
+        rows = [_row(event) for event in events]
         if not rows:
             return 0
         await self.session.exec(insert(AuditRecord).values(rows))

@@ -9,12 +9,12 @@ deployments sharing one database) each get their own schema.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -23,8 +23,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import ordo.persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from ordo.persistence.types import json_dumps
+from ordo.persistence.writer import SQLITE_BUSY_TIMEOUT_MS, SqliteWriter, configure_sqlite
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+T = TypeVar("T")
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -32,7 +33,9 @@ class Database:
     """An async engine and session factory for ``url``.
 
     ``async with db.session() as session:`` yields a session whose uncommitted work is
-    rolled back on exit; the repositories commit their own units of work.
+    rolled back on exit; the repositories commit their own units of work. ``await
+    db.run(work)`` runs a short unit of work in one transaction, the cheapest way to the
+    database on the order path.
     """
 
     def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
@@ -46,6 +49,12 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._writer = SqliteWriter(self.url) if self._is_sqlite_file else None
+
+    @property
+    def _is_sqlite_file(self) -> bool:
+        database = self.url.database or ""
+        return self.is_sqlite and not _in_memory(database)
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,7 +76,7 @@ class Database:
 
     def _sqlite_engine(self, options: dict[str, Any]) -> AsyncEngine:
         database = self.url.database or ""
-        in_memory = database in ("", ":memory:") or database.startswith("file::memory")
+        in_memory = _in_memory(database)
         if in_memory:
             # One shared connection, or every pooled connection would see its own database.
             options["poolclass"] = StaticPool
@@ -75,7 +84,7 @@ class Database:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = create_async_engine(self.url, **options)
-        _configure_sqlite(engine, wal=not in_memory)
+        configure_sqlite(engine.sync_engine, wal=not in_memory)
         return engine
 
     async def create_all(self) -> None:
@@ -98,8 +107,24 @@ class Database:
         async with self._sessions() as session:
             yield session
 
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(connection)`` in one transaction, committed when it returns and rolled
+        back when it raises.
+
+        ``work`` is synchronous SQLAlchemy Core over ``connection`` and must not block on
+        anything but the database. On a SQLite file it runs on the dedicated writer thread
+        (one thread hop for the whole transaction); elsewhere (PostgreSQL, in-memory SQLite)
+        through the async engine with ``run_sync``.
+        """
+        if self._writer is not None:
+            return await self._writer.run(work)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work)
+
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection and the writer thread."""
+        if self._writer is not None:
+            await self._writer.close()
         await self.engine.dispose()
 
     def __repr__(self) -> str:
@@ -107,24 +132,5 @@ class Database:
         return f"<Database {self.url.render_as_string(hide_password=True)}>"
 
 
-def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
-    sync_engine = engine.sync_engine
-
-    @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver: pysqlite's implicit BEGIN breaks
-        # SQLAlchemy's transaction semantics (SQLAlchemy docs, "Serializable isolation").
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            if wal:
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
-
-    @event.listens_for(sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+def _in_memory(database: str) -> bool:
+    return database in ("", ":memory:") or database.startswith("file::memory")

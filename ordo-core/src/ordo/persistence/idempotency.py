@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, bindparam, delete, update
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ordo.persistence._sql import upsert_insert
+from ordo.persistence._sql import insert_ignoring_conflict
 from ordo.persistence.tables import IdempotencyRecord, IdempotencyState
 from ordo.persistence.types import to_utc, utcnow
+
+T = TypeVar("T")
 
 
 class ClaimStatus(StrEnum):
@@ -57,13 +61,96 @@ def _body_text(body: Any) -> str:
     return json.dumps(body, separators=(",", ":"), default=str)
 
 
+_TABLE: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+# Statements are built once with bound parameters: building one per call costs more than
+# the database work (the order path runs these on every request).
+_THIS_KEY = (_TABLE.c.scope == bindparam("b_scope"), _TABLE.c.key == bindparam("b_key"))
+_DELETE_EXPIRED = delete(_TABLE).where(*_THIS_KEY, _TABLE.c.expires_at <= bindparam("b_now"))
+_SELECT = core_select(_TABLE).where(*_THIS_KEY)
+_COMPLETE = update(_TABLE).where(*_THIS_KEY)
+_RELEASE = delete(_TABLE).where(*_THIS_KEY, _TABLE.c.state == IdempotencyState.IN_FLIGHT)
+
+
+def claim_on(
+    conn: Connection,
+    *,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    request_id: str,
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> ClaimResult:
+    """Claim ``(scope, key)`` within the caller's transaction (see ``Database.run``).
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` on UNIQUE(scope, key) lets the database decide the
+    single winner; the existing row is read only when the insert lost.
+    """
+    now = to_utc(now) if now is not None else utcnow()
+    where = {"b_scope": scope, "b_key": key}
+    # Writes first, then the read: on SQLite a transaction that reads before it writes
+    # cannot wait for the write lock, it fails with "database is locked".
+    conn.execute(_DELETE_EXPIRED, {**where, "b_now": now})
+    values = {
+        "scope": scope,
+        "key": key,
+        "fingerprint": fingerprint,
+        "state": IdempotencyState.IN_FLIGHT,
+        "request_id": request_id,
+        "created_at": now,
+        "expires_at": now + ttl,
+    }
+    insert = insert_ignoring_conflict(conn.dialect.name, _TABLE, "scope", "key")
+    inserted = conn.execute(insert, values).scalar_one_or_none()
+    if inserted is not None:
+        return ClaimResult(ClaimStatus.CLAIMED, IdempotencyRecord(id=inserted, **values))
+    row = conn.execute(_SELECT, where).one()
+    record = IdempotencyRecord(**row._mapping)
+    if record.fingerprint != fingerprint:
+        return ClaimResult(ClaimStatus.MISMATCH, record)
+    if record.state == IdempotencyState.COMPLETED:
+        return ClaimResult(ClaimStatus.COMPLETED, record)
+    return ClaimResult(ClaimStatus.IN_FLIGHT, record)
+
+
+def complete_on(conn: Connection, *, scope: str, key: str, status_code: int, body: Any) -> bool:
+    """Store the final response of a claimed key; ``False`` when no claim exists."""
+    result = conn.execute(
+        _COMPLETE,
+        {
+            "b_scope": scope,
+            "b_key": key,
+            "state": IdempotencyState.COMPLETED,
+            "status_code": status_code,
+            "response_body": _body_text(body),
+        },
+    )
+    return bool(result.rowcount)
+
+
+def release_on(conn: Connection, *, scope: str, key: str) -> bool:
+    """Forget an in-flight claim; a completed record is never released."""
+    result = conn.execute(_RELEASE, {"b_scope": scope, "b_key": key})
+    return bool(result.rowcount)
+
+
 class IdempotencyRepository:
     """Claims are made with ``INSERT ... ON CONFLICT DO NOTHING`` on UNIQUE(scope, key): the
     database decides the single winner, across tasks and across processes. Each method
-    commits its own transaction, so a claim is durable the moment it returns."""
+    commits its own transaction, so a claim is durable the moment it returns.
+
+    The order path calls ``claim_on``/``complete_on``/``release_on`` through
+    ``Database.run`` instead (one thread hop per unit of work on SQLite); these methods run
+    the same functions on a session.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _run(self, work: Callable[[Connection], T]) -> T:
+        result = await self.session.run_sync(lambda s: work(s.connection()))
+        await self.session.commit()
+        return result
 
     async def claim(
         self,
@@ -76,74 +163,28 @@ class IdempotencyRepository:
         now: datetime | None = None,
     ) -> ClaimResult:
         """Claim ``(scope, key)`` for a request whose body hashes to ``fingerprint``."""
-        now = to_utc(now) if now is not None else utcnow()
-        table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-        # Writes first, then the read: on SQLite a transaction that reads before it writes
-        # cannot wait for the write lock, it fails with "database is locked".
-        await self.session.exec(
-            delete(IdempotencyRecord).where(
-                col(IdempotencyRecord.scope) == scope,
-                col(IdempotencyRecord.key) == key,
-                col(IdempotencyRecord.expires_at) <= now,
-            )
-        )
-        insert = (
-            upsert_insert(self.session, table)
-            .values(
+        return await self._run(
+            lambda c: claim_on(
+                c,
                 scope=scope,
                 key=key,
                 fingerprint=fingerprint,
-                state=IdempotencyState.IN_FLIGHT.value,
                 request_id=request_id,
-                created_at=now,
-                expires_at=now + ttl,
+                ttl=ttl,
+                now=now,
             )
-            .on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(table.c.id)
         )
-        inserted = (await self.session.exec(insert)).scalar_one_or_none()
-        record = (
-            await self.session.exec(
-                select(IdempotencyRecord).where(
-                    col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key
-                )
-            )
-        ).one()
-        await self.session.commit()
-        if inserted is not None and record.id == inserted:
-            return ClaimResult(ClaimStatus.CLAIMED, record)
-        if record.fingerprint != fingerprint:
-            return ClaimResult(ClaimStatus.MISMATCH, record)
-        if record.state == IdempotencyState.COMPLETED:
-            return ClaimResult(ClaimStatus.COMPLETED, record)
-        return ClaimResult(ClaimStatus.IN_FLIGHT, record)
 
     async def complete(self, *, scope: str, key: str, status_code: int, body: Any) -> bool:
         """Store the final response of a claimed key; ``False`` when no claim exists."""
-        result = await self.session.exec(
-            update(IdempotencyRecord)
-            .where(col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key)
-            .values(
-                state=IdempotencyState.COMPLETED,
-                status_code=status_code,
-                response_body=_body_text(body),
-            )
+        return await self._run(
+            lambda c: complete_on(c, scope=scope, key=key, status_code=status_code, body=body)
         )
-        await self.session.commit()
-        return bool(result.rowcount)
 
     async def release(self, *, scope: str, key: str) -> bool:
         """Forget an in-flight claim whose request failed before any broker call, so the
         client may retry with the same key. A completed record is never released."""
-        result = await self.session.exec(
-            delete(IdempotencyRecord).where(
-                col(IdempotencyRecord.scope) == scope,
-                col(IdempotencyRecord.key) == key,
-                col(IdempotencyRecord.state) == IdempotencyState.IN_FLIGHT,
-            )
-        )
-        await self.session.commit()
-        return bool(result.rowcount)
+        return await self._run(lambda c: release_on(c, scope=scope, key=key))
 
     async def get(self, *, scope: str, key: str) -> IdempotencyRecord | None:
         record = (

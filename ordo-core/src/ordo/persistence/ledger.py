@@ -5,12 +5,85 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.persistence.types import utcnow
+
+
+_TABLE: Any = LedgerEntry.__table__  # type: ignore[attr-defined]
+# Built once, values bound at execution (see persistence/idempotency.py for why).
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_BY_TAG = core_select(_TABLE).where(_TABLE.c.broker_tag == bindparam("b_tag")).order_by(_TABLE.c.id)
+_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
+_SETTABLE = ("state", "broker_order_id", "response", "error_code", "message")
+
+
+def add_leg_on(
+    conn: Connection,
+    *,
+    request_id: str,
+    account: str,
+    adapter: str,
+    request: dict[str, Any],
+    leg: int = 0,
+    broker_tag: str | None = None,
+    idempotency_scope: str | None = None,
+    idempotency_key: str | None = None,
+    state: LegState = LegState.PENDING,
+) -> LedgerEntry:
+    """Insert a leg within the caller's transaction (see ``Database.run``); the entry is
+    returned with its id, without reading the row back."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "request_id": request_id,
+        "account": account,
+        "adapter": adapter,
+        "request": request,
+        "leg": leg,
+        "broker_tag": broker_tag,
+        "idempotency_scope": idempotency_scope,
+        "idempotency_key": idempotency_key,
+        "state": state,
+        "broker_order_id": None,
+        "response": None,
+        "error_code": None,
+        "message": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    entry_id = conn.execute(_INSERT, values).scalar_one()
+    return LedgerEntry(id=entry_id, **values)
+
+
+def set_leg_on(
+    conn: Connection,
+    entry_id: int,
+    *,
+    state: LegState | None = None,
+    broker_order_id: str | None = None,
+    response: dict[str, Any] | None = None,
+    error_code: str | None = None,
+    message: str | None = None,
+) -> bool:
+    """Set the given fields of a leg (``None`` leaves a field unchanged) within the caller's
+    transaction; ``False`` when no leg has ``entry_id``."""
+    given = (state, broker_order_id, response, error_code, message)
+    changes: dict[str, Any] = {
+        name: value for name, value in zip(_SETTABLE, given, strict=True) if value is not None
+    }
+    changes["updated_at"] = utcnow()
+    result = conn.execute(_UPDATE, {**changes, "b_id": entry_id})
+    return bool(result.rowcount)
+
+
+def legs_by_tag_on(conn: Connection, broker_tag: str) -> list[LedgerEntry]:
+    """Every leg sent with ``broker_tag`` (one per attempt), oldest first."""
+    rows = conn.execute(_BY_TAG, {"b_tag": broker_tag})
+    return [LedgerEntry(**row._mapping) for row in rows]
 
 
 class LedgerRepository:
@@ -34,21 +107,20 @@ class LedgerRepository:
         state: LegState = LegState.PENDING,
     ) -> LedgerEntry:
         """Record a leg (``pending`` unless told otherwise) and return it with its id."""
-        now = utcnow()
-        entry = LedgerEntry(
-            request_id=request_id,
-            account=account,
-            adapter=adapter,
-            request=request,
-            leg=leg,
-            broker_tag=broker_tag,
-            idempotency_scope=idempotency_scope,
-            idempotency_key=idempotency_key,
-            state=state,
-            created_at=now,
-            updated_at=now,
+        entry = await self.session.run_sync(
+            lambda s: add_leg_on(
+                s.connection(),
+                request_id=request_id,
+                account=account,
+                adapter=adapter,
+                request=request,
+                leg=leg,
+                broker_tag=broker_tag,
+                idempotency_scope=idempotency_scope,
+                idempotency_key=idempotency_key,
+                state=state,
+            )
         )
-        self.session.add(entry)
         await self.session.commit()
         return entry
 
@@ -64,20 +136,18 @@ class LedgerRepository:
     ) -> LedgerEntry | None:
         """Set the given fields (``None`` leaves a field unchanged); ``None`` when no leg has
         ``entry_id``."""
-        changes: dict[str, Any] = {"updated_at": utcnow()}
-        for name, value in (
-            ("state", state),
-            ("broker_order_id", broker_order_id),
-            ("response", response),
-            ("error_code", error_code),
-            ("message", message),
-        ):
-            if value is not None:
-                changes[name] = value
-        result = await self.session.exec(
-            update(LedgerEntry).where(col(LedgerEntry.id) == entry_id).values(**changes)
+        found = await self.session.run_sync(
+            lambda s: set_leg_on(
+                s.connection(),
+                entry_id,
+                state=state,
+                broker_order_id=broker_order_id,
+                response=response,
+                error_code=error_code,
+                message=message,
+            )
         )
-        if not result.rowcount:
+        if not found:
             await self.session.commit()
             return None
         # populate_existing: a copy of this row already in the session must not hide the

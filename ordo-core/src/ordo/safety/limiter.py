@@ -14,6 +14,12 @@ still allow a full burst (a basket of orders) at once: a sliding-window log does
 In front of the windows sits a bounded priority queue: cancels before new orders, orders
 before reads, first come first served within a priority. A lower-priority call may pass a
 waiting higher-priority one only if they share no window, so it can never delay it.
+
+Several replicas serving one broker account pass ``shared`` (``ordo.state.RedisWindows``):
+a waiter that the local windows would grant is then also admitted by the shared windows
+(one atomic round trip) before it goes, and waits as long as they say when they refuse. A
+shared store that cannot be reached fails the waiter with ``RateLimited`` rather than let it
+bypass the quota every replica shares.
 """
 
 from __future__ import annotations
@@ -24,18 +30,23 @@ import itertools
 import math
 from bisect import insort
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from loguru import logger
+
 from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
 from ordo.safety.deadline import Deadline
+from ordo.safety.shared_limits import SharedStateUnavailable, SharedWindows, WindowSpec
 
 # Timers may fire a hair early; a wake-up is never scheduled sooner than this so the loop
 # always makes progress.
 _MIN_WAKE = 1e-4
+# What a caller is told to wait when the shared windows cannot be reached.
+_SHARED_DOWN_RETRY_AFTER = 1.0
 
 
 class Priority(IntEnum):
@@ -81,6 +92,8 @@ class _Waiter:
     enqueued_at: float
     deadline_timer: asyncio.TimerHandle | None = None
     granted_at: float | None = field(default=None)
+    admitting: bool = False
+    """The shared windows are being asked; the waiter holds its place until they answer."""
 
     @property
     def key(self) -> tuple[int, int]:
@@ -93,6 +106,7 @@ class AccountLimiter:
     ``clock`` defaults to the running event loop's clock (monotonic); a test may run the
     limiter on a virtual-time loop. ``margin`` widens every window by that many seconds so
     network jitter cannot squeeze two windows' worth of calls into one at the broker.
+    ``shared`` makes every grant also pass the windows that other replicas share.
     """
 
     def __init__(
@@ -103,6 +117,7 @@ class AccountLimiter:
         queue_size: int = 100,
         margin: float = 0.0,
         clock: Callable[[], float] | None = None,
+        shared: SharedWindows | None = None,
     ) -> None:
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
@@ -118,6 +133,10 @@ class AccountLimiter:
         self._wake: asyncio.TimerHandle | None = None
         self._granted = 0
         self._refused = 0
+        self._shared = shared
+        # Per window: the shared windows refused a grant before this instant.
+        self._shared_not_before = [-math.inf] * len(self._windows)
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- public ----------------------------------------------------------------------------
     @property
@@ -189,6 +208,8 @@ class AccountLimiter:
         """Hold every acquire for ``seconds`` (the broker answered 429 with Retry-After).
         Waiters whose deadline comes first are refused now rather than at their deadline."""
         self._paused_until = max(self._paused_until, self.now() + max(0.0, seconds))
+        if self._shared is not None and seconds > 0:
+            self._spawn(self._share_pause(seconds))
         self._dispatch()
 
     @property
@@ -227,7 +248,7 @@ class AccountLimiter:
     def _ready_at(self, windows: frozenset[int], now: float) -> float:
         ready = max(now, self._paused_until)
         for i in windows:
-            ready = max(ready, self._windows[i].ready_at(now))
+            ready = max(ready, self._windows[i].ready_at(now), self._shared_not_before[i])
         return ready
 
     def _dispatch(self) -> None:
@@ -242,6 +263,10 @@ class AccountLimiter:
         blocked: set[int] = set()
         next_wake = math.inf
         for waiter in list(self._queue):
+            if waiter.admitting:
+                # Its answer re-runs this loop; nobody sharing a window may pass it meanwhile.
+                blocked |= waiter.windows
+                continue
             ready = self._ready_at(waiter.windows, now)
             if ready > waiter.deadline_at:
                 # Even the earliest possible slot is too late: say so now.
@@ -250,6 +275,10 @@ class AccountLimiter:
             if waiter.windows & blocked:
                 # Waits for a higher-priority waiter sharing a window; that one's grant
                 # re-runs this loop, so it needs no timer of its own.
+                blocked |= waiter.windows
+                continue
+            if ready <= now and self._shared is not None:
+                self._admit(waiter)
                 blocked |= waiter.windows
                 continue
             if ready <= now:
@@ -269,8 +298,61 @@ class AccountLimiter:
         self._granted += 1
         waiter.future.set_result(now - waiter.enqueued_at)
 
+    # -- shared windows ----------------------------------------------------------------------
+    def _admit(self, waiter: _Waiter) -> None:
+        waiter.admitting = True
+        self._spawn(self._admit_shared(waiter))
+
+    async def _admit_shared(self, waiter: _Waiter) -> None:
+        """Ask the shared windows for ``waiter``'s grant; grant it, or note how long they
+        refuse, then dispatch again."""
+        assert self._shared is not None
+        order = sorted(waiter.windows)
+        specs = [WindowSpec(self._windows[i].limit, self._windows[i].span) for i in order]
+        try:
+            verdict = await self._shared.admit(self.account, specs)
+        except SharedStateUnavailable as exc:
+            waiter.admitting = False
+            logger.warning(
+                "rate limit of account {}: shared windows unreachable: {}", self.account, exc
+            )
+            self._fail(
+                waiter, _SHARED_DOWN_RETRY_AFTER, "the shared rate-limit store is unreachable"
+            )
+            self._dispatch()
+            return
+        waiter.admitting = False
+        now = self.now()
+        if verdict.admitted:
+            # A waiter that expired or was cancelled meanwhile leaves its shared slot unused:
+            # over-counting only makes every replica a little more careful.
+            if not waiter.future.done():
+                self._grant(waiter, now)
+        else:
+            self._paused_until = max(self._paused_until, now + verdict.paused_for)
+            for i, wait in zip(order, verdict.waits, strict=False):
+                self._shared_not_before[i] = max(self._shared_not_before[i], now + wait)
+        self._dispatch()
+
+    async def _share_pause(self, seconds: float) -> None:
+        assert self._shared is not None
+        try:
+            await self._shared.pause(self.account, seconds)
+        except SharedStateUnavailable as exc:
+            # The local pause still holds this replica; the others learn from their own 429s.
+            logger.warning(
+                "account {}: could not share a {:.2f}s pause: {}", self.account, seconds, exc
+            )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        # The loop keeps only weak references to tasks.
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def _refund(self, waiter: _Waiter) -> None:
-        """Give back a slot that was granted but not used for a broker call."""
+        """Give back a slot that was granted but not used for a broker call. A shared grant
+        stays counted (conservative: the other replicas merely wait a little longer)."""
         if waiter.granted_at is None:
             return
         for i in waiter.windows:

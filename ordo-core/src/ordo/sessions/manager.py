@@ -130,10 +130,11 @@ class SessionManager:
             self._audit(account, "login.failed", reason=exc.code, attempts_left=max(left, 0))
             if left <= 0:
                 self._pending.get(account.name, {}).pop(challenge_id, None)
+                # Not 429: clients retry a 429, and a retry finds the challenge gone.
                 raise OrdoError(
                     "LOGIN_ATTEMPTS_EXCEEDED",
                     f"account {account.name!r}: too many wrong answers; start the login again",
-                    http_status=429,
+                    http_status=422,
                 ) from None
             raise OrdoError(
                 "WRONG_ANSWER",
@@ -297,6 +298,10 @@ class SessionManager:
         except (BrokerError, OrdoError) as exc:
             self._audit(account, "login.failed", reason=getattr(exc, "code", "ERROR"))
             logger.warning("unattended login of {} failed: {}", account.name, exc)
+        except Exception as exc:
+            # An adapter bug must not stop the server starting or turn a request into a 500.
+            self._audit(account, "login.failed", reason="INTERNAL_ERROR")
+            logger.opt(exception=exc).error("unattended login of {} crashed", account.name)
 
     async def sweep(self) -> None:
         """Refresh sessions close to expiry where the broker allows it; mark ended ones."""
