@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,11 +103,13 @@ async def run_load(
 ) -> LoadResult:
     """Send ``count`` orders at ``rate`` per second; each gets a unique idempotency key."""
     result = LoadResult()
-    idle: list[_Connection] = []
+    # First in, first out: every connection stays busy enough that the server's keep-alive
+    # timeout never closes one under us.
+    idle: deque[_Connection] = deque()
 
     async def connection() -> _Connection:
         if idle:
-            return idle.pop()
+            return idle.popleft()
         reader, writer = await asyncio.open_connection(host, port)
         result.connections += 1
         return _Connection(reader, writer)

@@ -67,6 +67,16 @@ def peak_rss_of(pid: int) -> int | None:
     return None
 
 
+def cpu_seconds_of(pid: int) -> float | None:
+    """User + system CPU time of a live process so far, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime are fields 14 and 15 of the stat line (11 and 12 after the name).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def analyse(load: LoadResult, adapter_seconds: dict[str, float], warmup: int) -> dict[str, Any]:
     """Per-order overhead = client latency - the adapter's place_order time for that order."""
     client_ms: list[float] = []
@@ -137,6 +147,7 @@ def run(
         process = subprocess.Popen(command, cwd=root, env=os.environ.copy())
         try:
             wait_healthy(port, process, STARTUP_TIMEOUT)
+            cpu_before = cpu_seconds_of(process.pid)
             load = asyncio.run(
                 run_load(
                     "127.0.0.1",
@@ -148,6 +159,7 @@ def run(
                 )
             )
             rss_live = peak_rss_of(process.pid)
+            cpu_after = cpu_seconds_of(process.pid)
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
@@ -158,8 +170,12 @@ def run(
                 process.wait()
         server = json.loads(timings.read_text(encoding="utf-8"))
     report = analyse(load, server["adapter_seconds_by_tag"], warmup_count)
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None:
+        cpu_ms = (cpu_after - cpu_before) * 1000 / count
     report.update(
         {
+            "server_cpu_ms_per_order": cpu_ms,
             "rate_per_second": rate,
             "duration_seconds": duration,
             "warmup_seconds": warmup,
@@ -190,7 +206,8 @@ def render(report: dict[str, Any]) -> str:
             f" over {report['duration_seconds']:g} s ({report['database']}, "
             f"loop={report['server_loop']}, http={report['server_http']})",
             table(rows),
-            f"peak RSS of the server: {report['peak_rss_bytes'] / 2**20:.1f} MiB",
+            f"peak RSS of the server: {report['peak_rss_bytes'] / 2**20:.1f} MiB; "
+            f"server CPU per order: {report['server_cpu_ms_per_order'] or 0:.2f} ms",
             "gc pauses (count, max ms): "
             + ", ".join(
                 f"{gen} {p['count']}x {p['max_ms']:.1f}" for gen, p in report["gc_pauses"].items()

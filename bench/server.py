@@ -8,6 +8,7 @@ gracefully and the probe's timings plus the process's peak RSS are written as JS
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import cProfile
 import gc
@@ -20,16 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 from cryptography.fernet import Fernet
-from pydantic import SecretStr
-
+from fastapi import FastAPI
 from ordo.api.app import create_app, plugins_from_settings
 from ordo.cli.serve_cmd import take_over_logging
 from ordo.config import Settings
 from ordo.config.models import AccountConfig, ApiTokenEntry
 from ordo.domain import OrderAck, OrderRequest
 from ordo.hookspecs import hookimpl
+from pydantic import SecretStr
 
 ACCOUNT = "paper"
 TOKEN_NAME = "bench"
@@ -64,9 +64,12 @@ class PlaceOrderProbe:
 
     def __init__(self) -> None:
         self.seconds_by_tag: dict[str, float] = {}
+        self.loop = ""
 
     @hookimpl
     def startup(self, app: FastAPI) -> None:
+        loop = asyncio.get_running_loop()
+        self.loop = f"{type(loop).__module__}.{type(loop).__name__}"
         for account in app.state.ordo.accounts:
             account.adapter.place_order = self._timed(account.adapter.place_order)
 
@@ -121,9 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats here")
     args = parser.parse_args(argv)
-    settings = bench_settings(
-        args.data_dir, args.port, args.token, database_url=args.database_url
-    )
+    settings = bench_settings(args.data_dir, args.port, args.token, database_url=args.database_url)
     plugins = plugins_from_settings(settings)
     probe = PlaceOrderProbe()
     plugins.pm.register(probe, name="bench.probe")
@@ -152,8 +153,8 @@ def main(argv: list[str] | None = None) -> None:
         "adapter_seconds_by_tag": probe.seconds_by_tag,
         "peak_rss_bytes": peak_rss_bytes(),
         "gc_pauses": pauses.summary(),
-        "loop": config.loop,
-        "http": config.http,
+        "loop": probe.loop,
+        "http": getattr(config, "http_protocol_class", type(None)).__name__,
     }
     args.output.write_text(json.dumps(report), encoding="utf-8")
 

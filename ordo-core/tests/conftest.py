@@ -6,6 +6,9 @@
   PostgreSQL (``ORDO_TEST_POSTGRES_URL``). PostgreSQL runs in a schema of its own, created
   for the test session and dropped (CASCADE) at its end. An unreachable server skips those
   tests locally and fails them when ``CI=true``: the PostgreSQL run is mandatory in CI.
+- ``redis_url`` / ``redis_prefix``: the Redis server of ``ORDO_TEST_REDIS_URL`` (same policy:
+  skipped locally when unreachable, failed when ``CI=true``) and a key prefix unique to the
+  test, whose keys are deleted after it.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
+import redis
 from ordo.persistence import Database
+from ordo.state import redact_url
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
@@ -94,3 +100,31 @@ async def database(database_target: tuple[str, str | None]) -> AsyncIterator[Dat
         yield db
     finally:
         await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis server's URL, once it answered a PING."""
+    url = os.environ.get("ORDO_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3) as client:
+            client.ping()
+    except (redis.RedisError, OSError) as exc:
+        message = f"Redis at {redact_url(url)} is unreachable ({type(exc).__name__}: {exc})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}; the Redis run is mandatory in CI", pytrace=False)
+        pytest.skip(f"{message}; set ORDO_TEST_REDIS_URL to run these tests")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix no other test (or concurrent test run) uses; its keys go afterwards."""
+    prefix = f"ordo-test:{secrets.token_hex(6)}:"
+    try:
+        yield prefix
+    finally:
+        with redis.Redis.from_url(redis_url, socket_timeout=3) as client:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+            if keys:
+                client.delete(*keys)

@@ -20,6 +20,7 @@ from ordo.adapters.clock import next_ist_time
 from ordo.audit.events import AuditEmitter
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
+from ordo.heap import freeze_startup_heap
 from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.gateway import BrokerGateway
@@ -37,6 +38,7 @@ from ordo.safety.killswitch import KillSwitch, KillSwitchState
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager, run_periodically
+from ordo.state import SharedState
 
 TOTP_CREDENTIAL = "totp_secret"
 """Name of an account's TOTP seed in the credential store."""
@@ -94,6 +96,8 @@ class OrdoRuntime:
             self.emitter,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self.shared_state: SharedState | None = None
+        """Redis state shared with other replicas; ``None`` without ``redis_url``."""
         self._transports = dict(transports or {})
         self.observability = Observability(
             settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.gateway
@@ -104,6 +108,10 @@ class OrdoRuntime:
         await self.db.create_all()
         await self._store_totp_secrets()
         self.observability.start()
+        if self.settings.redis_url:
+            self.shared_state = SharedState.from_url(
+                self.settings.redis_url, self.kill_switch, prefix=self.settings.redis_prefix
+            )
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
         for name, config in self.settings.accounts.items():
             if not config.enabled:
@@ -132,11 +140,14 @@ class OrdoRuntime:
                     adapter.rate_limits,
                     queue_size=self.settings.rate_limit_queue_size,
                     margin=self.settings.rate_limit_margin_seconds,
+                    shared=self.shared_state.windows if self.shared_state else None,
                 ),
             )
             self.accounts.add(account)
             logger.info("account {} ready ({})", name, cls.id)
         await self.kill_switch.start()
+        if self.shared_state is not None:
+            await self.shared_state.start()
         await self.sessions.restore_all()
         for account in self.accounts:
             await self._login_at_start(account)
@@ -150,6 +161,8 @@ class OrdoRuntime:
         login_time = self.settings.login_time()
         if login_time is not None:
             self._tasks.append(asyncio.create_task(self._daily_login(login_time)))
+        # Start-up objects live as long as the process: keep full GC passes off them.
+        freeze_startup_heap()
 
     async def _store_totp_secrets(self) -> None:
         """Keep the configured TOTP seeds encrypted in the credential store (so ``ordo keys
@@ -200,6 +213,8 @@ class OrdoRuntime:
     async def _save_kill_switch(self, state: KillSwitchState) -> None:
         async with self.db.session() as s:
             await KillSwitchRepository(s).set(state.active, state.reason, state.actor)
+        if self.shared_state is not None:
+            await self.shared_state.kill_switch.publish(state)
 
     async def _login_at_start(self, account: Account) -> None:
         """Log in without a person where that sends no SMS and opens no browser: adapters
@@ -242,4 +257,6 @@ class OrdoRuntime:
             except Exception as exc:  # one adapter failing to close must not block the rest
                 logger.warning("closing account {} failed: {}", account.name, exc)
         await self.observability.stop()
+        if self.shared_state is not None:
+            await self.shared_state.aclose()
         await self.db.dispose()

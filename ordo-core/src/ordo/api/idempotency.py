@@ -14,9 +14,16 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Connection
 
 from ordo.orchestrator.errors import OrdoError
-from ordo.persistence.idempotency import ClaimStatus, claim_on, complete_on, release_on
+from ordo.persistence.idempotency import (
+    ClaimResult,
+    ClaimStatus,
+    claim_on,
+    complete_on,
+    release_on,
+)
 from ordo.runtime import OrdoRuntime
 from ordo.safety.idempotency import fingerprint, validate_key
 
@@ -43,8 +50,13 @@ async def run_idempotent(
     body: Any,
     request_id: str,
     handler: Callable[[], Awaitable[JSONResponse]],
+    with_claim: Callable[[Connection], object] | None = None,
 ) -> Response:
-    """Run ``handler`` at most once per (scope, key); store and replay its response."""
+    """Run ``handler`` at most once per (scope, key); store and replay its response.
+
+    ``with_claim(connection)`` runs in the claim's own transaction when the claim is won:
+    reads the handler needs cost no extra round trip to the database there.
+    """
     if key is None:
         return await handler()
     try:
@@ -56,11 +68,16 @@ async def run_idempotent(
             raise _in_flight(key)
         print_ = fingerprint(method, path, body)
         ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)
-        claim = await runtime.db.run(
-            lambda c: claim_on(
-                c, scope=scope, key=key, fingerprint=print_, request_id=request_id, ttl=ttl
+
+        def claim_work(conn: Connection) -> ClaimResult:
+            claim = claim_on(
+                conn, scope=scope, key=key, fingerprint=print_, request_id=request_id, ttl=ttl
             )
-        )
+            if claim.status is ClaimStatus.CLAIMED and with_claim is not None:
+                with_claim(conn)
+            return claim
+
+        claim = await runtime.db.run(claim_work)
         if claim.status is ClaimStatus.MISMATCH:
             raise OrdoError(
                 "IDEMPOTENCY_KEY_REUSED",

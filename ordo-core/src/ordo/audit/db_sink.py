@@ -25,7 +25,7 @@ DEFAULT_BATCH = 1000
 DEFAULT_QUEUE = 10_000
 DEFAULT_LINGER = 0.25
 """Seconds the writer waits after a batch's first event for more to arrive."""
-DEFAULT_CHUNK = 100
+DEFAULT_CHUNK = 25
 """Events per transaction."""
 STOP_TIMEOUT = 10.0
 

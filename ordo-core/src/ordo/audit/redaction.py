@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -48,6 +49,7 @@ _BEARER = re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9._~+/:=-]{6,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     """Whether a field name says its value is a secret (``access_token``, ``OTP``,
     ``appIdHash``, ``X-Api-Key``) without catching words that merely contain ``pin``."""
@@ -59,17 +61,31 @@ def is_secret_key(key: str) -> bool:
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Mask known secret values, bearer credentials and anything shaped like a JWT."""
-    for value in sorted(secrets, key=len, reverse=True):
-        if value:
+    return _redact_text(text, _longest_first(secrets))
+
+
+def _longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
+    # Longest first, so a secret containing another is masked whole.
+    return tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+
+
+def _redact_text(text: str, secrets: tuple[str, ...]) -> str:
+    for value in secrets:
+        if value in text:
             text = text.replace(value, REDACTED)
-    text = _JWT.sub(REDACTED, text)
-    return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    # Cheap substring tests first: most audited strings (symbols, ids, codes) hold neither
+    # pattern, and the regular expressions cost more than the test.
+    if "eyJ" in text:
+        text = _JWT.sub(REDACTED, text)
+    folded = text.lower()
+    if "bearer" in folded or "token" in folded:
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    return text
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     """A deep copy of ``value`` with secret-named keys masked and secret values replaced."""
-    known = tuple(secrets)
-    return _redact(value, known)
+    return _redact(value, _longest_first(secrets))
 
 
 def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
@@ -80,7 +96,7 @@ def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact(v, secrets) for v in value]
     if isinstance(value, str):
-        return redact_text(value, secrets)
+        return _redact_text(value, secrets)
     return value
 
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis URL for state shared by several replicas (optional)."
     )
+    redis_prefix: str = Field(
+        default="ordo:",
+        min_length=1,
+        description="Prefix of Ordo's Redis keys and channels: replicas of one gateway share "
+        "it; separate gateways on one Redis need distinct prefixes.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet key(s) encrypting stored tokens, comma-separated, newest first. "

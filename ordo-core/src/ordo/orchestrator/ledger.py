@@ -13,7 +13,13 @@ from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.gateway import BrokerGateway
 from ordo.orchestrator.placement import find_by_tag
 from ordo.persistence.db import Database
-from ordo.persistence.ledger import LedgerRepository, add_leg_on, legs_by_tag_on, set_leg_on
+from ordo.persistence.ledger import (
+    LedgerRepository,
+    add_leg_on,
+    leg_values,
+    legs_by_tag_on,
+    set_leg_on,
+)
 from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import RetryPolicy
@@ -54,24 +60,11 @@ class Ledger:
         scope: str,
         key: str,
         leg: int,
-    ) -> LedgerEntry:
-        """Record a leg as ``sent``: it goes to the broker right after this returns, and
-        the row is committed before it does."""
-        request_id = current_request_id() or ""
-        return await self.db.run(
-            lambda c: add_leg_on(
-                c,
-                request_id=request_id,
-                account=account.name,
-                adapter=account.adapter_id,
-                request=request,
-                leg=leg,
-                broker_tag=tag,
-                idempotency_scope=scope,
-                idempotency_key=key,
-                state=LegState.SENT,
-            )
-        )
+    ) -> int:
+        """Record a leg as ``sent`` and return its id: it goes to the broker right after
+        this returns, and the row is committed before it does."""
+        values = _new_leg(account, request, tag, scope, key, leg, LegState.SENT)
+        return await self.db.run(lambda c: add_leg_on(c, values))
 
     async def record_rejection(
         self,
@@ -85,12 +78,13 @@ class Ledger:
         message: str,
     ) -> None:
         """A leg refused by a pre-trade check: recorded, never sent."""
-        entry = await self.open_leg(account, request, tag, scope, key, leg)
-        await self.settle(entry, LegState.REJECTED, error_code=code, message=message)
+        values = _new_leg(account, request, tag, scope, key, leg, LegState.REJECTED)
+        values.update(error_code=code, message=message)
+        await self.db.run(lambda c: add_leg_on(c, values))
 
     async def settle(
         self,
-        entry: LedgerEntry,
+        entry: LedgerEntry | int,
         state: LegState,
         *,
         broker_order_id: str | None = None,
@@ -98,7 +92,8 @@ class Ledger:
         error_code: str | None = None,
         message: str | None = None,
     ) -> None:
-        entry_id = entry.id
+        """Record a leg's outcome; ``entry`` is the leg or its id."""
+        entry_id = entry if isinstance(entry, int) else entry.id
         assert entry_id is not None
         await self.db.run(
             lambda c: set_leg_on(
@@ -121,14 +116,20 @@ class Ledger:
             return await LedgerRepository(s).find_by_order(account, order_id)
 
     async def reconcile_prior(
-        self, account: Account, tag: str, deadline: Deadline, policy: RetryPolicy
+        self,
+        account: Account,
+        tag: str,
+        deadline: Deadline,
+        policy: RetryPolicy,
+        known: list[LedgerEntry] | None = None,
     ) -> AccountResult | None:
         """Settle earlier attempts of the same leg (same tag) before sending again.
 
         An acknowledged attempt, or an open one the broker's book shows, is the answer: the
-        order exists and must not be sent twice. ``None`` means send.
+        order exists and must not be sent twice. ``None`` means send. ``known`` is the tag's
+        legs when the caller already read them while holding the idempotency claim.
         """
-        prior = await self.db.run(lambda c: legs_by_tag_on(c, tag))
+        prior = known if known is not None else await self.db.run(lambda c: legs_by_tag_on(c, tag))
         prior = [e for e in prior if e.account == account.name]
         done = [e for e in prior if e.state == LegState.ACKNOWLEDGED and e.broker_order_id]
         if done:
@@ -183,6 +184,28 @@ class Ledger:
                 **outcome,
             )
         return settled
+
+
+def _new_leg(
+    account: Account,
+    request: dict[str, Any],
+    tag: str,
+    scope: str,
+    key: str,
+    leg: int,
+    state: LegState,
+) -> dict[str, Any]:
+    return leg_values(
+        request_id=current_request_id() or "",
+        account=account.name,
+        adapter=account.adapter_id,
+        request=request,
+        leg=leg,
+        broker_tag=tag,
+        idempotency_scope=scope,
+        idempotency_key=key,
+        state=state,
+    )
 
 
 def _existing(account: Account, tag: str, order_id: str) -> AccountResult:

@@ -3,7 +3,7 @@ broker call, per account and concurrently."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,10 +25,11 @@ from ordo.domain import (
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.fanout import error_result, fan_out
 from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.instruments import InstrumentCache
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.placement import send_once
 from ordo.orchestrator.reads import require
-from ordo.persistence.tables import LegState
+from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.safety.checks import CheckContext, OrderLimits, run_checks
 from ordo.safety.deadline import Deadline
 from ordo.safety.funds import FundsCache, Reservations
@@ -55,6 +56,7 @@ class OrderSafety:
     reservations: Reservations = field(default_factory=Reservations)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     deadline_seconds: float = 10.0
+    instruments: InstrumentCache = field(default_factory=InstrumentCache)
 
 
 class OrderService:
@@ -81,15 +83,25 @@ class OrderService:
 
     # -- place ----------------------------------------------------------------------------
     async def place(
-        self, accounts: Sequence[Account], order: OrderRequest, *, scope: str, key: str
+        self,
+        accounts: Sequence[Account],
+        order: OrderRequest,
+        *,
+        scope: str,
+        key: str,
+        prior: Mapping[str, list[LedgerEntry]] | None = None,
     ) -> list[AccountResult]:
-        """One leg per account, concurrently; each leg tagged from (scope, key, account)."""
+        """One leg per account, concurrently; each leg tagged from (scope, key, account).
+
+        ``prior`` maps each leg's tag to its earlier ledger legs, when the caller read them
+        under the idempotency claim (``legs_by_tags_on``); otherwise each leg reads its own.
+        """
         self.safety.kill_switch.ensure_allows("place")
         deadline = self.deadline()
         position = {account.name: index for index, account in enumerate(accounts)}
         return await fan_out(
             accounts,
-            lambda a: self._place_leg(a, order, scope, key, position[a.name], deadline),
+            lambda a: self._place_leg(a, order, scope, key, position[a.name], deadline, prior),
         )
 
     async def _place_leg(
@@ -100,12 +112,16 @@ class OrderService:
         key: str,
         leg: int,
         deadline: Deadline,
+        prior_legs: Mapping[str, list[LedgerEntry]] | None = None,
     ) -> AccountResult:
         for capability in required_capabilities(order):
             require(account, capability)
         tag = order_tag(scope, key, account.name)
         request = order.model_dump(mode="json")
-        prior = await self.ledger.reconcile_prior(account, tag, deadline, self.safety.policy)
+        known = prior_legs.get(tag) if prior_legs is not None else None
+        prior = await self.ledger.reconcile_prior(
+            account, tag, deadline, self.safety.policy, known=known
+        )
         if prior is not None:
             return prior
         context = await self.check_context(account, order, deadline)
@@ -203,13 +219,19 @@ class OrderService:
     ) -> CheckContext:
         """What the pre-trade checks need: instrument, cached funds, a reference price."""
         ref = SymbolRef(exchange=order.exchange, symbol=order.symbol)
-        instrument: Instrument | None
-        try:
-            instrument = await self._read(
-                account, "get_instrument", lambda: account.adapter.get_instrument(ref), deadline
-            )
-        except InstrumentNotFound:
-            instrument = None
+
+        async def lookup() -> Instrument | None:
+            try:
+                found: Instrument = await self._read(
+                    account, "get_instrument", lambda: account.adapter.get_instrument(ref), deadline
+                )
+            except InstrumentNotFound:
+                return None
+            return found
+
+        instrument = await self.safety.instruments.get(
+            account.name, str(order.exchange), order.symbol, lookup
+        )
         funds = None
         reference = order.price
         wants_funds = order.side is Side.BUY and account.adapter.supports(Capability.FUNDS)

@@ -27,10 +27,15 @@ def insert_ignoring_conflict(dialect: str, table: Any, *columns: str) -> Any:
     """A prepared ``INSERT ... ON CONFLICT (columns) DO NOTHING RETURNING id`` for ``table``,
     built once per backend: the row's values are passed as parameters when executing, so
     SQLAlchemy compiles it once and only binds values afterwards."""
+    index = list(columns)
     if dialect == "postgresql":
-        base = postgresql.insert(table)
-    elif dialect == "sqlite":
-        base = sqlite.insert(table)
-    else:
-        raise NotImplementedError(f"unsupported database backend {dialect!r}")
-    return base.on_conflict_do_nothing(index_elements=list(columns)).returning(table.c.id)
+        return (
+            postgresql.insert(table)
+            .on_conflict_do_nothing(index_elements=index)
+            .returning(table.c.id)
+        )
+    if dialect == "sqlite":
+        return (
+            sqlite.insert(table).on_conflict_do_nothing(index_elements=index).returning(table.c.id)
+        )
+    raise NotImplementedError(f"unsupported database backend {dialect!r}")

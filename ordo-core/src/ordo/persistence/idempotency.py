@@ -35,17 +35,25 @@ class ClaimStatus(StrEnum):
 @dataclass(frozen=True)
 class ClaimResult:
     status: ClaimStatus
-    record: IdempotencyRecord
+    values: dict[str, Any]
+    """The record's columns (those of the new claim, or of the row found)."""
+
+    @property
+    def record(self) -> IdempotencyRecord:
+        """The record as a model, built on demand (the order path never needs it)."""
+        return IdempotencyRecord(**self.values)
 
     @property
     def status_code(self) -> int | None:
         """The stored HTTP status (``COMPLETED`` only)."""
-        return self.record.status_code if self.status is ClaimStatus.COMPLETED else None
+        code = self.values.get("status_code")
+        return code if self.status is ClaimStatus.COMPLETED else None
 
     @property
     def response_body(self) -> str | None:
         """The stored response as JSON text (``COMPLETED`` only)."""
-        return self.record.response_body if self.status is ClaimStatus.COMPLETED else None
+        body = self.values.get("response_body")
+        return body if self.status is ClaimStatus.COMPLETED else None
 
     def response(self) -> Any:
         """The stored response parsed (``COMPLETED`` only, else ``None``)."""
@@ -103,14 +111,13 @@ def claim_on(
     insert = insert_ignoring_conflict(conn.dialect.name, _TABLE, "scope", "key")
     inserted = conn.execute(insert, values).scalar_one_or_none()
     if inserted is not None:
-        return ClaimResult(ClaimStatus.CLAIMED, IdempotencyRecord(id=inserted, **values))
-    row = conn.execute(_SELECT, where).one()
-    record = IdempotencyRecord(**row._mapping)
-    if record.fingerprint != fingerprint:
-        return ClaimResult(ClaimStatus.MISMATCH, record)
-    if record.state == IdempotencyState.COMPLETED:
-        return ClaimResult(ClaimStatus.COMPLETED, record)
-    return ClaimResult(ClaimStatus.IN_FLIGHT, record)
+        return ClaimResult(ClaimStatus.CLAIMED, {"id": inserted, **values})
+    found = dict(conn.execute(_SELECT, where).one()._mapping)
+    if found["fingerprint"] != fingerprint:
+        return ClaimResult(ClaimStatus.MISMATCH, found)
+    if found["state"] == IdempotencyState.COMPLETED:
+        return ClaimResult(ClaimStatus.COMPLETED, found)
+    return ClaimResult(ClaimStatus.IN_FLIGHT, found)
 
 
 def complete_on(conn: Connection, *, scope: str, key: str, status_code: int, body: Any) -> bool:

@@ -13,17 +13,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.persistence.types import utcnow
 
-
 _TABLE: Any = LedgerEntry.__table__  # type: ignore[attr-defined]
 # Built once, values bound at execution (see persistence/idempotency.py for why).
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _BY_TAG = core_select(_TABLE).where(_TABLE.c.broker_tag == bindparam("b_tag")).order_by(_TABLE.c.id)
+_BY_TAGS = (
+    core_select(_TABLE)
+    .where(_TABLE.c.broker_tag.in_(bindparam("b_tags", expanding=True)))
+    .order_by(_TABLE.c.id)
+)
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
 _SETTABLE = ("state", "broker_order_id", "response", "error_code", "message")
 
 
-def add_leg_on(
-    conn: Connection,
+def leg_values(
     *,
     request_id: str,
     account: str,
@@ -34,11 +37,10 @@ def add_leg_on(
     idempotency_scope: str | None = None,
     idempotency_key: str | None = None,
     state: LegState = LegState.PENDING,
-) -> LedgerEntry:
-    """Insert a leg within the caller's transaction (see ``Database.run``); the entry is
-    returned with its id, without reading the row back."""
+) -> dict[str, Any]:
+    """Every column of a new leg but its id."""
     now = utcnow()
-    values: dict[str, Any] = {
+    return {
         "request_id": request_id,
         "account": account,
         "adapter": adapter,
@@ -55,8 +57,13 @@ def add_leg_on(
         "created_at": now,
         "updated_at": now,
     }
-    entry_id = conn.execute(_INSERT, values).scalar_one()
-    return LedgerEntry(id=entry_id, **values)
+
+
+def add_leg_on(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert a leg (``leg_values``) within the caller's transaction (see ``Database.run``);
+    returns its id."""
+    entry_id: int = conn.execute(_INSERT, values).scalar_one()
+    return entry_id
 
 
 def set_leg_on(
@@ -86,6 +93,18 @@ def legs_by_tag_on(conn: Connection, broker_tag: str) -> list[LedgerEntry]:
     return [LedgerEntry(**row._mapping) for row in rows]
 
 
+def legs_by_tags_on(conn: Connection, broker_tags: Iterable[str]) -> dict[str, list[LedgerEntry]]:
+    """Every leg sent with any of ``broker_tags``, by tag (a tag with none maps to ``[]``),
+    each list oldest first."""
+    tags = list(broker_tags)
+    found: dict[str, list[LedgerEntry]] = {tag: [] for tag in tags}
+    if tags:
+        for row in conn.execute(_BY_TAGS, {"b_tags": tags}):
+            entry = LedgerEntry(**row._mapping)
+            found[entry.broker_tag or ""].append(entry)
+    return found
+
+
 class LedgerRepository:
     """Ledger rows over one session; each method commits its own transaction so a leg is on
     disk before the broker is called."""
@@ -107,20 +126,19 @@ class LedgerRepository:
         state: LegState = LegState.PENDING,
     ) -> LedgerEntry:
         """Record a leg (``pending`` unless told otherwise) and return it with its id."""
-        entry = await self.session.run_sync(
-            lambda s: add_leg_on(
-                s.connection(),
-                request_id=request_id,
-                account=account,
-                adapter=adapter,
-                request=request,
-                leg=leg,
-                broker_tag=broker_tag,
-                idempotency_scope=idempotency_scope,
-                idempotency_key=idempotency_key,
-                state=state,
-            )
+        values = leg_values(
+            request_id=request_id,
+            account=account,
+            adapter=adapter,
+            request=request,
+            leg=leg,
+            broker_tag=broker_tag,
+            idempotency_scope=idempotency_scope,
+            idempotency_key=idempotency_key,
+            state=state,
         )
+        entry_id = await self.session.run_sync(lambda s: add_leg_on(s.connection(), values))
+        entry = LedgerEntry(id=entry_id, **values)
         await self.session.commit()
         return entry
 

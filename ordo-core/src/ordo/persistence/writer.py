@@ -64,6 +64,7 @@ class SqliteWriter:
         self.url = url.set(drivername="sqlite+pysqlite")
         self._lock = threading.Lock()
         self._engine: Engine | None = None
+        self._conn: Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
 
     async def run(self, work: Work[T]) -> T:
@@ -79,10 +80,13 @@ class SqliteWriter:
             return self._executor
 
     def _transact(self, work: Work[T]) -> T:
-        engine = self._engine
-        if engine is None:
-            engine = self._engine = self._create_engine()
-        with engine.begin() as conn:
+        conn = self._conn
+        if conn is None:
+            # Kept open: checking a connection out of the pool and resetting it on return
+            # would cost more than the unit of work itself.
+            self._engine = self._engine or self._create_engine()
+            conn = self._conn = self._engine.connect()
+        with conn.begin():
             return work(conn)
 
     def _create_engine(self) -> Engine:
@@ -108,6 +112,9 @@ class SqliteWriter:
         executor.shutdown(wait=False)
 
     def _dispose_engine(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
         engine, self._engine = self._engine, None
         if engine is not None:
             engine.dispose()

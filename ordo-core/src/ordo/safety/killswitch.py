@@ -130,6 +130,23 @@ class KillSwitch:
                 self._started = True
         return self._state
 
+    async def apply_remote(
+        self, resolve: Callable[[KillSwitchState], Awaitable[KillSwitchState | None]]
+    ) -> bool:
+        """Adopt a state another replica persisted, without saving it again.
+
+        ``resolve(current)`` reads the shared state and returns the one to adopt (``None``:
+        keep the current one). It runs while no local change is being saved, so a change
+        made here and not yet published cannot be overwritten by an older remote one.
+        Returns whether the state changed.
+        """
+        async with self._save_lock:
+            state = await resolve(self._state)
+            if state is None or state == self._state:
+                return False
+            self._state = state
+            return True
+
     def ensure_allows(self, kind: OrderAction) -> None:
         """Raise ``KillSwitchActive`` for ``place``/``modify`` while the switch is on;
         ``cancel`` always passes (reducing exposure is what a kill switch is for)."""

@@ -29,7 +29,6 @@ import contextlib
 import itertools
 import math
 from bisect import insort
-from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -41,6 +40,7 @@ from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
 from ordo.safety.deadline import Deadline
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedWindows, WindowSpec
+from ordo.safety.window_log import WindowLog, ready_in_log
 
 # Timers may fire a hair early; a wake-up is never scheduled sooner than this so the loop
 # always makes progress.
@@ -55,31 +55,6 @@ class Priority(IntEnum):
     CANCEL = 0
     ORDER = 1
     READ = 2
-
-
-class _Window:
-    """Sliding-window log of one ``RateLimit``."""
-
-    __slots__ = ("grants", "limit", "span")
-
-    def __init__(self, limit: RateLimit, margin: float) -> None:
-        if limit.max_calls < 1 or limit.period <= 0:
-            raise ValueError(f"invalid rate limit {limit!r}")
-        self.limit = limit
-        self.span = limit.period + margin
-        self.grants: deque[float] = deque()
-
-    def prune(self, now: float) -> None:
-        horizon = now - self.span
-        while self.grants and self.grants[0] <= horizon:
-            self.grants.popleft()
-
-    def ready_at(self, now: float) -> float:
-        """The earliest instant a new grant fits in this window."""
-        self.prune(now)
-        if len(self.grants) < self.limit.max_calls:
-            return now
-        return self.grants[len(self.grants) - self.limit.max_calls] + self.span
 
 
 @dataclass(eq=False)
@@ -125,7 +100,7 @@ class AccountLimiter:
             raise ValueError("margin must not be negative")
         self.account = account
         self.queue_size = queue_size
-        self._windows = [_Window(limit, margin) for limit in limits]
+        self._windows = [WindowLog(limit, margin) for limit in limits]
         self._clock = clock
         self._queue: list[_Waiter] = []  # sorted by (priority, seq)
         self._seq = itertools.count()
@@ -410,7 +385,7 @@ class AccountLimiter:
         for other in [*ahead, waiter]:
             t = not_before
             for i in other.windows:
-                t = max(t, _ready_in_log(logs[i], self._windows[i], now))
+                t = max(t, ready_in_log(logs[i], self._windows[i], now))
             for i in other.windows:
                 insort(logs[i], t)
             not_before = max(not_before, t)
@@ -426,12 +401,3 @@ class AccountLimiter:
 
     def __repr__(self) -> str:
         return f"<AccountLimiter account={self.account!r} waiting={self.waiting}>"
-
-
-def _ready_in_log(log: list[float], window: _Window, now: float) -> float:
-    """``_Window.ready_at`` on a simulated (sorted) log that may hold future grants."""
-    live = [t for t in log if t > now - window.span]
-    if len(live) < window.limit.max_calls:
-        return now
-    # The k-th latest grant must leave the window before one more fits.
-    return live[len(live) - window.limit.max_calls] + window.span

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
+from sqlalchemy import Connection
 
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
@@ -15,6 +16,9 @@ from ordo.api.idempotency import run_idempotent
 from ordo.domain import Order, OrderModification, OrderRequest
 from ordo.orchestrator.fanout import collate
 from ordo.orchestrator.ledger import describe_leg
+from ordo.persistence.ledger import legs_by_tags_on
+from ordo.persistence.tables import LedgerEntry
+from ordo.safety.tags import order_tag
 
 router = APIRouter(tags=["orders"])
 
@@ -76,9 +80,18 @@ async def place_order(
 ) -> Response:
     accounts = runtime.accounts.select(body.accounts)
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
+    tags = [order_tag(principal, key, account.name) for account in accounts]
+    # Earlier legs of a client's key are read under its claim (no extra round trip); a
+    # fresh automatic key has none.
+    prior: dict[str, list[LedgerEntry]] = {} if idempotency_key else {t: [] for t in tags}
+
+    def read_prior(conn: Connection) -> None:
+        prior.update(legs_by_tags_on(conn, tags))
 
     async def handler() -> JSONResponse:
-        results = await runtime.orders.place(accounts, body.order(), scope=principal, key=key)
+        results = await runtime.orders.place(
+            accounts, body.order(), scope=principal, key=key, prior=prior
+        )
         status, code = collate(results)
         return envelope.fanout(request_id, status, results, status_code=code)
 
@@ -91,6 +104,7 @@ async def place_order(
         body=body.model_dump(mode="json"),
         request_id=request_id,
         handler=handler,
+        with_claim=read_prior,
     )
 
 

@@ -1,0 +1,21 @@
+"""Optional state shared by several gateway replicas through Redis (``ORDO_REDIS_URL``).
+
+PostgreSQL already shares the durable state (idempotency keys, the order ledger, sessions,
+the kill switch's record). Redis adds what must be shared at the speed of a single call:
+the rate-limit windows of each broker account, the broker's 429 pauses, and kill-switch
+changes. See ``docs/replicas.md``.
+"""
+
+from ordo.state.client import DEFAULT_PREFIX, connect_redis, redact_url
+from ordo.state.redis_killswitch import KillSwitchRelay
+from ordo.state.redis_limiter import RedisWindows
+from ordo.state.shared_state import SharedState
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "KillSwitchRelay",
+    "RedisWindows",
+    "SharedState",
+    "connect_redis",
+    "redact_url",
+]
