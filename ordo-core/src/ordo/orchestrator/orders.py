@@ -3,7 +3,7 @@ broker call, per account and concurrently."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,7 @@ from ordo.audit.events import AuditEmitter
 from ordo.domain import (
     AccountResult,
     Instrument,
+    OrderAck,
     OrderModification,
     OrderRequest,
     OrderType,
@@ -286,46 +287,54 @@ class OrderService:
         self, account: Account, order_id: str, changes: OrderModification
     ) -> AccountResult:
         self.safety.kill_switch.ensure_allows("modify")
-        deadline = self.deadline()
-        try:
-            require(account, Capability.MODIFY_ORDER)
-            ack = await call_with_retry(
-                lambda: self.gateway.call(
-                    account,
-                    "modify_order",
-                    lambda: account.adapter.modify_order(order_id, changes),
-                    kind=CallKind.ORDER,
-                    deadline=deadline,
-                    before_send=lambda: self.safety.kill_switch.ensure_allows("modify"),
-                    audit={
-                        "order_id": order_id,
-                        "changes": changes.model_dump(mode="json", exclude_unset=True),
-                    },
-                ),
-                deadline=deadline,
-                policy=self.safety.policy,
-                retry_on=WRITE_RETRY_ON,
-            )
-        except BrokerError as exc:
-            return error_result(account, exc)
-        self.safety.funds.invalidate(account.name)
-        return AccountResult(
-            account=account.name, broker=account.adapter_id, status=ResultStatus.SUCCESS, data=ack
+        return await self._change(
+            account,
+            Capability.MODIFY_ORDER,
+            "modify_order",
+            lambda: account.adapter.modify_order(order_id, changes),
+            kind=CallKind.ORDER,
+            before_send=lambda: self.safety.kill_switch.ensure_allows("modify"),
+            audit={
+                "order_id": order_id,
+                "changes": changes.model_dump(mode="json", exclude_unset=True),
+            },
         )
 
     async def cancel(self, account: Account, order_id: str) -> AccountResult:
         """Cancels pass while the kill switch is on: they only reduce exposure."""
+        return await self._change(
+            account,
+            Capability.CANCEL_ORDER,
+            "cancel_order",
+            lambda: account.adapter.cancel_order(order_id),
+            kind=CallKind.CANCEL,
+            audit={"order_id": order_id},
+        )
+
+    async def _change(
+        self,
+        account: Account,
+        capability: Capability,
+        operation: str,
+        fn: Callable[[], Awaitable[OrderAck]],
+        *,
+        kind: CallKind,
+        audit: dict[str, Any],
+        before_send: Callable[[], None] | None = None,
+    ) -> AccountResult:
+        """A write on an existing order: retried only on errors that prove no effect."""
         deadline = self.deadline()
         try:
-            require(account, Capability.CANCEL_ORDER)
+            require(account, capability)
             ack = await call_with_retry(
                 lambda: self.gateway.call(
                     account,
-                    "cancel_order",
-                    lambda: account.adapter.cancel_order(order_id),
-                    kind=CallKind.CANCEL,
+                    operation,
+                    fn,
+                    kind=kind,
                     deadline=deadline,
-                    audit={"order_id": order_id},
+                    before_send=before_send,
+                    audit=audit,
                 ),
                 deadline=deadline,
                 policy=self.safety.policy,
