@@ -121,3 +121,51 @@ async def test_otp_login_through_the_api(tmp_path: Path) -> None:
 
         out = (await gw.client.delete("/api/v1/accounts/otp/session")).json()
         assert out["data"]["state"] == "none"
+
+
+class CrashingAdapter(MockAdapter):
+    """The paper broker with a bug: place_order books the order, then crashes."""
+
+    id: ClassVar[str] = "crashing"
+
+    async def place_order(self, order: Any, tag: str) -> Any:
+        await super().place_order(order, tag)
+        raise RuntimeError("adapter bug after sending")
+
+
+class CrashPlugin:
+    __name__ = "crash_plugin"
+
+    @hookimpl
+    def register_adapters(self, register: Any) -> None:
+        register(CrashingAdapter)
+
+
+async def test_a_crashing_leg_is_unknown_and_the_others_still_report(tmp_path: Path) -> None:
+    plugins = create_plugins(allow="mock", extra_plugins=[CrashPlugin()])
+    settings = _settings(tmp_path, good={"adapter": "mock"}, buggy={"adapter": "crashing"})
+    async with gateway_in_process(settings, token=TOKEN, plugins=plugins) as gw:
+        order = {
+            "accounts": ["good", "buggy"],
+            "exchange": "NSE",
+            "symbol": "SBIN",
+            "side": "BUY",
+            "quantity": 1,
+        }
+        headers = {"Idempotency-Key": "crash-1"}
+        response = await gw.client.post("/api/v1/orders", json=order, headers=headers)
+        body = response.json()
+        assert response.status_code == 207, body
+        legs = {r["account"]: r for r in body["results"]}
+        assert legs["good"]["status"] == "success"
+        assert legs["buggy"]["status"] == "unknown"
+        assert legs["buggy"]["error_code"] == "INTERNAL_ERROR"
+        # Not final: the same key runs again, and the booked order is found by its tag.
+        again = (await gw.client.post("/api/v1/orders", json=order, headers=headers)).json()
+        legs = {r["account"]: r for r in again["results"]}
+        assert legs["buggy"]["status"] == "success"
+        assert legs["buggy"]["data"]["reconciled"] is True
+        buggy = gw.runtime.accounts.get("buggy").adapter
+        good = gw.runtime.accounts.get("good").adapter
+        assert len(buggy.broker.orders()) == 1  # type: ignore[attr-defined]
+        assert len(good.broker.orders()) == 1  # type: ignore[attr-defined]

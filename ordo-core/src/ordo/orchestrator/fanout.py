@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
+from loguru import logger
+
 from ordo.adapters.errors import ALL_ERRORS, BrokerError
 from ordo.domain import AccountResult, ResultStatus
 from ordo.orchestrator.accounts import Account
@@ -32,7 +34,10 @@ async def fan_out(
 ) -> list[AccountResult]:
     """Run ``operation`` on every account at once; one ``AccountResult`` per account, in order.
 
-    Broker errors become error results; anything else propagates (a bug, not a broker).
+    Broker errors become error results. Any other exception is a bug (in an adapter or in
+    Ordo); it is logged, and its leg is reported ``unknown`` rather than failing the whole
+    response: the other legs' outcomes must still reach the client, and a leg that crashed
+    after sending may have taken effect.
     """
 
     async def one(account: Account) -> AccountResult:
@@ -40,6 +45,16 @@ async def fan_out(
             data = await operation(account)
         except BrokerError as exc:
             return error_result(account, exc)
+        except Exception as exc:
+            logger.opt(exception=exc).error("internal error on account {}", account.name)
+            return AccountResult(
+                account=account.name,
+                broker=account.adapter_id,
+                status=ResultStatus.UNKNOWN,
+                error_code="INTERNAL_ERROR",
+                message=f"{account.name}: internal error ({type(exc).__name__}); the outcome "
+                "is unknown, check the order book or retry with the same Idempotency-Key",
+            )
         if isinstance(data, AccountResult):
             return data
         return AccountResult(
