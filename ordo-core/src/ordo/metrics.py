@@ -86,21 +86,35 @@ class OrdoMetrics:
             registry=self.registry,
         )
         self.registry.register(_StateCollector(accounts, sessions))
+        # Labelled series by their raw label values: ``labels()`` normalises, locks and
+        # looks up on every call, and these two are observed on every request. The keys are
+        # bounded like the series themselves (route templates, account names, operation
+        # names from the code, normalised methods).
+        self._http_series: dict[tuple[str, str | None, int], Any] = {}
+        self._broker_series: dict[tuple[str, str, str, str], Any] = {}
 
     # -- observations ------------------------------------------------------------------------
     def observe_request(self, method: str, route: str | None, status: int, seconds: float) -> None:
         """One API request; ``route`` is the matched template (``None``: no route matched)."""
-        self.http_duration.labels(
-            method if method in _METHODS else "OTHER", route or UNMATCHED_ROUTE, str(status)
-        ).observe(seconds)
+        key = (method if method in _METHODS else "OTHER", route, status)
+        series = self._http_series.get(key)
+        if series is None:
+            series = self._http_series[key] = self.http_duration.labels(
+                key[0], route or UNMATCHED_ROUTE, str(status)
+            )
+        series.observe(seconds)
 
     def observe_broker_call(
         self, account: Account, operation: str, outcome: str, seconds: float
     ) -> None:
         """``BrokerGateway`` observer: one adapter call and how long it took."""
-        self.broker_duration.labels(
-            account.name, account.adapter_id, _word(operation), _word(outcome)
-        ).observe(seconds)
+        key = (account.name, account.adapter_id, operation, outcome)
+        series = self._broker_series.get(key)
+        if series is None:
+            series = self._broker_series[key] = self.broker_duration.labels(
+                account.name, account.adapter_id, _word(operation), _word(outcome)
+            )
+        series.observe(seconds)
 
     def observe_limiter_wait(self, account: str, seconds: float) -> None:
         """Seconds one call waited for ``account``'s rate limiter."""

@@ -14,16 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Connection
 
 from ordo.orchestrator.errors import OrdoError
-from ordo.persistence.idempotency import (
-    ClaimResult,
-    ClaimStatus,
-    claim_on,
-    complete_on,
-    release_on,
-)
+from ordo.persistence.idempotency import ClaimResult, ClaimStatus
+from ordo.persistence.statements import OrderStatements
 from ordo.runtime import OrdoRuntime
 from ordo.safety.idempotency import fingerprint, validate_key
 
@@ -50,15 +44,23 @@ async def run_idempotent(
     body: Any,
     request_id: str,
     handler: Callable[[], Awaitable[JSONResponse]],
-    with_claim: Callable[[Connection], object] | None = None,
+    with_claim: Callable[[OrderStatements], object] | None = None,
+    finish: Callable[[OrderStatements], object] | None = None,
 ) -> Response:
     """Run ``handler`` at most once per (scope, key); store and replay its response.
 
-    ``with_claim(connection)`` runs in the claim's own transaction when the claim is won:
+    ``with_claim(statements)`` runs in the claim's own transaction when the claim is won:
     reads the handler needs cost no extra round trip to the database there.
+    ``finish(statements)`` runs once the handler is done (returned or raised), in the
+    transaction that stores or releases the claim, so the handler's own last writes (the
+    ledger legs' outcomes) share that commit; without a key, in a transaction of its own.
     """
     if key is None:
-        return await handler()
+        try:
+            return await handler()
+        finally:
+            if finish is not None:
+                await runtime.db.transact(finish)
     try:
         validate_key(key)
     except ValueError as exc:
@@ -69,15 +71,15 @@ async def run_idempotent(
         print_ = fingerprint(method, path, body)
         ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)
 
-        def claim_work(conn: Connection) -> ClaimResult:
-            claim = claim_on(
-                conn, scope=scope, key=key, fingerprint=print_, request_id=request_id, ttl=ttl
+        def claim_work(statements: OrderStatements) -> ClaimResult:
+            claim = statements.claim(
+                scope=scope, key=key, fingerprint=print_, request_id=request_id, ttl=ttl
             )
             if claim.status is ClaimStatus.CLAIMED and with_claim is not None:
-                with_claim(conn)
+                with_claim(statements)
             return claim
 
-        claim = await runtime.db.run(claim_work)
+        claim = await runtime.db.transact(claim_work)
         if claim.status is ClaimStatus.MISMATCH:
             raise OrdoError(
                 "IDEMPOTENCY_KEY_REUSED",
@@ -93,23 +95,31 @@ async def run_idempotent(
                 media_type="application/json",
                 headers={REPLAYED_HEADER: "true"},
             )
+
+        def release(statements: OrderStatements) -> None:
+            if finish is not None:
+                finish(statements)
+            statements.release(scope=scope, key=key)
+
         try:
             response = await handler()
         except BaseException:
             # Nothing was stored for this key, so the client may retry it. Legs that did
             # reach a broker are in the ledger, and a retry reconciles them by tag first.
-            await runtime.db.run(lambda c: release_on(c, scope=scope, key=key))
+            await runtime.db.transact(release)
             raise
         body_bytes = bytes(response.body)
-        if is_final(body_bytes):
-            status_code = response.status_code
-            await runtime.db.run(
-                lambda c: complete_on(
-                    c, scope=scope, key=key, status_code=status_code, body=body_bytes
-                )
-            )
-        else:
-            await runtime.db.run(lambda c: release_on(c, scope=scope, key=key))
+        if not is_final(body_bytes):
+            await runtime.db.transact(release)
+            return response
+        status_code = response.status_code
+
+        def complete(statements: OrderStatements) -> None:
+            if finish is not None:
+                finish(statements)
+            statements.complete(scope=scope, key=key, status_code=status_code, body=body_bytes)
+
+        await runtime.db.transact(complete)
         return response
 
 

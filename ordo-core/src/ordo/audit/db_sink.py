@@ -18,8 +18,8 @@ from loguru import logger
 
 from ordo.audit.events import AuditEvent
 from ordo.hookspecs import hookimpl
-from ordo.persistence.audit import add_events_on
 from ordo.persistence.db import Database
+from ordo.persistence.statements import OrderStatements
 
 DEFAULT_BATCH = 1000
 DEFAULT_QUEUE = 10_000
@@ -139,7 +139,8 @@ class DatabaseAuditSink:
         for start in range(0, len(batch), self.chunk):
             chunk = batch[start : start + self.chunk]
             try:
-                await self.db.run(functools.partial(add_events_on, events=chunk))
+                # On the writer thread, never inline: a batch is too long for the event loop.
+                await self.db.transact(functools.partial(_store, events=chunk), inline=False)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -155,3 +156,7 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
     except RuntimeError:
         # No loop runs in this thread: safe only if ``loop`` is not running anywhere.
         return not loop.is_running()
+
+
+def _store(statements: OrderStatements, events: list[AuditEvent]) -> int:
+    return statements.add_audit_events(events)

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from ordo.audit.redaction import redact
+from ordo.audit.redaction import longest_first, redact_ordered
 from ordo.context import current_actor, current_request_id
 
 
@@ -52,12 +52,15 @@ class AuditEmitter:
         account: str | None = None,
         **payload: Any,
     ) -> AuditEvent:
-        event = AuditEvent(
+        # Every field is built here with its declared type, so pydantic's validation would
+        # only repeat what the signature says (and costs more than the rest of emit).
+        event = AuditEvent.model_construct(
             kind=kind,
+            timestamp=_now(),
             request_id=request_id or current_request_id(),
             actor=actor or current_actor(),
             account=account,
-            payload=redact(payload, self.secrets.values()),
+            payload=redact_ordered(payload, self.secrets.ordered()),
         )
         self._hook.audit_event(event=event)
         return event
@@ -69,15 +72,26 @@ class SecretRegistry:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._ordered: tuple[str, ...] | None = None
 
     def add(self, *values: str | None) -> None:
         for value in values:
             # Very short values would redact ordinary words; they are caught by key name.
             if value and len(value) >= 6:
                 self._values.add(value)
+                self._ordered = None
 
     def discard(self, value: str) -> None:
         self._values.discard(value)
+        self._ordered = None
+
+    def ordered(self) -> tuple[str, ...]:
+        """The values longest first, as redaction wants them (kept until the set changes:
+        every audit event needs them)."""
+        ordered = self._ordered
+        if ordered is None:
+            ordered = self._ordered = longest_first(self._values)
+        return ordered
 
     def values(self) -> frozenset[str]:
         return frozenset(self._values)

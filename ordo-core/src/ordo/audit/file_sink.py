@@ -109,6 +109,7 @@ class FileAuditSink:
             raw.info,
             chunk_bytes=min(16_384, self.config.rotation_bytes // 8),
             name="ordo-audit-file",
+            render=self._seal_all,
         )
         self._writer.start()
 
@@ -129,16 +130,28 @@ class FileAuditSink:
         except Exception as exc:  # an audit sink must never break the call that emitted
             logger.error("audit file sink failed: {}", type(exc).__name__)
 
-    def write(self, event: AuditEvent) -> str | None:
-        """Seal ``event`` into the chain and queue its line; the line, or ``None`` when the
-        sink is not running."""
-        record = event_record(event)
+    def write(self, event: AuditEvent) -> bool:
+        """Queue ``event`` for the chain; ``False`` when the sink is not running.
+
+        The writer thread seals queued events in the order they were queued (``_seal_all``),
+        so the chain's order is the order of ``write`` calls.
+        """
         with self._lock:
             if self._handler is None or self._writer is None:
-                return None
-            line, line_hash = seal(record, seq=self._seq, prev=self._prev)
-            # Queued under the lock: the queue's order must be the chain's order.
-            self._writer.put(line + "\n")
+                return False
+            self._writer.put(event)
+        return True
+
+    def _seal_all(self, events: list[AuditEvent]) -> list[str]:
+        # Only the writer thread calls this, one batch at a time: seq and prev need no lock.
+        lines = []
+        for event in events:
+            try:
+                line, line_hash = seal(event_record(event), seq=self._seq, prev=self._prev)
+            except Exception as exc:  # one bad event must not stop the writer thread
+                logger.error("audit file sink could not seal an event: {}", type(exc).__name__)
+                continue
+            lines.append(line + "\n")
             self._seq += 1
             self._prev = line_hash
-        return line
+        return lines

@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 REDACTED = "***"
+_PLAIN = frozenset({int, float, bool, type(None), Decimal})
 _SECRET_WORDS = frozenset(
     {
         "otp",
@@ -61,11 +63,12 @@ def is_secret_key(key: str) -> bool:
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Mask known secret values, bearer credentials and anything shaped like a JWT."""
-    return _redact_text(text, _longest_first(secrets))
+    return _redact_text(text, longest_first(secrets))
 
 
-def _longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
-    # Longest first, so a secret containing another is masked whole.
+def longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Secret values as ``redact_ordered`` takes them: non-empty, longest first (so a secret
+    containing another is masked whole)."""
     return tuple(sorted((s for s in secrets if s), key=len, reverse=True))
 
 
@@ -85,14 +88,28 @@ def _redact_text(text: str, secrets: tuple[str, ...]) -> str:
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     """A deep copy of ``value`` with secret-named keys masked and secret values replaced."""
-    return _redact(value, _longest_first(secrets))
+    return _redact(value, longest_first(secrets))
+
+
+def redact_ordered(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``redact`` with ``secrets`` already prepared by ``longest_first``."""
+    return _redact(value, secrets)
 
 
 def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
-    if isinstance(value, Mapping):
-        return {
-            str(k): REDACTED if _masks(str(k), v) else _redact(v, secrets) for k, v in value.items()
-        }
+    # Exact-type tests first: payloads are mostly str, dict and numbers, and the abstract
+    # Mapping test costs more than the rest of the work on a scalar.
+    kind = type(value)
+    if kind is str:
+        return _redact_text(value, secrets)
+    if kind in _PLAIN:
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            name = str(k)
+            out[name] = REDACTED if _masks(name, v) else _redact(v, secrets)
+        return out
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact(v, secrets) for v in value]
     if isinstance(value, str):

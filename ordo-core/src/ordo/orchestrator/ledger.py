@@ -13,13 +13,8 @@ from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.gateway import BrokerGateway
 from ordo.orchestrator.placement import find_by_tag
 from ordo.persistence.db import Database
-from ordo.persistence.ledger import (
-    LedgerRepository,
-    add_leg_on,
-    leg_values,
-    legs_by_tag_on,
-    set_leg_on,
-)
+from ordo.persistence.ledger import LedgerRepository, leg_values
+from ordo.persistence.statements import LegChanges, Settlement
 from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import RetryPolicy
@@ -45,7 +40,7 @@ def describe_leg(entry: LedgerEntry) -> dict[str, Any]:
 
 
 class Ledger:
-    """Ledger operations, one short transaction each (``Database.run``)."""
+    """Ledger operations, one short transaction each (``Database.transact``)."""
 
     def __init__(self, db: Database, gateway: BrokerGateway, emitter: AuditEmitter) -> None:
         self.db = db
@@ -64,7 +59,7 @@ class Ledger:
         """Record a leg as ``sent`` and return its id: it goes to the broker right after
         this returns, and the row is committed before it does."""
         values = _new_leg(account, request, tag, scope, key, leg, LegState.SENT)
-        return await self.db.run(lambda c: add_leg_on(c, values))
+        return await self.db.transact(lambda s: s.add_leg(values))
 
     async def record_rejection(
         self,
@@ -80,7 +75,7 @@ class Ledger:
         """A leg refused by a pre-trade check: recorded, never sent."""
         values = _new_leg(account, request, tag, scope, key, leg, LegState.REJECTED)
         values.update(error_code=code, message=message)
-        await self.db.run(lambda c: add_leg_on(c, values))
+        await self.db.transact(lambda s: s.add_leg(values))
 
     async def settle(
         self,
@@ -91,21 +86,29 @@ class Ledger:
         response: dict[str, Any] | None = None,
         error_code: str | None = None,
         message: str | None = None,
+        later: list[Settlement] | None = None,
     ) -> None:
-        """Record a leg's outcome; ``entry`` is the leg or its id."""
+        """Record a leg's outcome; ``entry`` is the leg or its id.
+
+        With ``later`` the outcome is appended there instead, for the caller to write in a
+        transaction it commits anyway (the one storing the request's response).
+        """
         entry_id = entry if isinstance(entry, int) else entry.id
         assert entry_id is not None
-        await self.db.run(
-            lambda c: set_leg_on(
-                c,
-                entry_id,
+        settlement = Settlement(
+            entry_id,
+            LegChanges(
                 state=state,
                 broker_order_id=broker_order_id,
                 response=response,
                 error_code=error_code,
                 message=message,
-            )
+            ),
         )
+        if later is not None:
+            later.append(settlement)
+            return
+        await self.db.transact(settlement.apply)
 
     async def legs_for_request(self, request_id: str) -> list[LedgerEntry]:
         async with self.db.session() as s:
@@ -129,7 +132,9 @@ class Ledger:
         order exists and must not be sent twice. ``None`` means send. ``known`` is the tag's
         legs when the caller already read them while holding the idempotency claim.
         """
-        prior = known if known is not None else await self.db.run(lambda c: legs_by_tag_on(c, tag))
+        if known is None:
+            known = (await self.db.transact(lambda s: s.legs_by_tags([tag])))[tag]
+        prior = known
         prior = [e for e in prior if e.account == account.name]
         done = [e for e in prior if e.state == LegState.ACKNOWLEDGED and e.broker_order_id]
         if done:

@@ -30,6 +30,7 @@ from ordo.orchestrator.instruments import InstrumentCache
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.placement import send_once
 from ordo.orchestrator.reads import require
+from ordo.persistence.statements import Settlement
 from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.safety.checks import CheckContext, OrderLimits, run_checks
 from ordo.safety.deadline import Deadline
@@ -91,18 +92,24 @@ class OrderService:
         scope: str,
         key: str,
         prior: Mapping[str, list[LedgerEntry]] | None = None,
+        settlements: list[Settlement] | None = None,
     ) -> list[AccountResult]:
         """One leg per account, concurrently; each leg tagged from (scope, key, account).
 
         ``prior`` maps each leg's tag to its earlier ledger legs, when the caller read them
-        under the idempotency claim (``legs_by_tags_on``); otherwise each leg reads its own.
+        under the idempotency claim (``legs_by_tags``); otherwise each leg reads its own.
+        With ``settlements``, the legs' outcomes after the broker call are appended there
+        for the caller to write (with the stored response, one commit for both); without,
+        each leg writes its own.
         """
         self.safety.kill_switch.ensure_allows("place")
         deadline = self.deadline()
         position = {account.name: index for index, account in enumerate(accounts)}
         return await fan_out(
             accounts,
-            lambda a: self._place_leg(a, order, scope, key, position[a.name], deadline, prior),
+            lambda a: self._place_leg(
+                a, order, scope, key, position[a.name], deadline, prior, settlements
+            ),
         )
 
     async def _place_leg(
@@ -114,6 +121,7 @@ class OrderService:
         leg: int,
         deadline: Deadline,
         prior_legs: Mapping[str, list[LedgerEntry]] | None = None,
+        later: list[Settlement] | None = None,
     ) -> AccountResult:
         for capability in required_capabilities(order):
             require(account, capability)
@@ -168,7 +176,7 @@ class OrderService:
             )
         except KillSwitchActive as exc:
             await self.ledger.settle(
-                entry, LegState.FAILED, error_code=exc.code, message=exc.message
+                entry, LegState.FAILED, error_code=exc.code, message=exc.message, later=later
             )
             self._outcome(account, tag, "failed", exc.code)
             return AccountResult(
@@ -180,7 +188,7 @@ class OrderService:
             )
         except OutcomeUnknown as exc:
             await self.ledger.settle(
-                entry, LegState.UNKNOWN, error_code=exc.code, message=exc.message
+                entry, LegState.UNKNOWN, error_code=exc.code, message=exc.message, later=later
             )
             self._outcome(account, tag, "unknown", exc.code)
             result = error_result(account, exc)
@@ -188,7 +196,9 @@ class OrderService:
             return result
         except BrokerError as exc:
             state = LegState.FAILED if exc.retryable or exc.counts_as_failure else LegState.REJECTED
-            await self.ledger.settle(entry, state, error_code=exc.code, message=exc.message)
+            await self.ledger.settle(
+                entry, state, error_code=exc.code, message=exc.message, later=later
+            )
             self._outcome(account, tag, state.value, exc.code)
             raise
         finally:
@@ -200,6 +210,7 @@ class OrderService:
             LegState.ACKNOWLEDGED,
             broker_order_id=sent.ack.order_id,
             response=sent.ack.model_dump(mode="json"),
+            later=later,
         )
         self._outcome(account, tag, "acknowledged", None, order_id=sent.ack.order_id)
         return AccountResult(

@@ -22,6 +22,8 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import ordo.persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from ordo.persistence.sqlite_raw import SqliteStatements
+from ordo.persistence.statements import CoreStatements, OrderStatements
 from ordo.persistence.types import json_dumps
 from ordo.persistence.writer import SQLITE_BUSY_TIMEOUT_MS, SqliteWriter, configure_sqlite
 
@@ -120,6 +122,18 @@ class Database:
             return await self._writer.run(work)
         async with self.engine.begin() as conn:
             return await conn.run_sync(work)
+
+    async def transact(self, work: Callable[[OrderStatements], T], *, inline: bool = True) -> T:
+        """Run ``work(statements)`` in one transaction, like ``run``: the order path's units
+        of work. On a SQLite file the statements are SQL text on a stdlib ``sqlite3``
+        connection (no SQLAlchemy per statement), run on the event loop when the write lock
+        is free and ``inline`` (``SqliteWriter.run_raw``), else on the writer thread;
+        elsewhere SQLAlchemy Core."""
+        if self._writer is not None:
+            return await self._writer.run_raw(
+                lambda raw: work(SqliteStatements(raw)), inline=inline
+            )
+        return await self.run(lambda conn: work(CoreStatements(conn)))
 
     async def dispose(self) -> None:
         """Close every pooled connection and the writer thread."""

@@ -61,7 +61,8 @@ class ClaimResult:
         return None if body is None else json.loads(body)
 
 
-def _body_text(body: Any) -> str:
+def body_text(body: Any) -> str:
+    """The stored form of a response body: JSON text."""
     if isinstance(body, bytes):
         return body.decode("utf-8")
     if isinstance(body, str):
@@ -129,7 +130,7 @@ def complete_on(conn: Connection, *, scope: str, key: str, status_code: int, bod
             "b_key": key,
             "state": IdempotencyState.COMPLETED,
             "status_code": status_code,
-            "response_body": _body_text(body),
+            "response_body": body_text(body),
         },
     )
     return bool(result.rowcount)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
-from sqlalchemy import Connection
 
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
@@ -16,7 +15,7 @@ from ordo.api.idempotency import run_idempotent
 from ordo.domain import Order, OrderModification, OrderRequest
 from ordo.orchestrator.fanout import collate
 from ordo.orchestrator.ledger import describe_leg
-from ordo.persistence.ledger import legs_by_tags_on
+from ordo.persistence.statements import OrderStatements, Settlement
 from ordo.persistence.tables import LedgerEntry
 from ordo.safety.tags import order_tag
 
@@ -49,7 +48,13 @@ class PlaceOrderBody(OrderRequest):
     )
 
     def order(self) -> OrderRequest:
-        return OrderRequest.model_validate(self.model_dump(exclude={"accounts"}))
+        """The order alone. Not validated again: this body is an ``OrderRequest`` subclass,
+        so every field constraint and validator of ``OrderRequest`` has already passed."""
+        fields = OrderRequest.model_fields
+        return OrderRequest.model_construct(
+            _fields_set=self.model_fields_set & fields.keys(),
+            **{name: getattr(self, name) for name in fields},
+        )
 
 
 PLACE_EXAMPLE: dict[str, Any] = {
@@ -85,12 +90,24 @@ async def place_order(
     # fresh automatic key has none.
     prior: dict[str, list[LedgerEntry]] = {} if idempotency_key else {t: [] for t in tags}
 
-    def read_prior(conn: Connection) -> None:
-        prior.update(legs_by_tags_on(conn, tags))
+    # The legs' outcomes are written with the stored response, in one commit.
+    settlements: list[Settlement] = []
+
+    def read_prior(statements: OrderStatements) -> None:
+        prior.update(statements.legs_by_tags(tags))
+
+    def settle_legs(statements: OrderStatements) -> None:
+        for settlement in settlements:
+            settlement.apply(statements)
 
     async def handler() -> JSONResponse:
         results = await runtime.orders.place(
-            accounts, body.order(), scope=principal, key=key, prior=prior
+            accounts,
+            body.order(),
+            scope=principal,
+            key=key,
+            prior=prior,
+            settlements=settlements,
         )
         status, code = collate(results)
         return envelope.fanout(request_id, status, results, status_code=code)
@@ -105,6 +122,7 @@ async def place_order(
         request_id=request_id,
         handler=handler,
         with_claim=read_prior,
+        finish=settle_legs,
     )
 
 
