@@ -304,3 +304,33 @@ async def test_kill_switch_persists_cancels_pass_and_cancel_open_orders(
         assert cancelled[0]["status"] == "success", cancelled[0]["message"]
         assert len(cancelled[0]["data"]["cancelled"]) == 2
         assert all(o.status.value == "CANCELLED" for o in broker.orders())
+
+
+async def test_reservations_are_released_after_every_leg(make_gateway: GatewayFactory) -> None:
+    async with make_gateway(
+        {"paper": {"adapter": "mock", "settings": {**UNLIMITED, "starting_cash": "100000"}}}
+    ) as gw:
+        # Far more orders than the cash could hold at once if reservations leaked.
+        responses = await place_many(gw, [f"res-{i}" for i in range(40)], concurrency=5)
+        assert all(r.json()["status"] == "success" for r in responses[:5])
+        assert gw.runtime.safety.reservations.total("paper") == 0
+        limit = await gw.client.post(
+            "/api/v1/orders", json=order(order_type="LIMIT", price="100.00", quantity=5)
+        )
+        assert limit.json()["status"] == "success"
+        assert gw.runtime.safety.reservations.total("paper") == 0
+
+
+async def test_ledger_states_for_failed_and_rejected_legs(make_gateway: GatewayFactory) -> None:
+    async with make_gateway(
+        {"paper": {"adapter": "mock", "settings": UNLIMITED}},
+        breaker_fail_max=1,
+        request_deadline_seconds=0.2,
+    ) as gw:
+        broker = broker_of(gw)
+        broker.faults.fail_next(FaultKind.UNAVAILABLE, 50, operations={"place_order"})
+        failed = (await gw.client.post("/api/v1/orders", json=order())).json()
+        legs = (await gw.client.get(f"/api/v1/requests/{failed['request_id']}")).json()
+        assert legs["data"]["legs"][0]["state"] == "failed"
+        assert failed["results"][0]["retryable"] is True
+        assert broker.orders() == []

@@ -107,3 +107,41 @@ async def test_fifty_concurrent_claims_have_exactly_one_winner(database: Databas
         await other.dispose()
     assert results.count(ClaimStatus.CLAIMED) == 1
     assert results.count(ClaimStatus.IN_FLIGHT) == 49
+
+
+async def test_abandoned_in_flight_claims_are_released(database: Database) -> None:
+    start = datetime(2026, 1, 5, 9, 15, tzinfo=UTC)
+    async with database.session() as s:
+        repo = IdempotencyRepository(s)
+        for key in ("dead", "alive"):
+            now = start if key == "dead" else start + timedelta(minutes=5)
+            claim = await repo.claim(
+                scope="desk",
+                key=key,
+                fingerprint="f",
+                request_id="r",
+                ttl=timedelta(hours=24),
+                now=now,
+            )
+            assert claim.status is ClaimStatus.CLAIMED
+        await repo.complete(scope="desk", key="alive", status_code=200, body=b"{}")
+        released = await repo.release_abandoned(start + timedelta(minutes=10))
+        assert released == 1
+        again = await repo.claim(
+            scope="desk",
+            key="dead",
+            fingerprint="f",
+            request_id="r2",
+            ttl=timedelta(hours=24),
+            now=start + timedelta(minutes=11),
+        )
+        assert again.status is ClaimStatus.CLAIMED
+        kept = await repo.claim(
+            scope="desk",
+            key="alive",
+            fingerprint="f",
+            request_id="r3",
+            ttl=timedelta(hours=24),
+            now=start + timedelta(minutes=11),
+        )
+        assert kept.status is ClaimStatus.COMPLETED

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -180,10 +180,20 @@ class OrdoRuntime:
                     )
 
     async def reconcile(self) -> int:
-        """Settle ``unknown`` ledger legs by their broker tags."""
+        """Settle ``unknown`` ledger legs by their broker tags, and free idempotency keys
+        whose request died mid-way."""
+        await self.release_abandoned_claims()
         return await self.ledger.reconcile_unknown(
             {a.name: a for a in self.accounts}, self.safety.policy
         )
+
+    async def release_abandoned_claims(self) -> int:
+        # No request outlives its deadline by this much, on this replica or another.
+        horizon = max(60.0, 3 * self.settings.request_deadline_seconds)
+        async with self.db.session() as s:
+            return await IdempotencyRepository(s).release_abandoned(
+                datetime.now(UTC) - timedelta(seconds=horizon)
+            )
 
     async def purge_idempotency(self) -> int:
         async with self.db.session() as s:

@@ -89,7 +89,7 @@ def create_app(
     app.include_router(status_routes.root_router)
     app.include_router(metrics_routes.router)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (accounts, portfolio, market, orders, safety, plugin_routes):
+    for module in (orders, accounts, portfolio, market, safety, plugin_routes):
         api.include_router(module.router)
     for module in (status_routes, audit_routes):
         api.include_router(module.router)

@@ -9,7 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from ordo.adapters.capabilities import Capability
-from ordo.adapters.errors import BrokerError, InstrumentNotFound, OutcomeUnknown
+from ordo.adapters.errors import (
+    BrokerError,
+    InstrumentNotFound,
+    InsufficientFunds,
+    InvalidRequest,
+    OrderRejected,
+    OutcomeUnknown,
+)
 from ordo.audit.events import AuditEmitter
 from ordo.domain import (
     AccountResult,
@@ -38,6 +45,8 @@ from ordo.safety.funds import FundsCache, Reservations
 from ordo.safety.killswitch import KillSwitch, KillSwitchActive
 from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, RetryPolicy, call_with_retry
 from ordo.safety.tags import order_tag
+
+BROKER_REFUSALS = (OrderRejected, InsufficientFunds, InvalidRequest)
 
 
 def required_capabilities(order: OrderRequest) -> list[Capability]:
@@ -159,9 +168,12 @@ class OrderService:
                 message=f"{account.name}: {first.message}",
                 data={"rejections": [r.model_dump() for r in rejections]},
             )
-        entry = await self.ledger.open_leg(account, request, tag, scope, key, leg)
-        value = context.order_value(order) if order.side is Side.BUY else None
-        reservation = self.safety.reservations.reserve(account.name, value) if value else None
+        try:
+            entry = await self.ledger.open_leg(account, request, tag, scope, key, leg)
+        except BaseException:
+            if reservation is not None:
+                self.safety.reservations.release(reservation)
+            raise
         try:
             sent = await send_once(
                 self.gateway,
@@ -195,11 +207,25 @@ class OrderService:
             result.data = {"tag": tag}
             return result
         except BrokerError as exc:
-            state = LegState.FAILED if exc.retryable or exc.counts_as_failure else LegState.REJECTED
+            # The broker refused the order itself: rejected. Anything else proved that it
+            # never took effect (unreachable, rate limited, breaker open): failed.
+            state = LegState.REJECTED if isinstance(exc, BROKER_REFUSALS) else LegState.FAILED
             await self.ledger.settle(
                 entry, state, error_code=exc.code, message=exc.message, later=later
             )
             self._outcome(account, tag, state.value, exc.code)
+            raise
+        except Exception as exc:
+            # A bug after the leg was opened: it may have reached the broker, so the leg is
+            # unknown until reconciled by its tag (fan_out reports it the same way).
+            await self.ledger.settle(
+                entry,
+                LegState.UNKNOWN,
+                error_code="INTERNAL_ERROR",
+                message=f"internal error: {type(exc).__name__}",
+                later=later,
+            )
+            self._outcome(account, tag, "unknown", "INTERNAL_ERROR")
             raise
         finally:
             if reservation is not None:

@@ -205,6 +205,20 @@ class IdempotencyRepository:
         await self.session.commit()
         return record
 
+    async def release_abandoned(self, older_than: datetime) -> int:
+        """Drop in-flight claims started before ``older_than``: their request died (a crash,
+        a killed process) without completing or releasing, and would otherwise answer 409
+        until the key expires. Only safe for claims older than any request can run; a retry
+        then re-runs and reconciles each leg by its tag first."""
+        result = await self.session.exec(
+            delete(IdempotencyRecord).where(
+                col(IdempotencyRecord.state) == IdempotencyState.IN_FLIGHT,
+                col(IdempotencyRecord.created_at) < to_utc(older_than),
+            )
+        )
+        await self.session.commit()
+        return int(result.rowcount)
+
     async def purge_expired(self, now: datetime | None = None) -> int:
         """Delete records whose retention has ended; returns how many."""
         cutoff = to_utc(now) if now is not None else utcnow()
