@@ -19,7 +19,7 @@ def upsert_insert(session: AsyncSession | Connection, table: Any) -> Any:
         return postgresql.insert(table)
     if name == "sqlite":
         return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database backend {name!r}")
+    raise ValueError(f"unsupported database backend {name!r}: use SQLite or PostgreSQL")
 
 
 @functools.cache
@@ -38,4 +38,4 @@ def insert_ignoring_conflict(dialect: str, table: Any, *columns: str) -> Any:
         return (
             sqlite.insert(table).on_conflict_do_nothing(index_elements=index).returning(table.c.id)
         )
-    raise NotImplementedError(f"unsupported database backend {dialect!r}")
+    raise ValueError(f"unsupported database backend {dialect!r}: use SQLite or PostgreSQL")

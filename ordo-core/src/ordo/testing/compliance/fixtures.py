@@ -34,7 +34,7 @@ class AdapterFixtures:
     async def harness(self, tmp_path: Path) -> AsyncIterator[AdapterHarness]:
         """A fresh harness (and with it a fresh fake broker) for one test."""
         if self.harness_cls is None:
-            raise NotImplementedError(
+            raise TypeError(
                 f"{type(self).__name__} must set harness_cls or override the harness fixture"
             )
         harness = self.harness_cls(tmp_path)
