@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ordo.domain import AccountResult
+from ordo.orchestrator.fanout import collate
 
 T = TypeVar("T")
 
@@ -78,13 +79,14 @@ def success(
 
 def fanout(
     request_id: str,
-    status: str,
     results: Sequence[AccountResult],
     *,
-    status_code: int,
     message: str = "",
     data: Any = None,
 ) -> JSONResponse:
+    """A response collated from per-account results; its overall status and HTTP code
+    follow from the legs (``collate``)."""
+    status, status_code = collate(results)
     body: dict[str, Any] = {
         "status": status,
         "request_id": request_id,

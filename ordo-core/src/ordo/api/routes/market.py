@@ -11,7 +11,6 @@ from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
 from ordo.domain import Exchange, Instrument, Quote, SymbolRef
 from ordo.orchestrator.errors import OrdoError
-from ordo.orchestrator.fanout import collate
 
 router = APIRouter(tags=["market data"])
 MAX_SYMBOLS = 200
@@ -58,8 +57,7 @@ async def get_quotes(
 ) -> JSONResponse:
     refs = parse_symbols(symbols)
     results = await runtime.reads.quotes(accounts, refs)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code)
+    return envelope.fanout(request_id, results)
 
 
 @router.get(
@@ -77,5 +75,4 @@ async def search_instruments(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> JSONResponse:
     results = await runtime.reads.search(accounts, q, limit)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code)
+    return envelope.fanout(request_id, results)

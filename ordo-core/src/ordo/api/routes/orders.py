@@ -13,7 +13,6 @@ from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
 from ordo.api.idempotency import run_idempotent
 from ordo.domain import Order, OrderModification, OrderRequest
-from ordo.orchestrator.fanout import collate
 from ordo.orchestrator.ledger import describe_leg
 from ordo.persistence.statements import OrderStatements, Settlement
 from ordo.persistence.tables import LedgerEntry
@@ -109,8 +108,7 @@ async def place_order(
             prior=prior,
             settlements=settlements,
         )
-        status, code = collate(results)
-        return envelope.fanout(request_id, status, results, status_code=code)
+        return envelope.fanout(request_id, results)
 
     return await run_idempotent(
         runtime,
@@ -136,8 +134,7 @@ async def list_orders(
     runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
     results = await runtime.reads.orders(accounts)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code)
+    return envelope.fanout(request_id, results)
 
 
 @router.get(
@@ -181,8 +178,7 @@ async def modify_order(
 
     async def handler() -> JSONResponse:
         result = await runtime.orders.modify(target, order_id, changes)
-        status, code = collate([result])
-        return envelope.fanout(request_id, status, [result], status_code=code)
+        return envelope.fanout(request_id, [result])
 
     return await run_idempotent(
         runtime,
@@ -214,8 +210,7 @@ async def cancel_order(
 
     async def handler() -> JSONResponse:
         result = await runtime.orders.cancel(target, order_id)
-        status, code = collate([result])
-        return envelope.fanout(request_id, status, [result], status_code=code)
+        return envelope.fanout(request_id, [result])
 
     return await run_idempotent(
         runtime,

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
 from ordo.domain import Funds, Holding, Position
-from ordo.orchestrator.fanout import collate
 
 router = APIRouter(tags=["portfolio"])
 
@@ -25,8 +24,7 @@ async def get_funds(
     runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
     results = await runtime.reads.funds(accounts)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code)
+    return envelope.fanout(request_id, results)
 
 
 @router.get(
@@ -39,8 +37,7 @@ async def get_holdings(
     runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
     results = await runtime.reads.holdings(accounts)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code)
+    return envelope.fanout(request_id, results)
 
 
 @router.get(
@@ -53,8 +50,7 @@ async def get_positions(
     runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
     results = await runtime.reads.positions(accounts)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code)
+    return envelope.fanout(request_id, results)
 
 
 @router.get(
@@ -67,5 +63,4 @@ async def get_portfolio(
     runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
     results, consolidated = await runtime.reads.portfolio(accounts)
-    status, code = collate(results)
-    return envelope.fanout(request_id, status, results, status_code=code, data=consolidated)
+    return envelope.fanout(request_id, results, data=consolidated)
