@@ -6,7 +6,7 @@ PORT ?= 8000
 # Use uv from PATH, else a private copy bootstrapped with pip into .tools/.
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 SRC := ordo-core/src ordo-adapter-mock/src ordo-adapter-fyers/src ordo-adapter-hdfc/src \
-       ordo-adapter-mirae/src ordo-client/src
+       ordo-adapter-mirae/src ordo-client/src ordo-testing/src
 
 .PHONY: run test lint typecheck pytest bench sync format clean
 

@@ -6,8 +6,8 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from ordo.testing.server import InProcessGateway
 from ordo_adapter_mock.faults import FaultKind
+from ordo_testing.server import InProcessGateway
 
 from .conftest import GatewayFactory
 

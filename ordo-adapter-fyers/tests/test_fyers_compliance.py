@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ordo.testing.compliance import AdapterFixtures, ComplianceSuite
 from ordo_adapter_fyers.testing import FyersHarness
+from ordo_testing.compliance import AdapterFixtures, ComplianceSuite
 
 
 class FyersFixtures(AdapterFixtures):

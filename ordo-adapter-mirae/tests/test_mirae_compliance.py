@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ordo.testing.compliance import AdapterFixtures, ComplianceSuite
 from ordo_adapter_mirae.testing import MiraeHarness
+from ordo_testing.compliance import AdapterFixtures, ComplianceSuite
 
 
 class MiraeFixtures(AdapterFixtures):

@@ -22,9 +22,9 @@ from ordo.domain import (
     Side,
     SymbolRef,
 )
-from ordo.testing.harness import load_harness
 from ordo_adapter_mock import MockAdapter, MockSettings
 from ordo_adapter_mock.testing import HARNESS_OTP, MockHarness
+from ordo_testing.harness import load_harness
 from pydantic import SecretStr, ValidationError
 
 Req = Callable[..., OrderRequest]

@@ -1,6 +1,7 @@
 """Ordo's adapter compliance suite against the paper broker (docs/testing_adapters.md)."""
 
-from ordo.testing.compliance import (
+from ordo_adapter_mock.testing import MockHarness
+from ordo_testing.compliance import (
     AdapterFixtures,
     ContractSuite,
     ErrorsSuite,
@@ -11,7 +12,6 @@ from ordo.testing.compliance import (
     SessionSuite,
     TagsSuite,
 )
-from ordo_adapter_mock.testing import MockHarness
 
 
 class MockFixtures(AdapterFixtures):

@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from ordo import Capability, hookimpl
 from ordo.config import AccountConfig, load_settings
 from ordo.plugins import create_plugins
-from ordo.testing.server import gateway_in_process
 from ordo_adapter_mock.adapter import MockAdapter
+from ordo_testing.server import gateway_in_process
 
 TOKEN = "test-token-1234567890"
 

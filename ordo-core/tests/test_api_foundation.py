@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from ordo.config import AccountConfig, load_settings
-from ordo.testing.server import InProcessGateway, gateway_in_process
+from ordo_testing.server import InProcessGateway, gateway_in_process
 
 TOKEN = "test-token-1234567890"
 

@@ -11,7 +11,7 @@ from ordo.audit.files import audit_files, read_text
 from ordo.config import AccountConfig, load_settings
 from ordo.logging import install_logging
 from ordo.persistence import AuditRepository
-from ordo.testing.server import gateway_in_process
+from ordo_testing.server import gateway_in_process
 
 API_TOKEN = "api-tok-Q8d7Zk2LmP4x"
 OTP = "otp-5V7Kx9Qa"

@@ -17,7 +17,7 @@ from ordo.config import AccountConfig, hash_token, load_settings
 from ordo.hookspecs import hookimpl
 from ordo.persistence import AuditRepository, Database
 from ordo.plugins import create_plugins
-from ordo.testing.server import gateway_in_process
+from ordo_testing.server import gateway_in_process
 
 DESK_TOKEN = "desk-token-7a1f0c93be"
 BOT_TOKEN = "bot-token-55d2e8a7c1"

@@ -13,7 +13,7 @@ from ordo.cli import build_cli
 from ordo.config import AccountConfig, load_settings
 from ordo.persistence import CredentialRepository, Database, SessionRepository
 from ordo.sessions.crypto import KEY_FILE_NAME, SecretBox, SecretKeyError, decrypt_session
-from ordo.testing.server import gateway_in_process
+from ordo_testing.server import gateway_in_process
 from typer.testing import CliRunner, Result
 
 pytestmark = pytest.mark.usefixtures("clean_ordo_env")

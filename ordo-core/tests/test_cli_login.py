@@ -17,8 +17,8 @@ from ordo.cli.remote import RemoteDeps
 from ordo.config import AccountConfig, Settings, load_settings
 from ordo.domain import BrokerSession, ChallengeKind, LoginChallenge
 from ordo.plugins import create_plugins
-from ordo.testing.threaded import ServerThread
 from ordo_adapter_mock.adapter import MockAdapter
+from ordo_testing.threaded import ServerThread
 from typer.testing import CliRunner, Result
 
 pytestmark = pytest.mark.usefixtures("clean_ordo_env")

@@ -10,7 +10,7 @@ from ordo.cli import build_cli
 from ordo.cli.remote import RemoteDeps
 from ordo.config import AccountConfig, load_settings
 from ordo.domain import OrderRequest
-from ordo.testing.threaded import ServerThread
+from ordo_testing.threaded import ServerThread
 from typer.testing import CliRunner
 
 pytestmark = pytest.mark.usefixtures("clean_ordo_env")

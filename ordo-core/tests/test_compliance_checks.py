@@ -21,8 +21,8 @@ from ordo.domain import (
     SymbolRef,
 )
 from ordo.safety.tags import is_order_tag
-from ordo.testing.compliance import assert_domain_list, find_raw, make_tag, resting_buy
-from ordo.testing.harness import SampleInstruments
+from ordo_testing.compliance import assert_domain_list, find_raw, make_tag, resting_buy
+from ordo_testing.harness import SampleInstruments
 from pydantic import BaseModel, SecretStr
 
 pytest_plugins = ["pytester"]
@@ -124,7 +124,7 @@ def test_live_broker_guard_applies_inside_the_suite(pytester: pytest.Pytester) -
             """
             import socket
             from ordo.adapters.base import AdapterContext
-            from ordo.testing.compliance import AdapterFixtures, PortfolioSuite
+            from ordo_testing.compliance import AdapterFixtures, PortfolioSuite
             from ordo_adapter_mock.adapter import MockAdapter
             from ordo_adapter_mock.testing import MockHarness
 

@@ -9,11 +9,11 @@ from ordo.adapters.base import AdapterContext
 from ordo.adapters.errors import BrokerUnavailable, SessionExpired
 from ordo.cli.adapters import app
 from ordo.domain import Order, OrderAck, OrderModification
-from ordo.testing import harness as harness_module
-from ordo.testing import runner
-from ordo.testing.harness import AdapterHarness
 from ordo_adapter_mock.adapter import MockAdapter
 from ordo_adapter_mock.testing import MockHarness
+from ordo_testing import harness as harness_module
+from ordo_testing import runner
+from ordo_testing.harness import AdapterHarness
 from typer.testing import CliRunner
 
 

@@ -91,7 +91,7 @@ BROKEN = textwrap.dedent(
 
 OPT_IN = textwrap.dedent(
     """
-    from ordo.testing.compliance import AdapterFixtures, ComplianceSuite
+    from ordo_testing.compliance import AdapterFixtures, ComplianceSuite
     from ordo_adapter_mock.testing import MockHarness
     import broken
 

@@ -9,7 +9,7 @@ from ordo.audit.events import AuditEvent
 from ordo.config import AccountConfig, load_settings
 from ordo.metrics import OrdoMetrics
 from ordo.orchestrator.accounts import AccountSet
-from ordo.testing.server import gateway_in_process
+from ordo_testing.server import gateway_in_process
 from prometheus_client.parser import text_string_to_metric_families
 
 TOKEN = "metrics-token-0123456789"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import redis
 from ordo.config import AccountConfig, load_settings
-from ordo.testing.server import InProcessGateway, gateway_in_process
+from ordo_testing.server import InProcessGateway, gateway_in_process
 
 pytest.importorskip("ordo_adapter_mock")
 

@@ -16,9 +16,9 @@ from ordo.config import AccountConfig, load_settings
 from ordo.persistence import SessionRepository
 from ordo.plugins import create_plugins
 from ordo.sessions.crypto import decrypt_session
-from ordo.testing.server import InProcessGateway, gateway_in_process
 from ordo_adapter_mock.adapter import MockAdapter
 from ordo_adapter_mock.faults import FaultKind
+from ordo_testing.server import InProcessGateway, gateway_in_process
 
 pytestmark = pytest.mark.usefixtures("clean_ordo_env")
 

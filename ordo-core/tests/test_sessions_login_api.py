@@ -14,9 +14,9 @@ from ordo.audit.events import AuditEvent
 from ordo.config import AccountConfig, load_settings
 from ordo.persistence import SessionRepository
 from ordo.plugins import create_plugins
-from ordo.testing.server import InProcessGateway, gateway_in_process
 from ordo_client import AsyncOrdo, RetryPolicy
 from ordo_client.errors import OrdoAPIError
+from ordo_testing.server import InProcessGateway, gateway_in_process
 
 pytestmark = pytest.mark.usefixtures("clean_ordo_env")
 

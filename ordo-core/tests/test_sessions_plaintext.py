@@ -20,9 +20,9 @@ from ordo.adapters.errors import AuthFailed
 from ordo.config import AccountConfig, load_settings
 from ordo.domain import BrokerSession, ChallengeKind, LoginChallenge
 from ordo.plugins import create_plugins
-from ordo.testing.server import InProcessGateway, gateway_in_process
 from ordo_adapter_mock.adapter import MockAdapter
 from ordo_adapter_mock.settings import MockSettings
+from ordo_testing.server import InProcessGateway, gateway_in_process
 from pydantic import SecretStr
 
 pytestmark = pytest.mark.usefixtures("clean_ordo_env")

@@ -20,9 +20,9 @@ from ordo.domain import BrokerSession, ChallengeKind, LoginChallenge
 from ordo.persistence import CredentialRepository
 from ordo.plugins import create_plugins
 from ordo.runtime import TOTP_CREDENTIAL
-from ordo.testing.server import InProcessGateway, gateway_in_process
 from ordo_adapter_mock.adapter import MockAdapter
 from ordo_adapter_mock.settings import MockSettings
+from ordo_testing.server import InProcessGateway, gateway_in_process
 from pydantic import SecretStr
 
 pytestmark = pytest.mark.usefixtures("clean_ordo_env")

@@ -15,7 +15,7 @@ from ordo.config import AccountConfig, load_settings
 from ordo.domain import SessionState
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.status import AccountSnapshot, build_status, connection_of
-from ordo.testing.server import gateway_in_process
+from ordo_testing.server import gateway_in_process
 from rich.console import Console
 
 TOKEN = "status-token-0123456789"

@@ -1,6 +1,6 @@
 """Ordo's compliance suite against the in-process fake (see docs/testing_adapters.md)."""
 
-from ordo.testing.compliance import (
+from ordo_testing.compliance import (
     AdapterFixtures,
     ContractSuite,
     ErrorsSuite,

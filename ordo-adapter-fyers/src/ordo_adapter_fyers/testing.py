@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ordo.adapters.base import AdapterContext, BrokerAdapter
 from ordo.domain import ChallengeKind, LoginChallenge, SymbolRef
-from ordo.testing.harness import AdapterHarness, SampleInstruments
+from ordo_testing.harness import AdapterHarness, SampleInstruments
 from pydantic import SecretStr
 
 from ordo_adapter_fyers.adapter import FyersAdapter

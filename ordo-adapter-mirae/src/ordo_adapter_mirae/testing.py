@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ordo.adapters.base import AdapterContext, BrokerAdapter
 from ordo.domain import ChallengeKind, LoginChallenge, SymbolRef
-from ordo.testing.harness import AdapterHarness, SampleInstruments
+from ordo_testing.harness import AdapterHarness, SampleInstruments
 from pydantic import SecretStr
 
 from ordo_adapter_mirae.adapter import MiraeAdapter

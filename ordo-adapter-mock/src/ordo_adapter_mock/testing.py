@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from ordo.adapters.base import AdapterContext, BrokerAdapter
 from ordo.domain import Exchange, InstrumentType, LoginChallenge, SymbolRef
-from ordo.testing.harness import AdapterHarness, SampleInstruments
+from ordo_testing.harness import AdapterHarness, SampleInstruments
 from pydantic import SecretStr
 
 from ordo_adapter_mock.adapter import MockAdapter

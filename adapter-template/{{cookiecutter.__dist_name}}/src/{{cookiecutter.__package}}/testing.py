@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 from ordo import AdapterContext, Exchange, LoginChallenge, SymbolRef
-from ordo.testing.harness import AdapterHarness, SampleInstruments
+from ordo_testing.harness import AdapterHarness, SampleInstruments
 from pydantic import SecretStr
 
 from {{ cookiecutter.__package }}.adapter import {{ cookiecutter.class_prefix }}Adapter

@@ -7,16 +7,15 @@ package ships and prints the capability matrix (declared vs verified).
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from ordo.testing.runner import (
+from ordo_testing.runner import (
     AREA_SUITES,
     ComplianceReport,
     Verdict,
     missing_test_dependencies,
     run_compliance,
 )
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(help="Inspect and verify installed broker adapters.", no_args_is_help=True)
 

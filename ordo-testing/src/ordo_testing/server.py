@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
-
 from ordo.api.app import create_app
 from ordo.config import Settings
 from ordo.plugins import Plugins

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.domain import Order, OrderAck, OrderStatus
-from ordo.testing.compliance.checks import (
+
+from ordo_testing.compliance.checks import (
     assert_domain,
     assert_domain_list,
     make_tag,
@@ -16,7 +16,7 @@ from ordo.testing.compliance.checks import (
     resting_buy,
     verifies,
 )
-from ordo.testing.harness import AdapterHarness, SampleInstruments
+from ordo_testing.harness import AdapterHarness, SampleInstruments
 
 
 @pytest.mark.asyncio

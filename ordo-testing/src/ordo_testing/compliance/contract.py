@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import SecretStr
-
 from ordo.adapters.base import AdapterSettings, BrokerAdapter, RateLimit
 from ordo.adapters.capabilities import REQUIRED_CAPABILITIES, Capability
-from ordo.testing.compliance.checks import verifies
-from ordo.testing.harness import AdapterHarness
+from pydantic import SecretStr
+
+from ordo_testing.compliance.checks import verifies
+from ordo_testing.harness import AdapterHarness
 
 # Base-class methods an optional capability needs overridden; a declared capability whose
 # method still raises UnsupportedOperation is a false promise.

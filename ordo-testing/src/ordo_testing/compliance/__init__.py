@@ -2,7 +2,7 @@
 
 An adapter package opts in with a fixtures class and one-line test classes per area::
 
-    from ordo.testing.compliance import AdapterFixtures, OrdersSuite, SessionSuite
+    from ordo_testing.compliance import AdapterFixtures, OrdersSuite, SessionSuite
 
     class FyersFixtures(AdapterFixtures):
         harness_cls = FyersHarness
@@ -20,18 +20,18 @@ import pytest
 
 # Rewrite the suite's asserts so failures show values; must run before the imports below.
 pytest.register_assert_rewrite(
-    "ordo.testing.compliance.checks",
-    "ordo.testing.compliance.contract",
-    "ordo.testing.compliance.errors",
-    "ordo.testing.compliance.instruments",
-    "ordo.testing.compliance.orders",
-    "ordo.testing.compliance.portfolio",
-    "ordo.testing.compliance.quotes",
-    "ordo.testing.compliance.session",
-    "ordo.testing.compliance.tags",
+    "ordo_testing.compliance.checks",
+    "ordo_testing.compliance.contract",
+    "ordo_testing.compliance.errors",
+    "ordo_testing.compliance.instruments",
+    "ordo_testing.compliance.orders",
+    "ordo_testing.compliance.portfolio",
+    "ordo_testing.compliance.quotes",
+    "ordo_testing.compliance.session",
+    "ordo_testing.compliance.tags",
 )
 
-from ordo.testing.compliance.checks import (  # noqa: E402
+from ordo_testing.compliance.checks import (  # noqa: E402
     AREAS,
     CAPABILITY_MARKER,
     assert_domain,
@@ -42,15 +42,15 @@ from ordo.testing.compliance.checks import (  # noqa: E402
     resting_buy,
     verifies,
 )
-from ordo.testing.compliance.contract import ContractSuite  # noqa: E402
-from ordo.testing.compliance.errors import ErrorsSuite  # noqa: E402
-from ordo.testing.compliance.fixtures import AdapterFixtures  # noqa: E402
-from ordo.testing.compliance.instruments import InstrumentsSuite  # noqa: E402
-from ordo.testing.compliance.orders import OrdersSuite  # noqa: E402
-from ordo.testing.compliance.portfolio import PortfolioSuite  # noqa: E402
-from ordo.testing.compliance.quotes import QuotesSuite  # noqa: E402
-from ordo.testing.compliance.session import SessionSuite  # noqa: E402
-from ordo.testing.compliance.tags import TagsSuite  # noqa: E402
+from ordo_testing.compliance.contract import ContractSuite  # noqa: E402
+from ordo_testing.compliance.errors import ErrorsSuite  # noqa: E402
+from ordo_testing.compliance.fixtures import AdapterFixtures  # noqa: E402
+from ordo_testing.compliance.instruments import InstrumentsSuite  # noqa: E402
+from ordo_testing.compliance.orders import OrdersSuite  # noqa: E402
+from ordo_testing.compliance.portfolio import PortfolioSuite  # noqa: E402
+from ordo_testing.compliance.quotes import QuotesSuite  # noqa: E402
+from ordo_testing.compliance.session import SessionSuite  # noqa: E402
+from ordo_testing.compliance.tags import TagsSuite  # noqa: E402
 
 
 class ComplianceSuite(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.domain import Funds, Holding, Position, Trade
-from ordo.testing.compliance.checks import assert_domain, assert_domain_list, require, verifies
+
+from ordo_testing.compliance.checks import assert_domain, assert_domain_list, require, verifies
 
 
 @pytest.mark.asyncio

@@ -11,11 +11,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-
 from ordo.config import Settings
 from ordo.plugins import Plugins
 from ordo.runtime import OrdoRuntime
-from ordo.testing.server import InProcessGateway, gateway_in_process
+
+from ordo_testing.server import InProcessGateway, gateway_in_process
 
 T = TypeVar("T")
 URL = "http://ordo.test"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import AuthFailed, SessionExpired
 from ordo.domain import BrokerSession, Funds, LoginChallenge
-from ordo.testing.compliance.checks import assert_domain, require, secret_values, verifies
-from ordo.testing.harness import AdapterHarness
+
+from ordo_testing.compliance.checks import assert_domain, require, secret_values, verifies
+from ordo_testing.harness import AdapterHarness
 
 
 @pytest.mark.asyncio

@@ -20,9 +20,9 @@ from typing import ClassVar
 
 import pytest
 import pytest_asyncio
-
 from ordo.adapters.base import BrokerAdapter
-from ordo.testing.harness import AdapterHarness, SampleInstruments
+
+from ordo_testing.harness import AdapterHarness, SampleInstruments
 
 
 class AdapterFixtures:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 
 import pytest
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import InvalidRequest, OrderNotFound, OrderRejected
 from ordo.domain import Order, OrderAck, OrderModification, OrderStatus, OrderType
-from ordo.testing.compliance.checks import (
+
+from ordo_testing.compliance.checks import (
     assert_domain,
     assert_domain_list,
     assert_matches_request,
@@ -21,7 +21,7 @@ from ordo.testing.compliance.checks import (
     resting_buy,
     verifies,
 )
-from ordo.testing.harness import SampleInstruments
+from ordo_testing.harness import SampleInstruments
 
 UNKNOWN_ORDER_ID = "990000000000001"
 """An id no fake issues: shaped like a broker id so only the lookup can refuse it."""

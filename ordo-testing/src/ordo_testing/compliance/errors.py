@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import (
@@ -18,14 +17,15 @@ from ordo.adapters.errors import (
     UnsupportedOperation,
 )
 from ordo.domain import Funds, OrderModification
-from ordo.testing.compliance.checks import (
+
+from ordo_testing.compliance.checks import (
     assert_domain,
     make_tag,
     require,
     resting_buy,
     verifies,
 )
-from ordo.testing.harness import AdapterHarness, SampleInstruments
+from ordo_testing.harness import AdapterHarness, SampleInstruments
 
 _Call = Callable[[BrokerAdapter, SampleInstruments], Awaitable[Any]]
 

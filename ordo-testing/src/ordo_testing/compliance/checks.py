@@ -10,8 +10,6 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import pytest
-from pydantic import BaseModel, SecretStr, ValidationError
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import REQUIRED_CAPABILITIES, Capability
 from ordo.domain import (
@@ -24,7 +22,9 @@ from ordo.domain import (
     Side,
 )
 from ordo.safety.tags import order_tag
-from ordo.testing.harness import SampleInstruments
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from ordo_testing.harness import SampleInstruments
 
 CAPABILITY_MARKER = "ordo_capability"
 """Marker naming what a suite test verifies: a ``Capability`` value or an area

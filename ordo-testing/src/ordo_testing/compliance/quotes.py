@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import InstrumentNotFound
 from ordo.domain import Quote
-from ordo.testing.compliance.checks import assert_domain_list, require, verifies
-from ordo.testing.harness import SampleInstruments
+
+from ordo_testing.compliance.checks import assert_domain_list, require, verifies
+from ordo_testing.harness import SampleInstruments
 
 
 @pytest.mark.asyncio

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import InstrumentNotFound
 from ordo.domain import Instrument, InstrumentType, parse_derivative_symbol
-from ordo.testing.compliance.checks import assert_domain, assert_domain_list, require, verifies
-from ordo.testing.harness import SampleInstruments
+
+from ordo_testing.compliance.checks import assert_domain, assert_domain_list, require, verifies
+from ordo_testing.harness import SampleInstruments
 
 
 @pytest.mark.asyncio
