@@ -12,7 +12,11 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from ordo.audit.redaction import longest_first, redact_ordered
+from ordo.audit.secret_values import encoded_forms, secret_values
 from ordo.context import current_actor, current_request_id
+
+MIN_SECRET_LENGTH = 6
+"""Shorter values would mask ordinary words; short secrets (a PIN) are masked by key name."""
 
 
 def _now() -> datetime:
@@ -75,14 +79,19 @@ class SecretRegistry:
         self._ordered: tuple[str, ...] | None = None
 
     def add(self, *values: str | None) -> None:
+        """Register secret values, each with its URL- and base64-encoded forms."""
         for value in values:
             # Very short values would redact ordinary words; they are caught by key name.
-            if value and len(value) >= 6:
-                self._values.add(value)
+            if value and len(value) >= MIN_SECRET_LENGTH:
+                self._values.update(encoded_forms(value))
                 self._ordered = None
 
+    def add_from(self, model: Any) -> None:
+        """Register every ``SecretStr`` of ``model`` (settings of Ordo or of an adapter)."""
+        self.add(*secret_values(model))
+
     def discard(self, value: str) -> None:
-        self._values.discard(value)
+        self._values.difference_update(encoded_forms(value))
         self._ordered = None
 
     def ordered(self) -> tuple[str, ...]:
