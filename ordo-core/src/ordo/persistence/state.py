@@ -80,7 +80,7 @@ class SessionRepository:
             statement.on_conflict_do_update(index_elements=["account"], set_=values)
         )
         await self.session.commit()
-        return SessionRecord(account=account, **values)
+        return SessionRecord.model_validate({"account": account, **values})
 
     async def get(self, account: str) -> SessionRecord | None:
         record = await self.session.get(SessionRecord, account, populate_existing=True)
