@@ -13,7 +13,9 @@ from fastapi.routing import APIRoute
 from ordo import __version__
 from ordo.api.access import AccessMiddleware
 from ordo.api.errors import install_error_handlers
+from ordo.api.methods import MethodsMiddleware
 from ordo.api.middleware import RequestIdMiddleware
+from ordo.api.openapi import install_openapi
 from ordo.api.routes import accounts, health, market, orders, portfolio, safety
 from ordo.api.routes import audit as audit_routes
 from ordo.api.routes import metrics as metrics_routes
@@ -81,7 +83,9 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    # Added first, so it runs inside RequestIdMiddleware and sees the request id.
+    # Added first, so they run inside RequestIdMiddleware and see the request id; the access
+    # audit runs outside the method checks, so refused methods and media types are audited.
+    app.add_middleware(MethodsMiddleware)
     app.add_middleware(AccessMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
@@ -97,4 +101,5 @@ def create_app(
         for router in extra or []:
             api.include_router(router)
     app.include_router(api)
+    install_openapi(app)
     return app
