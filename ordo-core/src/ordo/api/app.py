@@ -16,6 +16,7 @@ from ordo.api.errors import install_error_handlers
 from ordo.api.methods import MethodsMiddleware
 from ordo.api.middleware import RequestIdMiddleware
 from ordo.api.openapi import install_openapi
+from ordo.api.plugin_routes import include_plugin_routers
 from ordo.api.routes import accounts, health, market, orders, portfolio, safety
 from ordo.api.routes import audit as audit_routes
 from ordo.api.routes import metrics as metrics_routes
@@ -98,8 +99,7 @@ def create_app(
     for module in (status_routes, audit_routes):
         api.include_router(module.router)
     for extra in loaded.hook.register_routes():
-        for router in extra or []:
-            api.include_router(router)
+        include_plugin_routers(api, extra or [])
     app.include_router(api)
     install_openapi(app)
     return app
