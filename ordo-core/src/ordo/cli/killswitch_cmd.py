@@ -13,7 +13,7 @@ import typer
 from ordo_client import KillSwitchChange, KillSwitchState
 from rich.console import Console
 
-from ordo.cli.display import ist, print_table, table
+from ordo.cli.display import TABLE_WIDTH, ist, print_table, table
 from ordo.cli.remote import (
     DEFAULT_URL,
     EXIT_CODES_HELP,
@@ -54,7 +54,7 @@ def cancel_rows(change: KillSwitchChange) -> list[tuple[str, str, str, str]]:
         data: Any = leg.data
         if leg.status.value != "success" or not isinstance(data, dict):
             detail = f"{leg.error_code or 'ERROR'} {leg.message}".strip()
-            rows.append((leg.account, "-", "NOT CANCELLED: orders unreadable", detail))
+            rows.append((leg.account, "-", "UNREADABLE: none cancelled", detail))
             continue
         for order_id in data.get("cancelled") or []:
             rows.append((leg.account, str(order_id), "cancelled", ""))
@@ -99,12 +99,17 @@ def switch_on(
     else:
         _show(change)
         if cancel_open_orders:
-            shown = table("Cancelling open orders", ("account", "order id", "result", "detail"))
-            for row in rows:
-                shown.add_row(*row)
+            shown = table("Cancelling open orders", ("account", "order id", "result"))
+            for account, order_id, result, _ in rows:
+                shown.add_row(account, order_id, result)
             if not rows:
-                shown.add_row("-", "-", "no open orders", "")
+                shown.add_row("-", "-", "no open orders")
             print_table(shown)
+            out = Console(width=TABLE_WIDTH, highlight=False)
+            for account, order_id, result, detail in rows:
+                if result != "cancelled":
+                    # The broker's own words, whole, under the table.
+                    out.print(f"{account} {order_id}: {detail}", markup=False)
             done = sum(1 for row in rows if row[2] == "cancelled")
             typer.echo(f"{done} cancelled, {len(rows) - done} not cancelled")
     if cancel_open_orders and cancel_failed(rows):

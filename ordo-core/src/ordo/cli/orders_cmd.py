@@ -47,8 +47,9 @@ def list_orders(
     key: KeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Today's orders per account. An account that could not be read is shown as
-    UNREADABLE with its reason (never as an empty book) and the exit status is 1."""
+    """Today's orders per account ("side qty" shows filled/ordered). An account that could
+    not be read is shown as UNREADABLE with its reason (never as an empty book) and the exit
+    status is 1."""
     with (
         connect(ctx, connection(url, token, ca_certs, cert, key)) as client,
         remote_errors(url),
@@ -78,26 +79,21 @@ def list_orders(
     else:
         shown = table(
             "Orders (times IST, today)",
-            ("account", "order id", "symbol", "side", "qty", "filled", "price", "status", "at"),
+            ("account", "order id", "symbol", "side qty", "price", "status", "time"),
+            whole=(),
         )
         for account, order in rows:
             shown.add_row(
                 account,
                 order.order_id,
                 f"{order.exchange.value}:{order.symbol}",
-                order.side.value,
-                str(order.quantity),
-                str(order.filled_quantity),
-                f"{order.order_type.value} {order.price}"
-                if order.price
-                else order.order_type.value,
+                f"{order.side.value} {order.filled_quantity}/{order.quantity}",
+                _price(order.order_type.value, order.price),
                 order.status.value,
                 ist_cell(order.placed_at)[11:] or "-",
             )
         for leg in unreadable:
-            shown.add_row(
-                leg.account, UNREADABLE, "-", "-", "-", "-", "-", leg.error_code or "?", "-"
-            )
+            shown.add_row(leg.account, UNREADABLE, "-", "-", "-", "-", "-")
         print_table(shown)
     if print_failures(unreadable, heading="accounts that could not be read:"):
         raise typer.Exit(EXIT_REFUSED)
