@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ordo.adapters.errors import BrokerError
 from ordo.api import envelope
 from ordo.api.middleware import new_request_id
+from ordo.audit.redaction import redact_ordered, redact_text
 from ordo.orchestrator.errors import OrdoError
 from ordo.safety.killswitch import KillSwitchActive
 
@@ -28,6 +29,17 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
 }
+
+
+def safe_text(request: Request, text: str) -> str:
+    """``text`` with every secret the running gateway knows masked: an error message may
+    quote a broker's reply or a URL, and a response is one more place a secret must not
+    reach."""
+    runtime = getattr(request.app.state, "ordo", None)
+    emitter = getattr(runtime, "emitter", None)
+    if emitter is None:
+        return redact_text(text)
+    return str(redact_ordered(text, emitter.secrets.ordered()))
 
 
 def request_id_of(request: Request) -> str:
@@ -88,11 +100,11 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-    message = str(exc.detail)
+    message = safe_text(request, str(exc.detail))
     if exc.status_code == 404 and message == "Not Found":
-        message = f"no endpoint at {request.url.path}"
+        message = f"no endpoint at {safe_text(request, request.url.path)}"
     if exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path}"
+        message = f"{request.method} is not allowed on {safe_text(request, request.url.path)}"
     return envelope.error(
         request_id_of(request),
         code,
@@ -107,7 +119,7 @@ async def _ordo(request: Request, exc: Exception) -> JSONResponse:
     return envelope.error(
         request_id_of(request),
         exc.code,
-        exc.message,
+        safe_text(request, exc.message),
         status_code=exc.http_status,
         details=exc.details,
         headers=exc.headers,
@@ -121,7 +133,11 @@ async def _broker(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(retry_after, int | float):
         headers["Retry-After"] = str(max(1, round(retry_after)))
     return envelope.error(
-        request_id_of(request), exc.code, exc.message, status_code=exc.http_status, headers=headers
+        request_id_of(request),
+        exc.code,
+        safe_text(request, exc.message),
+        status_code=exc.http_status,
+        headers=headers,
     )
 
 
