@@ -88,7 +88,7 @@ def fyers_case(tmp_path: Path) -> BrokerCase:
     def answer(challenge: dict[str, Any]) -> str:
         assert challenge["kind"] == "redirect_url", challenge
         state = parse_qs(urlsplit(challenge["url"] or "").query).get("state", [""])[0]
-        return harness.fake.issue_auth_code(state)
+        return str(harness.fake.issue_auth_code(state))
 
     return BrokerCase("fyers", settings, answer, [app_secret], transport=harness.transport)
 
@@ -108,10 +108,10 @@ def hdfc_case(tmp_path: Path) -> BrokerCase:
     def answer(challenge: dict[str, Any]) -> str:
         kind = challenge["kind"]
         if kind == "password":
-            return config.password
+            return str(config.password)
         if kind == "redirect_url":
-            return harness.broker.redirect_location()
-        return config.otp
+            return str(harness.broker.redirect_location())
+        return str(config.otp)
 
     return BrokerCase(
         "hdfc",

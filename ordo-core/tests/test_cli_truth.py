@@ -66,7 +66,7 @@ def resting_buy(server: ServerThread, account: str, tag: str) -> str:
         }
     )
     ack = server.run(adapter.place_order(order, tag))
-    return ack.order_id
+    return str(ack.order_id)
 
 
 def refuse_cancel_of(monkeypatch: pytest.MonkeyPatch, server: ServerThread, order_id: str) -> None:

@@ -236,7 +236,7 @@ def _enrich_operation(
     if model is not None and "200" in responses:
         content = responses["200"].setdefault("content", {})
         content["application/json"] = {"schema": refs[model.__name__]}
-    error_schema = refs["ErrorEnvelope"]
+    error_schema: dict[str, Any] = refs["ErrorEnvelope"]
     if op_id in FANOUT_READS | ORDER_WRITES:
         # A global refusal (token, validation) is one error; failed legs come back per account.
         error_schema = {"anyOf": [refs["ErrorEnvelope"], refs["FanoutError"]]}

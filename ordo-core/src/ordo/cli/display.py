@@ -27,10 +27,11 @@ def ist(moment: datetime | str | None, *, zone_name: bool = True) -> str:
     if moment is None or moment == "":
         return "-"
     if isinstance(moment, str):
+        text = moment
         try:
-            moment = datetime.fromisoformat(moment)
+            moment = datetime.fromisoformat(text)
         except ValueError:
-            return moment
+            return text
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     shown = moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
