@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from ordo.audit.files import audit_files, read_text
-from ordo_testing.server import InProcessGateway
+from ordo.audit.redaction import redact_text
+from ordo.config import hash_token, load_settings
+from ordo_testing.server import InProcessGateway, gateway_in_process
 
 from .conftest import TOKEN, GatewayFactory
 
@@ -36,3 +38,16 @@ async def test_token_in_query_is_refused_and_never_audited(
 async def test_ordinary_query_parameters_pass(paper: InProcessGateway) -> None:
     reply = await paper.client.get("/api/v1/funds", params={"accounts": "paper"})
     assert reply.status_code == 200, reply.json()
+
+
+async def test_a_token_configured_by_hash_is_redacted_once_presented(tmp_path: Path) -> None:
+    token = "hashed-only-token-7a6b5c4d"
+    settings = load_settings(
+        None, data_dir=tmp_path, api_tokens=[{"name": "desk", "sha256": hash_token(token)}]
+    )
+    async with gateway_in_process(settings, token=token) as gw:
+        ordered = gw.runtime.emitter.secrets.ordered()
+        assert token not in ordered  # only its digest is configured
+        assert (await gw.client.get("/api/v1/accounts")).status_code == 200
+        ordered = gw.runtime.emitter.secrets.ordered()
+        assert redact_text(f"careless {token}", ordered) == "careless ***"

@@ -85,6 +85,8 @@ class AccessMiddleware:
         actor = match_token(runtime.tokens, token) if token else None
         if actor is not None:
             actor_var.set(actor)
+            # A token configured only by its SHA-256 becomes known by value once presented.
+            runtime.emitter.secrets.add(token)
         method, path = scope["method"], scope["path"]
         pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         query = dict(pairs)

@@ -82,7 +82,7 @@ class SecretRegistry:
         """Register secret values, each with its URL- and base64-encoded forms."""
         for value in values:
             # Very short values would redact ordinary words; they are caught by key name.
-            if value and len(value) >= MIN_SECRET_LENGTH:
+            if value and len(value) >= MIN_SECRET_LENGTH and value not in self._values:
                 self._values.update(encoded_forms(value))
                 self._ordered = None
 
