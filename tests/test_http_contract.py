@@ -71,7 +71,7 @@ async def test_json_with_charset_is_accepted(paper: InProcessGateway) -> None:
     [
         ({"since": "0.5"}, "VALIDATION_ERROR"),
         ({"since": "12"}, "VALIDATION_ERROR"),
-        ({"cursor": "abc"}, "VALIDATION_ERROR"),
+        ({"cursor": "abc"}, "INVALID_CURSOR"),
     ],
 )
 async def test_audit_query_parameters_are_strict(

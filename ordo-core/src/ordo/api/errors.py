@@ -47,12 +47,26 @@ def request_id_of(request: Request) -> str:
     return rid if isinstance(rid, str) else new_request_id()
 
 
+PATTERN_MISMATCH = {
+    "symbols": (
+        "INVALID_SYMBOL",
+        "give comma-separated EXCHANGE:SYMBOL pairs with a known exchange (NSE, BSE, NFO, BFO, "
+        "MCX, CDS, NSE_INDEX, BSE_INDEX), for example NSE:SBIN,NSE:INFY",
+    ),
+    "cursor": ("INVALID_CURSOR", "pass back the next_cursor of the previous page, unchanged"),
+}
+"""Parameters whose documented pattern deserves a specific code and a message a person can
+act on (pydantic would quote the regular expression)."""
+
+
 def validation_code(error: dict[str, Any]) -> str:
     """A specific, machine-readable code for one pydantic validation error."""
     kind = str(error.get("type", ""))
     loc = [str(p) for p in error.get("loc", ())]
     field = loc[-1] if loc else ""
     message = str(error.get("msg", ""))
+    if kind == "string_pattern_mismatch" and field in PATTERN_MISMATCH:
+        return PATTERN_MISMATCH[field][0]
     if kind == "json_invalid":
         return "MALFORMED_JSON"
     if kind == "extra_forbidden":
@@ -79,6 +93,8 @@ def validation_code(error: dict[str, Any]) -> str:
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
     loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
     message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if error.get("type") == "string_pattern_mismatch" and loc and loc[-1] in PATTERN_MISMATCH:
+        message = PATTERN_MISMATCH[loc[-1]][1]
     return {"field": ".".join(loc) or None, "code": validation_code(error), "message": message}
 
 
