@@ -46,8 +46,8 @@ async def test_a_token_configured_by_hash_is_redacted_once_presented(tmp_path: P
         None, data_dir=tmp_path, api_tokens=[{"name": "desk", "sha256": hash_token(token)}]
     )
     async with gateway_in_process(settings, token=token) as gw:
-        ordered = gw.runtime.emitter.secrets.ordered()
+        ordered = gw.runtime.emitter.secrets.forms()
         assert token not in ordered  # only its digest is configured
         assert (await gw.client.get("/api/v1/accounts")).status_code == 200
-        ordered = gw.runtime.emitter.secrets.ordered()
+        ordered = gw.runtime.emitter.secrets.forms()
         assert redact_text(f"careless {token}", ordered) == "careless ***"

@@ -39,7 +39,7 @@ def safe_text(request: Request, text: str) -> str:
     emitter = getattr(runtime, "emitter", None)
     if emitter is None:
         return redact_text(text)
-    return str(redact_ordered(text, emitter.secrets.ordered()))
+    return str(redact_ordered(text, emitter.secrets.forms()))
 
 
 def request_id_of(request: Request) -> str:

@@ -197,9 +197,9 @@ def take_over_logging(settings: Settings, app: Any) -> int:
     logger.remove()
     route_stdlib_logging(settings.log_level)
 
-    def secrets() -> frozenset[str]:
+    def secrets() -> tuple[str, ...]:
         runtime = _runtime_of(app)
-        return runtime.emitter.secrets.values() if runtime is not None else frozenset()
+        return runtime.emitter.secrets.forms() if runtime is not None else ()
 
     def quiet_while_gateway_logs() -> bool:
         runtime = _runtime_of(app)
