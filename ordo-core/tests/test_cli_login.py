@@ -260,4 +260,6 @@ def test_session_expiry_is_shown_in_ist(tmp_path: Path) -> None:
         expires = datetime.fromisoformat(row["expires_at"])
         assert timedelta(minutes=59) < expires - before <= timedelta(hours=1, seconds=5)
         shown = expires.astimezone(UTC) + timedelta(hours=5, minutes=30)
-        assert shown.strftime("%Y-%m-%d %H:%M IST") in result.stdout
+        assert shown.strftime("%Y-%m-%d %H:%M:%S") in result.stdout
+        assert "(IST)" in result.stdout
+        assert max(len(line) for line in result.stdout.splitlines()) <= 80

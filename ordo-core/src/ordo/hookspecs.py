@@ -70,8 +70,9 @@ def startup(app: FastAPI) -> None:
 @hookspec
 def register_routes() -> list[APIRouter] | None:
     """Return extra ``APIRouter`` objects to mount on the app (for example an OAuth redirect
-    endpoint). Called once in ``create_app``. Routes get the standard auth and envelope.
-    Return ``None`` or a list of routers.
+    endpoint). Called once in ``create_app``. Routes get the standard bearer-token auth
+    and the error envelope; a router wrapped in ``ordo.api.plugin_routes.public()`` is
+    reachable without a token. Return ``None`` or a list of routers.
     """
 
 

@@ -113,6 +113,31 @@ class _Intercept(logging.Handler):
         logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
 
 
+THIRD_PARTY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "h11",
+    "h2",
+    "hpack",
+    "uvicorn.access",
+    "asyncio",
+    "multipart",
+    "python_multipart",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "redis",
+)
+"""Libraries whose INFO lines are noise at best and a leak at worst (httpx's request line
+carries the full URL, query string and all): they speak only from WARNING on unless Ordo
+itself logs at DEBUG, and even then every line goes through redaction."""
+
+
+def third_party_level(level: str) -> int:
+    """The level the libraries of ``THIRD_PARTY_LOGGERS`` log at when Ordo logs at ``level``."""
+    return logging.DEBUG if level.upper() in {"DEBUG", "TRACE"} else logging.WARNING
+
+
 def route_stdlib_logging(level: str) -> None:
     """Send the standard library's logging through loguru, replacing its handlers (the
     process owner, ``ordo serve``, calls this once)."""
@@ -121,3 +146,5 @@ def route_stdlib_logging(level: str) -> None:
         std = logging.getLogger(name)
         std.handlers = []
         std.propagate = True
+    for name in THIRD_PARTY_LOGGERS:
+        logging.getLogger(name).setLevel(third_party_level(level))

@@ -65,7 +65,7 @@ class Observability:
             self._log_handler = install_logging(
                 self.settings.log_level,
                 as_json=self.settings.log_json,
-                secrets=self.emitter.secrets.values,
+                secrets=self.emitter.secrets.forms,
             )
         self.file_sink.start()
         self.db_sink.start()

@@ -18,6 +18,7 @@ from loguru import logger
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.clock import next_ist_time
 from ordo.audit.events import AuditEmitter
+from ordo.audit.secret_values import url_passwords
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
 from ordo.heap import freeze_startup_heap
@@ -57,6 +58,10 @@ class OrdoRuntime:
         self.settings = settings
         self.plugins = plugins
         self.emitter = AuditEmitter(plugins.hook)
+        # API tokens, the secret key, TOTP seeds and passwords in database/Redis URLs are
+        # redacted by value in every log line and audit event from the first one on.
+        self.emitter.secrets.add_from(settings)
+        self.emitter.secrets.add(*url_passwords(settings.database_url, settings.redis_url))
         self.gateway = BrokerGateway(
             self.emitter, default_deadline=settings.request_deadline_seconds
         )
@@ -113,6 +118,8 @@ class OrdoRuntime:
                 self.settings.redis_url, self.kill_switch, prefix=self.settings.redis_prefix
             )
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
+        for validated in adapter_settings.values():
+            self.emitter.secrets.add_from(validated)
         for name, config in self.settings.accounts.items():
             if not config.enabled:
                 continue

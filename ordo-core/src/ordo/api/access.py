@@ -3,7 +3,12 @@
 Every HTTP request yields an ``api.request`` event when it arrives and an ``api.response``
 event when it is answered (method, path, status, elapsed ms), both carrying the request id
 and the actor: the *name* of the bearer token presented, never the token. Bodies are not
-recorded (an OTP answer travels in one); query parameters are, redacted by key name.
+recorded (an OTP answer travels in one); query parameters are, redacted by key name and by
+value (every API token, session token and configured secret is known to the redaction).
+
+A bearer token in the query string is refused (401 ``TOKEN_IN_QUERY``) before any route
+runs: URLs end up in proxy logs, browser history and shell history, so a token is accepted
+only in the ``Authorization`` header.
 """
 
 from __future__ import annotations
@@ -13,12 +18,34 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordo.api.auth import presented_token
 from ordo.config import match_token
 from ordo.context import actor_var
 from ordo.runtime import OrdoRuntime
+
+TOKEN_PARAM_NAMES = frozenset(
+    {"token", "access_token", "api_token", "apitoken", "bearer", "auth", "authorization"}
+)
+"""Query parameters that only a client trying to authenticate through the URL would send."""
+TOKEN_IN_QUERY_MESSAGE = (
+    "API tokens are accepted only in the 'Authorization: Bearer <token>' header, never in "
+    "the URL (URLs end up in proxy, browser and shell logs). Remove it from the query string; "
+    "if it was a real token, rotate it."
+)
+
+
+def token_in_query(runtime: OrdoRuntime, query: list[tuple[str, str]]) -> bool:
+    """Whether the query string carries a bearer token: a token-named parameter, or any
+    value that is one of the configured API tokens."""
+    for name, value in query:
+        if name.lower() in TOKEN_PARAM_NAMES:
+            return True
+        if len(value) >= 8 and match_token(runtime.tokens, value) is not None:
+            return True
+    return False
 
 
 def _runtime(scope: Scope) -> OrdoRuntime | None:
@@ -58,8 +85,12 @@ class AccessMiddleware:
         actor = match_token(runtime.tokens, token) if token else None
         if actor is not None:
             actor_var.set(actor)
+            # A token configured only by its SHA-256 becomes known by value once presented.
+            runtime.emitter.secrets.add(token)
         method, path = scope["method"], scope["path"]
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query = dict(pairs)
+        refused = token_in_query(runtime, pairs)
         client = scope.get("client")
         runtime.emitter.emit(
             "api.request",
@@ -78,8 +109,20 @@ class AccessMiddleware:
                 status = int(message["status"])
             await send(message)
 
+        app: ASGIApp = self.app
+        if refused:
+            app = JSONResponse(
+                {
+                    "status": "error",
+                    "request_id": scope.get("state", {}).get("request_id", ""),
+                    "error_code": "TOKEN_IN_QUERY",
+                    "message": TOKEN_IN_QUERY_MESSAGE,
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="ordo"'},
+            )
         try:
-            await self.app(scope, receive, record_status)
+            await app(scope, receive, record_status)
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)

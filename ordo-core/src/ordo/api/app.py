@@ -13,7 +13,10 @@ from fastapi.routing import APIRoute
 from ordo import __version__
 from ordo.api.access import AccessMiddleware
 from ordo.api.errors import install_error_handlers
+from ordo.api.methods import MethodsMiddleware
 from ordo.api.middleware import RequestIdMiddleware
+from ordo.api.openapi import install_openapi
+from ordo.api.plugin_routes import include_plugin_routers
 from ordo.api.routes import accounts, health, market, orders, portfolio, safety
 from ordo.api.routes import audit as audit_routes
 from ordo.api.routes import metrics as metrics_routes
@@ -81,7 +84,9 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    # Added first, so it runs inside RequestIdMiddleware and sees the request id.
+    # Added first, so they run inside RequestIdMiddleware and see the request id; the access
+    # audit runs outside the method checks, so refused methods and media types are audited.
+    app.add_middleware(MethodsMiddleware)
     app.add_middleware(AccessMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
@@ -94,7 +99,7 @@ def create_app(
     for module in (status_routes, audit_routes):
         api.include_router(module.router)
     for extra in loaded.hook.register_routes():
-        for router in extra or []:
-            api.include_router(router)
+        include_plugin_routers(api, extra or [])
     app.include_router(api)
+    install_openapi(app)
     return app

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ordo.adapters.errors import BrokerError
 from ordo.api import envelope
 from ordo.api.middleware import new_request_id
+from ordo.audit.redaction import redact_ordered, redact_text
 from ordo.orchestrator.errors import OrdoError
 from ordo.safety.killswitch import KillSwitchActive
 
@@ -30,9 +31,32 @@ _HTTP_CODES = {
 }
 
 
+def safe_text(request: Request, text: str) -> str:
+    """``text`` with every secret the running gateway knows masked: an error message may
+    quote a broker's reply or a URL, and a response is one more place a secret must not
+    reach."""
+    runtime = getattr(request.app.state, "ordo", None)
+    emitter = getattr(runtime, "emitter", None)
+    if emitter is None:
+        return redact_text(text)
+    return str(redact_ordered(text, emitter.secrets.forms()))
+
+
 def request_id_of(request: Request) -> str:
     rid = request.scope.get("state", {}).get("request_id")
     return rid if isinstance(rid, str) else new_request_id()
+
+
+PATTERN_MISMATCH = {
+    "symbols": (
+        "INVALID_SYMBOL",
+        "give comma-separated EXCHANGE:SYMBOL pairs with a known exchange (NSE, BSE, NFO, BFO, "
+        "MCX, CDS, NSE_INDEX, BSE_INDEX), for example NSE:SBIN,NSE:INFY",
+    ),
+    "cursor": ("INVALID_CURSOR", "pass back the next_cursor of the previous page, unchanged"),
+}
+"""Parameters whose documented pattern deserves a specific code and a message a person can
+act on (pydantic would quote the regular expression)."""
 
 
 def validation_code(error: dict[str, Any]) -> str:
@@ -41,6 +65,8 @@ def validation_code(error: dict[str, Any]) -> str:
     loc = [str(p) for p in error.get("loc", ())]
     field = loc[-1] if loc else ""
     message = str(error.get("msg", ""))
+    if kind == "string_pattern_mismatch" and field in PATTERN_MISMATCH:
+        return PATTERN_MISMATCH[field][0]
     if kind == "json_invalid":
         return "MALFORMED_JSON"
     if kind == "extra_forbidden":
@@ -67,6 +93,8 @@ def validation_code(error: dict[str, Any]) -> str:
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
     loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
     message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if error.get("type") == "string_pattern_mismatch" and loc and loc[-1] in PATTERN_MISMATCH:
+        message = PATTERN_MISMATCH[loc[-1]][1]
     return {"field": ".".join(loc) or None, "code": validation_code(error), "message": message}
 
 
@@ -88,11 +116,11 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-    message = str(exc.detail)
+    message = safe_text(request, str(exc.detail))
     if exc.status_code == 404 and message == "Not Found":
-        message = f"no endpoint at {request.url.path}"
+        message = f"no endpoint at {safe_text(request, request.url.path)}"
     if exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path}"
+        message = f"{request.method} is not allowed on {safe_text(request, request.url.path)}"
     return envelope.error(
         request_id_of(request),
         code,
@@ -107,7 +135,7 @@ async def _ordo(request: Request, exc: Exception) -> JSONResponse:
     return envelope.error(
         request_id_of(request),
         exc.code,
-        exc.message,
+        safe_text(request, exc.message),
         status_code=exc.http_status,
         details=exc.details,
         headers=exc.headers,
@@ -121,7 +149,11 @@ async def _broker(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(retry_after, int | float):
         headers["Retry-After"] = str(max(1, round(retry_after)))
     return envelope.error(
-        request_id_of(request), exc.code, exc.message, status_code=exc.http_status, headers=headers
+        request_id_of(request),
+        exc.code,
+        safe_text(request, exc.message),
+        status_code=exc.http_status,
+        headers=headers,
     )
 
 

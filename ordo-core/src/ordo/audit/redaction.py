@@ -48,6 +48,7 @@ _SECRET_FRAGMENTS = (
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _BEARER = re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9._~+/:=-]{6,}")
+_QUERY_PARAM = re.compile(r"(?<=[?&;])([A-Za-z0-9_.\-\[\]]+)=([^&\s\"'<>#]+)")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 
 
@@ -83,7 +84,16 @@ def _redact_text(text: str, secrets: tuple[str, ...]) -> str:
     folded = text.lower()
     if "bearer" in folded or "token" in folded:
         text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    if "=" in text and ("?" in text or "&" in text):
+        # A URL in a log line (an HTTP client's request line): mask parameters whose name
+        # says secret (``api_key``, ``token_id``, ``request_token``) whatever their value.
+        text = _QUERY_PARAM.sub(_mask_query_param, text)
     return text
+
+
+def _mask_query_param(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}={REDACTED}" if is_secret_key(name) else match.group(0)
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:

@@ -3,39 +3,58 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ordo.cli.remote import DEFAULT_URL, TokenOption, UrlOption, connect, remote_errors
+from ordo.cli.display import ist_cell, print_table, table
+from ordo.cli.remote import (
+    DEFAULT_URL,
+    EXIT_CODES_HELP,
+    CaCertsOption,
+    CertOption,
+    KeyOption,
+    TokenOption,
+    UrlOption,
+    connect,
+    connection,
+    remote_errors,
+)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("accounts")(accounts)
+    app.command("accounts", epilog=EXIT_CODES_HELP)(accounts)
 
 
 def accounts(
     ctx: typer.Context,
     url: UrlOption = DEFAULT_URL,
     token: TokenOption = None,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ca_certs: CaCertsOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List accounts: adapter, session state, login time and expiry."""
-    with connect(ctx, url, token) as client, remote_errors(url):
+    """List accounts: adapter, session state, login time and expiry (IST)."""
+    with (
+        connect(ctx, connection(url, token, ca_certs, cert, key)) as client,
+        remote_errors(url),
+    ):
         rows = client.accounts()
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
-    table = Table(title="Ordo accounts")
-    for column in ("account", "adapter", "session", "logged in", "expires"):
-        table.add_column(column)
+    shown = table(
+        "Ordo accounts (IST)",
+        ("account", "adapter", "session", "logged in", "expires"),
+        whole=("logged in", "expires"),
+    )
     for row in rows:
-        table.add_row(
+        shown.add_row(
             row.name,
             row.adapter,
             row.session_state.value,
-            row.logged_in_at.isoformat(timespec="seconds") if row.logged_in_at else "-",
-            row.expires_at.isoformat(timespec="seconds") if row.expires_at else "-",
+            ist_cell(row.logged_in_at),
+            ist_cell(row.expires_at),
         )
-    Console(width=160).print(table)
+    print_table(shown)

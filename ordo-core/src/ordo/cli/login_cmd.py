@@ -17,17 +17,21 @@ import typer
 from ordo_client import Account, Challenge, ChallengeKind, LoginStep, Ordo, SessionState
 from ordo_client.errors import OrdoAPIError, OrdoAuthError
 from pydantic import SecretStr
-from rich.console import Console
 from rich.table import Table
 
-from ordo.adapters.clock import IST
+from ordo.cli.display import ist, ist_cell, print_table
+from ordo.cli.display import table as new_table
 from ordo.cli.remote import (
     DEFAULT_URL,
     EXIT_REFUSED,
     EXIT_UNREACHABLE,
+    CaCertsOption,
+    CertOption,
+    KeyOption,
     TokenOption,
     UrlOption,
     connect,
+    connection,
     fail,
     remote_errors,
     stderr,
@@ -155,9 +159,7 @@ def _expiry_note(step: LoginStep) -> str:
 
 
 def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "-"
-    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M IST")
+    return ist(moment)
 
 
 def choose_targets(
@@ -178,9 +180,11 @@ def choose_targets(
 def summary_table(accounts: Sequence[Account], outcomes: Sequence[Outcome]) -> Table:
     """Every account's session state and expiry, with this run's result where it tried."""
     results = {o.account: ("ok" if o.ok else f"failed: {o.detail}") for o in outcomes}
-    table = Table(title="Broker sessions")
-    for column in ("account", "adapter", "session", "logged in", "expires", "this run"):
-        table.add_column(column)
+    table = new_table(
+        "Broker sessions (IST)",
+        ("account", "adapter", "session", "expires", "this run"),
+        whole=("expires",),
+    )
     for account in accounts:
         state = account.session_state.value
         style = "green" if account.session_state is SessionState.ACTIVE else "yellow"
@@ -188,8 +192,7 @@ def summary_table(accounts: Sequence[Account], outcomes: Sequence[Outcome]) -> T
             account.name,
             account.adapter,
             f"[{style}]{state}[/{style}]",
-            _when(account.logged_in_at),
-            _when(account.expires_at),
+            ist_cell(account.expires_at),
             results.get(account.name, "-"),
         )
     return table
@@ -208,6 +211,9 @@ def login(
     ] = False,
     url: UrlOption = DEFAULT_URL,
     token: TokenOption = None,
+    ca_certs: CaCertsOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
     answer_from_stdin: Annotated[
         bool,
         typer.Option(
@@ -237,7 +243,10 @@ def login(
     if answer_from_stdin:
         answers = StdinAnswers(sys.stdin)
     out = stderr()
-    with connect(ctx, url, token) as client, remote_errors(url):
+    with (
+        connect(ctx, connection(url, token, ca_certs, cert, key)) as client,
+        remote_errors(url),
+    ):
         targets = choose_targets(client.accounts(), names, every_inactive)
         if not targets:
             out.print("every account's session is already active")
@@ -249,6 +258,6 @@ def login(
             out.print(f"{name}: {verdict}: ", end="")
             out.print(outcome.detail, markup=False)
         final = client.accounts()
-    Console(width=160).print(summary_table(final, outcomes))
+    print_table(summary_table(final, outcomes))
     if not all(o.ok for o in outcomes):
         raise typer.Exit(EXIT_REFUSED)

@@ -7,18 +7,33 @@ to run twice.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ordo.cli.remote import DEFAULT_URL, TokenOption, UrlOption, connect, fail, remote_errors
+from ordo.cli.display import ist_cell, print_failures, print_table, table
+from ordo.cli.remote import (
+    DEFAULT_URL,
+    EXIT_CODES_HELP,
+    EXIT_REFUSED,
+    CaCertsOption,
+    CertOption,
+    KeyOption,
+    TokenOption,
+    UrlOption,
+    connect,
+    connection,
+    remote_errors,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
+UNREADABLE = "UNREADABLE"
+"""Shown in place of an account's orders when the account could not be read: an empty
+book and an unknown book must never look alike."""
 
-@app.command("list")
+
+@app.command("list", epilog=EXIT_CODES_HELP)
 def list_orders(
     ctx: typer.Context,
     accounts: Annotated[
@@ -27,10 +42,18 @@ def list_orders(
     open_only: Annotated[bool, typer.Option("--open", help="Only orders still open.")] = False,
     url: UrlOption = DEFAULT_URL,
     token: TokenOption = None,
+    ca_certs: CaCertsOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Today's orders per account; accounts that could not answer are listed after."""
-    with connect(ctx, url, token) as client, remote_errors(url):
+    """Today's orders per account ("side qty" shows filled/ordered). An account that could
+    not be read is shown as UNREADABLE with its reason (never as an empty book) and the exit
+    status is 1."""
+    with (
+        connect(ctx, connection(url, token, ca_certs, cert, key)) as client,
+        remote_errors(url),
+    ):
         result = client.orders(accounts)
     rows = [
         (leg.account, order)
@@ -38,46 +61,66 @@ def list_orders(
         for order in (leg.data or [])
         if not open_only or not order.status.is_terminal
     ]
+    unreadable = [*result.failed, *result.unknown]
     if as_json:
-        payload = [{"account": a, **o.model_dump(mode="json")} for a, o in rows]
+        payload: list[dict[str, Any]] = [
+            {"account": a, **o.model_dump(mode="json")} for a, o in rows
+        ]
+        payload += [
+            {
+                "account": leg.account,
+                "unreadable": True,
+                "error_code": leg.error_code,
+                "message": leg.message,
+            }
+            for leg in unreadable
+        ]
         typer.echo(json.dumps(payload, indent=2))
     else:
-        table = Table(title="Orders")
-        for column in ("account", "order id", "symbol", "side", "qty", "filled", "type", "price"):
-            table.add_column(column)
-        table.add_column("status")
+        shown = table(
+            "Orders (times IST, today)",
+            ("account", "order id", "symbol", "side qty", "price", "status", "time"),
+            whole=(),
+        )
         for account, order in rows:
-            table.add_row(
+            shown.add_row(
                 account,
                 order.order_id,
                 f"{order.exchange.value}:{order.symbol}",
-                order.side.value,
-                str(order.quantity),
-                str(order.filled_quantity),
-                order.order_type.value,
-                str(order.price or "-"),
+                f"{order.side.value} {order.filled_quantity}/{order.quantity}",
+                _price(order.order_type.value, order.price),
                 order.status.value,
+                ist_cell(order.placed_at)[11:] or "-",
             )
-        Console(width=180).print(table)
-    for leg in result.failed:
-        Console(stderr=True, highlight=False).print(
-            f"{leg.account}: {leg.error_code} {leg.message}", markup=False
-        )
-    if result.failed:
-        raise typer.Exit(1)
+        for leg in unreadable:
+            shown.add_row(leg.account, UNREADABLE, "-", "-", "-", "-", "-")
+        print_table(shown)
+    if print_failures(unreadable, heading="accounts that could not be read:"):
+        raise typer.Exit(EXIT_REFUSED)
 
 
-@app.command("cancel")
+def _price(order_type: str, price: object) -> str:
+    return f"{order_type} {price}" if price else order_type
+
+
+@app.command("cancel", epilog=EXIT_CODES_HELP)
 def cancel(
     ctx: typer.Context,
     account: Annotated[str, typer.Argument(help="Account name.")],
     order_id: Annotated[str, typer.Argument(help="The broker's order id.")],
     url: UrlOption = DEFAULT_URL,
     token: TokenOption = None,
+    ca_certs: CaCertsOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
 ) -> None:
-    """Cancel one open order (allowed while the kill switch is on)."""
-    with connect(ctx, url, token) as client, remote_errors(url):
+    """Cancel one open order (allowed while the kill switch is on). A refusal prints the
+    broker's reason and exits 1."""
+    with (
+        connect(ctx, connection(url, token, ca_certs, cert, key)) as client,
+        remote_errors(url),
+    ):
         result = client.cancel_order(account, order_id)
-    for leg in result.failed + result.unknown:
-        fail(f"{leg.account}: {leg.error_code} {leg.message}")
+    if print_failures([*result.failed, *result.unknown], heading=f"cancel of {order_id}:"):
+        raise typer.Exit(EXIT_REFUSED)
     typer.echo(f"cancel accepted for {account}/{order_id}")

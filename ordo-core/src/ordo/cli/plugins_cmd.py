@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ordo.plugins import create_plugins
+from ordo.cli.options import ConfigOption
 
 
 def register(app: typer.Typer) -> None:
@@ -19,9 +19,25 @@ def register(app: typer.Typer) -> None:
 def plugins(
     all: Annotated[bool, typer.Option("--all", help="Include built-in plugins.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOption = None,
 ) -> None:
-    """List installed plugins: name, version, hooks, adapter ids, capabilities, load errors."""
-    loaded = create_plugins()
+    """List installed plugins: name, version, hooks, adapter ids, capabilities, load errors.
+
+    Honours ORDO_LOAD_PLUGINS and ORDO_DISABLED_ADAPTERS (and the configuration file), so
+    it shows what `ordo serve` would load. Exit status: 0 listed, 2 invalid configuration."""
+    from ordo.config import ConfigError, load_settings
+    from ordo.plugins import create_plugins
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        Console(stderr=True, highlight=False).print(f"invalid configuration: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    loaded = create_plugins(
+        allow=settings.load_plugins,
+        disabled=settings.disabled_adapters,
+        trace=settings.trace_plugins,
+    )
     listing = loaded.listing(include_builtin=all)
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in listing], indent=2))

@@ -44,8 +44,13 @@ def is_loopback(host: str) -> bool:
 def transport_problem(settings: Settings) -> str | None:
     """Why the server must not start on this address, or ``None``.
 
-    Plain HTTP is allowed on loopback only, unless a TLS proxy terminates in front.
+    TLS options must come whole (a certificate with its key; a client CA only with both,
+    since client certificates can only be required over TLS). Plain HTTP is allowed on
+    loopback only, unless a TLS proxy terminates in front.
     """
+    tls = tls_problem(settings)
+    if tls:
+        return tls
     if is_loopback(settings.host) or settings.behind_proxy:
         return None
     if settings.certfile and settings.keyfile:
@@ -55,6 +60,22 @@ def transport_problem(settings: Settings) -> str | None:
         "would cross the network in clear. Give --certfile and --keyfile to serve TLS, or "
         "--behind-proxy (ORDO_BEHIND_PROXY=true) if a TLS proxy terminates in front of Ordo."
     )
+
+
+def tls_problem(settings: Settings) -> str | None:
+    """Why the TLS options given cannot work together, or ``None``."""
+    if bool(settings.certfile) != bool(settings.keyfile):
+        given, missing = (
+            ("--certfile", "--keyfile") if settings.certfile else ("--keyfile", "--certfile")
+        )
+        return f"{given} needs {missing} too: TLS needs the certificate and its private key."
+    if settings.ca_certs and not settings.certfile:
+        return (
+            "--ca-certs (ORDO_CA_CERTS) requires --certfile and --keyfile: client certificates "
+            "can only be required over TLS, and without them Ordo would serve plain HTTP "
+            "with no client check at all."
+        )
+    return None
 
 
 def serve(
@@ -141,7 +162,10 @@ def _carry(base: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
 
 def server_config(settings: Settings, plugins: Plugins) -> uvicorn.Config:
     """The uvicorn configuration ``ordo serve`` runs: address, TLS and, with ``ca_certs``,
-    required client certificates (mTLS)."""
+    required client certificates (mTLS). Half-given TLS options are a ``ValueError``."""
+    problem = tls_problem(settings)
+    if problem:
+        raise ValueError(problem)
     ssl: dict[str, Any] = {}
     if settings.certfile and settings.keyfile:
         ssl = {"ssl_certfile": str(settings.certfile), "ssl_keyfile": str(settings.keyfile)}
@@ -173,9 +197,9 @@ def take_over_logging(settings: Settings, app: Any) -> int:
     logger.remove()
     route_stdlib_logging(settings.log_level)
 
-    def secrets() -> frozenset[str]:
+    def secrets() -> tuple[str, ...]:
         runtime = _runtime_of(app)
-        return runtime.emitter.secrets.values() if runtime is not None else frozenset()
+        return runtime.emitter.secrets.forms() if runtime is not None else ()
 
     def quiet_while_gateway_logs() -> bool:
         runtime = _runtime_of(app)

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import json
 import ssl
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, Group
 
-DEFAULT_URL = "http://127.0.0.1:8000"
+from ordo.cli.display import TABLE_WIDTH, ist, ist_cell, table
+from ordo.cli.remote import (
+    DEFAULT_URL,
+    CaCertsOption,
+    CertOption,
+    KeyOption,
+    TokenOption,
+    UrlOption,
+    client_tls,
+    connection,
+)
+
+__all__ = ["client_tls", "fetch_status", "status", "status_table"]
 
 
 def register(app: typer.Typer) -> None:
     app.command("status")(status)
-
-
-def client_tls(
-    ca_certs: Path | None = None, client_cert: Path | None = None, client_key: Path | None = None
-) -> ssl.SSLContext:
-    """Verification against ``ca_certs`` (default: the system store), presenting a client
-    certificate when given (mTLS)."""
-    context = ssl.create_default_context(cafile=str(ca_certs) if ca_certs else None)
-    if client_cert is not None:
-        context.load_cert_chain(str(client_cert), str(client_key) if client_key else None)
-    return context
 
 
 def fetch_status(
@@ -70,63 +69,50 @@ def _last_call(entry: dict[str, Any]) -> str:
     if not last:
         return "-"
     outcome = last["outcome"] if not last.get("error_code") else last["error_code"]
-    return f"{last['operation']} {outcome}\n{last['at']}"
+    return f"{last['operation']} {outcome}\n{ist(last['at'])}"
 
 
-def status_table(document: dict[str, Any]) -> Table:
-    """The status document as a rich table, one row per account."""
-    table = Table(title=f"Ordo {document.get('version', '')}: {document.get('status', '?')}")
-    for column in (
-        "account",
-        "adapter",
-        "connection",
-        "session",
-        "expires",
-        "last login",
-        "last call",
-        "breaker",
-        "rate limits",
-    ):
-        table.add_column(column)
+def status_table(document: dict[str, Any]) -> Group:
+    """The status document as two tables that each fit 80 columns: sessions and breakers,
+    then each account's last broker call and rate-limit windows."""
+    title = f"Ordo {document.get('version', '')}: {document.get('status', '?')} (times IST)"
+    sessions = table(
+        title,
+        ("account", "adapter", "connection", "session", "expires", "breaker"),
+        whole=("expires",),
+    )
+    calls = table("Broker calls and rate limits", ("account", "last call", "rate limits"))
     for entry in document.get("accounts", []):
-        table.add_row(
+        sessions.add_row(
             entry["name"],
             entry["adapter"],
             entry["connection"],
             entry["session_state"],
-            entry.get("session_expires_at") or "-",
-            entry.get("last_login_at") or "-",
-            _last_call(entry),
+            ist_cell(entry.get("session_expires_at")),
             _breaker(entry),
-            _limits(entry),
         )
-    return table
+        calls.add_row(entry["name"], _last_call(entry), _limits(entry))
+    return Group(sessions, calls)
 
 
 def status(
-    url: Annotated[
-        str, typer.Option(envvar="ORDO_URL", help="Gateway address (default 127.0.0.1:8000).")
-    ] = DEFAULT_URL,
-    token: Annotated[
-        str | None, typer.Option(envvar="ORDO_TOKEN", help="API bearer token.", show_default=False)
-    ] = None,
-    ca_certs: Annotated[
-        Path | None, typer.Option(help="CA bundle to verify the gateway's TLS certificate.")
-    ] = None,
-    client_cert: Annotated[
-        Path | None, typer.Option(help="Client certificate (PEM) for mTLS.")
-    ] = None,
-    client_key: Annotated[Path | None, typer.Option(help="Client key (PEM) for mTLS.")] = None,
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = None,
+    ca_certs: CaCertsOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
 ) -> None:
     """Show the gateway's health and every account's session, broker, breaker and limits.
 
-    Exit status: 0 healthy, 3 degraded, 1 refused (e.g. bad token), 2 unreachable.
+    Exit status: 0 healthy, 3 degraded, 1 refused (e.g. bad token), 2 unreachable or wrong
+    options.
     """
     console = Console(stderr=True)
+    conn = connection(url, token, ca_certs, cert, key)
     try:
-        tls = client_tls(ca_certs, client_cert, client_key) if url.startswith("https") else None
-        body = fetch_status(url, token, tls=tls)
+        verify = conn.verify()
+        body = fetch_status(url, token, tls=verify if isinstance(verify, ssl.SSLContext) else None)
     except (httpx.HTTPError, ValueError, OSError) as exc:
         console.print(f"[red]cannot reach {url}:[/red] {type(exc).__name__}: {exc}")
         raise typer.Exit(2) from None
@@ -137,6 +123,6 @@ def status(
     if as_json:
         typer.echo(json.dumps(document, indent=2))
     else:
-        Console(width=200).print(status_table(document))
+        Console(width=TABLE_WIDTH).print(status_table(document))
     if document.get("status") != "ok":
         raise typer.Exit(3)

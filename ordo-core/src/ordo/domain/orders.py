@@ -6,12 +6,33 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from ordo.domain.enums import Exchange, OrderStatus, OrderType, Product, Side, Validity
 
 Quantity = Annotated[int, Field(gt=0, le=10_000_000)]
-Price = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=4)]
+PRICE_PATTERN = r"^(?=.*[1-9])[0-9]{1,10}(\.[0-9]{1,4})?$"
+"""A positive decimal with at most 10 integer and 4 fractional digits, as text."""
+Price = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=14, decimal_places=4),
+    # The document states the same limits validation applies (a bare ``Decimal`` documents
+    # any string), so clients and contract tests know "" or "1e400" is not a price.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 9_999_999_999,
+                    "multipleOf": 0.0001,
+                },
+                {"type": "string", "pattern": PRICE_PATTERN},
+            ]
+        },
+        mode="validation",
+    ),
+]
 
 
 class OrderRequest(BaseModel):
@@ -53,7 +74,8 @@ def check_prices(order_type: OrderType, price: Decimal | None, trigger: Decimal 
 class OrderModification(BaseModel):
     """Fields to change on an open order; unset fields keep their current value."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # The document says what the validator below enforces: at least one field.
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
 
     quantity: Quantity | None = None
     price: Price | None = None

@@ -391,14 +391,16 @@ class OrderService:
             orders = await self._read(
                 account, "list_orders", account.adapter.list_orders, self.deadline()
             )
-            outcomes = [await self.cancel(account, o.order_id) for o in orders if o.status.is_open]
+            open_ids = [o.order_id for o in orders if o.status.is_open]
+            outcomes = [await self.cancel(account, order_id) for order_id in open_ids]
             return {
                 "cancelled": [
                     r.data.order_id for r in outcomes if r.status is ResultStatus.SUCCESS
                 ],
+                # The order id tells the trader which order is still open.
                 "failed": [
-                    {"error_code": r.error_code, "message": r.message}
-                    for r in outcomes
+                    {"order_id": order_id, "error_code": r.error_code, "message": r.message}
+                    for order_id, r in zip(open_ids, outcomes, strict=True)
                     if r.status is not ResultStatus.SUCCESS
                 ],
             }

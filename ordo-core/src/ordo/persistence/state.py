@@ -62,7 +62,9 @@ class SessionRepository:
         logged_in_at: datetime | None = None,
         expires_at: datetime | None = None,
     ) -> SessionRecord:
-        """Insert or replace the session of ``account``."""
+        """Insert or replace the session of ``account`` in one statement, and return the row
+        as written. Nothing is read back: a logout deleting the row at the same moment must
+        not turn a successful login into an error (last writer wins, both succeed)."""
         values = {
             "adapter": adapter,
             "state": state,
@@ -78,9 +80,7 @@ class SessionRepository:
             statement.on_conflict_do_update(index_elements=["account"], set_=values)
         )
         await self.session.commit()
-        record = await self.get(account)
-        assert record is not None
-        return record
+        return SessionRecord.model_validate({"account": account, **values})
 
     async def get(self, account: str) -> SessionRecord | None:
         record = await self.session.get(SessionRecord, account, populate_existing=True)

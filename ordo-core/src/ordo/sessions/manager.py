@@ -155,7 +155,8 @@ class SessionManager:
             lambda: account.adapter.resend_challenge(pending.challenge),
             kind=CallKind.LOGIN,
         )
-        self._pending[account.name].pop(challenge_id, None)
+        # A logout may have dropped the account's challenges meanwhile.
+        self._pending.get(account.name, {}).pop(challenge_id, None)
         self._audit_step(account, "resend", fresh)
         return await self._advance(account, fresh)
 
@@ -185,7 +186,7 @@ class SessionManager:
                 http_status=404,
             )
         if pending.challenge.is_expired(self.clock()):
-            self._pending[account.name].pop(challenge_id, None)
+            self._pending.get(account.name, {}).pop(challenge_id, None)
             raise OrdoError(
                 "CHALLENGE_EXPIRED",
                 f"challenge {challenge_id!r} of account {account.name!r} expired at "

@@ -3,11 +3,13 @@ in pages (pass ``next_cursor`` back as ``cursor``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep
@@ -18,6 +20,18 @@ from ordo.persistence.audit import MAX_PAGE, AuditRepository
 from ordo.persistence.tables import AuditRecord
 
 router = APIRouter(tags=["audit"])
+CURSOR_PATTERN = r"^[0-9]{1,18}$"
+"""What ``next_cursor`` looks like; anything else is refused by validation."""
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def iso_datetime_only(value: object) -> object:
+    """Refuse what lax parsing would turn into a time: ``since=0.5`` is not 1970."""
+    if isinstance(value, str) and not _ISO_DATETIME.match(value):
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 date and time; send e.g. 2026-01-30T09:15:00+05:30"
+        )
+    return value
 
 
 def record_json(row: AuditRecord) -> dict[str, Any]:
@@ -52,10 +66,18 @@ async def query_audit(
         Query(description="Event kind; 'order.*' matches a prefix.", examples=["broker.*"]),
     ] = None,
     since: Annotated[
-        datetime | None, Query(description="ISO 8601; events at or after this instant.")
+        datetime | None,
+        BeforeValidator(iso_datetime_only),
+        Query(
+            description="ISO 8601 date and time; events at or after this instant.",
+            examples=["2026-01-30T09:15:00+05:30"],
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page."),
+    ] = None,
 ) -> JSONResponse:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)

@@ -14,6 +14,10 @@ from ordo.orchestrator.errors import OrdoError
 
 router = APIRouter(tags=["market data"])
 MAX_SYMBOLS = 200
+_EXCHANGES = "|".join(sorted((e.value for e in Exchange), key=len, reverse=True))
+_ONE_SYMBOL = rf"\s*({_EXCHANGES}):[A-Za-z0-9&._-]+\s*"
+SYMBOLS_PATTERN = rf"^{_ONE_SYMBOL}(,{_ONE_SYMBOL})*$"
+"""What the parameter must look like (the document says it, validation enforces it)."""
 
 
 def parse_symbols(text: str) -> list[SymbolRef]:
@@ -52,7 +56,12 @@ async def get_quotes(
     accounts: SelectedAccounts,
     _: Principal,
     symbols: Annotated[
-        str, Query(description="Comma-separated EXCHANGE:SYMBOL list", examples=["NSE:SBIN"])
+        str,
+        Query(
+            description="Comma-separated EXCHANGE:SYMBOL list",
+            examples=["NSE:SBIN"],
+            pattern=SYMBOLS_PATTERN,
+        ),
     ],
 ) -> JSONResponse:
     refs = parse_symbols(symbols)

@@ -18,7 +18,8 @@ router = APIRouter(tags=["safety"])
 
 
 class KillSwitchOn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: "cancel_open_orders": "yes" or 1 must be refused, not guessed at.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     reason: str = Field(min_length=1, max_length=500, examples=["strategy misbehaving"])
     cancel_open_orders: bool = Field(
@@ -27,7 +28,7 @@ class KillSwitchOn(BaseModel):
 
 
 class KillSwitchOff(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     reason: str = Field(min_length=1, max_length=500, examples=["fixed"])
 

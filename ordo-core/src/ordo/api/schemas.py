@@ -1,0 +1,192 @@
+"""Typed ``data`` of every success response, for the OpenAPI document.
+
+The routes build their JSON from domain objects; these models say what that JSON is, so a
+client generated from the document gets real types instead of free-form objects. The
+contract test (schemathesis) checks every response against them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ordo.domain import Funds, Holding, OrderStatus, Position
+
+SessionStateName = Literal["none", "pending_challenge", "active", "expired"]
+
+
+class _Open(BaseModel):
+    """A response object that may grow fields in a minor version."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Health(_Open):
+    status: Literal["ok"]
+    version: str
+
+
+class AccountInfo(_Open):
+    name: str
+    adapter: str
+    display_name: str
+    capabilities: list[str]
+    session_state: SessionStateName
+    logged_in_at: datetime | None
+    expires_at: datetime | None
+
+
+class ChallengeInfo(_Open):
+    challenge_id: str
+    kind: str = Field(examples=["otp"])
+    prompt: str
+    expires_at: datetime
+    url: str | None = None
+    resendable: bool = False
+
+
+class SessionInfo(_Open):
+    logged_in_at: datetime
+    expires_at: datetime | None = None
+
+
+class LoginStep(_Open):
+    """Where a login stands: a challenge to answer, an active session, or none."""
+
+    state: SessionStateName
+    challenge: ChallengeInfo | None = None
+    session: SessionInfo | None = None
+
+
+class CancelFailure(_Open):
+    order_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+
+class CancelledOnAccount(_Open):
+    cancelled: list[str] = Field(default_factory=list)
+    failed: list[CancelFailure] = Field(default_factory=list)
+
+
+class CancelLeg(_Open):
+    account: str
+    broker: str
+    status: Literal["success", "error", "unknown"]
+    data: CancelledOnAccount | None = None
+    error_code: str | None = None
+    message: str = ""
+    retryable: bool = False
+
+
+class KillSwitchInfo(_Open):
+    active: bool
+    reason: str | None
+    actor: str | None
+    changed_at: datetime | None
+    cancelled: list[CancelLeg] | None = Field(
+        default=None, description="With cancel_open_orders: each account's cancels."
+    )
+
+
+class OrderAckData(_Open):
+    """A broker's acknowledgement of a place, modify or cancel."""
+
+    order_id: str
+    status: OrderStatus
+    message: str = ""
+    tag: str | None = None
+    reconciled: bool | None = None
+
+
+class LedgerLeg(_Open):
+    account: str
+    adapter: str
+    leg: int
+    state: str
+    broker_tag: str | None
+    broker_order_id: str | None
+    request: dict[str, Any] | None
+    response: dict[str, Any] | None
+    error_code: str | None
+    message: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class RequestTrace(_Open):
+    request_id: str
+    legs: list[LedgerLeg]
+
+
+class AuditEventOut(_Open):
+    id: int
+    ts: datetime
+    kind: str
+    request_id: str | None
+    actor: str | None
+    account: str | None
+    payload: dict[str, Any]
+
+
+class AuditPage(_Open):
+    events: list[AuditEventOut]
+    next_cursor: str | None = Field(description="Pass back as `cursor` for the next page.")
+
+
+class PluginInfo(_Open):
+    name: str
+    version: str | None
+    distribution: str | None
+    hooks: list[str]
+    adapters: list[str]
+    capabilities: dict[str, list[str]]
+    load_error: str | None
+    builtin: bool
+
+
+class LastCall(_Open):
+    operation: str
+    at: datetime
+    outcome: str
+    error_code: str | None
+
+
+class BreakerInfo(_Open):
+    state: Literal["CLOSED", "OPEN", "HALF_OPEN"]
+
+
+class RateWindow(_Open):
+    scope: str
+    max_calls: int
+    period: float
+    available: int | None = None
+
+
+class AccountStatus(_Open):
+    name: str
+    adapter: str
+    connection: str
+    session_state: SessionStateName
+    session_expires_at: datetime | None = None
+    last_login_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_call: LastCall | None = None
+    breaker: BreakerInfo | None = None
+    rate_limits: list[RateWindow] = Field(default_factory=list)
+    rate_limiter: dict[str, Any] | None = None
+
+
+class GatewayStatus(_Open):
+    status: Literal["ok", "degraded"]
+    version: str
+    accounts: list[AccountStatus]
+
+
+class ConsolidatedPortfolio(_Open):
+    funds: Funds
+    holdings: list[Holding]
+    positions: list[Position]
+    accounts: list[Any]
