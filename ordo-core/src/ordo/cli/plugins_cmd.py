@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ordo.plugins import create_plugins
+if TYPE_CHECKING:
+    from ordo.plugins import PluginInfo
 
 
 def register(app: typer.Typer) -> None:
@@ -20,12 +19,28 @@ def plugins(
     all: Annotated[bool, typer.Option("--all", help="Include built-in plugins.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List installed plugins: name, version, hooks, adapter ids, capabilities, load errors."""
+    """List installed plugins: name, version, hooks, adapter ids, capabilities, load errors.
+
+    Exits 1 when a plugin failed to load (after listing the others), naming it on stderr.
+    """
+    from ordo.cli.options import cli_logging
+    from ordo.plugins import create_plugins
+
+    cli_logging()
     loaded = create_plugins()
     listing = loaded.listing(include_builtin=all)
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in listing], indent=2))
-        return
+    else:
+        print_table(listing)
+    if loaded.load_errors:  # each was logged as one line when it failed
+        raise typer.Exit(1)
+
+
+def print_table(listing: list[PluginInfo]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="Ordo plugins")
     for column in ("name", "version", "hooks", "adapters", "capabilities", "load error"):
         table.add_column(column)
