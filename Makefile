@@ -20,10 +20,10 @@ RUN_PACKAGES := ordo-core ordo-adapter-mock ordo-adapter-fyers ordo-adapter-hdfc
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet "uv>=0.5,<1"
 
-sync: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+sync: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 	$(UV) sync --all-packages --locked
 
-run-env: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+run-env: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 	UV_PROJECT_ENVIRONMENT=$(RUN_ENV) $(UV) sync --locked --no-dev --quiet \
 	    $(addprefix --package ,$(RUN_PACKAGES))
 

@@ -4,6 +4,7 @@ and every start-up problem as one line and exit status 2 (never a traceback)."""
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import stat
 from importlib.machinery import ModuleSpec
@@ -90,7 +91,7 @@ def test_a_missing_driver_names_the_extra(
     module: str,
     extra: str,
 ) -> None:
-    real_find_spec = extras.find_spec
+    real_find_spec = importlib.util.find_spec
 
     def find_spec(name: str) -> ModuleSpec | None:
         return None if name == module else real_find_spec(name)

@@ -28,8 +28,11 @@ def cli_logging() -> None:
     logger.remove()
     # A function sink looks sys.stderr up at each write, so a replaced stream (a test runner's)
     # is never written to after it is closed.
+    def to_stderr(line: str) -> None:
+        sys.stderr.write(line)
+
     logger.add(
-        lambda line: sys.stderr.write(line),
+        to_stderr,
         level="WARNING",
         format="{message}",
         backtrace=False,
