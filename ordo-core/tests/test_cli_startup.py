@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import socket
 import subprocess
 import sys
+from typing import Any
 
+import pytest
+import typer
+from ordo import plugins as plugins_module
 from ordo.cli import COMMANDS, build_cli
+from ordo.healthcheck import check, health_url
+from ordo.hookspecs import hookimpl
 from typer.testing import CliRunner
 
 HEAVY = ("sqlalchemy", "sqlmodel", "fastapi", "uvicorn", "httpx", "pydantic", "ordo.api")
@@ -81,3 +88,44 @@ def test_every_command_has_help_of_its_own() -> None:
         assert result.exit_code == 0, (name, result.output)
         assert f"Usage: ordo {name} " in result.output
         assert "<bool>" not in result.output, name
+
+
+class HelloCommand:
+    """A plugin adding ``ordo hello``."""
+
+    @hookimpl
+    def register_commands(self, cli: typer.Typer) -> None:
+        @cli.command("hello")
+        def hello(name: str = typer.Option("world", help="Whom to greet.")) -> None:
+            """Say hello."""
+            typer.echo(f"hello {name}")
+
+
+def test_a_plugin_command_runs_and_unknown_commands_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = plugins_module.create_plugins
+
+    def with_hello(**kwargs: Any) -> plugins_module.Plugins:
+        return real(**kwargs, extra_plugins=[HelloCommand()])
+
+    monkeypatch.setattr(plugins_module, "create_plugins", with_hello)
+    ran = CliRunner().invoke(build_cli(), ["hello", "--name", "desk"])
+    assert ran.exit_code == 0, ran.output
+    assert ran.output == "hello desk\n"
+    unknown = CliRunner().invoke(build_cli(), ["nosuch"])
+    assert unknown.exit_code == 2
+    assert "No such command 'nosuch'" in unknown.output
+
+
+def test_the_healthcheck_reads_the_servers_address() -> None:
+    assert health_url({}) == "http://127.0.0.1:8000/health"
+    assert health_url({"ORDO_PORT": "9000", "ORDO_CERTFILE": "/tls/cert.pem"}) == (
+        "https://127.0.0.1:9000/health"
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: the connection is refused
+        problem = check(f"http://127.0.0.1:{port}/health", timeout=2)
+    assert problem is not None
+    assert problem.startswith(f"http://127.0.0.1:{port}/health: ")
