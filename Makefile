@@ -36,8 +36,24 @@ lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 
+# mypy --strict over sources and tests. Every package's tests/ has a conftest.py, so each is
+# checked on its own with MYPYPATH=<package> (explicit_package_bases in pyproject.toml): its
+# modules are then tests.*, and `from .conftest import ...` resolves. The adapter template is
+# rendered first (its paths and code hold cookiecutter placeholders) and its output checked.
+TESTED := ordo-core ordo-adapter-mock ordo-adapter-fyers ordo-adapter-hdfc ordo-adapter-mirae \
+          ordo-client ordo-testing
+TEMPLATE_OUT := build/adapter-template
+
 typecheck: sync
-	$(UV) run mypy $(SRC)
+	$(UV) run mypy $(SRC) bench tests deploy
+	@set -e; for pkg in $(TESTED); do \
+	  if [ -d $$pkg/tests ]; then \
+	    echo "mypy $$pkg/tests"; MYPYPATH=$$pkg $(UV) run mypy $$pkg/tests; \
+	  fi; \
+	done
+	rm -rf $(TEMPLATE_OUT)
+	$(UV) run cookiecutter --no-input --output-dir $(TEMPLATE_OUT) adapter-template
+	$(UV) run mypy $(TEMPLATE_OUT)/*/src $(TEMPLATE_OUT)/*/tests
 
 pytest: sync
 	$(UV) run pytest
@@ -59,4 +75,4 @@ format: sync
 	$(UV) run ruff check --fix .
 
 clean:
-	rm -rf .tools .venv $(RUN_ENV) .mypy_cache .ruff_cache .pytest_cache dist
+	rm -rf .tools .venv $(RUN_ENV) .mypy_cache .ruff_cache .pytest_cache build dist

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -187,7 +188,7 @@ async def test_logout_revokes_the_token(harness: FyersHarness) -> None:
     await again.aclose()
 
 
-def _headless(harness: FyersHarness, **extra: object) -> FyersAdapter:
+def _headless(harness: FyersHarness, **extra: Any) -> FyersAdapter:
     return harness.create_adapter(
         unofficial_headless_login=True, fyers_id=harness.fake.fyers_id, **extra
     )

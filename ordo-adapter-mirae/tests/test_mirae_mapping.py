@@ -436,7 +436,11 @@ def test_quote_from_empty_entry(entry: Any) -> None:
 
 
 def test_keys_missing() -> None:
-    entries = {"NSE:A": {"last_price": 1}, "NSE:B": None, "NSE:C": {"ohlc": {}}}
+    entries: dict[str, dict[str, Any] | None] = {
+        "NSE:A": {"last_price": 1},
+        "NSE:B": None,
+        "NSE:C": {"ohlc": {}},
+    }
     assert mapping.keys_missing(entries, ["NSE:A", "NSE:B", "NSE:C", "NSE:D"]) == [
         "NSE:B",
         "NSE:C",

@@ -15,6 +15,7 @@ from ordo_client import (
     Funds,
     Holding,
     Instrument,
+    KillSwitchChange,
     LoginStep,
     Order,
     OrderDetail,
@@ -244,6 +245,8 @@ async def test_live_responses_match_client_models(tmp_path: Path) -> None:
             await ordo.engage_kill_switch("drift test", cancel_open_orders=True),
             await ordo.release_kill_switch("done"),
         ]
-        assert samples[-2].cancelled, "the open order was not cancelled"
+        engaged = samples[-2]
+        assert isinstance(engaged, KillSwitchChange)
+        assert engaged.cancelled, "the open order was not cancelled"
     problems = [p for sample in samples for p in exact(sample, f"{type(sample).__name__}.")]
     assert problems == [], "\n".join(problems)

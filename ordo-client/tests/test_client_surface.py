@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def test_every_route_is_reachable_from_the_client() -> None:
 
     transport = httpx.MockTransport(answer)
     with Ordo("http://gw", token="t", transport=transport, retry=NO_RETRY) as ordo:
-        calls = [
+        calls: list[Callable[[], object]] = [
             ordo.health,
             ordo.accounts,
             lambda: ordo.login("a"),

@@ -6,6 +6,7 @@ import ssl
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from cryptography import x509
@@ -118,9 +119,25 @@ def test_tls_context_options(pki: Path) -> None:
     assert lax.verify_mode is ssl.CERT_NONE
 
 
+class _CommonConfig(TypedDict):
+    """The keyword arguments of ``resolve_config`` these cases share."""
+
+    timeout: float
+    verify: bool
+    cert: None
+    retry: None
+    user_agent: str
+
+
 def test_config_from_arguments_and_environment() -> None:
     env = {"ORDO_URL": "https://env.example/", "ORDO_TOKEN": "env-token"}
-    common = {"timeout": 3.0, "verify": True, "cert": None, "retry": None, "user_agent": "t"}
+    common: _CommonConfig = {
+        "timeout": 3.0,
+        "verify": True,
+        "cert": None,
+        "retry": None,
+        "user_agent": "t",
+    }
     from_env = resolve_config(None, None, env=env, **common)
     assert from_env.base_url == "https://env.example"
     assert from_env.token is not None

@@ -6,7 +6,7 @@ A partial success is not an exception: the result says, per account, what happen
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -86,7 +86,7 @@ class FanoutResult(BaseModel, Generic[T]):
         """The data of each successful leg, by account."""
         return {r.account: r.data for r in self.results if r.ok and r.data is not None}
 
-    def raise_for_failures(self) -> FanoutResult[T]:
+    def raise_for_failures(self) -> Self:
         """Raise ``OrdoPartialFailureError`` if any leg failed or is undecided; else return
         ``self`` so calls chain."""
         failed, unknown = self.failed, self.unknown
