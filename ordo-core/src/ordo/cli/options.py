@@ -26,6 +26,7 @@ def cli_logging() -> None:
     from loguru import logger
 
     logger.remove()
+
     # A function sink looks sys.stderr up at each write, so a replaced stream (a test runner's)
     # is never written to after it is closed.
     def to_stderr(line: str) -> None:
