@@ -195,6 +195,26 @@ def assert_no_test_tools(python: Path) -> None:
         raise CheckFailed(f"test-only packages installed at run time: {found}")
 
 
+def expect_one_line_refusal(
+    args: Sequence[str | Path], env: Mapping[str, str], needle: str
+) -> None:
+    shown = " ".join(str(a) for a in args)
+    done = subprocess.run(
+        [str(a) for a in args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    if done.returncode != 2 or len(lines) != 1 or needle not in lines[0]:
+        raise CheckFailed(
+            f"{shown} should refuse in one line naming {needle!r} (exit 2), "
+            f"got exit {done.returncode}:\n{done.stdout}{done.stderr}"
+        )
+
+
 @contextmanager
 def serving(args: Sequence[str | Path], env: Mapping[str, str], log_file: Path) -> Iterator[None]:
     with log_file.open("w") as output:
@@ -288,6 +308,21 @@ def smoke_test(out: Path, work: Path) -> None:
         if listed.get(adapter, {}).get("adapters") != [adapter]:
             raise CheckFailed(f"ordo plugins does not list the {adapter} adapter: {listed}")
     log(f"{version}; ordo plugins lists mock and fyers")
+    refusals = {
+        "ordo-core[postgres]": (
+            ["serve", "--demo"],
+            {"ORDO_DATABASE_URL": "postgresql+asyncpg://ordo@127.0.0.1:9/ordo"},
+        ),
+        "ordo-core[redis]": (["serve", "--demo"], {"ORDO_REDIS_URL": "redis://127.0.0.1:9/0"}),
+        "pip install ordo-testing": (["adapters", "check", "mock"], {}),
+    }
+    for needle, (args, extra) in refusals.items():
+        expect_one_line_refusal(
+            [bin_dir / "ordo", *args],
+            env | extra | {"ORDO_DATA_DIR": str(work / "refused")},
+            needle,
+        )
+    log("a missing extra and the missing author's kit are one line each, exit 2")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     data = work / "smoke-data"
