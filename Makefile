@@ -5,20 +5,32 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Use uv from PATH, else a private copy bootstrapped with pip into .tools/.
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# Tests that drive uv themselves (the adapter template's) use this same uv.
+export ORDO_UV := $(abspath $(UV))
 SRC := ordo-core/src ordo-adapter-mock/src ordo-adapter-fyers/src ordo-adapter-hdfc/src \
        ordo-adapter-mirae/src ordo-client/src ordo-testing/src
+# `make run` serves from its own environment holding the runtime packages only (no test,
+# lint or type tools, no ordo-testing), as `pip install ordo-core ordo-adapter-...` would.
+RUN_ENV := .venv-run
+RUN_PACKAGES := ordo-core ordo-adapter-mock ordo-adapter-fyers ordo-adapter-hdfc ordo-adapter-mirae
 
-.PHONY: run test lint typecheck pytest bench sync format clean
+.PHONY: run run-env test lint typecheck pytest package-check bench sync format clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet "uv>=0.5,<1"
 
-sync: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+sync: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 	$(UV) sync --all-packages --locked
 
-run: sync
-	ORDO_DATA_DIR=$${ORDO_DATA_DIR:-./data} $(UV) run ordo serve --demo --host $(HOST) --port $(PORT)
+run-env: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	UV_PROJECT_ENVIRONMENT=$(RUN_ENV) $(UV) sync --locked --no-dev --quiet \
+	    $(addprefix --package ,$(RUN_PACKAGES))
+
+run: run-env
+	@echo "The ordo CLI of this checkout, for another shell:"
+	@echo "export PATH=\"$(abspath $(RUN_ENV))/bin:\$$PATH\""
+	ORDO_DATA_DIR=$${ORDO_DATA_DIR:-./data} $(RUN_ENV)/bin/ordo serve --demo --host $(HOST) --port $(PORT)
 
 lint: sync
 	$(UV) run ruff check .
@@ -33,7 +45,7 @@ TESTED := ordo-core ordo-adapter-mock ordo-adapter-fyers ordo-adapter-hdfc ordo-
 TEMPLATE_OUT := build/adapter-template
 
 typecheck: sync
-	$(UV) run mypy $(SRC) bench tests
+	$(UV) run mypy $(SRC) bench tests deploy
 	@set -e; for pkg in $(TESTED); do \
 	  if [ -d $$pkg/tests ]; then \
 	    echo "mypy $$pkg/tests"; MYPYPATH=$$pkg $(UV) run mypy $$pkg/tests; \
@@ -46,14 +58,21 @@ typecheck: sync
 pytest: sync
 	$(UV) run pytest
 
-test: lint typecheck pytest
+# Build every wheel and sdist, check their metadata, install them into a fresh venv as a
+# user would and serve; run the container image's install step into a temporary prefix and
+# its entrypoint and HEALTHCHECK from there. See deploy/check.py.
+package-check: sync
+	$(UV) run python deploy/check.py --uv $(ORDO_UV)
+
+test: lint typecheck pytest package-check
 
 bench: sync
 	$(UV) run python -m bench.order_pipeline
+	$(UV) run python -m bench.startup
 
 format: sync
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
 
 clean:
-	rm -rf .tools .venv .mypy_cache .ruff_cache .pytest_cache build
+	rm -rf .tools .venv $(RUN_ENV) .mypy_cache .ruff_cache .pytest_cache build dist

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench import startup
 from bench.order_pipeline import main, render, run
 from bench.stats import percentile, summarise
 
@@ -43,3 +44,15 @@ def test_main_writes_the_report_file(tmp_path: Path) -> None:
     (path,) = tmp_path.glob("order_pipeline-*.json")
     report = json.loads(path.read_text(encoding="utf-8"))
     assert report["measured_orders"] == 10
+
+
+def test_the_startup_benchmark_reports_every_figure() -> None:
+    report = startup.run(startup.default_ordo(), runs=1, help_runs=1, orders=20)
+    assert report["filled_orders"] == 20
+    for key in ("help_seconds", "cold_start_seconds", "idle_rss_mib", "rss_after_orders_mib"):
+        value = report[key]
+        assert isinstance(value, float)
+        assert value > 0
+    text = startup.render(report)
+    assert "ordo --help" in text
+    assert "idle RSS" in text

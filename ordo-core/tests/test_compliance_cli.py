@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 from ordo.adapters.base import AdapterContext
@@ -122,3 +123,18 @@ def test_generated_module_has_one_class_per_area() -> None:
     assert "class TestSession(_Fixtures, SessionSuite):" in source
     assert "class TestTags(_Fixtures, TagsSuite):" in source
     compile(source, "generated", "exec")
+
+
+def test_check_without_the_authors_kit_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A runtime install has no ordo-testing: the command says which package to install."""
+    from ordo.cli import build_cli
+
+    monkeypatch.setitem(sys.modules, "ordo_testing", None)  # find_spec now answers None
+    result = CliRunner().invoke(build_cli(), ["adapters", "check", "mock"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        "ordo_testing not installed: install ordo-testing (pip install ordo-testing) to run "
+        "the compliance suite"
+    ]

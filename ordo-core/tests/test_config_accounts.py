@@ -57,7 +57,10 @@ def test_unknown_adapter(registry: AdapterRegistry) -> None:
     settings = Settings(accounts={"x1": AccountConfig(adapter="fyerz")})
     with pytest.raises(ConfigError) as caught:
         validate_account_settings(settings, registry)
-    assert str(caught.value) == "accounts.x1.adapter: unknown adapter 'fyerz' (installed: demo)"
+    assert str(caught.value) == (
+        "accounts.x1.adapter: unknown adapter 'fyerz' (installed: demo); "
+        "install ordo-adapter-fyerz to provide it"
+    )
 
 
 def test_bad_adapter_settings_name_the_field(registry: AdapterRegistry) -> None:

@@ -78,8 +78,9 @@ def register_routes() -> list[APIRouter] | None:
 
 @hookspec
 def register_commands(cli: Typer) -> None:
-    """Add sub-commands to the ``ordo`` command-line app. Called once when the CLI starts.
-    Returns nothing."""
+    """Add sub-commands to the ``ordo`` command-line app. Called when the command line names
+    a command that is not one of Ordo's own (so ``ordo --help`` loads no plugin); ``ordo
+    plugins`` shows which plugins implement it. Returns nothing."""
 
 
 __all__ = ["hookimpl", "hookspec"]

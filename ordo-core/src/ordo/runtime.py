@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from loguru import logger
@@ -39,7 +39,9 @@ from ordo.safety.killswitch import KillSwitch, KillSwitchState
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager, run_periodically
-from ordo.state import SharedState
+
+if TYPE_CHECKING:
+    from ordo.state import SharedState
 
 TOTP_CREDENTIAL = "totp_secret"
 """Name of an account's TOTP seed in the credential store."""
@@ -114,6 +116,9 @@ class OrdoRuntime:
         await self._store_totp_secrets()
         self.observability.start()
         if self.settings.redis_url:
+            # Redis is an extra (ordo-core[redis]): imported only when configured.
+            from ordo.state import SharedState
+
             self.shared_state = SharedState.from_url(
                 self.settings.redis_url, self.kill_switch, prefix=self.settings.redis_prefix
             )

@@ -1,8 +1,15 @@
 """The ``ordo`` pytest plugin (entry point ``pytest11``): the ``--ordo-live`` option, the
-guard that keeps tests off real brokers, and the markers the compliance suite uses.
+``ordo_live_guard`` ini option and marker, and the markers the compliance suite uses.
 
-Without ``--ordo-live`` every socket connection to a non-loopback address fails the test
-that made it. Loopback stays open so fakes served by uvicorn, PostgreSQL and Redis on this
+Installing ordo-testing changes no other project's test run: the plugin only adds options,
+markers and fixtures. The guard that keeps tests off real brokers is on only where asked for:
+
+* for every test of a project whose configuration sets ``ordo_live_guard = true`` (the Ordo
+  workspace and projects made from the adapter template do);
+* for tests marked ``@pytest.mark.ordo_live_guard`` (every compliance suite class is).
+
+A guarded test fails on any socket connection to a non-loopback address unless the run has
+``--ordo-live``. Loopback stays open so fakes served by uvicorn, PostgreSQL and Redis on this
 machine keep working.
 """
 
@@ -16,6 +23,8 @@ from typing import Any
 import pytest
 
 LIVE_OPTION = "--ordo-live"
+GUARD_INI = "ordo_live_guard"
+GUARD_MARKER = "ordo_live_guard"
 
 
 class LiveBrokerBlockedError(RuntimeError):
@@ -30,10 +39,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="allow tests to reach real brokers (needs explicit credentials); never in CI",
     )
+    parser.addini(
+        GUARD_INI,
+        type="bool",
+        default=False,
+        help="block non-loopback connections in every test (Ordo adapter projects opt in)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ordo_live: test talks to a real broker")
+    config.addinivalue_line(
+        "markers",
+        f"{GUARD_MARKER}: fail the test if it connects to a non-loopback address "
+        f"(unless the run has {LIVE_OPTION})",
+    )
     config.addinivalue_line(
         "markers",
         "ordo_capability(name): compliance test verifying a Capability value or an area "
@@ -59,9 +79,19 @@ def _is_loopback(address: Any) -> bool:
         return False
 
 
+def guard_wanted(request: pytest.FixtureRequest) -> bool:
+    """Whether this test opted in to the guard (ini option or marker) and the run did not
+    ask for live brokers."""
+    if request.config.getoption(LIVE_OPTION):
+        return False
+    if request.config.getini(GUARD_INI):
+        return True
+    return request.node.get_closest_marker(GUARD_MARKER) is not None
+
+
 @pytest.fixture(autouse=True)
 def _ordo_block_live_brokers(request: pytest.FixtureRequest) -> Iterator[None]:
-    if request.config.getoption(LIVE_OPTION):
+    if not guard_wanted(request):
         yield
         return
     original_connect = socket.socket.connect

@@ -162,6 +162,7 @@ def suite_module_source(adapter_id: str, areas: Sequence[str]) -> str:
 
 
 _INI = """[pytest]
+ordo_live_guard = true
 asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 """

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from ordo.config import ConfigError, load_settings, validate_account_settings
-from ordo.plugins import create_plugins
+from ordo.cli.options import cli_logging
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -22,9 +20,17 @@ def check(
     ] = None,
 ) -> None:
     """Validate settings, accounts and every account's adapter settings."""
+    from rich.console import Console
+
+    from ordo.config import ConfigError, load_settings, validate_account_settings
+    from ordo.extras import check_extras
+    from ordo.plugins import create_plugins
+
+    cli_logging()
     console = Console(stderr=True)
     try:
         settings = load_settings(file)
+        check_extras(settings.database_url, settings.redis_url)
         plugins = create_plugins(allow=settings.load_plugins, disabled=settings.disabled_adapters)
         validate_account_settings(settings, plugins.registry)
     except ConfigError as exc:

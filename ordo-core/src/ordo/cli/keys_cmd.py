@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from ordo.cli.options import ConfigOption
 from ordo.config import ConfigError, Settings, load_settings
+from ordo.extras import check_extras
 from ordo.persistence.db import Database
 from ordo.persistence.tables import CredentialRecord, SessionRecord
 from ordo.sessions.crypto import (
@@ -122,6 +123,7 @@ def rotate(config: ConfigOption = None) -> None:
     console = Console(stderr=True, highlight=False)
     try:
         settings = load_settings(config)
+        check_extras(settings.database_url, None)
     except ConfigError as exc:
         console.print(f"[red]invalid configuration:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ordo.cli.options import ConfigOption
+
+if TYPE_CHECKING:
+    from ordo.plugins import PluginInfo
 
 
 def register(app: typer.Typer) -> None:
@@ -24,14 +25,17 @@ def plugins(
     """List installed plugins: name, version, hooks, adapter ids, capabilities, load errors.
 
     Honours ORDO_LOAD_PLUGINS and ORDO_DISABLED_ADAPTERS (and the configuration file), so
-    it shows what `ordo serve` would load. Exit status: 0 listed, 2 invalid configuration."""
+    it shows what `ordo serve` would load. Exit status: 0 listed, 1 a plugin failed to load
+    (after listing the others, naming it on stderr), 2 invalid configuration."""
+    from ordo.cli.options import cli_logging
     from ordo.config import ConfigError, load_settings
     from ordo.plugins import create_plugins
 
+    cli_logging()
     try:
         settings = load_settings(config)
     except ConfigError as exc:
-        Console(stderr=True, highlight=False).print(f"invalid configuration: {exc}", markup=False)
+        typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
     loaded = create_plugins(
         allow=settings.load_plugins,
@@ -41,7 +45,16 @@ def plugins(
     listing = loaded.listing(include_builtin=all)
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in listing], indent=2))
-        return
+    else:
+        print_table(listing)
+    if loaded.load_errors:  # each was logged as one line when it failed
+        raise typer.Exit(1)
+
+
+def print_table(listing: list[PluginInfo]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="Ordo plugins")
     for column in ("name", "version", "hooks", "adapters", "capabilities", "load error"):
         table.add_column(column)

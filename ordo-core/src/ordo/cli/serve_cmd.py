@@ -1,31 +1,33 @@
-"""``ordo serve``: run the gateway with uvicorn."""
+"""``ordo serve``: run the gateway with uvicorn.
+
+The gateway itself (FastAPI, the database layer, plugins) is imported when the command runs,
+not when the CLI starts. Every start-up problem (invalid configuration, a missing extra, an
+unknown adapter, a data directory that cannot be written, a refused address) is one line on
+stderr and exit status 2.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import secrets
-import ssl as ssl_module
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-import uvicorn
-from loguru import logger
-from pydantic import SecretStr
-from rich.console import Console
 
-from ordo.api.app import create_app, plugins_from_settings
-from ordo.cli.options import ConfigOption
-from ordo.config import (
-    ConfigError,
-    Settings,
-    demo_settings,
-    load_settings,
-    validate_account_settings,
-)
-from ordo.logging import install_logging, route_stdlib_logging
-from ordo.plugins import Plugins
-from ordo.runtime import OrdoRuntime
+from ordo.cli.options import ConfigOption, cli_logging
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from ordo.config import Settings
+    from ordo.plugins import Plugins
+    from ordo.runtime import OrdoRuntime
+
+TOKEN_FILE = "api-token"
+"""Where ``ordo serve`` keeps the API token it generated, inside the data directory, so a
+restart does not lock the user (and every script holding the token) out."""
 
 
 def register(app: typer.Typer) -> None:
@@ -100,7 +102,11 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the Ordo REST API."""
-    console = Console(stderr=True)
+    from ordo.api.app import plugins_from_settings
+    from ordo.config import ConfigError, demo_settings, load_settings, validate_account_settings
+    from ordo.extras import check_extras
+
+    cli_logging()
     overrides: dict[str, Any] = {
         k: v
         for k, v in {
@@ -121,29 +127,88 @@ def serve(
             settings = demo_settings(base.data_dir, **carried)
         else:
             settings = load_settings(config, **overrides)
-    except ConfigError as exc:
-        console.print(f"[red]invalid configuration:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    try:
+        check_extras(settings.database_url, settings.redis_url)
         plugins = plugins_from_settings(settings)
         validate_account_settings(settings, plugins.registry)
     except ConfigError as exc:
-        console.print(f"[red]invalid configuration:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    problem = transport_problem(settings)
+        fail(f"invalid configuration: {exc}")
+    problem = transport_problem(settings) or data_dir_problem(settings.data_dir)
     if problem:
-        console.print(f"[red]{problem}[/red]", highlight=False)
-        raise typer.Exit(2)
+        fail(problem)
     if not settings.api_token and not settings.api_tokens:
-        token = secrets.token_urlsafe(24)
-        settings = settings.model_copy(update={"api_token": SecretStr(token)})
-        console.print(
-            "No API token configured (ORDO_API_TOKEN). Generated one for this run:\n"
-            f"  export TOKEN={token}\n"
-            "Set ORDO_API_TOKEN to choose your own.",
-            highlight=False,
+        settings = with_stored_token(settings)
+    else:
+        typer.echo(
+            f"For the ordo CLI: export ORDO_URL={client_url(settings)} and ORDO_TOKEN set to "
+            "your API token.",
+            err=True,
         )
     run_server(settings, plugins)
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, exit status 2: start-up problems are the user's to fix, so they
+    get a sentence, never a traceback."""
+    typer.secho(message, err=True, fg="red")
+    raise typer.Exit(2)
+
+
+def data_dir_problem(data_dir: Path) -> str | None:
+    """Why the data directory cannot hold Ordo's files, or ``None``. Creates it if needed."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"data directory {data_dir} cannot be created: {exc.strerror or exc}"
+    if not data_dir.is_dir() or not writable(data_dir):
+        return (
+            f"data directory {data_dir} is not writable by this user: choose another with "
+            "--data-dir or ORDO_DATA_DIR, or fix its owner"
+        )
+    return None
+
+
+def writable(directory: Path) -> bool:
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def client_url(settings: Settings) -> str:
+    scheme = "https" if settings.certfile and settings.keyfile else "http"
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{settings.port}"
+
+
+def stored_token(data_dir: Path) -> str:
+    """The token kept in ``data_dir`` from an earlier run, or a new one written there
+    (readable by this user only)."""
+    path = data_dir / TOKEN_FILE
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    token = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return token
+
+
+def with_stored_token(settings: Settings) -> Settings:
+    from pydantic import SecretStr
+
+    try:
+        token = stored_token(settings.data_dir)
+    except OSError as exc:
+        fail(f"cannot keep the API token in {settings.data_dir / TOKEN_FILE}: {exc.strerror}")
+    typer.echo(
+        f"No API token configured (ORDO_API_TOKEN); using the one kept in "
+        f"{settings.data_dir / TOKEN_FILE}. For the ordo CLI and curl:\n"
+        f"export ORDO_URL={client_url(settings)}\n"
+        f"export ORDO_TOKEN={token}",
+        err=True,
+    )
+    return settings.model_copy(update={"api_token": SecretStr(token)})
 
 
 def _carry(base: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -163,6 +228,12 @@ def _carry(base: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
 def server_config(settings: Settings, plugins: Plugins) -> uvicorn.Config:
     """The uvicorn configuration ``ordo serve`` runs: address, TLS and, with ``ca_certs``,
     required client certificates (mTLS). Half-given TLS options are a ``ValueError``."""
+    import ssl as ssl_module
+
+    import uvicorn
+
+    from ordo.api.app import create_app
+
     problem = tls_problem(settings)
     if problem:
         raise ValueError(problem)
@@ -186,6 +257,8 @@ def server_config(settings: Settings, plugins: Plugins) -> uvicorn.Config:
 
 
 def _runtime_of(app: Any) -> OrdoRuntime | None:
+    from ordo.runtime import OrdoRuntime
+
     runtime = getattr(app.state, "ordo", None)
     return runtime if isinstance(runtime, OrdoRuntime) else None
 
@@ -194,6 +267,10 @@ def take_over_logging(settings: Settings, app: Any) -> int:
     """Make loguru this process's only log path: drop its unconfigured default handler, route
     the standard library (uvicorn) into it, and log with Ordo's format until the gateway's
     own handler (which knows the run's secrets) takes over, and again after it stops."""
+    from loguru import logger
+
+    from ordo.logging import install_logging, route_stdlib_logging
+
     logger.remove()
     route_stdlib_logging(settings.log_level)
 
@@ -214,6 +291,8 @@ def take_over_logging(settings: Settings, app: Any) -> int:
 
 
 def run_server(settings: Settings, plugins: Plugins) -> None:
+    import uvicorn
+
     config = server_config(settings, plugins)
     take_over_logging(settings, config.app)
     uvicorn.Server(config).run()

@@ -74,7 +74,8 @@ def validate_account_settings(
         if account.adapter not in registry:
             known = ", ".join(registry.ids()) or "none"
             problems.append(
-                f"accounts.{name}.adapter: unknown adapter {account.adapter!r} (installed: {known})"
+                f"accounts.{name}.adapter: unknown adapter {account.adapter!r} (installed: "
+                f"{known}); install ordo-adapter-{account.adapter} to provide it"
             )
             continue
         model = registry.get(account.adapter).Settings

@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import ordo.persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from ordo.extras import require_extra
 from ordo.persistence.sqlite_raw import SqliteStatements
 from ordo.persistence.statements import CoreStatements, OrderStatements
 from ordo.persistence.types import json_dumps
@@ -71,6 +72,7 @@ class Database:
         if self.is_sqlite:
             return self._sqlite_engine(options)
         if self.is_postgresql:
+            require_extra("postgres", "ORDO_DATABASE_URL")
             options["pool_pre_ping"] = True
             if self.schema is not None:
                 options["connect_args"] = {"server_settings": {"search_path": self.schema}}

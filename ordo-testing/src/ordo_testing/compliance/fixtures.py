@@ -26,8 +26,13 @@ from ordo_testing.harness import AdapterHarness, SampleInstruments
 
 
 class AdapterFixtures:
-    """Fixtures the suite classes use. Set ``harness_cls`` (or override ``harness``)."""
+    """Fixtures the suite classes use. Set ``harness_cls`` (or override ``harness``).
 
+    Every test class built on it runs under the live-broker guard (``ordo_live_guard``), so
+    the compliance suite never reaches a real broker, whatever the project's configuration.
+    """
+
+    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.ordo_live_guard]
     harness_cls: ClassVar[type[AdapterHarness] | None] = None
 
     @pytest_asyncio.fixture
