@@ -103,6 +103,7 @@ def analyse(load: LoadResult, adapter_seconds: dict[str, float], warmup: int) ->
         "measured_orders": len(overhead_ms),
         "failures": failures,
         "client_latency_ms": summarise(client_ms),
+        "client_latency_samples_ms": client_ms,
         "adapter_place_order_ms": summarise(adapter_ms),
         "overhead_ms": summarise(overhead_ms),
         "max_send_lag_ms": load.max_send_lag * 1000,
@@ -117,8 +118,10 @@ def run(
     warmup: float,
     database_url: str | None = None,
     profile: Path | None = None,
+    server: str = "bench.server",
 ) -> dict[str, Any]:
-    """One benchmark run; returns the report (also what is written to disk)."""
+    """One benchmark run against ``server`` (a module run as ``python -m``, Ordo's
+    ``bench.server`` by default); returns the report (also what is written to disk)."""
     port = free_port()
     token = secrets.token_urlsafe(24)
     warmup_count = int(rate * warmup)
@@ -129,7 +132,7 @@ def run(
         command = [
             sys.executable,
             "-m",
-            "bench.server",
+            server,
             "--port",
             str(port),
             "--data-dir",
@@ -240,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=args.database_url,
         profile=args.output / "server.prof" if args.profile else None,
     )
+    report.pop("client_latency_samples_ms")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.output / f"order_pipeline-{stamp}.json"
     path.write_text(json.dumps(report, indent=2), encoding="utf-8")
