@@ -23,14 +23,15 @@ from ordo.domain import SessionState
 from ordo.heap import freeze_startup_heap
 from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
-from ordo.orchestrator.gateway import BrokerGateway
+from ordo.orchestrator.guard import BrokerGateway
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.orders import OrderSafety, OrderService
 from ordo.orchestrator.reads import ReadService
 from ordo.persistence.db import Database
 from ordo.persistence.idempotency import IdempotencyRepository
-from ordo.persistence.state import CredentialRepository, KillSwitchRepository
+from ordo.persistence.sessions import CredentialRepository, KillSwitchRepository
 from ordo.plugins import Plugins
+from ordo.replicas import SharedState
 from ordo.safety.breaker import AccountBreaker
 from ordo.safety.funds import FundsCache
 from ordo.safety.idempotency import InFlightRegistry
@@ -38,7 +39,6 @@ from ordo.safety.killswitch import KillSwitch, KillSwitchState
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager, run_periodically
-from ordo.state import SharedState
 
 TOTP_CREDENTIAL = "totp_secret"
 """Name of an account's TOTP seed in the credential store."""

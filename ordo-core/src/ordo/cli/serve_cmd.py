@@ -23,7 +23,7 @@ from ordo.config import (
     load_settings,
     validate_account_settings,
 )
-from ordo.logging import install_logging, route_stdlib_logging
+from ordo.logs import install_logging, route_stdlib_logging
 from ordo.plugins import Plugins
 from ordo.runtime import OrdoRuntime
 
@@ -153,7 +153,7 @@ def server_config(settings: Settings, plugins: Plugins) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        # Logging goes through loguru (ordo.logging), not uvicorn's own dictConfig.
+        # Logging goes through loguru (ordo.logs), not uvicorn's own dictConfig.
         log_config=None,
         access_log=False,
         proxy_headers=settings.behind_proxy,

@@ -10,8 +10,8 @@ from ordo.audit.events import AuditEmitter
 from ordo.context import current_request_id
 from ordo.domain import AccountResult, Order, ResultStatus
 from ordo.orchestrator.accounts import Account
-from ordo.orchestrator.gateway import BrokerGateway
-from ordo.orchestrator.placement import find_by_tag
+from ordo.orchestrator.guard import BrokerGateway
+from ordo.orchestrator.sending import find_by_tag
 from ordo.persistence.db import Database
 from ordo.persistence.ledger import LedgerRepository, leg_values
 from ordo.persistence.statements import LegChanges, Settlement

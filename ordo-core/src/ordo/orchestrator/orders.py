@@ -32,11 +32,11 @@ from ordo.domain import (
 )
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.fanout import error_result, fan_out
-from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.guard import BrokerGateway, CallKind
 from ordo.orchestrator.instruments import InstrumentCache
 from ordo.orchestrator.ledger import Ledger
-from ordo.orchestrator.placement import send_once
 from ordo.orchestrator.reads import require
+from ordo.orchestrator.sending import send_once
 from ordo.persistence.statements import Settlement
 from ordo.persistence.tables import LedgerEntry, LegState
 from ordo.safety.checks import CheckContext, OrderLimits, run_checks

@@ -12,7 +12,7 @@ from ordo.adapters.errors import UnsupportedOperation
 from ordo.domain import AccountResult, Funds, Holding, Position, ResultStatus, SymbolRef
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.fanout import fan_out
-from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.guard import BrokerGateway, CallKind
 
 T = TypeVar("T")
 

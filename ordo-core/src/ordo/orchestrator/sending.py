@@ -17,7 +17,7 @@ from typing import Any
 from ordo.adapters.errors import BrokerError, OutcomeUnknown
 from ordo.domain import Order, OrderAck, OrderRequest
 from ordo.orchestrator.accounts import Account
-from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.guard import BrokerGateway, CallKind
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, RetryPolicy, call_with_retry
 
