@@ -10,11 +10,9 @@ from fastapi.responses import JSONResponse
 from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ordo.adapters.errors import BrokerError
 from ordo.api import envelope
 from ordo.api.middleware import new_request_id
-from ordo.orchestrator.errors import OrdoError
-from ordo.safety.killswitch import KillSwitchActive
+from ordo.errors import OrdoError
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -103,6 +101,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _ordo(request: Request, exc: Exception) -> JSONResponse:
+    """Every error of the taxonomy (``ordo.errors``): its class names code and status."""
     assert isinstance(exc, OrdoError)
     return envelope.error(
         request_id_of(request),
@@ -111,24 +110,6 @@ async def _ordo(request: Request, exc: Exception) -> JSONResponse:
         status_code=exc.http_status,
         details=exc.details,
         headers=exc.headers,
-    )
-
-
-async def _broker(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BrokerError)
-    headers = {}
-    retry_after = getattr(exc, "retry_after", None)
-    if isinstance(retry_after, int | float):
-        headers["Retry-After"] = str(max(1, round(retry_after)))
-    return envelope.error(
-        request_id_of(request), exc.code, exc.message, status_code=exc.http_status, headers=headers
-    )
-
-
-async def _kill_switch(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, KillSwitchActive)
-    return envelope.error(
-        request_id_of(request), exc.code, exc.message, status_code=exc.http_status
     )
 
 
@@ -147,6 +128,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OrdoError, _ordo)
-    app.add_exception_handler(BrokerError, _broker)
-    app.add_exception_handler(KillSwitchActive, _kill_switch)
     app.add_exception_handler(Exception, _unhandled)
