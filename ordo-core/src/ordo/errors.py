@@ -99,6 +99,16 @@ class InternalError(OrdoError):
     http_status = 500
 
 
+class InterruptedCall(OrdoError):
+    """A bug in Ordo's own code (or an adapter breaking its contract) once a broker call
+    was under way: the order may have reached the broker, so the leg stays unknown until it
+    is reconciled by its tag."""
+
+    code = "INTERNAL_ERROR"
+    http_status = 500
+    effect = Effect.UNKNOWN
+
+
 class CheckRejected(OrdoError):
     """A pre-trade check refused the leg; ``code`` is the check's own (e.g.
     ``INSUFFICIENT_FUNDS``, ``LOT_SIZE``). Never reaches the broker."""
@@ -254,6 +264,7 @@ TAXONOMY: tuple[type[OrdoError], ...] = (
     KillSwitchActive,
     CheckRejected,
     InternalError,
+    InterruptedCall,
     RequestError,
 )
 """Every class of the taxonomy, as ``docs/architecture.md`` tabulates it."""

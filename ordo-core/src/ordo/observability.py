@@ -16,7 +16,7 @@ from ordo.config import Settings
 from ordo.logs import install_logging
 from ordo.metrics import OrdoMetrics
 from ordo.orchestrator.accounts import Account, AccountSet
-from ordo.orchestrator.guard import BrokerGateway
+from ordo.orchestrator.guard import CallGuard
 from ordo.persistence.db import Database
 from ordo.plugins import Plugins
 from ordo.sessions.manager import SessionManager
@@ -36,7 +36,7 @@ class Observability:
         db: Database,
         accounts: AccountSet,
         sessions: SessionManager,
-        gateway: BrokerGateway,
+        gateway: CallGuard,
         *,
         install_log_handler: bool = True,
     ) -> None:

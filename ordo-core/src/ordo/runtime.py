@@ -20,22 +20,28 @@ from ordo.adapters.clock import next_ist_time
 from ordo.audit.events import AuditEmitter
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
-from ordo.heap import freeze_startup_heap
 from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
-from ordo.orchestrator.guard import BrokerGateway
+from ordo.orchestrator.changes import OrderChanges
+from ordo.orchestrator.claims import ClaimSweeper, instance_name
+from ordo.orchestrator.guard import CallGuard
+from ordo.orchestrator.kill_switch import KillSwitchRow, KillSwitchService
 from ordo.orchestrator.ledger import Ledger
-from ordo.orchestrator.orders import OrderSafety, OrderService
+from ordo.orchestrator.leg import LegPlacer
+from ordo.orchestrator.lookup import OrderLookup
+from ordo.orchestrator.place import PlacementService
+from ordo.orchestrator.pretrade import OrderSafety, PreTrade
 from ordo.orchestrator.reads import ReadService
+from ordo.orchestrator.unit_of_work import OrderUnitOfWork
 from ordo.persistence.db import Database
 from ordo.persistence.idempotency import IdempotencyRepository
-from ordo.persistence.sessions import CredentialRepository, KillSwitchRepository
+from ordo.persistence.sessions import CredentialRepository
 from ordo.plugins import Plugins
 from ordo.replicas import SharedState
 from ordo.safety.breaker import AccountBreaker
 from ordo.safety.funds import FundsCache
 from ordo.safety.idempotency import InFlightRegistry
-from ordo.safety.killswitch import KillSwitch, KillSwitchState
+from ordo.safety.killswitch import KillSwitch
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager, run_periodically
@@ -57,9 +63,7 @@ class OrdoRuntime:
         self.settings = settings
         self.plugins = plugins
         self.emitter = AuditEmitter(plugins.hook)
-        self.gateway = BrokerGateway(
-            self.emitter, default_deadline=settings.request_deadline_seconds
-        )
+        self.guard = CallGuard(self.emitter, default_deadline=settings.request_deadline_seconds)
         self.db = Database(settings.resolved_database_url())
         self.accounts = AccountSet()
         self.tokens = api_token_table(settings)
@@ -71,47 +75,68 @@ class OrdoRuntime:
         }
         self.sessions = SessionManager(
             self.accounts,
-            self.gateway,
+            self.guard,
             self.db,
             self.box,
             self.emitter,
             totp_secrets=self._totp_secrets,
         )
-        self.gateway.session_expired_listeners.append(self.sessions.on_broker_expired)
-        self.reads = ReadService(self.gateway)
-        self.kill_switch = KillSwitch(self._load_kill_switch, self._save_kill_switch)
-        self.in_flight = InFlightRegistry()
-        self.ledger = Ledger(self.db, self.gateway, self.emitter)
+        self.guard.session_expired_listeners.append(self.sessions.on_broker_expired)
+        self.reads = ReadService(self.guard)
+        self.ledger = Ledger(self.db, self.guard, self.emitter)
+        replica = settings.redis_url is not None
+        owner = instance_name(settings.data_dir, replica=replica)
+        self.claims = ClaimSweeper(
+            self.db,
+            owner,
+            replica=replica,
+            abandoned_after=max(60.0, 3 * settings.request_deadline_seconds),
+        )
+        unit_of_work = OrderUnitOfWork(
+            self.db,
+            InFlightRegistry(),
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            owner=owner,
+        )
+        self.kill_switch_row = KillSwitchRow(self.db)
         self.safety = OrderSafety(
-            kill_switch=self.kill_switch,
+            kill_switch=KillSwitch(self.kill_switch_row.load, self.kill_switch_row.save),
             funds=FundsCache(settings.funds_cache_ttl_seconds),
             deadline_seconds=settings.request_deadline_seconds,
         )
-        self.orders = OrderService(
-            self.gateway,
+        self.kill_switch = self.safety.kill_switch
+        pretrade = PreTrade(
+            self.guard,
             plugins.hook,
             lambda name: settings.account_limits(name).to_order_limits(),
             self.safety,
-            self.ledger,
-            self.emitter,
+        )
+        legs = LegPlacer(self.guard, pretrade, self.ledger, self.safety, self.emitter)
+        self.placement = PlacementService(self.accounts, legs, unit_of_work, self.safety)
+        self.changes = OrderChanges(self.accounts, self.guard, unit_of_work, self.safety)
+        self.lookup = OrderLookup(self.accounts, self.guard, self.ledger)
+        self.kill_switch_service = KillSwitchService(
+            self.kill_switch, self.emitter, self.accounts, self.changes
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.shared_state: SharedState | None = None
         """Redis state shared with other replicas; ``None`` without ``redis_url``."""
         self._transports = dict(transports or {})
         self.observability = Observability(
-            settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.gateway
+            settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.guard
         )
 
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_all()
+        await self.claims.at_start()
         await self._store_totp_secrets()
         self.observability.start()
         if self.settings.redis_url:
             self.shared_state = SharedState.from_url(
                 self.settings.redis_url, self.kill_switch, prefix=self.settings.redis_prefix
             )
+            self.kill_switch_row.publish_with(self.shared_state.kill_switch.publish)
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
         for name, config in self.settings.accounts.items():
             if not config.enabled:
@@ -158,11 +183,15 @@ class OrdoRuntime:
             asyncio.create_task(run_periodically(30.0, self.sessions.sweep)),
             asyncio.create_task(run_periodically(3600.0, self.purge_idempotency)),
         ]
+        if self.claims.replica:
+            self._tasks.append(
+                asyncio.create_task(
+                    run_periodically(self.claims.heartbeat_seconds, self.claims.tick)
+                )
+            )
         login_time = self.settings.login_time()
         if login_time is not None:
             self._tasks.append(asyncio.create_task(self._daily_login(login_time)))
-        # Start-up objects live as long as the process: keep full GC passes off them.
-        freeze_startup_heap()
 
     async def _store_totp_secrets(self) -> None:
         """Keep the configured TOTP seeds encrypted in the credential store (so ``ordo keys
@@ -182,18 +211,10 @@ class OrdoRuntime:
     async def reconcile(self) -> int:
         """Settle ``unknown`` ledger legs by their broker tags, and free idempotency keys
         whose request died mid-way."""
-        await self.release_abandoned_claims()
+        await self.claims.release_abandoned()
         return await self.ledger.reconcile_unknown(
             {a.name: a for a in self.accounts}, self.safety.policy
         )
-
-    async def release_abandoned_claims(self) -> int:
-        # No request outlives its deadline by this much, on this replica or another.
-        horizon = max(60.0, 3 * self.settings.request_deadline_seconds)
-        async with self.db.session() as s:
-            return await IdempotencyRepository(s).release_abandoned(
-                datetime.now(UTC) - timedelta(seconds=horizon)
-            )
 
     async def purge_idempotency(self) -> int:
         async with self.db.session() as s:
@@ -207,24 +228,6 @@ class OrdoRuntime:
 
     def _breaker_transition(self, account: str, old: str, new: str) -> None:
         self.emitter.emit("breaker.transition", account=account, old=old, new=new)
-
-    async def _load_kill_switch(self) -> KillSwitchState | None:
-        async with self.db.session() as s:
-            record = await KillSwitchRepository(s).get()
-        if record.changed_at is None:
-            return None
-        return KillSwitchState(
-            active=record.active,
-            reason=record.reason,
-            actor=record.actor,
-            changed_at=record.changed_at,
-        )
-
-    async def _save_kill_switch(self, state: KillSwitchState) -> None:
-        async with self.db.session() as s:
-            await KillSwitchRepository(s).set(state.active, state.reason, state.actor)
-        if self.shared_state is not None:
-            await self.shared_state.kill_switch.publish(state)
 
     async def _login_at_start(self, account: Account) -> None:
         """Log in without a person where that sends no SMS and opens no browser: adapters

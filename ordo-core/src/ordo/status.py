@@ -21,7 +21,6 @@ Connection = Literal["up", "down", "unknown"]
 Snapshot = Mapping[str, Any]
 
 
-
 @dataclass(frozen=True)
 class AccountSnapshot:
     """Everything ``/status`` reports about one account, gathered at one instant."""

@@ -57,7 +57,7 @@ def validation_code(error: dict[str, Any]) -> str:
         return "INVALID_PRICE"
     if kind in ("enum", "literal_error"):
         return "INVALID_VALUE"
-    if "EXCHANGE:SYMBOL" in message:
+    if "EXCHANGE:SYMBOL" in message or field == "symbol":
         return "INVALID_SYMBOL"
     return "VALIDATION_ERROR"
 

@@ -23,6 +23,7 @@ from ordo.config import (
     load_settings,
     validate_account_settings,
 )
+from ordo.heap import FreezeHeapAtStartup
 from ordo.logs import install_logging, route_stdlib_logging
 from ordo.plugins import Plugins
 from ordo.runtime import OrdoRuntime
@@ -190,6 +191,7 @@ def take_over_logging(settings: Settings, app: Any) -> int:
 
 
 def run_server(settings: Settings, plugins: Plugins) -> None:
+    plugins.pm.register(FreezeHeapAtStartup(), name="ordo.freeze-heap")
     config = server_config(settings, plugins)
     take_over_logging(settings, config.app)
     uvicorn.Server(config).run()

@@ -4,7 +4,9 @@ into one response with partial success (FR8-FR12)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from loguru import logger
@@ -103,3 +105,34 @@ def is_final(results: Sequence[AccountResult]) -> bool:
     if any(r.status is ResultStatus.UNKNOWN for r in results):
         return False
     return not all(r.status is ResultStatus.ERROR and r.retryable for r in results)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A rendered response: what the client receives, and what an idempotency key stores
+    and replays."""
+
+    status_code: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def collated_body(
+    request_id: str, results: Sequence[AccountResult], *, message: str = ""
+) -> tuple[int, dict[str, Any]]:
+    """HTTP status and envelope of a fanned-out request (``collate`` decides both)."""
+    status, status_code = collate(results)
+    ok = sum(1 for r in results if r.status is ResultStatus.SUCCESS)
+    return status_code, {
+        "status": status,
+        "request_id": request_id,
+        "results": [r.model_dump(mode="json") for r in results],
+        "message": message or f"{ok} of {len(results)} accounts succeeded",
+    }
+
+
+def render(request_id: str, results: Sequence[AccountResult]) -> Reply:
+    """The collated response as bytes, exactly as ``JSONResponse`` would render it."""
+    status_code, body = collated_body(request_id, results)
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    return Reply(status_code, text.encode("utf-8"))

@@ -10,8 +10,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ordo.adapters.base import RateScope
-from ordo.errors import BrokerError, RateLimited, SessionExpired
 from ordo.audit.events import AuditEmitter
+from ordo.errors import BrokerError, RateLimited, SessionExpired
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.safety.deadline import Deadline
 from ordo.safety.limiter import Priority
@@ -42,8 +42,8 @@ WaitObserver = Callable[[Account, float], None]
 """``observer(account, seconds)`` after every rate-limiter wait (metrics)."""
 
 
-class BrokerGateway:
-    """Wraps adapter calls with the limiter, the breaker, audit and bookkeeping.
+class CallGuard:
+    """Runs one guarded broker call: the limiter, the breaker, audit and bookkeeping.
 
     Login calls skip the limiter and the breaker: a login must be possible while the
     account's order quota is exhausted or its breaker is open.
@@ -109,7 +109,7 @@ class BrokerGateway:
             )
             # Raised inside the try, so it is the broker's 429, not our own limiter's refusal.
             if isinstance(exc, RateLimited) and account.limiter is not None:
-                account.limiter.pause(exc.retry_after)
+                account.limiter.pause(exc.retry_after or 0.0)
             if isinstance(exc, SessionExpired):
                 for listener in self.session_expired_listeners:
                     await listener(account, exc)

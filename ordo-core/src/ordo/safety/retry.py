@@ -21,6 +21,7 @@ from ordo.safety.deadline import Deadline
 
 T = TypeVar("T")
 
+
 class RetryRule:
     """Which errors may be retried, decided from the error classes' attributes.
 
