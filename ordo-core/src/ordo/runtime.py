@@ -18,6 +18,7 @@ from loguru import logger
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.clock import next_ist_time
 from ordo.audit.events import AuditEmitter
+from ordo.audit.query import AuditQuery
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
 from ordo.observability import Observability
@@ -125,6 +126,7 @@ class OrdoRuntime:
         self.observability = Observability(
             settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.guard
         )
+        self.audit_query = AuditQuery(self.db, self.observability.db_sink)
 
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ordo.audit.query import AuditQuery
 from ordo.orchestrator.changes import OrderChanges
 from ordo.orchestrator.kill_switch import KillSwitchService
 from ordo.orchestrator.ledger import Ledger
@@ -42,10 +43,15 @@ async def order_lookup(request: Request) -> OrderLookup:
     return _runtime(request).lookup
 
 
+async def audit_query(request: Request) -> AuditQuery:
+    return _runtime(request).audit_query
+
+
 async def reads(request: Request) -> ReadService:
     return _runtime(request).reads
 
 
+Audit = Annotated[AuditQuery, Depends(audit_query)]
 Reads = Annotated[ReadService, Depends(reads)]
 Placement = Annotated[PlacementService, Depends(placement)]
 Changes = Annotated[OrderChanges, Depends(order_changes)]
