@@ -27,9 +27,7 @@ SERVERS = {"ordo": "bench.server", "reference": "bench.reference"}
 
 def ratios(ordo_ms: list[float], reference_ms: list[float]) -> dict[str, float]:
     """Ordo's latency percentiles over the reference's (nearest rank, p50 and p99)."""
-    return {
-        f"p{pct}": percentile(ordo_ms, pct) / percentile(reference_ms, pct) for pct in (50, 99)
-    }
+    return {f"p{pct}": percentile(ordo_ms, pct) / percentile(reference_ms, pct) for pct in (50, 99)}
 
 
 def compare(*, rate: float, duration: float, warmup: float, rounds: int) -> dict[str, Any]:
@@ -79,9 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each server")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results directory")
     args = parser.parse_args(argv)
-    report = compare(
-        rate=args.rate, duration=args.duration, warmup=args.warmup, rounds=args.rounds
-    )
+    report = compare(rate=args.rate, duration=args.duration, warmup=args.warmup, rounds=args.rounds)
     args.output.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.output / f"compare-{stamp}.json"

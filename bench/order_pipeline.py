@@ -171,8 +171,8 @@ def run(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        server = json.loads(timings.read_text(encoding="utf-8"))
-    report = analyse(load, server["adapter_seconds_by_tag"], warmup_count)
+        served = json.loads(timings.read_text(encoding="utf-8"))
+    report = analyse(load, served["adapter_seconds_by_tag"], warmup_count)
     cpu_ms = None
     if cpu_before is not None and cpu_after is not None:
         cpu_ms = (cpu_after - cpu_before) * 1000 / count
@@ -183,10 +183,10 @@ def run(
             "duration_seconds": duration,
             "warmup_seconds": warmup,
             "database": "postgresql" if database_url else "sqlite",
-            "server_loop": server["loop"],
-            "server_http": server["http"],
-            "peak_rss_bytes": max(filter(None, (rss_live, server["peak_rss_bytes"]))),
-            "gc_pauses": server["gc_pauses"],
+            "server_loop": served["loop"],
+            "server_http": served["http"],
+            "peak_rss_bytes": max(filter(None, (rss_live, served["peak_rss_bytes"]))),
+            "gc_pauses": served["gc_pauses"],
             "cpus": os.cpu_count(),
             "goals_ms": GOALS_MS,
         }

@@ -99,9 +99,7 @@ def create_reference_app(
         return {"status": "ok"}
 
     @app.post("/api/v1/orders")
-    async def place(
-        body: OrderBody, authorization: Annotated[str, Header()] = ""
-    ) -> JSONResponse:
+    async def place(body: OrderBody, authorization: Annotated[str, Header()] = "") -> JSONResponse:
         if not hmac.compare_digest(authorization.encode(), expected):
             raise HTTPException(status_code=401, detail="bad token")
         conn: sqlite3.Connection = state["conn"]
