@@ -15,12 +15,14 @@ from typing import Any
 import httpx
 from loguru import logger
 
+from ordo import __version__
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.clock import next_ist_time
 from ordo.audit.events import AuditEmitter
 from ordo.audit.query import AuditQuery
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
+from ordo.hook_context import HookContext
 from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.changes import OrderChanges
@@ -259,6 +261,16 @@ class OrdoRuntime:
                 }
             )
         return rows
+
+    def hook_context(self) -> HookContext:
+        """The stable view of this gateway that hooks receive."""
+        return HookContext(
+            version=__version__,
+            data_dir=self.settings.data_dir,
+            accounts=tuple(a.name for a in self.accounts),
+            kill_switch=lambda: self.kill_switch.state,
+            audit=self.emitter.emit,
+        )
 
     async def stop(self) -> None:
         for task in self._tasks:
