@@ -26,7 +26,7 @@ class HookContext:
     """Names of the accounts that are enabled."""
     kill_switch: Callable[[], KillSwitchState]
     """The kill switch's current state."""
-    audit: Callable[..., None]
+    audit: Callable[..., object]
     """``audit(kind, **payload)``: add an event to the audit trail (redacted like all)."""
 
 
