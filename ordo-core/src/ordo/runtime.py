@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 import httpx
 from loguru import logger
@@ -38,7 +37,6 @@ from ordo.orchestrator.reads import ReadService
 from ordo.orchestrator.unit_of_work import OrderUnitOfWork
 from ordo.persistence.db import Database
 from ordo.persistence.idempotency import IdempotencyRepository
-from ordo.persistence.sessions import CredentialRepository
 from ordo.plugins import Plugins
 from ordo.replicas import SharedState
 from ordo.safety.breaker import AccountBreaker
@@ -48,9 +46,9 @@ from ordo.safety.killswitch import KillSwitch
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager, run_periodically
+from ordo.sessions.totp_seeds import TOTP_CREDENTIAL, TotpSeedStore
 
-TOTP_CREDENTIAL = "totp_secret"
-"""Name of an account's TOTP seed in the credential store."""
+__all__ = ["TOTP_CREDENTIAL", "OrdoRuntime"]
 
 
 class OrdoRuntime:
@@ -76,6 +74,7 @@ class OrdoRuntime:
             for name, config in settings.accounts.items()
             if config.totp_secret is not None
         }
+        self.totp_seeds = TotpSeedStore(self.db, self.box)
         self.sessions = SessionManager(
             self.accounts,
             self.guard,
@@ -134,7 +133,7 @@ class OrdoRuntime:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_all()
         await self.claims.at_start()
-        await self._store_totp_secrets()
+        await self.totp_seeds.store(self.settings.accounts, self._totp_secrets)
         self.observability.start()
         if self.settings.redis_url:
             self.shared_state = SharedState.from_url(
@@ -197,21 +196,6 @@ class OrdoRuntime:
         if login_time is not None:
             self._tasks.append(asyncio.create_task(self._daily_login(login_time)))
 
-    async def _store_totp_secrets(self) -> None:
-        """Keep the configured TOTP seeds encrypted in the credential store (so ``ordo keys
-        rotate`` covers them); a seed removed from the configuration is removed there too."""
-        async with self.db.session() as s:
-            repository = CredentialRepository(s)
-            for name in self.settings.accounts:
-                seed = self._totp_secrets.get(name)
-                if seed is None:
-                    await repository.delete(account=name, name=TOTP_CREDENTIAL)
-                else:
-                    encrypted = self.box.encrypt(seed)
-                    await repository.put(
-                        account=name, name=TOTP_CREDENTIAL, encrypted_value=encrypted
-                    )
-
     async def reconcile(self) -> int:
         """Settle ``unknown`` ledger legs by their broker tags, and free idempotency keys
         whose request died mid-way."""
@@ -241,26 +225,6 @@ class OrdoRuntime:
         stale = self.sessions.state(account) is not SessionState.ACTIVE
         if fresh or (stale and self.sessions.can_login_unattended(account)):
             await self.sessions.login_quietly(account)
-
-    def describe_accounts(self) -> list[dict[str, Any]]:
-        rows = []
-        for account in self.accounts:
-            session = account.adapter.session
-            state = self.sessions.state(account)
-            rows.append(
-                {
-                    "name": account.name,
-                    "adapter": account.adapter_id,
-                    "display_name": account.adapter.display_name,
-                    "capabilities": sorted(c.value for c in account.adapter.capabilities),
-                    "session_state": state.value,
-                    "logged_in_at": session.logged_in_at.isoformat() if session else None,
-                    "expires_at": session.expires_at.isoformat()
-                    if session and session.expires_at
-                    else None,
-                }
-            )
-        return rows
 
     def hook_context(self) -> HookContext:
         """The stable view of this gateway that hooks receive."""
