@@ -70,9 +70,11 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [_describe(dict(e)) for e in exc.errors()]
+    errors = [dict(e) for e in exc.errors()]
+    problems = [_describe(e) for e in errors]
     first = problems[0] if problems else {"code": "VALIDATION_ERROR", "message": "invalid"}
-    status = 400 if first["code"] == "MALFORMED_JSON" else 422
+    # A body that is not JSON at all is a bad request; valid JSON with bad values is 422.
+    status = 400 if errors and errors[0].get("type") == "json_invalid" else 422
     where = f"{first['field']}: " if first.get("field") else ""
     return envelope.error(
         request_id_of(request),

@@ -61,10 +61,8 @@ class LegPlan:
     key: str
     leg: int
     tag: str
-
-    @property
-    def request(self) -> dict[str, Any]:
-        return self.order.model_dump(mode="json")
+    request: dict[str, Any]
+    """The order as the ledger and the audit record it (built once per order)."""
 
 
 def settled_state(exc: OrdoError) -> LegState:

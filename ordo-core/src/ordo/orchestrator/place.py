@@ -42,9 +42,16 @@ class PlacementService:
         targets = self.accounts.select(list(account_names))
         # Without a client key the order gets a fresh one: nothing to reconcile then.
         key = ticket.key or f"auto-{uuid.uuid4().hex}"
+        request = order.model_dump(mode="json")
         plans = [
             LegPlan(
-                account, order, ticket.scope, key, index, order_tag(ticket.scope, key, account.name)
+                account,
+                order,
+                ticket.scope,
+                key,
+                index,
+                order_tag(ticket.scope, key, account.name),
+                request,
             )
             for index, account in enumerate(targets)
         ]
