@@ -137,8 +137,8 @@ def run(
             str(port),
             "--data-dir",
             str(data_dir),
-            "--token",
-            token,
+            # One argument: a token may start with "-", which argparse takes for an option.
+            f"--token={token}",
             "--output",
             str(timings),
         ]
