@@ -185,3 +185,16 @@ async def test_replicas_free_the_claims_of_a_silent_one(database: Database, tmp_
     assert await _claim(database, "of-dead", alive) is ClaimStatus.CLAIMED
     assert await _claim(database, "of-alive", dead) is ClaimStatus.IN_FLIGHT
     assert await _claim(database, "fresh", alive) is ClaimStatus.IN_FLIGHT
+
+
+async def test_the_sweeper_names_its_jobs_and_purges_expired_keys(database: Database) -> None:
+    single = ClaimSweeper(database, "me", replica=False)
+    replica = ClaimSweeper(database, "me", replica=True)
+    assert len(single.jobs(30.0)) == 2
+    assert len(replica.jobs(30.0)) == 3  # plus the heartbeat
+    long_ago = datetime.now(UTC) - timedelta(days=3)
+    assert await _claim(database, "old", "me", now=long_ago) is ClaimStatus.CLAIMED
+    assert await _claim(database, "new", "me") is ClaimStatus.CLAIMED
+    assert await single.purge() == 1
+    assert await _claim(database, "old", "me") is ClaimStatus.CLAIMED
+    assert await _claim(database, "new", "me") is ClaimStatus.IN_FLIGHT

@@ -9,19 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import httpx
 from loguru import logger
 
 from ordo import __version__
 from ordo.adapters.base import AdapterContext
-from ordo.adapters.clock import next_ist_time
 from ordo.audit.events import AuditEmitter
 from ordo.audit.query import AuditQuery
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
 from ordo.hook_context import HookContext
+from ordo.jobs import Job, daily_at, every
 from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.changes import OrderChanges
@@ -36,7 +36,6 @@ from ordo.orchestrator.pretrade import OrderSafety, PreTrade
 from ordo.orchestrator.reads import ReadService
 from ordo.orchestrator.unit_of_work import OrderUnitOfWork
 from ordo.persistence.db import Database
-from ordo.persistence.idempotency import IdempotencyRepository
 from ordo.plugins import Plugins
 from ordo.replicas import SharedState
 from ordo.safety.breaker import AccountBreaker
@@ -45,7 +44,7 @@ from ordo.safety.idempotency import InFlightRegistry
 from ordo.safety.killswitch import KillSwitch
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
-from ordo.sessions.manager import SessionManager, run_periodically
+from ordo.sessions.manager import SessionManager
 from ordo.sessions.totp_seeds import TOTP_CREDENTIAL, TotpSeedStore
 
 __all__ = ["TOTP_CREDENTIAL", "OrdoRuntime"]
@@ -179,22 +178,21 @@ class OrdoRuntime:
         await self.sessions.restore_all()
         for account in self.accounts:
             await self._login_at_start(account)
-        self._tasks = [
-            asyncio.create_task(
-                run_periodically(self.settings.reconcile_interval_seconds, self.reconcile)
+        self._tasks = [asyncio.create_task(job()) for job in self._jobs()]
+
+    def _jobs(self) -> list[Job]:
+        """Every service's background jobs."""
+        jobs = [
+            *self.ledger.jobs(
+                self.accounts, self.safety.policy, self.settings.reconcile_interval_seconds
             ),
-            asyncio.create_task(run_periodically(30.0, self.sessions.sweep)),
-            asyncio.create_task(run_periodically(3600.0, self.purge_idempotency)),
+            *self.claims.jobs(self.settings.reconcile_interval_seconds),
+            every(30.0, self.sessions.sweep),
         ]
-        if self.claims.replica:
-            self._tasks.append(
-                asyncio.create_task(
-                    run_periodically(self.claims.heartbeat_seconds, self.claims.tick)
-                )
-            )
         login_time = self.settings.login_time()
         if login_time is not None:
-            self._tasks.append(asyncio.create_task(self._daily_login(login_time)))
+            jobs.append(daily_at(login_time, self.sessions.login_unattended))
+        return jobs
 
     async def reconcile(self) -> int:
         """Settle ``unknown`` ledger legs by their broker tags, and free idempotency keys
@@ -203,16 +201,6 @@ class OrdoRuntime:
         return await self.ledger.reconcile_unknown(
             {a.name: a for a in self.accounts}, self.safety.policy
         )
-
-    async def purge_idempotency(self) -> int:
-        async with self.db.session() as s:
-            return await IdempotencyRepository(s).purge_expired()
-
-    async def _daily_login(self, at: time) -> None:
-        while True:
-            wait = (next_ist_time(at) - datetime.now(UTC)).total_seconds()
-            await asyncio.sleep(max(wait, 1.0))
-            await self.sessions.login_unattended()
 
     def _breaker_transition(self, account: str, old: str, new: str) -> None:
         self.emitter.emit("breaker.transition", account=account, old=old, new=new)

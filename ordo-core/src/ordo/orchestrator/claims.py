@@ -22,9 +22,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ordo.jobs import Job, every
 from ordo.persistence.db import Database
 from ordo.persistence.idempotency import (
     heartbeat_on,
+    purge_expired_on,
     release_abandoned_on,
     release_orphaned_on,
     release_owned_on,
@@ -82,6 +84,18 @@ class ClaimSweeper:
         await self.db.run(lambda c: heartbeat_on(c, self.owner, now))
         cutoff = now - timedelta(seconds=self.silent_after)
         return await self.db.run(lambda c: release_orphaned_on(c, cutoff))
+
+    def jobs(self, reconcile_interval: float) -> list[Job]:
+        """Heartbeat and sweep (replicas), owner-less leftovers, and expired keys."""
+        jobs = [every(reconcile_interval, self.release_abandoned), every(3600.0, self.purge)]
+        if self.replica:
+            jobs.append(every(self.heartbeat_seconds, self.tick))
+        return jobs
+
+    async def purge(self) -> int:
+        """Delete keys whose retention has ended."""
+        now = datetime.now(UTC)
+        return await self.db.run(lambda c: purge_expired_on(c, now))
 
     async def release_abandoned(self) -> int:
         """Free claims without an owner that are older than any request can run."""

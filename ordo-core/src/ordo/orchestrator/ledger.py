@@ -11,7 +11,8 @@ from ordo.context import current_request_id
 from ordo.domain import AccountResult, Order, ResultStatus
 from ordo.domain.ledger import OPEN_STATES, LedgerLeg, LegChanges, LegState, Settlement
 from ordo.errors import BrokerError
-from ordo.orchestrator.accounts import Account
+from ordo.jobs import Job, every
+from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.guard import CallGuard
 from ordo.orchestrator.sending import find_by_tag
 from ordo.persistence.db import Database
@@ -99,6 +100,14 @@ class Ledger:
         for entry in open_legs:
             await self.settle(_absent(entry))
         return None
+
+    def jobs(self, accounts: AccountSet, policy: RetryPolicy, interval: float) -> list[Job]:
+        """Settle ``unknown`` legs by their tags every ``interval`` seconds."""
+
+        async def reconcile() -> int:
+            return await self.reconcile_unknown({a.name: a for a in accounts}, policy)
+
+        return [every(interval, reconcile)]
 
     async def reconcile_unknown(self, accounts: dict[str, Account], policy: RetryPolicy) -> int:
         """Background pass: settle ``unknown`` legs by their tag; returns how many settled."""

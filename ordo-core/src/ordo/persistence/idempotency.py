@@ -89,6 +89,7 @@ _RELEASE_ORPHANED = delete(_TABLE).where(
     _TABLE.c.created_at < bindparam("b_cutoff"),
 )
 _RELEASE_ABANDONED = delete(_TABLE).where(_IN_FLIGHT, _TABLE.c.created_at < bindparam("b_cutoff"))
+_PURGE = delete(_TABLE).where(_TABLE.c.expires_at <= bindparam("b_now"))
 _FORGET_SILENT = delete(_BEATS).where(_BEATS.c.beat_at < bindparam("b_before"))
 
 
@@ -172,6 +173,11 @@ def heartbeat_on(conn: Connection, owner: str, now: datetime) -> None:
     if not updated.rowcount:
         # Only this process writes its own row, so nothing can insert it in between.
         conn.execute(insert(_BEATS), values)
+
+
+def purge_expired_on(conn: Connection, now: datetime) -> int:
+    """Delete records whose retention has ended; returns how many."""
+    return int(conn.execute(_PURGE, {"b_now": to_utc(now)}).rowcount)
 
 
 def release_abandoned_on(conn: Connection, cutoff: datetime) -> int:
