@@ -1,6 +1,7 @@
-"""The statements layer behaves the same on both backends: one order-path scenario runs on
-a SQLite file (the raw ``sqlite3`` fast path) and on PostgreSQL (SQLAlchemy Core), and the
-rows each leaves behind are compared column by column (ids and clock values aside)."""
+"""The statements layer behaves the same on both backends: one scenario (idempotency,
+ledger, settlements, kill switch, audit rows, claim recovery) runs on a SQLite file (the
+raw ``sqlite3`` fast path) and on PostgreSQL (SQLAlchemy Core), and the rows each leaves
+behind are compared column by column (ids and clock values aside)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from typing import Any
 import pytest
 from ordo.audit.events import AuditEvent
 from ordo.domain.ledger import LegChanges, LegState, Settlement
-from ordo.persistence import Database, KillSwitchRepository
+from ordo.persistence import Database
 from ordo.persistence.idempotency import (
     heartbeat_on,
     release_orphaned_on,
     release_owned_on,
 )
+from ordo.persistence.kill_switch import kill_switch_on, set_kill_switch_on
 from ordo.persistence.ledger import leg_by_order_on, leg_values, legs_for_request_on
 from ordo.persistence.statements import OrderStatements
 from sqlalchemy import text
@@ -96,8 +98,9 @@ async def scenario(db: Database) -> dict[str, Any]:
     await db.run(lambda c: heartbeat_on(c, "alive", now))
     orphaned = await db.run(lambda c: release_orphaned_on(c, now - timedelta(seconds=10)))
     owned = await db.run(lambda c: release_owned_on(c, "alive"))
-    async with db.session() as session:
-        await KillSwitchRepository(session).set(True, "runaway", "desk")
+    await db.run(lambda c: set_kill_switch_on(c, True, "runaway", "desk"))
+    switch = await db.run(kill_switch_on)
+    assert switch is not None
     by_request = await db.run(lambda c: legs_for_request_on(c, "rq-1"))
     by_order = await db.run(lambda c: leg_by_order_on(c, "paper", "B1"))
     return {
@@ -107,6 +110,7 @@ async def scenario(db: Database) -> dict[str, Any]:
         "owned": owned,
         "by_request": [(e.leg, e.state, e.error_code) for e in by_request],
         "by_order": by_order.broker_tag if by_order else None,
+        "kill_switch": (switch["active"], switch["reason"], switch["actor"]),
         "tags": {
             t: [e.state for e in v]
             for t, v in (await db.transact(lambda s: s.legs_by_tags(["TA", "TB", "TZ"]))).items()
@@ -154,6 +158,7 @@ async def test_one_scenario_leaves_the_same_rows_on_sqlite_and_postgresql(
     assert on_sqlite["replay"] == ("completed", 207, {"status": "partial"})
     assert (on_sqlite["orphaned"], on_sqlite["owned"]) == (2, 0)
     assert on_sqlite["tags"]["TZ"] == []
+    assert on_sqlite["kill_switch"] == (True, "runaway", "desk")
     assert tables[0] == tables[1]
     ledger = tables[0]["ledger_entries"]
     assert {(r["broker_tag"], r["state"]) for r in ledger} == {

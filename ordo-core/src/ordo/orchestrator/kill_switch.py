@@ -11,7 +11,7 @@ from ordo.domain import AccountResult
 from ordo.orchestrator.accounts import AccountSet
 from ordo.orchestrator.changes import OrderChanges
 from ordo.persistence.db import Database
-from ordo.persistence.sessions import KillSwitchRepository
+from ordo.persistence.kill_switch import kill_switch_on, set_kill_switch_on
 from ordo.safety.killswitch import KillSwitch, KillSwitchState
 
 Publish = Callable[[KillSwitchState], Awaitable[None]]
@@ -37,20 +37,18 @@ class KillSwitchRow:
         self._publish = publish
 
     async def load(self) -> KillSwitchState | None:
-        async with self.db.session() as s:
-            record = await KillSwitchRepository(s).get()
-        if record.changed_at is None:
+        row = await self.db.run(kill_switch_on)
+        if row is None or row["changed_at"] is None:
             return None
         return KillSwitchState(
-            active=record.active,
-            reason=record.reason,
-            actor=record.actor,
-            changed_at=record.changed_at,
+            active=row["active"],
+            reason=row["reason"],
+            actor=row["actor"],
+            changed_at=row["changed_at"],
         )
 
     async def save(self, state: KillSwitchState) -> None:
-        async with self.db.session() as s:
-            await KillSwitchRepository(s).set(state.active, state.reason, state.actor)
+        await self.db.run(lambda c: set_kill_switch_on(c, state.active, state.reason, state.actor))
         if self._publish is not None:
             await self._publish(state)
 
