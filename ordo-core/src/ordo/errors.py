@@ -202,6 +202,7 @@ class RateLimited(BrokerError):
     code = "RATE_LIMITED"
     http_status = 429
     retryable = True
+    retry_after: float
 
     def __init__(
         self, message: str = "", *, retry_after: float = 1.0, broker_code: str | None = None
@@ -237,6 +238,7 @@ class CircuitOpen(BrokerError):
 
     code = "BROKER_CIRCUIT_OPEN"
     http_status = 503
+    retry_after: float
 
     def __init__(self, message: str = "", *, retry_after: float = 0.0) -> None:
         super().__init__(message)

@@ -109,7 +109,7 @@ class CallGuard:
             )
             # Raised inside the try, so it is the broker's 429, not our own limiter's refusal.
             if isinstance(exc, RateLimited) and account.limiter is not None:
-                account.limiter.pause(exc.retry_after or 0.0)
+                account.limiter.pause(exc.retry_after)
             if isinstance(exc, SessionExpired):
                 for listener in self.session_expired_listeners:
                     await listener(account, exc)
