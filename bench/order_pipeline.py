@@ -103,6 +103,7 @@ def analyse(load: LoadResult, adapter_seconds: dict[str, float], warmup: int) ->
         "measured_orders": len(overhead_ms),
         "failures": failures,
         "client_latency_ms": summarise(client_ms),
+        "client_latency_samples_ms": client_ms,
         "adapter_place_order_ms": summarise(adapter_ms),
         "overhead_ms": summarise(overhead_ms),
         "max_send_lag_ms": load.max_send_lag * 1000,
@@ -117,8 +118,10 @@ def run(
     warmup: float,
     database_url: str | None = None,
     profile: Path | None = None,
+    server: str = "bench.server",
 ) -> dict[str, Any]:
-    """One benchmark run; returns the report (also what is written to disk)."""
+    """One benchmark run against ``server`` (a module run as ``python -m``, Ordo's
+    ``bench.server`` by default); returns the report (also what is written to disk)."""
     port = free_port()
     token = secrets.token_urlsafe(24)
     warmup_count = int(rate * warmup)
@@ -129,13 +132,13 @@ def run(
         command = [
             sys.executable,
             "-m",
-            "bench.server",
+            server,
             "--port",
             str(port),
             "--data-dir",
             str(data_dir),
-            "--token",
-            token,
+            # One argument: a token may start with "-", which argparse takes for an option.
+            f"--token={token}",
             "--output",
             str(timings),
         ]
@@ -168,8 +171,8 @@ def run(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        server = json.loads(timings.read_text(encoding="utf-8"))
-    report = analyse(load, server["adapter_seconds_by_tag"], warmup_count)
+        served = json.loads(timings.read_text(encoding="utf-8"))
+    report = analyse(load, served["adapter_seconds_by_tag"], warmup_count)
     cpu_ms = None
     if cpu_before is not None and cpu_after is not None:
         cpu_ms = (cpu_after - cpu_before) * 1000 / count
@@ -180,10 +183,10 @@ def run(
             "duration_seconds": duration,
             "warmup_seconds": warmup,
             "database": "postgresql" if database_url else "sqlite",
-            "server_loop": server["loop"],
-            "server_http": server["http"],
-            "peak_rss_bytes": max(filter(None, (rss_live, server["peak_rss_bytes"]))),
-            "gc_pauses": server["gc_pauses"],
+            "server_loop": served["loop"],
+            "server_http": served["http"],
+            "peak_rss_bytes": max(filter(None, (rss_live, served["peak_rss_bytes"]))),
+            "gc_pauses": served["gc_pauses"],
             "cpus": os.cpu_count(),
             "goals_ms": GOALS_MS,
         }
@@ -240,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=args.database_url,
         profile=args.output / "server.prof" if args.profile else None,
     )
+    report.pop("client_latency_samples_ms")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.output / f"order_pipeline-{stamp}.json"
     path.write_text(json.dumps(report, indent=2), encoding="utf-8")

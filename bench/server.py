@@ -28,6 +28,7 @@ from ordo.cli.serve_cmd import take_over_logging
 from ordo.config import Settings
 from ordo.config.models import AccountConfig, ApiTokenEntry
 from ordo.domain import OrderAck, OrderRequest
+from ordo.heap import FreezeHeapAtStartup
 from ordo.hookspecs import hookimpl
 from pydantic import SecretStr
 
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     plugins = plugins_from_settings(settings)
     probe = PlaceOrderProbe()
     plugins.pm.register(probe, name="bench.probe")
+    plugins.pm.register(FreezeHeapAtStartup(), name="ordo.freeze-heap")
     app = create_app(settings, plugins=plugins)
     config = uvicorn.Config(
         app,

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 import httpx
 import pytest
 from ordo.config import AccountConfig, load_settings
-from ordo.logging import route_stdlib_logging
+from ordo.logs import route_stdlib_logging
 from ordo_testing.server import gateway_in_process
 
 MIN_SEARCHED = 8

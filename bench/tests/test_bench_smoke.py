@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from bench import startup
+from bench.compare import ratios
 from bench.order_pipeline import main, render, run
 from bench.stats import percentile, summarise
 
@@ -56,3 +57,16 @@ def test_the_startup_benchmark_reports_every_figure() -> None:
     text = startup.render(report)
     assert "ordo --help" in text
     assert "idle RSS" in text
+
+
+def test_the_reference_gateway_runs_under_the_same_harness() -> None:
+    report = run(rate=20, duration=1.0, warmup=0.5, server="bench.reference")
+    assert report["failures"] == []
+    assert report["measured_orders"] == 20
+    assert set(report["client_latency_ms"]) == {"p50", "p95", "p99", "max", "mean"}
+
+
+def test_ratios_divide_ordo_by_the_reference_per_percentile() -> None:
+    ordo = [float(v) for v in range(1, 101)]
+    reference = [v / 2 for v in ordo]
+    assert ratios(ordo, reference) == {"p50": 2.0, "p99": 2.0}

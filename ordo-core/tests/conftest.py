@@ -23,7 +23,7 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 import redis
 from ordo.persistence import Database
-from ordo.state import redact_url
+from ordo.replicas import redact_url
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel

@@ -9,7 +9,7 @@ from pathlib import Path
 from loguru import logger
 from ordo.audit.files import audit_files, read_text
 from ordo.config import AccountConfig, load_settings
-from ordo.logging import install_logging
+from ordo.logs import install_logging
 from ordo.persistence import AuditRepository
 from ordo_testing.server import gateway_in_process
 

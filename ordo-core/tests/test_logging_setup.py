@@ -9,7 +9,7 @@ import logging
 import pytest
 from loguru import logger
 from ordo.context import request_id_var
-from ordo.logging import install_logging, route_stdlib_logging
+from ordo.logs import install_logging, route_stdlib_logging
 
 SECRET = "s3cr3t-Value-991"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"

@@ -8,16 +8,11 @@ import asyncio
 import functools
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from fastapi.responses import JSONResponse
-from ordo.api.idempotency import run_idempotent
 from ordo.audit.events import AuditEvent
 from ordo.persistence import (
     AuditRepository,
@@ -32,7 +27,6 @@ from ordo.persistence import writer as writer_module
 from ordo.persistence.ledger import leg_values
 from ordo.persistence.sqlite_raw import parse_sqlite_time, sqlite_time
 from ordo.persistence.statements import LegChanges, OrderStatements, Settlement
-from ordo.safety.idempotency import InFlightRegistry
 
 TTL = timedelta(hours=1)
 T0 = datetime(2025, 1, 30, 3, 45, 0, 0, tzinfo=UTC)
@@ -267,76 +261,3 @@ async def test_inline_commits_ask_the_writer_thread_to_checkpoint(
     finally:
         reader.close()
     assert count == 5
-
-
-# -- run_idempotent: the handler's last writes share the claim's final commit ---------------
-def _runtime(db: Database) -> Any:
-    return SimpleNamespace(
-        db=db, in_flight=InFlightRegistry(), settings=SimpleNamespace(idempotency_ttl_hours=24)
-    )
-
-
-async def _run(
-    db: Database, key: str | None, handler: Callable[[], Awaitable[JSONResponse]]
-) -> tuple[Any, list[str]]:
-    seen: list[str] = []
-    entry = await db.transact(lambda s: s.add_leg(sent_leg(f"T-{key}")))
-
-    def finish(s: OrderStatements) -> None:
-        seen.append("finish")
-        s.set_leg(entry, LegChanges(state=LegState.ACKNOWLEDGED, broker_order_id="B9"))
-
-    response = await run_idempotent(
-        _runtime(db),
-        scope="desk",
-        key=key,
-        method="POST",
-        path="/api/v1/orders",
-        body={"q": 1},
-        request_id="rq",
-        handler=handler,
-        finish=finish,
-    )
-    legs = (await db.transact(lambda s: s.legs_by_tags([f"T-{key}"])))[f"T-{key}"]
-    assert [(leg.state, leg.broker_order_id) for leg in legs] == [(LegState.ACKNOWLEDGED, "B9")]
-    return response, seen
-
-
-async def test_a_final_response_is_stored_with_the_legs_outcomes(database: Database) -> None:
-    async def handler() -> JSONResponse:
-        return JSONResponse({"status": "success", "results": [{"status": "success"}]})
-
-    response, seen = await _run(database, "final", handler)
-    assert (response.status_code, seen) == (200, ["finish"])
-    async with database.session() as session:
-        record = await IdempotencyRepository(session).get(scope="desk", key="final")
-    assert record is not None
-    assert (record.state, record.status_code) == ("completed", 200)
-    assert record.response_body == '{"status":"success","results":[{"status":"success"}]}'
-
-
-async def test_a_retryable_or_failed_handler_releases_the_key_with_the_outcomes(
-    database: Database,
-) -> None:
-    async def retryable() -> JSONResponse:
-        return JSONResponse({"results": [{"status": "error", "retryable": True}]}, 503)
-
-    async def broken() -> JSONResponse:
-        raise RuntimeError("bug")
-
-    _, seen = await _run(database, "retry", retryable)
-    assert seen == ["finish"]
-    with pytest.raises(RuntimeError, match="bug"):
-        await _run(database, "broken", broken)
-    async with database.session() as session:
-        repo = IdempotencyRepository(session)
-        assert await repo.get(scope="desk", key="retry") is None
-        assert await repo.get(scope="desk", key="broken") is None
-
-
-async def test_without_a_key_the_outcomes_are_written_on_their_own(database: Database) -> None:
-    async def handler() -> JSONResponse:
-        return JSONResponse({"status": "success"})
-
-    response, seen = await _run(database, None, handler)
-    assert (response.status_code, seen) == (200, ["finish"])

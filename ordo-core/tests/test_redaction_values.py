@@ -13,7 +13,7 @@ import pytest
 from ordo.audit.events import SecretRegistry
 from ordo.audit.redaction import REDACTED, redact_text
 from ordo.audit.secret_values import secret_values, url_passwords
-from ordo.logging import THIRD_PARTY_LOGGERS, route_stdlib_logging
+from ordo.logs import THIRD_PARTY_LOGGERS, route_stdlib_logging
 from pydantic import BaseModel, SecretStr
 
 SECRET = "s3cr3t value/with+odd&chars"

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from loguru import logger
-from ordo.safety.killswitch import KillSwitch, KillSwitchActive, KillSwitchState
-from ordo.state import KillSwitchRelay, connect_redis
-from ordo.state.redis_killswitch import decode_state, encode_state, local_wins
+from ordo.errors import KillSwitchActive
+from ordo.replicas import KillSwitchRelay, connect_redis
+from ordo.replicas.redis_killswitch import decode_state, encode_state, local_wins
+from ordo.safety.killswitch import KillSwitch, KillSwitchState
 from redis.asyncio import Redis
 
 T0 = datetime(2025, 1, 15, 9, 15, tzinfo=UTC)

@@ -16,11 +16,11 @@ import pytest
 from loguru import logger
 from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
+from ordo.replicas import RedisWindows, connect_redis, redact_url
+from ordo.replicas.redis_limiter import parse_admit_reply
 from ordo.safety.deadline import Deadline
 from ordo.safety.limiter import AccountLimiter, Priority
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedVerdict, WindowSpec
-from ordo.state import RedisWindows, connect_redis, redact_url
-from ordo.state.redis_limiter import parse_admit_reply
 from redis.asyncio import Redis
 
 ACCOUNT = "fyers-main"

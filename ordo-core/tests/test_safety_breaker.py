@@ -17,7 +17,8 @@ from ordo.adapters.errors import (
     OutcomeUnknown,
     SessionExpired,
 )
-from ordo.safety.breaker import AccountBreaker, BreakerState, CircuitOpen
+from ordo.errors import CircuitOpen
+from ordo.safety.breaker import AccountBreaker, BreakerState
 
 
 class FakeClock:

@@ -6,7 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from ordo.safety.killswitch import KillSwitch, KillSwitchActive, KillSwitchState
+from ordo.errors import KillSwitchActive
+from ordo.safety.killswitch import KillSwitch, KillSwitchState
 
 T0 = datetime(2025, 1, 30, 9, 15, tzinfo=UTC)
 

@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 import pytest
 from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
+from ordo.errors import KillSwitchActive
 from ordo.safety.deadline import Deadline
-from ordo.safety.killswitch import KillSwitch, KillSwitchActive, KillSwitchState
+from ordo.safety.killswitch import KillSwitch, KillSwitchState
 from ordo.safety.limiter import AccountLimiter, Priority
 
 T = TypeVar("T")

@@ -23,7 +23,8 @@ from ordo.adapters.errors import (
     RateLimited,
 )
 from ordo.domain import OrderAck, OrderRequest
-from ordo.safety.breaker import AccountBreaker, BreakerState, CircuitOpen
+from ordo.errors import CircuitOpen
+from ordo.safety.breaker import AccountBreaker, BreakerState
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import RetryPolicy, call_with_retry
 from ordo.safety.tags import order_tag

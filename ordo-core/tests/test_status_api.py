@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from ordo.adapters.errors import BrokerUnavailable
+from ordo.adapters.errors import BrokerUnavailable, OrderRejected
 from ordo.cli.status_cmd import fetch_status, status_table
 from ordo.config import AccountConfig, load_settings
 from ordo.domain import SessionState
@@ -107,9 +107,9 @@ def _snapshot(**kwargs: Any) -> AccountSnapshot:
 def test_connection_and_health_rules() -> None:
     now = datetime.now(UTC)
     assert connection_of(_snapshot()) == "unknown"
-    down = CallRecord("get_funds", now, "error", BrokerUnavailable.code)
+    down = CallRecord.failed("get_funds", now, BrokerUnavailable("502"))
     assert connection_of(_snapshot(last_call=down)) == "down"
-    rejected = CallRecord("place_order", now, "error", "ORDER_REJECTED")
+    rejected = CallRecord.failed("place_order", now, OrderRejected("no"))
     assert connection_of(_snapshot(last_call=rejected)) == "up"
     opened = _snapshot(breaker={"state": "OPEN"}, last_call=rejected)
     assert connection_of(opened) == "down"

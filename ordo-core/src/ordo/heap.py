@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 
+from ordo.hookspecs import hookimpl
+
 
 def freeze_startup_heap() -> bool:
     """Collect, then freeze every object alive now; once per process (``False`` when the
@@ -20,3 +22,13 @@ def freeze_startup_heap() -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+class FreezeHeapAtStartup:
+    """A plugin for a serving process: once the gateway has started (every start-up object
+    built), freeze the heap so full GC passes skip it. ``ordo serve`` registers it; tests
+    that run many gateways in one process do not."""
+
+    @hookimpl
+    def startup(self, app: object) -> None:
+        freeze_startup_heap()

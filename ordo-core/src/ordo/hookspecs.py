@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ordo.adapters.base import BrokerAdapter
     from ordo.audit.events import AuditEvent
     from ordo.domain import OrderRequest, Rejection
+    from ordo.hook_context import HookContext
     from ordo.safety.checks import CheckContext
 
 hookspec = pluggy.HookspecMarker("ordo")
@@ -59,11 +60,13 @@ def audit_event(event: AuditEvent) -> None:
 
 
 @hookspec
-def startup(app: FastAPI) -> None:
+def startup(app: FastAPI, context: HookContext) -> None:
     """Run once when the server starts, after plugins, settings and the database are ready.
 
-    ``app.state.ordo`` holds the running ``OrdoRuntime``. May be a coroutine function.
-    Returns nothing.
+    ``context`` (``ordo.hook_context.HookContext``) is the stable view of the running
+    gateway: version, data directory, account names, the kill switch's state and an audit
+    function. An implementation may take ``app`` only (older plugins do). May be a
+    coroutine function. Returns nothing.
     """
 
 

@@ -38,7 +38,7 @@ def _word(value: Any) -> str:
 class OrdoMetrics:
     """The gateway's metrics and the registry that exposes them.
 
-    Broker call latency arrives through ``observe_broker_call`` (a ``BrokerGateway``
+    Broker call latency arrives through ``observe_broker_call`` (a ``CallGuard``
     observer); order outcomes and breaker transitions through the ``audit_event`` hook
     (``order.outcome`` with ``state``, ``breaker.transition`` with ``old``/``new``); breaker and
     session state are read from the accounts at scrape time; the rate limiter's waits arrive
@@ -107,7 +107,7 @@ class OrdoMetrics:
     def observe_broker_call(
         self, account: Account, operation: str, outcome: str, seconds: float
     ) -> None:
-        """``BrokerGateway`` observer: one adapter call and how long it took."""
+        """``CallGuard`` observer: one adapter call and how long it took."""
         key = (account.name, account.adapter_id, operation, outcome)
         series = self._broker_series.get(key)
         if series is None:

@@ -13,10 +13,10 @@ from ordo.audit.db_sink import DatabaseAuditSink
 from ordo.audit.events import AuditEmitter
 from ordo.audit.file_sink import FileAuditSink
 from ordo.config import Settings
-from ordo.logging import install_logging
+from ordo.logs import install_logging
 from ordo.metrics import OrdoMetrics
 from ordo.orchestrator.accounts import Account, AccountSet
-from ordo.orchestrator.gateway import BrokerGateway
+from ordo.orchestrator.guard import CallGuard
 from ordo.persistence.db import Database
 from ordo.plugins import Plugins
 from ordo.sessions.manager import SessionManager
@@ -36,7 +36,7 @@ class Observability:
         db: Database,
         accounts: AccountSet,
         sessions: SessionManager,
-        gateway: BrokerGateway,
+        gateway: CallGuard,
         *,
         install_log_handler: bool = True,
     ) -> None:

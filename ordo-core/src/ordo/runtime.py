@@ -9,42 +9,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from loguru import logger
 
+from ordo import __version__
 from ordo.adapters.base import AdapterContext
-from ordo.adapters.clock import next_ist_time
 from ordo.audit.events import AuditEmitter
+from ordo.audit.query import AuditQuery
 from ordo.audit.secret_values import url_passwords
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
-from ordo.heap import freeze_startup_heap
+from ordo.hook_context import HookContext
+from ordo.jobs import Job, daily_at, every
 from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
-from ordo.orchestrator.gateway import BrokerGateway
+from ordo.orchestrator.changes import OrderChanges
+from ordo.orchestrator.claims import ClaimSweeper, instance_name
+from ordo.orchestrator.guard import CallGuard
+from ordo.orchestrator.kill_switch import KillSwitchRow, KillSwitchService
 from ordo.orchestrator.ledger import Ledger
-from ordo.orchestrator.orders import OrderSafety, OrderService
+from ordo.orchestrator.leg import LegPlacer
+from ordo.orchestrator.lookup import OrderLookup
+from ordo.orchestrator.place import PlacementService
+from ordo.orchestrator.pretrade import OrderSafety, PreTrade
 from ordo.orchestrator.reads import ReadService
+from ordo.orchestrator.unit_of_work import OrderUnitOfWork
 from ordo.persistence.db import Database
-from ordo.persistence.idempotency import IdempotencyRepository
-from ordo.persistence.state import CredentialRepository, KillSwitchRepository
 from ordo.plugins import Plugins
 from ordo.safety.breaker import AccountBreaker
 from ordo.safety.funds import FundsCache
 from ordo.safety.idempotency import InFlightRegistry
-from ordo.safety.killswitch import KillSwitch, KillSwitchState
+from ordo.safety.killswitch import KillSwitch
 from ordo.safety.limiter import AccountLimiter
 from ordo.sessions.crypto import SecretBox
-from ordo.sessions.manager import SessionManager, run_periodically
+from ordo.sessions.manager import SessionManager
+from ordo.sessions.totp_seeds import TOTP_CREDENTIAL, TotpSeedStore
 
 if TYPE_CHECKING:
-    from ordo.state import SharedState
+    from ordo.replicas import SharedState
 
-TOTP_CREDENTIAL = "totp_secret"
-"""Name of an account's TOTP seed in the credential store."""
+__all__ = ["TOTP_CREDENTIAL", "OrdoRuntime"]
 
 
 class OrdoRuntime:
@@ -64,9 +71,7 @@ class OrdoRuntime:
         # redacted by value in every log line and audit event from the first one on.
         self.emitter.secrets.add_from(settings)
         self.emitter.secrets.add(*url_passwords(settings.database_url, settings.redis_url))
-        self.gateway = BrokerGateway(
-            self.emitter, default_deadline=settings.request_deadline_seconds
-        )
+        self.guard = CallGuard(self.emitter, default_deadline=settings.request_deadline_seconds)
         self.db = Database(settings.resolved_database_url())
         self.accounts = AccountSet()
         self.tokens = api_token_table(settings)
@@ -76,52 +81,75 @@ class OrdoRuntime:
             for name, config in settings.accounts.items()
             if config.totp_secret is not None
         }
+        self.totp_seeds = TotpSeedStore(self.db, self.box)
         self.sessions = SessionManager(
             self.accounts,
-            self.gateway,
+            self.guard,
             self.db,
             self.box,
             self.emitter,
             totp_secrets=self._totp_secrets,
         )
-        self.gateway.session_expired_listeners.append(self.sessions.on_broker_expired)
-        self.reads = ReadService(self.gateway)
-        self.kill_switch = KillSwitch(self._load_kill_switch, self._save_kill_switch)
-        self.in_flight = InFlightRegistry()
-        self.ledger = Ledger(self.db, self.gateway, self.emitter)
+        self.guard.session_expired_listeners.append(self.sessions.on_broker_expired)
+        self.reads = ReadService(self.guard)
+        self.ledger = Ledger(self.db, self.guard, self.emitter)
+        replica = settings.redis_url is not None
+        owner = instance_name(settings.data_dir, replica=replica)
+        self.claims = ClaimSweeper(
+            self.db,
+            owner,
+            replica=replica,
+            abandoned_after=max(60.0, 3 * settings.request_deadline_seconds),
+        )
+        unit_of_work = OrderUnitOfWork(
+            self.db,
+            InFlightRegistry(),
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            owner=owner,
+        )
+        self.kill_switch_row = KillSwitchRow(self.db)
         self.safety = OrderSafety(
-            kill_switch=self.kill_switch,
+            kill_switch=KillSwitch(self.kill_switch_row.load, self.kill_switch_row.save),
             funds=FundsCache(settings.funds_cache_ttl_seconds),
             deadline_seconds=settings.request_deadline_seconds,
         )
-        self.orders = OrderService(
-            self.gateway,
+        self.kill_switch = self.safety.kill_switch
+        pretrade = PreTrade(
+            self.guard,
             plugins.hook,
             lambda name: settings.account_limits(name).to_order_limits(),
             self.safety,
-            self.ledger,
-            self.emitter,
+        )
+        legs = LegPlacer(self.guard, pretrade, self.ledger, self.safety, self.emitter)
+        self.placement = PlacementService(self.accounts, legs, unit_of_work, self.safety)
+        self.changes = OrderChanges(self.accounts, self.guard, unit_of_work, self.safety)
+        self.lookup = OrderLookup(self.accounts, self.guard, self.ledger)
+        self.kill_switch_service = KillSwitchService(
+            self.kill_switch, self.emitter, self.accounts, self.changes
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.shared_state: SharedState | None = None
         """Redis state shared with other replicas; ``None`` without ``redis_url``."""
         self._transports = dict(transports or {})
         self.observability = Observability(
-            settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.gateway
+            settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.guard
         )
+        self.audit_query = AuditQuery(self.db, self.observability.db_sink)
 
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_all()
-        await self._store_totp_secrets()
+        await self.claims.at_start()
+        await self.totp_seeds.store(self.settings.accounts, self._totp_secrets)
         self.observability.start()
         if self.settings.redis_url:
             # Redis is an extra (ordo-core[redis]): imported only when configured.
-            from ordo.state import SharedState
+            from ordo.replicas import SharedState
 
             self.shared_state = SharedState.from_url(
                 self.settings.redis_url, self.kill_switch, prefix=self.settings.redis_prefix
             )
+            self.kill_switch_row.publish_with(self.shared_state.kill_switch.publish)
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
         for validated in adapter_settings.values():
             self.emitter.secrets.add_from(validated)
@@ -163,80 +191,32 @@ class OrdoRuntime:
         await self.sessions.restore_all()
         for account in self.accounts:
             await self._login_at_start(account)
-        self._tasks = [
-            asyncio.create_task(
-                run_periodically(self.settings.reconcile_interval_seconds, self.reconcile)
+        self._tasks = [asyncio.create_task(job()) for job in self._jobs()]
+
+    def _jobs(self) -> list[Job]:
+        """Every service's background jobs."""
+        jobs = [
+            *self.ledger.jobs(
+                self.accounts, self.safety.policy, self.settings.reconcile_interval_seconds
             ),
-            asyncio.create_task(run_periodically(30.0, self.sessions.sweep)),
-            asyncio.create_task(run_periodically(3600.0, self.purge_idempotency)),
+            *self.claims.jobs(self.settings.reconcile_interval_seconds),
+            every(30.0, self.sessions.sweep),
         ]
         login_time = self.settings.login_time()
         if login_time is not None:
-            self._tasks.append(asyncio.create_task(self._daily_login(login_time)))
-        # Start-up objects live as long as the process: keep full GC passes off them.
-        freeze_startup_heap()
-
-    async def _store_totp_secrets(self) -> None:
-        """Keep the configured TOTP seeds encrypted in the credential store (so ``ordo keys
-        rotate`` covers them); a seed removed from the configuration is removed there too."""
-        async with self.db.session() as s:
-            repository = CredentialRepository(s)
-            for name in self.settings.accounts:
-                seed = self._totp_secrets.get(name)
-                if seed is None:
-                    await repository.delete(account=name, name=TOTP_CREDENTIAL)
-                else:
-                    encrypted = self.box.encrypt(seed)
-                    await repository.put(
-                        account=name, name=TOTP_CREDENTIAL, encrypted_value=encrypted
-                    )
+            jobs.append(daily_at(login_time, self.sessions.login_unattended))
+        return jobs
 
     async def reconcile(self) -> int:
         """Settle ``unknown`` ledger legs by their broker tags, and free idempotency keys
         whose request died mid-way."""
-        await self.release_abandoned_claims()
+        await self.claims.release_abandoned()
         return await self.ledger.reconcile_unknown(
             {a.name: a for a in self.accounts}, self.safety.policy
         )
 
-    async def release_abandoned_claims(self) -> int:
-        # No request outlives its deadline by this much, on this replica or another.
-        horizon = max(60.0, 3 * self.settings.request_deadline_seconds)
-        async with self.db.session() as s:
-            return await IdempotencyRepository(s).release_abandoned(
-                datetime.now(UTC) - timedelta(seconds=horizon)
-            )
-
-    async def purge_idempotency(self) -> int:
-        async with self.db.session() as s:
-            return await IdempotencyRepository(s).purge_expired()
-
-    async def _daily_login(self, at: time) -> None:
-        while True:
-            wait = (next_ist_time(at) - datetime.now(UTC)).total_seconds()
-            await asyncio.sleep(max(wait, 1.0))
-            await self.sessions.login_unattended()
-
     def _breaker_transition(self, account: str, old: str, new: str) -> None:
         self.emitter.emit("breaker.transition", account=account, old=old, new=new)
-
-    async def _load_kill_switch(self) -> KillSwitchState | None:
-        async with self.db.session() as s:
-            record = await KillSwitchRepository(s).get()
-        if record.changed_at is None:
-            return None
-        return KillSwitchState(
-            active=record.active,
-            reason=record.reason,
-            actor=record.actor,
-            changed_at=record.changed_at,
-        )
-
-    async def _save_kill_switch(self, state: KillSwitchState) -> None:
-        async with self.db.session() as s:
-            await KillSwitchRepository(s).set(state.active, state.reason, state.actor)
-        if self.shared_state is not None:
-            await self.shared_state.kill_switch.publish(state)
 
     async def _login_at_start(self, account: Account) -> None:
         """Log in without a person where that sends no SMS and opens no browser: adapters
@@ -247,25 +227,15 @@ class OrdoRuntime:
         if fresh or (stale and self.sessions.can_login_unattended(account)):
             await self.sessions.login_quietly(account)
 
-    def describe_accounts(self) -> list[dict[str, Any]]:
-        rows = []
-        for account in self.accounts:
-            session = account.adapter.session
-            state = self.sessions.state(account)
-            rows.append(
-                {
-                    "name": account.name,
-                    "adapter": account.adapter_id,
-                    "display_name": account.adapter.display_name,
-                    "capabilities": sorted(c.value for c in account.adapter.capabilities),
-                    "session_state": state.value,
-                    "logged_in_at": session.logged_in_at.isoformat() if session else None,
-                    "expires_at": session.expires_at.isoformat()
-                    if session and session.expires_at
-                    else None,
-                }
-            )
-        return rows
+    def hook_context(self) -> HookContext:
+        """The stable view of this gateway that hooks receive."""
+        return HookContext(
+            version=__version__,
+            data_dir=self.settings.data_dir,
+            accounts=tuple(a.name for a in self.accounts),
+            kill_switch=lambda: self.kill_switch.state,
+            audit=self.emitter.emit,
+        )
 
     async def stop(self) -> None:
         for task in self._tasks:

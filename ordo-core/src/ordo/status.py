@@ -20,10 +20,6 @@ from ordo.orchestrator.accounts import Account
 Connection = Literal["up", "down", "unknown"]
 Snapshot = Mapping[str, Any]
 
-# Errors that say the broker could not be reached or did not answer properly; any other
-# error (a rejection, a bad symbol) proves the broker is up.
-_DOWN_CODES = frozenset({"BROKER_UNAVAILABLE", "OUTCOME_UNKNOWN", "BROKER_CIRCUIT_OPEN"})
-
 
 @dataclass(frozen=True)
 class AccountSnapshot:
@@ -65,7 +61,9 @@ def connection_of(snapshot: AccountSnapshot) -> Connection:
     last = snapshot.account.last_call
     if last is None:
         return "unknown"
-    if last.outcome != "success" and last.error_code in _DOWN_CODES:
+    # Only errors that say the broker could not be reached count; any other error (a
+    # rejection, a bad symbol) proves the broker is up.
+    if last.outcome != "success" and last.broker_down:
         return "down"
     return "up"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -23,6 +22,7 @@ from ordo.api.routes import metrics as metrics_routes
 from ordo.api.routes import plugins as plugin_routes
 from ordo.api.routes import status as status_routes
 from ordo.config import Settings
+from ordo.hook_context import resolved
 from ordo.plugins import Plugins, create_plugins
 from ordo.runtime import OrdoRuntime
 
@@ -67,9 +67,7 @@ def create_app(
         runtime = OrdoRuntime(settings, loaded, transports=transports)
         app.state.ordo = runtime
         await runtime.start()
-        for result in loaded.hook.startup(app=app):
-            if inspect.isawaitable(result):
-                await result
+        await resolved(loaded.hook.startup(app=app, context=runtime.hook_context()))
         try:
             yield
         finally:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, Literal, TypeVar
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from ordo.domain import AccountResult
-from ordo.orchestrator.fanout import collate
+from ordo.orchestrator.fanout import Reply, collated_body
 
 T = TypeVar("T")
 
@@ -85,17 +85,21 @@ def fanout(
     data: Any = None,
 ) -> JSONResponse:
     """A response collated from per-account results; its overall status and HTTP code
-    follow from the legs (``collate``)."""
-    status, status_code = collate(results)
-    body: dict[str, Any] = {
-        "status": status,
-        "request_id": request_id,
-        "results": [r.model_dump(mode="json") for r in results],
-        "message": message or _summary(results),
-    }
+    follow from the legs (``orchestrator.fanout.collate``)."""
+    status_code, body = collated_body(request_id, results, message=message)
     if data is not None:
         body["data"] = jsonable(data)
     return JSONResponse(body, status_code=status_code)
+
+
+def reply(answer: Reply) -> Response:
+    """A response rendered by a service (``orchestrator.fanout.render``), as it is."""
+    return Response(
+        content=answer.body,
+        status_code=answer.status_code,
+        media_type="application/json",
+        headers=answer.headers,
+    )
 
 
 def error(
@@ -115,8 +119,3 @@ def error(
         "details": jsonable(details),
     }
     return JSONResponse(body, status_code=status_code, headers=headers)
-
-
-def _summary(results: Sequence[AccountResult]) -> str:
-    ok = sum(1 for r in results if r.status == "success")
-    return f"{ok} of {len(results)} accounts succeeded"

@@ -10,12 +10,10 @@ from fastapi.responses import JSONResponse
 from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ordo.adapters.errors import BrokerError
 from ordo.api import envelope
 from ordo.api.middleware import new_request_id
 from ordo.audit.redaction import redact_ordered, redact_text
-from ordo.orchestrator.errors import OrdoError
-from ordo.safety.killswitch import KillSwitchActive
+from ordo.errors import OrdoError
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -85,7 +83,7 @@ def validation_code(error: dict[str, Any]) -> str:
         return "INVALID_PRICE"
     if kind in ("enum", "literal_error"):
         return "INVALID_VALUE"
-    if "EXCHANGE:SYMBOL" in message:
+    if "EXCHANGE:SYMBOL" in message or field == "symbol":
         return "INVALID_SYMBOL"
     return "VALIDATION_ERROR"
 
@@ -100,9 +98,11 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [_describe(dict(e)) for e in exc.errors()]
+    errors = [dict(e) for e in exc.errors()]
+    problems = [_describe(e) for e in errors]
     first = problems[0] if problems else {"code": "VALIDATION_ERROR", "message": "invalid"}
-    status = 400 if first["code"] == "MALFORMED_JSON" else 422
+    # A body that is not JSON at all is a bad request; valid JSON with bad values is 422.
+    status = 400 if errors and errors[0].get("type") == "json_invalid" else 422
     where = f"{first['field']}: " if first.get("field") else ""
     return envelope.error(
         request_id_of(request),
@@ -131,6 +131,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _ordo(request: Request, exc: Exception) -> JSONResponse:
+    """Every error of the taxonomy (``ordo.errors``): its class names code and status."""
     assert isinstance(exc, OrdoError)
     return envelope.error(
         request_id_of(request),
@@ -139,28 +140,6 @@ async def _ordo(request: Request, exc: Exception) -> JSONResponse:
         status_code=exc.http_status,
         details=exc.details,
         headers=exc.headers,
-    )
-
-
-async def _broker(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BrokerError)
-    headers = {}
-    retry_after = getattr(exc, "retry_after", None)
-    if isinstance(retry_after, int | float):
-        headers["Retry-After"] = str(max(1, round(retry_after)))
-    return envelope.error(
-        request_id_of(request),
-        exc.code,
-        safe_text(request, exc.message),
-        status_code=exc.http_status,
-        headers=headers,
-    )
-
-
-async def _kill_switch(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, KillSwitchActive)
-    return envelope.error(
-        request_id_of(request), exc.code, exc.message, status_code=exc.http_status
     )
 
 
@@ -179,6 +158,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OrdoError, _ordo)
-    app.add_exception_handler(BrokerError, _broker)
-    app.add_exception_handler(KillSwitchActive, _kill_switch)
     app.add_exception_handler(Exception, _unhandled)

@@ -248,7 +248,7 @@ def server_config(settings: Settings, plugins: Plugins) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        # Logging goes through loguru (ordo.logging), not uvicorn's own dictConfig.
+        # Logging goes through loguru (ordo.logs), not uvicorn's own dictConfig.
         log_config=None,
         access_log=False,
         proxy_headers=settings.behind_proxy,
@@ -269,7 +269,7 @@ def take_over_logging(settings: Settings, app: Any) -> int:
     own handler (which knows the run's secrets) takes over, and again after it stops."""
     from loguru import logger
 
-    from ordo.logging import install_logging, route_stdlib_logging
+    from ordo.logs import install_logging, route_stdlib_logging
 
     logger.remove()
     route_stdlib_logging(settings.log_level)
@@ -293,6 +293,9 @@ def take_over_logging(settings: Settings, app: Any) -> int:
 def run_server(settings: Settings, plugins: Plugins) -> None:
     import uvicorn
 
+    from ordo.heap import FreezeHeapAtStartup
+
+    plugins.pm.register(FreezeHeapAtStartup(), name="ordo.freeze-heap")
     config = server_config(settings, plugins)
     take_over_logging(settings, config.app)
     uvicorn.Server(config).run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ResultStatus(StrEnum):
@@ -25,6 +25,9 @@ class AccountResult(BaseModel):
     error_code: str | None = None
     message: str = ""
     retryable: bool = False
+    http_status: int | None = Field(default=None, exclude=True, repr=False)
+    """The HTTP status of this leg's error (from its error class); not part of the JSON:
+    collation reads it to answer with the legs' common status."""
 
 
 class Rejection(BaseModel):

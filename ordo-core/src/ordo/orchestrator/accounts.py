@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordo.adapters.base import BrokerAdapter
+from ordo.errors import OrdoError, means_broker_down
 from ordo.orchestrator.errors import unknown_account
 from ordo.safety.breaker import AccountBreaker
 from ordo.safety.limiter import AccountLimiter
@@ -20,6 +21,14 @@ class CallRecord:
     at: datetime
     outcome: str
     error_code: str | None = None
+    broker_down: bool = False
+    """The error said the broker could not be reached or did not answer properly
+    (``ordo.errors.means_broker_down``)."""
+
+    @classmethod
+    def failed(cls, operation: str, at: datetime, error: OrdoError) -> CallRecord:
+        """The record of a call that failed with ``error``."""
+        return cls(operation, at, "error", error.code, means_broker_down(error))
 
 
 @dataclass

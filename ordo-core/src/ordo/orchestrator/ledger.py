@@ -3,58 +3,41 @@ called, settled afterwards, and reconciled when an earlier attempt's outcome is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ordo.adapters.errors import BrokerError
 from ordo.audit.events import AuditEmitter
 from ordo.context import current_request_id
 from ordo.domain import AccountResult, Order, ResultStatus
-from ordo.orchestrator.accounts import Account
-from ordo.orchestrator.gateway import BrokerGateway
-from ordo.orchestrator.placement import find_by_tag
+from ordo.domain.ledger import OPEN_STATES, LedgerLeg, LegChanges, LegState, Settlement
+from ordo.errors import BrokerError
+from ordo.jobs import Job, every
+from ordo.orchestrator.accounts import Account, AccountSet
+from ordo.orchestrator.guard import CallGuard
+from ordo.orchestrator.sending import find_by_tag
 from ordo.persistence.db import Database
-from ordo.persistence.ledger import LedgerRepository, leg_values
-from ordo.persistence.statements import LegChanges, Settlement
-from ordo.persistence.tables import LedgerEntry, LegState
+from ordo.persistence.ledger import (
+    leg_by_order_on,
+    leg_values,
+    legs_for_request_on,
+    unknown_legs_on,
+)
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import RetryPolicy
 
-OPEN_STATES = (LegState.PENDING, LegState.SENT, LegState.UNKNOWN)
-
-
-def describe_leg(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "account": entry.account,
-        "adapter": entry.adapter,
-        "leg": entry.leg,
-        "state": str(entry.state),
-        "broker_tag": entry.broker_tag,
-        "broker_order_id": entry.broker_order_id,
-        "request": entry.request,
-        "response": entry.response,
-        "error_code": entry.error_code,
-        "message": entry.message,
-        "created_at": entry.created_at.isoformat(),
-        "updated_at": entry.updated_at.isoformat(),
-    }
+NOT_IN_BOOK = "not in the broker's book: never took effect"
 
 
 class Ledger:
     """Ledger operations, one short transaction each (``Database.transact``)."""
 
-    def __init__(self, db: Database, gateway: BrokerGateway, emitter: AuditEmitter) -> None:
+    def __init__(self, db: Database, guard: CallGuard, emitter: AuditEmitter) -> None:
         self.db = db
-        self.gateway = gateway
+        self.guard = guard
         self.emitter = emitter
 
     async def open_leg(
-        self,
-        account: Account,
-        request: dict[str, Any],
-        tag: str,
-        scope: str,
-        key: str,
-        leg: int,
+        self, account: Account, request: dict[str, Any], tag: str, scope: str, key: str, leg: int
     ) -> int:
         """Record a leg as ``sent`` and return its id: it goes to the broker right after
         this returns, and the row is committed before it does."""
@@ -69,94 +52,66 @@ class Ledger:
         scope: str,
         key: str,
         leg: int,
-        code: str,
-        message: str,
+        changes: LegChanges,
     ) -> None:
-        """A leg refused by a pre-trade check: recorded, never sent."""
+        """A leg refused before any broker call: recorded, never sent."""
         values = _new_leg(account, request, tag, scope, key, leg, LegState.REJECTED)
-        values.update(error_code=code, message=message)
+        values.update(error_code=changes.error_code, message=changes.message)
+        if changes.state is not None:
+            values["state"] = changes.state
         await self.db.transact(lambda s: s.add_leg(values))
 
-    async def settle(
-        self,
-        entry: LedgerEntry | int,
-        state: LegState,
-        *,
-        broker_order_id: str | None = None,
-        response: dict[str, Any] | None = None,
-        error_code: str | None = None,
-        message: str | None = None,
-        later: list[Settlement] | None = None,
-    ) -> None:
-        """Record a leg's outcome; ``entry`` is the leg or its id.
-
-        With ``later`` the outcome is appended there instead, for the caller to write in a
-        transaction it commits anyway (the one storing the request's response).
-        """
-        entry_id = entry if isinstance(entry, int) else entry.id
-        assert entry_id is not None
-        settlement = Settlement(
-            entry_id,
-            LegChanges(
-                state=state,
-                broker_order_id=broker_order_id,
-                response=response,
-                error_code=error_code,
-                message=message,
-            ),
-        )
-        if later is not None:
-            later.append(settlement)
-            return
+    async def settle(self, settlement: Settlement) -> None:
+        """Write one leg's outcome now, in a transaction of its own."""
         await self.db.transact(settlement.apply)
 
-    async def legs_for_request(self, request_id: str) -> list[LedgerEntry]:
-        async with self.db.session() as s:
-            return await LedgerRepository(s).legs_for_request(request_id)
+    async def legs_for_request(self, request_id: str) -> list[LedgerLeg]:
+        return await self.db.run(lambda c: legs_for_request_on(c, request_id))
 
-    async def find_by_order(self, account: str, order_id: str) -> LedgerEntry | None:
-        async with self.db.session() as s:
-            return await LedgerRepository(s).find_by_order(account, order_id)
+    async def find_by_order(self, account: str, order_id: str) -> LedgerLeg | None:
+        return await self.db.run(lambda c: leg_by_order_on(c, account, order_id))
 
     async def reconcile_prior(
         self,
         account: Account,
         tag: str,
+        earlier: Sequence[LedgerLeg],
         deadline: Deadline,
         policy: RetryPolicy,
-        known: list[LedgerEntry] | None = None,
     ) -> AccountResult | None:
         """Settle earlier attempts of the same leg (same tag) before sending again.
 
-        An acknowledged attempt, or an open one the broker's book shows, is the answer: the
-        order exists and must not be sent twice. ``None`` means send. ``known`` is the tag's
-        legs when the caller already read them while holding the idempotency claim.
+        ``earlier`` is the tag's legs, read under the idempotency claim. An acknowledged
+        attempt, or an open one the broker's book shows, is the answer: the order exists
+        and must not be sent twice. ``None`` means send.
         """
-        if known is None:
-            known = (await self.db.transact(lambda s: s.legs_by_tags([tag])))[tag]
-        prior = known
-        prior = [e for e in prior if e.account == account.name]
+        prior = [e for e in earlier if e.account == account.name]
         done = [e for e in prior if e.state == LegState.ACKNOWLEDGED and e.broker_order_id]
         if done:
             return _existing(account, tag, done[-1].broker_order_id or "")
         open_legs = [e for e in prior if e.state in OPEN_STATES]
         if not open_legs:
             return None
-        found = await find_by_tag(self.gateway, account, tag, deadline=deadline, policy=policy)
+        found = await find_by_tag(self.guard, account, tag, deadline=deadline, policy=policy)
         if isinstance(found, Order):
             for entry in open_legs:
-                await self.settle(entry, LegState.ACKNOWLEDGED, broker_order_id=found.order_id)
+                await self.settle(_acknowledged(entry, found.order_id))
             return _existing(account, tag, found.order_id)
         for entry in open_legs:
-            await self.settle(
-                entry, LegState.FAILED, message="not in the broker's book: never took effect"
-            )
+            await self.settle(_absent(entry))
         return None
+
+    def jobs(self, accounts: AccountSet, policy: RetryPolicy, interval: float) -> list[Job]:
+        """Settle ``unknown`` legs by their tags every ``interval`` seconds."""
+
+        async def reconcile() -> int:
+            return await self.reconcile_unknown({a.name: a for a in accounts}, policy)
+
+        return [every(interval, reconcile)]
 
     async def reconcile_unknown(self, accounts: dict[str, Account], policy: RetryPolicy) -> int:
         """Background pass: settle ``unknown`` legs by their tag; returns how many settled."""
-        async with self.db.session() as s:
-            unknown = await LedgerRepository(s).unknown_legs()
+        unknown = await self.db.run(unknown_legs_on)
         settled = 0
         for entry in unknown:
             account = accounts.get(entry.account)
@@ -164,7 +119,7 @@ class Ledger:
                 continue
             try:
                 found = await find_by_tag(
-                    self.gateway,
+                    self.guard,
                     account,
                     entry.broker_tag,
                     deadline=Deadline.after(5.0),
@@ -173,12 +128,10 @@ class Ledger:
             except BrokerError:
                 continue
             if isinstance(found, Order):
-                await self.settle(entry, LegState.ACKNOWLEDGED, broker_order_id=found.order_id)
+                await self.settle(_acknowledged(entry, found.order_id))
                 outcome = {"state": "acknowledged", "order_id": found.order_id}
             else:
-                await self.settle(
-                    entry, LegState.FAILED, message="not in the broker's book: never took effect"
-                )
+                await self.settle(_absent(entry))
                 outcome = {"state": "failed"}
             settled += 1
             self.emitter.emit(
@@ -189,6 +142,14 @@ class Ledger:
                 **outcome,
             )
         return settled
+
+
+def _acknowledged(entry: LedgerLeg, order_id: str) -> Settlement:
+    return Settlement(entry.id, LegChanges(state=LegState.ACKNOWLEDGED, broker_order_id=order_id))
+
+
+def _absent(entry: LedgerLeg) -> Settlement:
+    return Settlement(entry.id, LegChanges(state=LegState.FAILED, message=NOT_IN_BOOK))
 
 
 def _new_leg(

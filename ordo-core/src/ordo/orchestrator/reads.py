@@ -12,7 +12,7 @@ from ordo.adapters.errors import UnsupportedOperation
 from ordo.domain import AccountResult, Funds, Holding, Position, ResultStatus, SymbolRef
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.fanout import fan_out
-from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.guard import CallGuard, CallKind
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ def require(account: Account, capability: Capability) -> None:
 class ReadService:
     """Reads across accounts; each leg goes through the gateway."""
 
-    def __init__(self, gateway: BrokerGateway) -> None:
+    def __init__(self, gateway: CallGuard) -> None:
         self.gateway = gateway
 
     async def _read(

@@ -1,5 +1,6 @@
 """Persistence: SQLModel tables and repositories over SQLite (default) or PostgreSQL."""
 
+from ordo.domain.ledger import LegState
 from ordo.persistence.db import Database
 from ordo.persistence.repositories import (
     AuditPage,
@@ -19,7 +20,6 @@ from ordo.persistence.tables import (
     IdempotencyState,
     KillSwitchRecord,
     LedgerEntry,
-    LegState,
     SessionRecord,
 )
 from ordo.persistence.types import UTCDateTime, utcnow

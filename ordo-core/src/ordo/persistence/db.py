@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -97,6 +97,7 @@ class Database:
             if self.schema is not None:
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             await conn.run_sync(SQLModel.metadata.create_all)
+            await conn.run_sync(add_missing_columns)
 
     async def drop_schema(self) -> None:
         """Drop the PostgreSQL schema with everything in it (test teardown)."""
@@ -146,6 +147,24 @@ class Database:
     def __repr__(self) -> str:
         # Never print the password part of the URL.
         return f"<Database {self.url.render_as_string(hide_password=True)}>"
+
+
+def add_missing_columns(conn: Connection) -> list[str]:
+    """Add the nullable columns a newer Ordo declares to tables an older one created
+    (``create_all`` creates missing tables only); returns ``table.column`` of each added."""
+    existing = inspect(conn)
+    added = []
+    for table in SQLModel.metadata.sorted_tables:
+        if not existing.has_table(table.name):
+            continue
+        present = {column["name"] for column in existing.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+            added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def _in_memory(database: str) -> bool:

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, delete, update
+from sqlalchemy import Connection, bindparam, delete, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ordo.persistence._sql import insert_ignoring_conflict
-from ordo.persistence.tables import IdempotencyRecord, IdempotencyState
+from ordo.persistence.tables import IdempotencyRecord, IdempotencyState, InstanceHeartbeat
 from ordo.persistence.types import to_utc, utcnow
 
 T = TypeVar("T")
@@ -78,6 +78,19 @@ _DELETE_EXPIRED = delete(_TABLE).where(*_THIS_KEY, _TABLE.c.expires_at <= bindpa
 _SELECT = core_select(_TABLE).where(*_THIS_KEY)
 _COMPLETE = update(_TABLE).where(*_THIS_KEY)
 _RELEASE = delete(_TABLE).where(*_THIS_KEY, _TABLE.c.state == IdempotencyState.IN_FLIGHT)
+_IN_FLIGHT = _TABLE.c.state == IdempotencyState.IN_FLIGHT
+_RELEASE_OWNED = delete(_TABLE).where(_IN_FLIGHT, _TABLE.c.owner == bindparam("b_owner"))
+_BEATS: Any = InstanceHeartbeat.__table__  # type: ignore[attr-defined]
+_ALIVE = core_select(_BEATS.c.owner).where(_BEATS.c.beat_at >= bindparam("b_cutoff"))
+_RELEASE_ORPHANED = delete(_TABLE).where(
+    _IN_FLIGHT,
+    _TABLE.c.owner.is_not(None),
+    _TABLE.c.owner.not_in(_ALIVE.scalar_subquery()),
+    _TABLE.c.created_at < bindparam("b_cutoff"),
+)
+_RELEASE_ABANDONED = delete(_TABLE).where(_IN_FLIGHT, _TABLE.c.created_at < bindparam("b_cutoff"))
+_PURGE = delete(_TABLE).where(_TABLE.c.expires_at <= bindparam("b_now"))
+_FORGET_SILENT = delete(_BEATS).where(_BEATS.c.beat_at < bindparam("b_before"))
 
 
 def claim_on(
@@ -89,8 +102,10 @@ def claim_on(
     request_id: str,
     ttl: timedelta,
     now: datetime | None = None,
+    owner: str | None = None,
 ) -> ClaimResult:
-    """Claim ``(scope, key)`` within the caller's transaction (see ``Database.run``).
+    """Claim ``(scope, key)`` for ``owner`` (the instance) within the caller's transaction
+    (see ``Database.run``).
 
     ``INSERT ... ON CONFLICT DO NOTHING`` on UNIQUE(scope, key) lets the database decide the
     single winner; the existing row is read only when the insert lost.
@@ -108,6 +123,7 @@ def claim_on(
         "request_id": request_id,
         "created_at": now,
         "expires_at": now + ttl,
+        "owner": owner,
     }
     insert = insert_ignoring_conflict(conn.dialect.name, _TABLE, "scope", "key")
     inserted = conn.execute(insert, values).scalar_one_or_none()
@@ -140,6 +156,42 @@ def release_on(conn: Connection, *, scope: str, key: str) -> bool:
     """Forget an in-flight claim; a completed record is never released."""
     result = conn.execute(_RELEASE, {"b_scope": scope, "b_key": key})
     return bool(result.rowcount)
+
+
+def release_owned_on(conn: Connection, owner: str) -> int:
+    """Free every in-flight claim of ``owner``: run by an instance as it starts, when none
+    of those claims can still be running (a single instance restarting after a crash)."""
+    return int(conn.execute(_RELEASE_OWNED, {"b_owner": owner}).rowcount)
+
+
+def heartbeat_on(conn: Connection, owner: str, now: datetime) -> None:
+    """Record that ``owner`` is alive at ``now``."""
+    values = {"owner": owner, "beat_at": to_utc(now)}
+    updated = conn.execute(
+        update(_BEATS).where(_BEATS.c.owner == owner).values(beat_at=values["beat_at"])
+    )
+    if not updated.rowcount:
+        # Only this process writes its own row, so nothing can insert it in between.
+        conn.execute(insert(_BEATS), values)
+
+
+def purge_expired_on(conn: Connection, now: datetime) -> int:
+    """Delete records whose retention has ended; returns how many."""
+    return int(conn.execute(_PURGE, {"b_now": to_utc(now)}).rowcount)
+
+
+def release_abandoned_on(conn: Connection, cutoff: datetime) -> int:
+    """Free in-flight claims made before ``cutoff``, whoever owns them: only safe for a
+    cutoff older than any request can run."""
+    return int(conn.execute(_RELEASE_ABANDONED, {"b_cutoff": to_utc(cutoff)}).rowcount)
+
+
+def release_orphaned_on(conn: Connection, cutoff: datetime) -> int:
+    """Free in-flight claims older than ``cutoff`` whose owner has not beaten since: their
+    process died (replicas). Claims without an owner are left to ``release_abandoned_on``."""
+    result = conn.execute(_RELEASE_ORPHANED, {"b_cutoff": to_utc(cutoff)})
+    conn.execute(_FORGET_SILENT, {"b_before": to_utc(cutoff) - timedelta(days=1)})
+    return int(result.rowcount)
 
 
 class IdempotencyRepository:
@@ -210,14 +262,7 @@ class IdempotencyRepository:
         a killed process) without completing or releasing, and would otherwise answer 409
         until the key expires. Only safe for claims older than any request can run; a retry
         then re-runs and reconciles each leg by its tag first."""
-        result = await self.session.exec(
-            delete(IdempotencyRecord).where(
-                col(IdempotencyRecord.state) == IdempotencyState.IN_FLIGHT,
-                col(IdempotencyRecord.created_at) < to_utc(older_than),
-            )
-        )
-        await self.session.commit()
-        return int(result.rowcount)
+        return await self._run(lambda c: release_abandoned_on(c, older_than))
 
     async def purge_expired(self, now: datetime | None = None) -> int:
         """Delete records whose retention has ended; returns how many."""

@@ -10,7 +10,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ordo.persistence.tables import LedgerEntry, LegState
+from ordo.domain.ledger import LedgerLeg, LegState
+from ordo.persistence.tables import LedgerEntry
 from ordo.persistence.types import utcnow
 
 _TABLE: Any = LedgerEntry.__table__  # type: ignore[attr-defined]
@@ -22,6 +23,21 @@ _BY_TAGS = (
     .where(_TABLE.c.broker_tag.in_(bindparam("b_tags", expanding=True)))
     .order_by(_TABLE.c.id)
 )
+_FOR_REQUEST = (
+    core_select(_TABLE)
+    .where(_TABLE.c.request_id == bindparam("b_request"))
+    .order_by(_TABLE.c.leg, _TABLE.c.id)
+)
+_BY_ORDER = (
+    core_select(_TABLE)
+    .where(
+        _TABLE.c.account == bindparam("b_account"),
+        _TABLE.c.broker_order_id == bindparam("b_order"),
+    )
+    .order_by(_TABLE.c.id.desc())
+    .limit(1)
+)
+_IN_STATE = core_select(_TABLE).where(_TABLE.c.state == bindparam("b_state")).order_by(_TABLE.c.id)
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
 _SETTABLE = ("state", "broker_order_id", "response", "error_code", "message")
 
@@ -87,22 +103,41 @@ def set_leg_on(
     return bool(result.rowcount)
 
 
-def legs_by_tag_on(conn: Connection, broker_tag: str) -> list[LedgerEntry]:
+def legs_by_tag_on(conn: Connection, broker_tag: str) -> list[LedgerLeg]:
     """Every leg sent with ``broker_tag`` (one per attempt), oldest first."""
     rows = conn.execute(_BY_TAG, {"b_tag": broker_tag})
-    return [LedgerEntry(**row._mapping) for row in rows]
+    return [LedgerLeg(**row._mapping) for row in rows]
 
 
-def legs_by_tags_on(conn: Connection, broker_tags: Iterable[str]) -> dict[str, list[LedgerEntry]]:
+def legs_by_tags_on(conn: Connection, broker_tags: Iterable[str]) -> dict[str, list[LedgerLeg]]:
     """Every leg sent with any of ``broker_tags``, by tag (a tag with none maps to ``[]``),
     each list oldest first."""
     tags = list(broker_tags)
-    found: dict[str, list[LedgerEntry]] = {tag: [] for tag in tags}
+    found: dict[str, list[LedgerLeg]] = {tag: [] for tag in tags}
     if tags:
         for row in conn.execute(_BY_TAGS, {"b_tags": tags}):
-            entry = LedgerEntry(**row._mapping)
+            entry = LedgerLeg(**row._mapping)
             found[entry.broker_tag or ""].append(entry)
     return found
+
+
+def legs_for_request_on(conn: Connection, request_id: str) -> list[LedgerLeg]:
+    """Every leg of one API request, in leg order."""
+    return [
+        LedgerLeg(**row._mapping) for row in conn.execute(_FOR_REQUEST, {"b_request": request_id})
+    ]
+
+
+def leg_by_order_on(conn: Connection, account: str, broker_order_id: str) -> LedgerLeg | None:
+    """The latest leg of ``account`` that the broker numbered ``broker_order_id``."""
+    row = conn.execute(_BY_ORDER, {"b_account": account, "b_order": broker_order_id}).first()
+    return None if row is None else LedgerLeg(**row._mapping)
+
+
+def unknown_legs_on(conn: Connection) -> list[LedgerLeg]:
+    """Legs whose outcome is still unknown, oldest first, for reconciliation."""
+    rows = conn.execute(_IN_STATE, {"b_state": LegState.UNKNOWN.value})
+    return [LedgerLeg(**row._mapping) for row in rows]
 
 
 class LedgerRepository:

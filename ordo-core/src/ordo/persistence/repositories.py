@@ -10,7 +10,7 @@ caller's own still open (``async with db.session() as s`` per unit of work is th
 from ordo.persistence.audit import AuditPage, AuditRepository
 from ordo.persistence.idempotency import ClaimResult, ClaimStatus, IdempotencyRepository
 from ordo.persistence.ledger import LedgerRepository
-from ordo.persistence.state import CredentialRepository, KillSwitchRepository, SessionRepository
+from ordo.persistence.sessions import CredentialRepository, KillSwitchRepository, SessionRepository
 
 __all__ = [
     "AuditPage",

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ordo.audit.events import AuditEvent
+from ordo.domain.ledger import LedgerLeg, LegChanges, LegState
 from ordo.persistence.idempotency import ClaimResult, ClaimStatus, body_text
-from ordo.persistence.statements import LegChanges
-from ordo.persistence.tables import IdempotencyState, LedgerEntry, LegState
+from ordo.persistence.tables import IdempotencyState
 from ordo.persistence.types import json_dumps, to_millis, to_utc, utcnow
 
 _IDEMPOTENCY_COLUMNS = (
@@ -35,6 +35,7 @@ _IDEMPOTENCY_COLUMNS = (
     "request_id",
     "created_at",
     "expires_at",
+    "owner",
 )
 _LEDGER_COLUMNS = (
     "id",
@@ -62,12 +63,12 @@ _DELETE_EXPIRED = (
 )
 _CLAIM = (
     'INSERT INTO idempotency_records (scope, "key", fingerprint, state, request_id, '
-    'created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, "key") DO NOTHING '
-    "RETURNING id"
+    "created_at, expires_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    'ON CONFLICT (scope, "key") DO NOTHING RETURNING id'
 )
 _SELECT_CLAIM = (
     'SELECT id, scope, "key", fingerprint, state, status_code, response_body, request_id, '
-    'created_at, expires_at FROM idempotency_records WHERE scope = ? AND "key" = ?'
+    'created_at, expires_at, owner FROM idempotency_records WHERE scope = ? AND "key" = ?'
 )
 _COMPLETE = (
     "UPDATE idempotency_records SET state = ?, status_code = ?, response_body = ? "
@@ -132,14 +133,14 @@ def _claim_values(row: tuple[Any, ...]) -> dict[str, Any]:
     return values
 
 
-def _ledger_entry(row: tuple[Any, ...]) -> LedgerEntry:
+def _ledger_entry(row: tuple[Any, ...]) -> LedgerLeg:
     values = dict(zip(_LEDGER_COLUMNS, row, strict=True))
     values["state"] = LegState(values["state"])
     values["request"] = _json_value(values["request"])
     values["response"] = _json_value(values["response"])
     values["created_at"] = parse_sqlite_time(values["created_at"])
     values["updated_at"] = parse_sqlite_time(values["updated_at"])
-    return LedgerEntry(**values)
+    return LedgerLeg(**values)
 
 
 class SqliteStatements:
@@ -157,6 +158,7 @@ class SqliteStatements:
         request_id: str,
         ttl: timedelta,
         now: datetime | None = None,
+        owner: str | None = None,
     ) -> ClaimResult:
         now = to_utc(now) if now is not None else utcnow()
         expires = now + ttl
@@ -174,6 +176,7 @@ class SqliteStatements:
                 request_id,
                 sqlite_time(now),
                 sqlite_time(expires),
+                owner,
             ),
         ).fetchone()
         if inserted is not None:
@@ -186,6 +189,7 @@ class SqliteStatements:
                 "request_id": request_id,
                 "created_at": now,
                 "expires_at": expires,
+                "owner": owner,
             }
             return ClaimResult(ClaimStatus.CLAIMED, values)
         found = _claim_values(execute(_SELECT_CLAIM, (scope, key)).fetchone())
@@ -235,9 +239,9 @@ class SqliteStatements:
         cursor = self.conn.execute(_set_leg_sql(columns), params)
         return cursor.rowcount > 0
 
-    def legs_by_tags(self, broker_tags: Iterable[str]) -> dict[str, list[LedgerEntry]]:
+    def legs_by_tags(self, broker_tags: Iterable[str]) -> dict[str, list[LedgerLeg]]:
         tags = list(broker_tags)
-        found: dict[str, list[LedgerEntry]] = {tag: [] for tag in tags}
+        found: dict[str, list[LedgerLeg]] = {tag: [] for tag in tags}
         if tags:
             for row in self.conn.execute(_legs_by_tags_sql(len(tags)), tags):
                 entry = _ledger_entry(row)

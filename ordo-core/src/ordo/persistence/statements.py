@@ -5,23 +5,27 @@ and settled, the stored response, its audit events). ``OrderStatements`` names t
 ``CoreStatements`` runs them as SQLAlchemy Core on any backend, and ``SqliteStatements``
 (``persistence/sqlite_raw``) runs them as SQL text on a stdlib ``sqlite3`` connection, where
 SQLAlchemy's per-statement work costs more than SQLite's. Both read and write the same rows,
-so either may follow the other on one database.
+so either may follow the other on one database (``test_statements_parity`` runs one
+scenario on SQLite and PostgreSQL and compares the rows).
+
+The statements off the hot path (ledger reads by request, order and state; the claims of
+a dead instance; heartbeats) exist once, as Core, in ``persistence.ledger`` and
+``persistence.idempotency``, run through ``Database.run`` on either backend.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
 from ordo.audit.events import AuditEvent
+from ordo.domain.ledger import LedgerLeg, LegChanges, Settlement
 from ordo.persistence.audit import add_events_on
 from ordo.persistence.idempotency import ClaimResult, claim_on, complete_on, release_on
 from ordo.persistence.ledger import add_leg_on, legs_by_tags_on, set_leg_on
-from ordo.persistence.tables import LedgerEntry, LegState
 
 
 class OrderStatements(Protocol):
@@ -37,8 +41,9 @@ class OrderStatements(Protocol):
         request_id: str,
         ttl: timedelta,
         now: datetime | None = None,
+        owner: str | None = None,
     ) -> ClaimResult:
-        """Claim ``(scope, key)`` (see ``persistence.idempotency.claim_on``)."""
+        """Claim ``(scope, key)`` for ``owner`` (see ``persistence.idempotency.claim_on``)."""
         ...
 
     def complete(self, *, scope: str, key: str, status_code: int, body: Any) -> bool:
@@ -57,36 +62,13 @@ class OrderStatements(Protocol):
         """Apply ``changes`` to a leg; ``False`` when no leg has ``entry_id``."""
         ...
 
-    def legs_by_tags(self, broker_tags: Iterable[str]) -> dict[str, list[LedgerEntry]]:
+    def legs_by_tags(self, broker_tags: Iterable[str]) -> dict[str, list[LedgerLeg]]:
         """Every leg sent with any of ``broker_tags``, by tag, each list oldest first."""
         ...
 
     def add_audit_events(self, events: Sequence[AuditEvent]) -> int:
         """Store audit events (timestamps truncated to milliseconds); returns how many."""
         ...
-
-
-@dataclass(frozen=True)
-class LegChanges:
-    """The fields of a leg to set; ``None`` leaves a field unchanged."""
-
-    state: LegState | None = None
-    broker_order_id: str | None = None
-    response: dict[str, Any] | None = None
-    error_code: str | None = None
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """A leg's outcome, to be written in the transaction that stores the request's response
-    (one commit for both instead of two)."""
-
-    entry_id: int
-    changes: LegChanges
-
-    def apply(self, statements: OrderStatements) -> bool:
-        return statements.set_leg(self.entry_id, self.changes)
 
 
 class CoreStatements:
@@ -104,6 +86,7 @@ class CoreStatements:
         request_id: str,
         ttl: timedelta,
         now: datetime | None = None,
+        owner: str | None = None,
     ) -> ClaimResult:
         return claim_on(
             self.conn,
@@ -113,6 +96,7 @@ class CoreStatements:
             request_id=request_id,
             ttl=ttl,
             now=now,
+            owner=owner,
         )
 
     def complete(self, *, scope: str, key: str, status_code: int, body: Any) -> bool:
@@ -135,8 +119,11 @@ class CoreStatements:
             message=changes.message,
         )
 
-    def legs_by_tags(self, broker_tags: Iterable[str]) -> dict[str, list[LedgerEntry]]:
+    def legs_by_tags(self, broker_tags: Iterable[str]) -> dict[str, list[LedgerLeg]]:
         return legs_by_tags_on(self.conn, broker_tags)
 
     def add_audit_events(self, events: Sequence[AuditEvent]) -> int:
         return add_events_on(self.conn, events)
+
+
+__all__ = ["CoreStatements", "LegChanges", "OrderStatements", "Settlement"]

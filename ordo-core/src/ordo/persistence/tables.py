@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Field, SQLModel
 
+from ordo.domain.ledger import LegState
 from ordo.persistence.types import UTCDateTime, utcnow
 
 
@@ -27,21 +28,6 @@ def _state_type(enum: type[StrEnum]) -> sa.Enum:
 class IdempotencyState(StrEnum):
     IN_FLIGHT = "in_flight"
     COMPLETED = "completed"
-
-
-class LegState(StrEnum):
-    """Life of one order leg in the ledger."""
-
-    PENDING = "pending"
-    """Recorded, not yet sent."""
-    SENT = "sent"
-    """Handed to the adapter; no answer yet."""
-    ACKNOWLEDGED = "acknowledged"
-    REJECTED = "rejected"
-    FAILED = "failed"
-    """Did not take effect (an error that proves the broker did not act)."""
-    UNKNOWN = "unknown"
-    """May have taken effect; reconciliation decides later."""
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -63,6 +49,19 @@ class IdempotencyRecord(SQLModel, table=True):
     request_id: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    owner: str | None = Field(default=None, max_length=64, index=True)
+    """The instance that holds an in-flight claim; its claims are freed when it restarts
+    or its heartbeat stops (``InstanceHeartbeat``)."""
+
+
+class InstanceHeartbeat(SQLModel, table=True):
+    """When each running instance last said it was alive (replicas only): an in-flight
+    claim whose owner has gone quiet belonged to a process that died."""
+
+    __tablename__ = "instance_heartbeats"
+
+    owner: str = Field(primary_key=True, max_length=64)
+    beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class LedgerEntry(SQLModel, table=True):

@@ -7,7 +7,7 @@ call path is synchronous. So ``AccountBreaker`` keeps the failure window and the
 itself, drives pybreaker's ``open``/``half_open``/``close`` transitions, and never lets
 pybreaker run or time a call.
 
-Which errors count is the error class's business: only ``counts_as_failure = True``
+Which errors count is the error class's business: only ``counts_against_breaker``
 (``BrokerUnavailable``, ``OutcomeUnknown``). A rejection, a bad symbol, missing funds or an
 expired session says nothing about the broker's health and never trips the breaker.
 """
@@ -18,11 +18,11 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pybreaker
 
-from ordo.adapters.errors import BrokerError
+from ordo.errors import BrokerError, CircuitOpen, OrdoError
 
 T = TypeVar("T")
 
@@ -41,23 +41,9 @@ _STATE_NAMES: dict[str, BreakerState] = {
 _PROBE_RETRY_AFTER = 1.0
 
 
-class CircuitOpen(BrokerError):
-    """The account's circuit breaker is open: the call was refused without reaching the
-    broker. ``retry_after`` is the number of seconds until a probe may be let through."""
-
-    code: ClassVar[str] = "BROKER_CIRCUIT_OPEN"
-    http_status: ClassVar[int] = 503
-    retryable: ClassVar[bool] = False
-    counts_as_failure: ClassVar[bool] = False
-
-    def __init__(self, message: str = "", *, retry_after: float = 0.0) -> None:
-        super().__init__(message)
-        self.retry_after = max(0.0, retry_after)
-
-
 def counts_as_failure(exc: BaseException) -> bool:
     """Whether ``exc`` says the broker (not the request) misbehaved."""
-    return getattr(type(exc), "counts_as_failure", False) is True
+    return isinstance(exc, OrdoError) and exc.counts_against_breaker
 
 
 class _Relay(pybreaker.CircuitBreakerListener):

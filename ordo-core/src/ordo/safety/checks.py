@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from ordo.adapters.base import BrokerAdapter
 from ordo.domain import Funds, Instrument, OrderRequest, Rejection
+from ordo.hook_context import resolved
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,4 @@ class CheckContext:
 async def run_checks(hook: Any, order: OrderRequest, context: CheckContext) -> list[Rejection]:
     """Call every ``check_order`` implementation; awaits those that are coroutines."""
     results = hook.check_order(order=order, account=context.account, context=context)
-    rejections: list[Rejection] = []
-    for result in results:
-        if inspect.isawaitable(result):
-            result = await result
-        if isinstance(result, Rejection):
-            rejections.append(result)
-    return rejections
+    return [r for r in await resolved(results) if isinstance(r, Rejection)]

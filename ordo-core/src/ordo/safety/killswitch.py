@@ -14,7 +14,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from typing import Literal
+
+from ordo.errors import KillSwitchActive
 
 OrderAction = Literal["place", "modify", "cancel"]
 
@@ -28,30 +30,6 @@ class KillSwitchState:
     actor: str | None = None
     """The name of the API token (or ``cli``) that made the change."""
     changed_at: datetime | None = None
-
-
-class KillSwitchActive(Exception):
-    """An order was refused because the kill switch is on.
-
-    Not a ``BrokerError``: it is a global refusal made before any broker call, so circuit
-    breakers and retries ignore it. HTTP 423 Locked: the request is valid and authorised,
-    but the operator has locked order entry; 403 would read as an authorisation failure.
-    """
-
-    code: ClassVar[str] = "KILL_SWITCH_ACTIVE"
-    http_status: ClassVar[int] = 423
-    retryable: ClassVar[bool] = False
-
-    def __init__(self, state: KillSwitchState, action: str) -> None:
-        self.state = state
-        self.action = action
-        since = f" since {state.changed_at.isoformat()}" if state.changed_at else ""
-        why = f": {state.reason}" if state.reason else ""
-        self.message = f"the kill switch is on{since}{why}; {action} orders are refused"
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class KillSwitch:

@@ -15,7 +15,7 @@ In front of the windows sits a bounded priority queue: cancels before new orders
 before reads, first come first served within a priority. A lower-priority call may pass a
 waiting higher-priority one only if they share no window, so it can never delay it.
 
-Several replicas serving one broker account pass ``shared`` (``ordo.state.RedisWindows``):
+Several replicas serving one broker account pass ``shared`` (``ordo.replicas.RedisWindows``):
 a waiter that the local windows would grant is then also admitted by the shared windows
 (one atomic round trip) before it goes, and waits as long as they say when they refuse. A
 shared store that cannot be reached fails the waiter with ``RateLimited`` rather than let it

@@ -1,9 +1,10 @@
 """Retry with exponential backoff and full jitter, bounded by a deadline (FR10).
 
-Only errors that prove the request did not take effect are retried for writes
-(``BrokerUnavailable``, ``RateLimited``); ``OutcomeUnknown`` is never retried blindly on a
-write (the orchestrator reconciles by tag first), but reads may retry it: see
-``READ_RETRY_ON``.
+What is retried is decided by the error's class (``ordo.errors``): a write only after
+errors that are ``retryable`` (they prove the request did not take effect); an error whose
+effect is ``unknown`` is never retried blindly on a write (the orchestrator reconciles by
+tag first), but a read may repeat it: see ``READ_RETRY_ON``. An error's ``retry_after``
+is honoured, and a wait that would pass the deadline is not made.
 """
 
 from __future__ import annotations
@@ -15,16 +16,42 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ordo.adapters.errors import BrokerUnavailable, OutcomeUnknown, RateLimited
+from ordo.errors import Effect, OrdoError
 from ordo.safety.deadline import Deadline
 
 T = TypeVar("T")
 
-WRITE_RETRY_ON: tuple[type[BaseException], ...] = (BrokerUnavailable, RateLimited)
-"""Errors after which a write (place, modify, cancel) provably did not take effect."""
 
-READ_RETRY_ON: tuple[type[BaseException], ...] = (BrokerUnavailable, RateLimited, OutcomeUnknown)
-"""Errors a read may retry: repeating a read has no side effect, so any transient error will do."""
+class RetryRule:
+    """Which errors may be retried, decided from the error classes' attributes.
+
+    ``rule(exc)`` for an error raised, ``cls in rule`` for an error class.
+    """
+
+    def __init__(self, name: str, admits: Callable[[type[OrdoError]], bool]) -> None:
+        self.name = name
+        self._admits = admits
+
+    def __contains__(self, cls: object) -> bool:
+        return isinstance(cls, type) and issubclass(cls, OrdoError) and self._admits(cls)
+
+    def __call__(self, exc: BaseException) -> bool:
+        return type(exc) in self
+
+    def __repr__(self) -> str:
+        return f"<RetryRule {self.name}>"
+
+
+WRITE_RETRY_ON = RetryRule("writes", lambda cls: cls.retryable)
+"""A write (place, modify, cancel) is retried only after errors that prove it did not take
+effect."""
+
+READ_RETRY_ON = RetryRule(
+    "reads",
+    lambda cls: cls.retryable or (cls.effect is Effect.UNKNOWN and cls.counts_against_breaker),
+)
+"""Repeating a read has no side effect: any transient error will do, whether or not the
+first attempt reached the broker."""
 
 # 2**64 times any sane base delay is far beyond max_delay; capping avoids float overflow.
 _MAX_EXPONENT = 64
@@ -68,24 +95,26 @@ async def call_with_retry(
     *,
     deadline: Deadline,
     policy: RetryPolicy,
-    retry_on: tuple[type[BaseException], ...] = WRITE_RETRY_ON,
+    retry_on: RetryRule = WRITE_RETRY_ON,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     on_retry: OnRetry | None = None,
 ) -> T:
     """Await ``fn()`` and retry it on ``retry_on`` errors until it succeeds or the deadline
     would be passed.
 
-    A ``RateLimited`` error waits at least its ``retry_after``. When the next wait would end
+    An error with a ``retry_after`` waits at least that long. When the next wait would end
     at or past the deadline, the last error is re-raised at once: this function never sleeps
-    past the deadline. Errors not in ``retry_on`` propagate immediately.
+    past the deadline. Errors ``retry_on`` refuses propagate immediately.
     """
     attempt = 0
     while True:
         try:
             return await fn()
-        except retry_on as exc:
+        except Exception as exc:
+            if not retry_on(exc):
+                raise
             wait = policy.delay(attempt)
-            if isinstance(exc, RateLimited):
+            if isinstance(exc, OrdoError) and exc.retry_after is not None:
                 wait = max(wait, exc.retry_after)
             if wait >= deadline.remaining():
                 raise

@@ -2,7 +2,7 @@
 
 When several gateway replicas trade through the same broker account, each replica's local
 windows only see its own calls; the broker counts all of them. A ``SharedWindows``
-implementation (``ordo.state.RedisWindows``) keeps one window log per (account, window) that
+implementation (``ordo.replicas.RedisWindows``) keeps one window log per (account, window) that
 every replica must also pass before a grant. This module holds only the protocol and its
 value types, so the limiter does not depend on any particular store.
 """

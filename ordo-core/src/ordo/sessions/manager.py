@@ -23,9 +23,9 @@ from ordo.audit.events import AuditEmitter
 from ordo.domain import BrokerSession, ChallengeKind, LoginChallenge, SessionState
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.errors import OrdoError
-from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.guard import CallGuard, CallKind
 from ordo.persistence.db import Database
-from ordo.persistence.state import SessionRepository
+from ordo.persistence.sessions import SessionRepository
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import WRITE_RETRY_ON, RetryPolicy, call_with_retry
 from ordo.sessions.crypto import SecretBox, decrypt_session, encrypt_session
@@ -65,7 +65,7 @@ class SessionManager:
     def __init__(
         self,
         accounts: AccountSet,
-        gateway: BrokerGateway,
+        gateway: CallGuard,
         db: Database,
         box: SecretBox,
         emitter: AuditEmitter,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, RuntimeDep
+from ordo.sessions.descriptions import describe_accounts
 
 router = APIRouter(tags=["accounts"])
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["accounts"])
     response_model=envelope.Envelope[list[dict[str, Any]]],
 )
 async def list_accounts(runtime: RuntimeDep, request_id: RequestId, _: Principal) -> JSONResponse:
-    return envelope.success(request_id, runtime.describe_accounts())
+    return envelope.success(request_id, describe_accounts(runtime.accounts, runtime.sessions))
 
 
 class LoginAnswer(BaseModel):

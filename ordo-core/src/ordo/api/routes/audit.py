@@ -4,7 +4,7 @@ in pages (pass ``next_cursor`` back as ``cursor``)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,12 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
 
 from ordo.api import envelope
-from ordo.api.deps import Principal, RequestId, RuntimeDep
-from ordo.audit.chain import event_record
-from ordo.audit.events import AuditEvent
-from ordo.orchestrator.errors import OrdoError
-from ordo.persistence.audit import MAX_PAGE, AuditRepository
-from ordo.persistence.tables import AuditRecord
+from ordo.api.deps import Principal, RequestId
+from ordo.api.services import Audit
+from ordo.audit.query import MAX_PAGE
 
 router = APIRouter(tags=["audit"])
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
@@ -34,19 +31,6 @@ def iso_datetime_only(value: object) -> object:
     return value
 
 
-def record_json(row: AuditRecord) -> dict[str, Any]:
-    """A stored event in the same shape as a line of the audit file (without the chain)."""
-    event = AuditEvent(
-        kind=row.kind,
-        timestamp=row.timestamp,
-        request_id=row.request_id,
-        actor=row.actor,
-        account=row.account,
-        payload=row.payload,
-    )
-    return {"id": row.id, **event_record(event)}
-
-
 @router.get(
     "/audit",
     operation_id="query_audit",
@@ -54,7 +38,7 @@ def record_json(row: AuditRecord) -> dict[str, Any]:
     response_model=envelope.Envelope[dict[str, Any]],
 )
 async def query_audit(
-    runtime: RuntimeDep,
+    audit: Audit,
     request_id: RequestId,
     _: Principal,
     filter_request_id: Annotated[
@@ -79,25 +63,12 @@ async def query_audit(
         Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page."),
     ] = None,
 ) -> JSONResponse:
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    # Events emitted just before this call may still sit in the writer's queue.
-    await runtime.observability.db_sink.flush()
-    try:
-        async with runtime.db.session() as session:
-            page = await AuditRepository(session).query(
-                request_id=filter_request_id,
-                account=account,
-                kind=kind,
-                since=since,
-                limit=limit,
-                cursor=cursor,
-            )
-    except ValueError:
-        raise OrdoError(
-            "INVALID_CURSOR", "cursor is not a next_cursor this endpoint returned", http_status=422
-        ) from None
-    return envelope.success(
-        request_id,
-        {"events": [record_json(row) for row in page.items], "next_cursor": page.next_cursor},
+    data = await audit.page(
+        request_id=filter_request_id,
+        account=account,
+        kind=kind,
+        since=since,
+        limit=limit,
+        cursor=cursor,
     )
+    return envelope.success(request_id, data)

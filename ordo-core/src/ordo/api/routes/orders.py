@@ -1,22 +1,22 @@
-"""Orders: place across accounts, list, get, modify, cancel."""
+"""Orders: place across accounts, list, get, modify, cancel.
+
+Each write is one call to the service that owns its unit of work (``PlacementService``,
+``OrderChanges``); the route only turns HTTP into a ``Ticket`` and the reply back."""
 
 from __future__ import annotations
 
-import uuid
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ordo.api import envelope
-from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
-from ordo.api.idempotency import run_idempotent
+from ordo.api.deps import Principal, RequestId, SelectedAccounts
+from ordo.api.services import Changes, Lookup, Placement, Reads
 from ordo.domain import Order, OrderModification, OrderRequest
-from ordo.orchestrator.ledger import describe_leg
-from ordo.persistence.statements import OrderStatements, Settlement
-from ordo.persistence.tables import LedgerEntry
-from ordo.safety.tags import order_tag
+from ordo.orchestrator.unit_of_work import Ticket
 
 router = APIRouter(tags=["orders"])
 
@@ -39,12 +39,32 @@ class OrderDetail(Order):
     ledger: dict[str, Any] | None = None
 
 
+SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9&_. -]{0,63}$")
+"""A unified symbol once trimmed and upper-cased (``SBIN``, ``M&M``, ``BAJAJ-AUTO``,
+``NIFTY 50``, ``NIFTY30JAN2521500CE``)."""
+
+
 class PlaceOrderBody(OrderRequest):
     """An order and the accounts it goes to (one leg per account)."""
 
     accounts: list[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")]] = Field(
         min_length=1, max_length=50, description="Target account names; one leg each."
     )
+
+    @field_validator("symbol", mode="before")
+    @classmethod
+    def _normalise_symbol(cls, value: Any) -> Any:
+        """Symbols are matched upper-case: ``sbin`` is ``SBIN``; characters no symbol has
+        are refused here, before anything is claimed or sent."""
+        if not isinstance(value, str):
+            return value
+        symbol = value.strip().upper()
+        if not SYMBOL.match(symbol):
+            raise ValueError(
+                f"{value!r} is not a symbol: use letters, digits and & _ . - or space, "
+                "for example SBIN or NIFTY30JAN2521500CE"
+            )
+        return symbol
 
     def order(self) -> OrderRequest:
         """The order alone. Not validated again: this body is an ``OrderRequest`` subclass,
@@ -76,52 +96,21 @@ PLACE_EXAMPLE: dict[str, Any] = {
     status_code=200,
 )
 async def place_order(
-    runtime: RuntimeDep,
+    placement: Placement,
     request_id: RequestId,
     principal: Principal,
     body: Annotated[PlaceOrderBody, Body(examples=[PLACE_EXAMPLE])],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    accounts = runtime.accounts.select(body.accounts)
-    key = idempotency_key or f"auto-{uuid.uuid4().hex}"
-    tags = [order_tag(principal, key, account.name) for account in accounts]
-    # Earlier legs of a client's key are read under its claim (no extra round trip); a
-    # fresh automatic key has none.
-    prior: dict[str, list[LedgerEntry]] = {} if idempotency_key else {t: [] for t in tags}
-
-    # The legs' outcomes are written with the stored response, in one commit.
-    settlements: list[Settlement] = []
-
-    def read_prior(statements: OrderStatements) -> None:
-        prior.update(statements.legs_by_tags(tags))
-
-    def settle_legs(statements: OrderStatements) -> None:
-        for settlement in settlements:
-            settlement.apply(statements)
-
-    async def handler() -> JSONResponse:
-        results = await runtime.orders.place(
-            accounts,
-            body.order(),
-            scope=principal,
-            key=key,
-            prior=prior,
-            settlements=settlements,
-        )
-        return envelope.fanout(request_id, results)
-
-    return await run_idempotent(
-        runtime,
-        scope=principal,
-        key=idempotency_key,
-        method="POST",
-        path="/api/v1/orders",
-        body=body.model_dump(mode="json"),
-        request_id=request_id,
-        handler=handler,
-        with_claim=read_prior,
-        finish=settle_legs,
+    ticket = Ticket(
+        principal,
+        idempotency_key,
+        request_id,
+        "POST",
+        "/api/v1/orders",
+        body.model_dump(mode="json"),
     )
+    return envelope.reply(await placement.place(body.accounts, body.order(), ticket))
 
 
 @router.get(
@@ -131,9 +120,9 @@ async def place_order(
     response_model=envelope.FanoutEnvelope[list[Order]],
 )
 async def list_orders(
-    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+    reads: Reads, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
-    results = await runtime.reads.orders(accounts)
+    results = await reads.orders(accounts)
     return envelope.fanout(request_id, results)
 
 
@@ -144,19 +133,13 @@ async def list_orders(
     response_model=envelope.Envelope[OrderDetail],
 )
 async def get_order(
-    runtime: RuntimeDep,
+    lookup: Lookup,
     request_id: RequestId,
     _: Principal,
     account: AccountName,
     order_id: OrderId,
 ) -> JSONResponse:
-    target = runtime.accounts.get(account)
-    order = await runtime.gateway.call(
-        target, "get_order", lambda: target.adapter.get_order(order_id)
-    )
-    entry = await runtime.ledger.find_by_order(account, order_id)
-    detail = {**order.model_dump(mode="json"), "ledger": describe_leg(entry) if entry else None}
-    return envelope.success(request_id, detail)
+    return envelope.success(request_id, await lookup.detail(account, order_id))
 
 
 @router.patch(
@@ -166,7 +149,7 @@ async def get_order(
     response_model=envelope.FanoutEnvelope[dict[str, Any]],
 )
 async def modify_order(
-    runtime: RuntimeDep,
+    changes_service: Changes,
     request_id: RequestId,
     principal: Principal,
     account: AccountName,
@@ -174,22 +157,10 @@ async def modify_order(
     changes: Annotated[OrderModification, Body(examples=[{"price": "801.50"}])],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    target = runtime.accounts.get(account)
-
-    async def handler() -> JSONResponse:
-        result = await runtime.orders.modify(target, order_id, changes)
-        return envelope.fanout(request_id, [result])
-
-    return await run_idempotent(
-        runtime,
-        scope=principal,
-        key=idempotency_key,
-        method="PATCH",
-        path=f"/api/v1/orders/{account}/{order_id}",
-        body=changes.model_dump(mode="json", exclude_unset=True),
-        request_id=request_id,
-        handler=handler,
-    )
+    path = f"/api/v1/orders/{account}/{order_id}"
+    body = changes.model_dump(mode="json", exclude_unset=True)
+    ticket = Ticket(principal, idempotency_key, request_id, "PATCH", path, body)
+    return envelope.reply(await changes_service.modify(account, order_id, changes, ticket))
 
 
 @router.delete(
@@ -199,26 +170,13 @@ async def modify_order(
     response_model=envelope.FanoutEnvelope[dict[str, Any]],
 )
 async def cancel_order(
-    runtime: RuntimeDep,
+    changes_service: Changes,
     request_id: RequestId,
     principal: Principal,
     account: AccountName,
     order_id: OrderId,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    target = runtime.accounts.get(account)
-
-    async def handler() -> JSONResponse:
-        result = await runtime.orders.cancel(target, order_id)
-        return envelope.fanout(request_id, [result])
-
-    return await run_idempotent(
-        runtime,
-        scope=principal,
-        key=idempotency_key,
-        method="DELETE",
-        path=f"/api/v1/orders/{account}/{order_id}",
-        body={},
-        request_id=request_id,
-        handler=handler,
-    )
+    path = f"/api/v1/orders/{account}/{order_id}"
+    ticket = Ticket(principal, idempotency_key, request_id, "DELETE", path, {})
+    return envelope.reply(await changes_service.cancel(account, order_id, ticket))

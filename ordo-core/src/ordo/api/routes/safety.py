@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordo.api import envelope
-from ordo.api.deps import Principal, RequestId, RuntimeDep
+from ordo.api.deps import Principal, RequestId
+from ordo.api.services import KillSwitchDep, LedgerDep
 from ordo.orchestrator.errors import OrdoError
-from ordo.orchestrator.ledger import describe_leg
 from ordo.safety.killswitch import KillSwitchState
 
 router = APIRouter(tags=["safety"])
@@ -48,8 +48,10 @@ def describe(state: KillSwitchState) -> dict[str, Any]:
     summary="Whether new and modified orders are refused",
     response_model=envelope.Envelope[dict[str, Any]],
 )
-async def get_kill_switch(runtime: RuntimeDep, request_id: RequestId, _: Principal) -> JSONResponse:
-    return envelope.success(request_id, describe(runtime.kill_switch.state))
+async def get_kill_switch(
+    kill_switch: KillSwitchDep, request_id: RequestId, _: Principal
+) -> JSONResponse:
+    return envelope.success(request_id, describe(kill_switch.state))
 
 
 @router.post(
@@ -59,15 +61,14 @@ async def get_kill_switch(runtime: RuntimeDep, request_id: RequestId, _: Princip
     response_model=envelope.Envelope[dict[str, Any]],
 )
 async def activate_kill_switch(
-    runtime: RuntimeDep, request_id: RequestId, principal: Principal, body: KillSwitchOn
+    kill_switch: KillSwitchDep, request_id: RequestId, principal: Principal, body: KillSwitchOn
 ) -> JSONResponse:
-    state = await runtime.kill_switch.activate(body.reason, principal)
-    runtime.emitter.emit("kill_switch.on", reason=body.reason, cancel=body.cancel_open_orders)
-    data = describe(state)
-    if body.cancel_open_orders:
-        results = await runtime.orders.cancel_all_open(list(runtime.accounts))
-        data["cancelled"] = [r.model_dump(mode="json") for r in results]
-        runtime.emitter.emit("kill_switch.cancelled", results=data["cancelled"])
+    activation = await kill_switch.activate(
+        body.reason, principal, cancel_open_orders=body.cancel_open_orders
+    )
+    data = describe(activation.state)
+    if activation.cancels is not None:
+        data["cancelled"] = [r.model_dump(mode="json") for r in activation.cancels]
     return envelope.success(request_id, data)
 
 
@@ -78,13 +79,12 @@ async def activate_kill_switch(
     response_model=envelope.Envelope[dict[str, Any]],
 )
 async def deactivate_kill_switch(
-    runtime: RuntimeDep,
+    kill_switch: KillSwitchDep,
     request_id: RequestId,
     principal: Principal,
     body: KillSwitchOff = Body(...),
 ) -> JSONResponse:
-    state = await runtime.kill_switch.deactivate(body.reason, principal)
-    runtime.emitter.emit("kill_switch.off", reason=body.reason)
+    state = await kill_switch.deactivate(body.reason, principal)
     return envelope.success(request_id, describe(state))
 
 
@@ -95,14 +95,14 @@ async def deactivate_kill_switch(
     response_model=envelope.Envelope[dict[str, Any]],
 )
 async def get_request(
-    runtime: RuntimeDep, current: RequestId, _: Principal, request_id: str
+    ledger: LedgerDep, current: RequestId, _: Principal, request_id: str
 ) -> JSONResponse:
-    legs = await runtime.ledger.legs_for_request(request_id)
+    legs = await ledger.legs_for_request(request_id)
     if not legs:
         raise OrdoError(
             "REQUEST_NOT_FOUND",
             f"no order legs were recorded for request {request_id!r}",
             http_status=404,
         )
-    data = {"request_id": request_id, "legs": [describe_leg(e) for e in legs]}
+    data = {"request_id": request_id, "legs": [e.describe() for e in legs]}
     return envelope.success(current, data)

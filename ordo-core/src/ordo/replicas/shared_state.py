@@ -5,10 +5,10 @@ from __future__ import annotations
 from loguru import logger
 from redis.asyncio import Redis
 
+from ordo.replicas.client import DEFAULT_PREFIX, connect_redis, redact_url
+from ordo.replicas.redis_killswitch import KillSwitchRelay
+from ordo.replicas.redis_limiter import RedisWindows
 from ordo.safety.killswitch import KillSwitch
-from ordo.state.client import DEFAULT_PREFIX, connect_redis, redact_url
-from ordo.state.redis_killswitch import KillSwitchRelay
-from ordo.state.redis_limiter import RedisWindows
 
 
 class SharedState:

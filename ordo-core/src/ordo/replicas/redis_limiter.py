@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ordo.replicas.client import DEFAULT_PREFIX
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedVerdict, WindowSpec
-from ordo.state.client import DEFAULT_PREFIX
 
 # Times are integer microseconds: exact in Lua's doubles (< 2^53) and finer than any quota.
 # Numbers are formatted with %.0f before Redis sees them: Lua's default conversion keeps 14

@@ -17,7 +17,7 @@ from typing import Any
 from ordo.adapters.errors import BrokerError, OutcomeUnknown
 from ordo.domain import Order, OrderAck, OrderRequest
 from ordo.orchestrator.accounts import Account
-from ordo.orchestrator.gateway import BrokerGateway, CallKind
+from ordo.orchestrator.guard import CallGuard, CallKind
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, RetryPolicy, call_with_retry
 
@@ -35,7 +35,7 @@ class Sent:
 
 
 async def find_by_tag(
-    gateway: BrokerGateway,
+    gateway: CallGuard,
     account: Account,
     tag: str,
     *,
@@ -63,7 +63,7 @@ def ack_of(order: Order) -> OrderAck:
 
 
 async def send_once(
-    gateway: BrokerGateway,
+    gateway: CallGuard,
     account: Account,
     order: OrderRequest,
     tag: str,

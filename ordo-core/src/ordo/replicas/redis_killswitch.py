@@ -24,8 +24,8 @@ from loguru import logger
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ordo.replicas.client import DEFAULT_PREFIX
 from ordo.safety.killswitch import KillSwitch, KillSwitchState
-from ordo.state.client import DEFAULT_PREFIX
 
 
 class KillSwitchRelay:

@@ -6,10 +6,10 @@ the rate-limit windows of each broker account, the broker's 429 pauses, and kill
 changes. See ``docs/replicas.md``.
 """
 
-from ordo.state.client import DEFAULT_PREFIX, connect_redis, redact_url
-from ordo.state.redis_killswitch import KillSwitchRelay
-from ordo.state.redis_limiter import RedisWindows
-from ordo.state.shared_state import SharedState
+from ordo.replicas.client import DEFAULT_PREFIX, connect_redis, redact_url
+from ordo.replicas.redis_killswitch import KillSwitchRelay
+from ordo.replicas.redis_limiter import RedisWindows
+from ordo.replicas.shared_state import SharedState
 
 __all__ = [
     "DEFAULT_PREFIX",

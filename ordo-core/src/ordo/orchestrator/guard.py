@@ -10,8 +10,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ordo.adapters.base import RateScope
-from ordo.adapters.errors import BrokerError, RateLimited, SessionExpired
 from ordo.audit.events import AuditEmitter
+from ordo.errors import BrokerError, RateLimited, SessionExpired
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.safety.deadline import Deadline
 from ordo.safety.limiter import Priority
@@ -42,8 +42,8 @@ WaitObserver = Callable[[Account, float], None]
 """``observer(account, seconds)`` after every rate-limiter wait (metrics)."""
 
 
-class BrokerGateway:
-    """Wraps adapter calls with the limiter, the breaker, audit and bookkeeping.
+class CallGuard:
+    """Runs one guarded broker call: the limiter, the breaker, audit and bookkeeping.
 
     Login calls skip the limiter and the breaker: a login must be possible while the
     account's order quota is exhausted or its breaker is open.
@@ -96,7 +96,7 @@ class BrokerGateway:
                 result = await fn()
         except BrokerError as exc:
             elapsed = time.perf_counter() - started
-            self._record(account, operation, "error", exc.code, elapsed)
+            self._record(account, CallRecord.failed(operation, datetime.now(UTC), exc), elapsed)
             self.emitter.emit(
                 "broker.response",
                 account=account.name,
@@ -115,7 +115,7 @@ class BrokerGateway:
                     await listener(account, exc)
             raise
         elapsed = time.perf_counter() - started
-        self._record(account, operation, "success", None, elapsed)
+        self._record(account, CallRecord(operation, datetime.now(UTC), "success"), elapsed)
         self.emitter.emit(
             "broker.response",
             account=account.name,
@@ -125,14 +125,9 @@ class BrokerGateway:
         )
         return result
 
-    def _record(
-        self, account: Account, operation: str, outcome: str, code: str | None, elapsed: float
-    ) -> None:
-        now = datetime.now(UTC)
-        account.last_call = CallRecord(
-            operation=operation, at=now, outcome=outcome, error_code=code
-        )
-        if outcome == "success":
-            account.last_success = now
+    def _record(self, account: Account, record: CallRecord, elapsed: float) -> None:
+        account.last_call = record
+        if record.error_code is None:
+            account.last_success = record.at
         for observer in self.observers:
-            observer(account, operation, outcome, elapsed)
+            observer(account, record.operation, record.outcome, elapsed)

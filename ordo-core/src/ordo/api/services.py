@@ -1,0 +1,60 @@
+"""FastAPI dependencies that hand a route the services it uses, never the whole runtime."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ordo.audit.query import AuditQuery
+from ordo.orchestrator.changes import OrderChanges
+from ordo.orchestrator.kill_switch import KillSwitchService
+from ordo.orchestrator.ledger import Ledger
+from ordo.orchestrator.lookup import OrderLookup
+from ordo.orchestrator.place import PlacementService
+from ordo.orchestrator.reads import ReadService
+from ordo.runtime import OrdoRuntime
+
+
+# ``async def`` although nothing awaits: FastAPI runs plain ``def`` dependencies in a worker
+# thread, a round trip per dependency on every request.
+def _runtime(request: Request) -> OrdoRuntime:
+    runtime: OrdoRuntime = request.app.state.ordo
+    return runtime
+
+
+async def placement(request: Request) -> PlacementService:
+    return _runtime(request).placement
+
+
+async def order_changes(request: Request) -> OrderChanges:
+    return _runtime(request).changes
+
+
+async def kill_switch(request: Request) -> KillSwitchService:
+    return _runtime(request).kill_switch_service
+
+
+async def ledger(request: Request) -> Ledger:
+    return _runtime(request).ledger
+
+
+async def order_lookup(request: Request) -> OrderLookup:
+    return _runtime(request).lookup
+
+
+async def audit_query(request: Request) -> AuditQuery:
+    return _runtime(request).audit_query
+
+
+async def reads(request: Request) -> ReadService:
+    return _runtime(request).reads
+
+
+Audit = Annotated[AuditQuery, Depends(audit_query)]
+Reads = Annotated[ReadService, Depends(reads)]
+Placement = Annotated[PlacementService, Depends(placement)]
+Changes = Annotated[OrderChanges, Depends(order_changes)]
+KillSwitchDep = Annotated[KillSwitchService, Depends(kill_switch)]
+LedgerDep = Annotated[Ledger, Depends(ledger)]
+Lookup = Annotated[OrderLookup, Depends(order_lookup)]

@@ -1,0 +1,151 @@
+"""Changes to existing orders: modify and cancel, through the same unit of work as
+placement (idempotency key, stored response), and "cancel every open order" for the kill
+switch. A write on an existing order is retried only on errors that prove no effect."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from ordo.adapters.capabilities import Capability
+from ordo.domain import AccountResult, OrderAck, OrderModification, ResultStatus
+from ordo.errors import OrdoError
+from ordo.orchestrator.accounts import Account, AccountSet
+from ordo.orchestrator.fanout import Reply, error_result, fan_out
+from ordo.orchestrator.guard import CallGuard, CallKind
+from ordo.orchestrator.pretrade import OrderSafety
+from ordo.orchestrator.reads import require
+from ordo.orchestrator.unit_of_work import OrderUnitOfWork, PriorLegs, Settlements, Ticket
+from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, call_with_retry
+
+
+class OrderChanges:
+    """Modifies and cancels orders on one account each."""
+
+    def __init__(
+        self,
+        accounts: AccountSet,
+        guard: CallGuard,
+        unit_of_work: OrderUnitOfWork,
+        safety: OrderSafety,
+    ) -> None:
+        self.accounts = accounts
+        self.guard = guard
+        self.unit_of_work = unit_of_work
+        self.safety = safety
+
+    async def modify(
+        self, account_name: str, order_id: str, changes: OrderModification, ticket: Ticket
+    ) -> Reply:
+        """Refused while the kill switch is on, before and right before the broker call."""
+        account = self.accounts.get(account_name)
+
+        async def work(_: PriorLegs, __: Settlements) -> list[AccountResult]:
+            self.safety.kill_switch.ensure_allows("modify")
+            return [await self._modify(account, order_id, changes)]
+
+        return await self.unit_of_work.run(ticket, (), work)
+
+    async def cancel(self, account_name: str, order_id: str, ticket: Ticket) -> Reply:
+        """Cancels pass while the kill switch is on: they only reduce exposure."""
+        account = self.accounts.get(account_name)
+
+        async def work(_: PriorLegs, __: Settlements) -> list[AccountResult]:
+            return [await self.cancel_now(account, order_id)]
+
+        return await self.unit_of_work.run(ticket, (), work)
+
+    async def _modify(
+        self, account: Account, order_id: str, changes: OrderModification
+    ) -> AccountResult:
+        return await self._change(
+            account,
+            Capability.MODIFY_ORDER,
+            "modify_order",
+            lambda: account.adapter.modify_order(order_id, changes),
+            kind=CallKind.ORDER,
+            before_send=lambda: self.safety.kill_switch.ensure_allows("modify"),
+            audit={
+                "order_id": order_id,
+                "changes": changes.model_dump(mode="json", exclude_unset=True),
+            },
+        )
+
+    async def cancel_now(self, account: Account, order_id: str) -> AccountResult:
+        """Cancel one order, outside any idempotency key (the kill switch's sweep)."""
+        return await self._change(
+            account,
+            Capability.CANCEL_ORDER,
+            "cancel_order",
+            lambda: account.adapter.cancel_order(order_id),
+            kind=CallKind.CANCEL,
+            before_send=None,
+            audit={"order_id": order_id},
+        )
+
+    async def _change(
+        self,
+        account: Account,
+        capability: Capability,
+        operation: str,
+        fn: Callable[[], Awaitable[OrderAck]],
+        *,
+        kind: CallKind,
+        before_send: Callable[[], None] | None,
+        audit: dict[str, Any],
+    ) -> AccountResult:
+        deadline = self.safety.deadline()
+        try:
+            require(account, capability)
+            ack = await call_with_retry(
+                lambda: self.guard.call(
+                    account,
+                    operation,
+                    fn,
+                    kind=kind,
+                    deadline=deadline,
+                    before_send=before_send,
+                    audit=audit,
+                ),
+                deadline=deadline,
+                policy=self.safety.policy,
+                retry_on=WRITE_RETRY_ON,
+            )
+        except OrdoError as exc:
+            return error_result(account, exc)
+        self.safety.funds.invalidate(account.name)
+        return AccountResult(
+            account=account.name, broker=account.adapter_id, status=ResultStatus.SUCCESS, data=ack
+        )
+
+    async def cancel_all_open(self, accounts: Sequence[Account]) -> list[AccountResult]:
+        """Cancel every open order on every account; each account's result lists the
+        order ids cancelled and each failure with its reason."""
+
+        async def one(account: Account) -> dict[str, Any]:
+            deadline = self.safety.deadline()
+            orders = await call_with_retry(
+                lambda: self.guard.call(
+                    account, "list_orders", account.adapter.list_orders, deadline=deadline
+                ),
+                deadline=deadline,
+                policy=self.safety.policy,
+                retry_on=READ_RETRY_ON,
+            )
+            outcomes = [
+                (o.order_id, await self.cancel_now(account, o.order_id))
+                for o in orders
+                if o.status.is_open
+            ]
+            return {
+                "cancelled": [
+                    order_id for order_id, r in outcomes if r.status is ResultStatus.SUCCESS
+                ],
+                "failed": [
+                    {"order_id": order_id, "error_code": r.error_code, "message": r.message}
+                    for order_id, r in outcomes
+                    if r.status is not ResultStatus.SUCCESS
+                ],
+            }
+
+        return await fan_out(accounts, one)

@@ -1,0 +1,24 @@
+"""One order as its broker reports it, with the ledger's leg when Ordo placed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordo.orchestrator.accounts import AccountSet
+from ordo.orchestrator.guard import CallGuard
+from ordo.orchestrator.ledger import Ledger
+
+
+class OrderLookup:
+    def __init__(self, accounts: AccountSet, guard: CallGuard, ledger: Ledger) -> None:
+        self.accounts = accounts
+        self.guard = guard
+        self.ledger = ledger
+
+    async def detail(self, account_name: str, order_id: str) -> dict[str, Any]:
+        account = self.accounts.get(account_name)
+        order = await self.guard.call(
+            account, "get_order", lambda: account.adapter.get_order(order_id)
+        )
+        entry = await self.ledger.find_by_order(account_name, order_id)
+        return {**order.model_dump(mode="json"), "ledger": entry.describe() if entry else None}

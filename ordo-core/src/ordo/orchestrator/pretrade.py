@@ -1,0 +1,156 @@
+"""Pre-trade checks of one leg (FR13-15): what the checks need (instrument, cached funds,
+a reference price), the ``check_order`` hooks, and the funds reservation that keeps a
+burst of orders from all passing against the same cached funds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ordo.adapters.capabilities import Capability
+from ordo.domain import Instrument, OrderRequest, Rejection, Side, SymbolRef
+from ordo.errors import InstrumentNotFound
+from ordo.orchestrator.accounts import Account
+from ordo.orchestrator.guard import CallGuard, CallKind
+from ordo.orchestrator.instruments import InstrumentCache
+from ordo.safety.checks import CheckContext, OrderLimits, run_checks
+from ordo.safety.deadline import Deadline
+from ordo.safety.funds import FundsCache, Reservation, Reservations
+from ordo.safety.killswitch import KillSwitch
+from ordo.safety.retry import READ_RETRY_ON, RetryPolicy, call_with_retry
+
+
+@dataclass
+class OrderSafety:
+    """The shared safety state the order path consults."""
+
+    kill_switch: KillSwitch
+    funds: FundsCache
+    reservations: Reservations = field(default_factory=Reservations)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    deadline_seconds: float = 10.0
+    instruments: InstrumentCache = field(default_factory=InstrumentCache)
+
+    def deadline(self) -> Deadline:
+        return Deadline.after(self.deadline_seconds)
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """A leg the checks let through, with the funds it holds until its broker call ends."""
+
+    reservation: Reservation | None
+
+
+class PreTrade:
+    """Runs the checks of one leg and reserves its funds."""
+
+    def __init__(
+        self,
+        guard: CallGuard,
+        hook: Any,
+        limits_for: Callable[[str], OrderLimits],
+        safety: OrderSafety,
+    ) -> None:
+        self.guard = guard
+        self.hook = hook
+        self.limits_for = limits_for
+        self.safety = safety
+
+    async def clear(
+        self, account: Account, order: OrderRequest, deadline: Deadline
+    ) -> Cleared | list[Rejection]:
+        """``Cleared`` (with a funds reservation to release after the call), or the
+        rejections; the first one decides the leg's error."""
+        context = await self.check_context(account, order, deadline)
+        rejections = await run_checks(self.hook, order, context)
+        if rejections:
+            return rejections
+        value = context.order_value(order) if order.side is Side.BUY else None
+        if not value or context.funds is None:
+            return Cleared(None)
+        # Reserve with no await since the checks, so a burst cannot all pass against the
+        # same cached funds.
+        reservations = self.safety.reservations
+        reservation = reservations.try_reserve(account.name, value, context.funds.available)
+        if reservation is None:
+            return [_overspend(account, value, reservations)]
+        return Cleared(reservation)
+
+    def release(self, account: Account, cleared: Cleared) -> None:
+        """After the broker call: free the reservation; the next check reads fresh funds."""
+        if cleared.reservation is not None:
+            self.safety.reservations.release(cleared.reservation)
+        self.safety.funds.invalidate(account.name)
+
+    async def check_context(
+        self, account: Account, order: OrderRequest, deadline: Deadline
+    ) -> CheckContext:
+        """What the pre-trade checks need: instrument, cached funds, a reference price."""
+        ref = SymbolRef(exchange=order.exchange, symbol=order.symbol)
+
+        async def lookup() -> Instrument | None:
+            try:
+                found: Instrument = await self.read(
+                    account, "get_instrument", lambda: account.adapter.get_instrument(ref), deadline
+                )
+            except InstrumentNotFound:
+                return None
+            return found
+
+        instrument = await self.safety.instruments.get(
+            account.name, str(order.exchange), order.symbol, lookup
+        )
+        funds = None
+        reference = order.price
+        wants_funds = order.side is Side.BUY and account.adapter.supports(Capability.FUNDS)
+        if instrument is not None and wants_funds:
+            funds = await self.safety.funds.get(
+                account.name,
+                lambda: self.read(account, "get_funds", account.adapter.get_funds, deadline),
+            )
+            if reference is None and account.adapter.supports(Capability.QUOTES):
+                quotes = await self.read(
+                    account,
+                    "get_quotes",
+                    lambda: account.adapter.get_quotes([ref]),
+                    deadline,
+                    CallKind.QUOTE,
+                )
+                reference = quotes[0].last_price if quotes else None
+        return CheckContext(
+            account=account.name,
+            adapter=account.adapter,
+            instrument=instrument,
+            funds=funds,
+            reserved=self.safety.reservations.total(account.name),
+            reference_price=reference,
+            limits=self.limits_for(account.name),
+        )
+
+    async def read(
+        self,
+        account: Account,
+        operation: str,
+        fn: Callable[[], Any],
+        deadline: Deadline,
+        kind: CallKind = CallKind.READ,
+    ) -> Any:
+        """One guarded read, retried on transient errors within the deadline."""
+        return await call_with_retry(
+            lambda: self.guard.call(account, operation, fn, kind=kind, deadline=deadline),
+            deadline=deadline,
+            policy=self.safety.policy,
+            retry_on=READ_RETRY_ON,
+        )
+
+
+def _overspend(account: Account, value: Decimal, reservations: Reservations) -> Rejection:
+    return Rejection(
+        code="INSUFFICIENT_FUNDS",
+        message=f"order value {value:.2f} does not fit the funds left after orders in flight "
+        f"(reserved {reservations.total(account.name):.2f})",
+        check="funds",
+    )
