@@ -43,6 +43,12 @@ SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9&_. -]{0,63}$")
 """A unified symbol once trimmed and upper-cased (``SBIN``, ``M&M``, ``BAJAJ-AUTO``,
 ``NIFTY 50``, ``NIFTY30JAN2521500CE``)."""
 
+RAW_SYMBOL = r"^ *[A-Za-z0-9][A-Za-z0-9&_. -]*$"
+"""What a client may send for a symbol: the unified form in either case, with spaces around
+it. Checked on the raw value (ASCII only) before upper-casing, so no character outside the
+documented set can turn into one inside it (``"ß".upper()`` is ``"SS"``)."""
+_RAW_SYMBOL = re.compile(RAW_SYMBOL)
+
 
 class PlaceOrderBody(OrderRequest):
     """An order and the accounts it goes to (one leg per account)."""
@@ -50,6 +56,16 @@ class PlaceOrderBody(OrderRequest):
     accounts: list[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")]] = Field(
         min_length=1, max_length=50, description="Target account names; one leg each."
     )
+    symbol: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            pattern=RAW_SYMBOL,
+            description="Unified symbol; trimmed and upper-cased (`sbin` is `SBIN`).",
+            examples=["SBIN", "NIFTY30JAN2521500CE"],
+        ),
+    ]
 
     @field_validator("symbol", mode="before")
     @classmethod
@@ -58,8 +74,8 @@ class PlaceOrderBody(OrderRequest):
         are refused here, before anything is claimed or sent."""
         if not isinstance(value, str):
             return value
-        symbol = value.strip().upper()
-        if not SYMBOL.match(symbol):
+        symbol = value.strip(" ").upper()
+        if len(value) > 64 or not _RAW_SYMBOL.match(value) or not SYMBOL.match(symbol):
             raise ValueError(
                 f"{value!r} is not a symbol: use letters, digits and & _ . - or space, "
                 "for example SBIN or NIFTY30JAN2521500CE"
