@@ -309,7 +309,7 @@ async def test_rate_limited_with_retry_after(hdfc_harness: HdfcHarness, hdfc: Hd
 async def test_fake_enforces_ten_orders_per_second(tmp_path: object) -> None:
     from pathlib import Path
 
-    from ordo_adapter_hdfc.fake_state import FakeConfig
+    from ordo_adapter_hdfc.fake import FakeConfig
 
     harness = HdfcHarness(Path(str(tmp_path)), FakeConfig(orders_per_second=10))
     adapter = harness.create_adapter(status_poll_attempts=0)

@@ -23,7 +23,7 @@ from ordo.domain import (
 )
 from ordo.safety.tags import order_tag
 from ordo_adapter_hdfc import mapping
-from ordo_adapter_hdfc.fake_state import master_csv
+from ordo_adapter_hdfc.fake import master_csv
 from ordo_adapter_hdfc.master import HdfcInstrument, InstrumentIndex, parse_master, parse_row
 
 INDEX = InstrumentIndex(parse_master(master_csv()))

@@ -22,7 +22,7 @@ from ordo.domain import (
     Validity,
 )
 from ordo_adapter_mirae import forms, mapping, values
-from ordo_adapter_mirae.session import login_flag, session_expiry, session_from_data
+from ordo_adapter_mirae.login import login_flag, session_expiry, session_from_data
 
 
 def resolve(exchange: str, tradingsymbol: str) -> SymbolRef | None:

@@ -34,10 +34,10 @@ from ordo.domain import (
 )
 
 from ordo_adapter_hdfc import mapping
-from ordo_adapter_hdfc.auth import HdfcLogin
 from ordo_adapter_hdfc.client import HdfcClient
 from ordo_adapter_hdfc.errors import CallKind, Reply, classify, rejection_error
 from ordo_adapter_hdfc.instruments import InstrumentStore
+from ordo_adapter_hdfc.login import HdfcLogin
 from ordo_adapter_hdfc.master import HdfcInstrument, InstrumentIndex
 from ordo_adapter_hdfc.normalise import text
 from ordo_adapter_hdfc.settings import HdfcSettings

@@ -45,7 +45,7 @@ from pydantic import SecretStr
 from ordo_adapter_mirae import forms, mapping, values
 from ordo_adapter_mirae.client import MiraeClient
 from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
-from ordo_adapter_mirae.session import login_flag, session_from_data
+from ordo_adapter_mirae.login import login_flag, session_from_data
 from ordo_adapter_mirae.settings import MiraeSettings
 from ordo_adapter_mirae.typea import TypeAApi
 

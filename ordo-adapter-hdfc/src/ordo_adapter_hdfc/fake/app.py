@@ -29,8 +29,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
-from ordo_adapter_hdfc.fake_book import Answer
-from ordo_adapter_hdfc.fake_state import FakeBroker, FakeConfig
+from ordo_adapter_hdfc.fake.book import Answer
+from ordo_adapter_hdfc.fake.state import FakeBroker, FakeConfig
 
 __all__ = ["FakeBroker", "FakeConfig", "FakeTransport", "create_app", "main"]
 
@@ -304,7 +304,3 @@ def main(argv: list[str] | None = None) -> None:
         f"password={config.password} otp={config.otp}"
     )
     uvicorn.run(create_app(FakeBroker(config)), host=args.host, port=args.port)
-
-
-if __name__ == "__main__":
-    main()

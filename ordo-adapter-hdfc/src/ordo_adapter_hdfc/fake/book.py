@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ordo.adapters.clock import IST
 
 if TYPE_CHECKING:
-    from ordo_adapter_hdfc.fake_state import FakeBroker
+    from ordo_adapter_hdfc.fake.state import FakeBroker
 
 Answer = tuple[int, Any]
 OPEN_STATUSES = frozenset({"Pending", "Open", "Trigger Pending", "After Market Order Req Received"})

@@ -21,14 +21,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
-from ordo_adapter_hdfc.fake_book import Answer, FakeBook, error, money, tick_of
+from ordo_adapter_hdfc.fake.book import Answer, FakeBook, error, money, tick_of
 
 
 def master_csv() -> str:
     """The small security master the fake serves (and tests read)."""
     return (
-        resources.files("ordo_adapter_hdfc")
-        .joinpath("data/fake_security_master.csv")
+        resources.files("ordo_adapter_hdfc.fake")
+        .joinpath("data/security_master.csv")
         .read_text(encoding="utf-8")
     )
 

@@ -30,8 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ordo_adapter_mirae.fake_rows import FakeError
-from ordo_adapter_mirae.fake_state import (
+from ordo_adapter_mirae.fake.rows import FakeError
+from ordo_adapter_mirae.fake.state import (
     API_KEY_MESSAGE,
     IP_MESSAGE,
     FakeBroker,
@@ -296,6 +296,3 @@ def main(argv: list[str] | None = None) -> None:
 
 
 __all__ = ["API_KEY_MESSAGE", "FakeBroker", "FakeMirae", "FakeTransport", "FakeUser", "main"]
-
-if __name__ == "__main__":
-    main()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ordo_adapter_mirae.fake_rows import (
+from ordo_adapter_mirae.fake.rows import (
     DERIVATIVE_MARGIN,
     MODIFY_FIELDS,
     NO_ORDER_MESSAGE,

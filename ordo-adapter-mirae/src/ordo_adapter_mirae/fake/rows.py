@@ -53,7 +53,9 @@ class FakeError(Exception):
 def sample_master_csv() -> str:
     """The small scrip master shipped with the package (NSE/BSE cash, indices, NFO, BFO,
     MCX; one suspended scrip with lot size 0)."""
-    return files("ordo_adapter_mirae").joinpath("data/scriptmaster_sample.csv").read_text("utf-8")
+    return (
+        files("ordo_adapter_mirae.fake").joinpath("data/scriptmaster_sample.csv").read_text("utf-8")
+    )
 
 
 @dataclass
