@@ -344,11 +344,3 @@ def test_order_time_is_ist(text: Any, expected: datetime | None) -> None:
     else:
         assert parsed is not None
         assert parsed.astimezone(UTC).replace(tzinfo=None) == expected
-
-
-def test_scalars_parse_loosely() -> None:
-    assert mapping.to_decimal("12.5") == Decimal("12.5")
-    assert mapping.to_decimal("nan") is None
-    assert mapping.to_decimal(True) is None
-    assert mapping.to_int("7.0") == 7
-    assert mapping.to_int("x", 3) == 3

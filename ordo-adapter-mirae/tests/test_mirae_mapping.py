@@ -7,8 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from ordo.adapters.clock import IST
 from ordo.domain import (
     Exchange,
@@ -35,36 +33,7 @@ def by_token(token: str) -> SymbolRef | None:
     return SymbolRef.parse("NSE:SBIN") if token == "3045" else None
 
 
-# -- scalars ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("1,234.50", Decimal("1234.50")),
-        (12, Decimal(12)),
-        (1.5, Decimal("1.5")),
-        ("None", None),
-        (None, None),
-        ("", None),
-        ("null", None),
-        ("abc", None),
-        (True, None),
-        ("NaN", None),
-        (" 42 ", Decimal(42)),
-    ],
-)
-def test_to_decimal(value: Any, expected: Decimal | None) -> None:
-    assert values.to_decimal(value) == expected
-
-
-@given(
-    st.decimals(
-        allow_nan=False, allow_infinity=False, places=2, min_value=-(10**9), max_value=10**9
-    )
-)
-def test_to_decimal_round_trips_text(number: Decimal) -> None:
-    assert values.to_decimal(str(number)) == number
-
-
+# -- timestamps ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ordo.adapters.clock import IST
+from ordo.adapters.values import parse_decimal, parse_int
 from ordo.domain import (
     Funds,
     Holding,
@@ -62,24 +63,6 @@ FYERS_TAG = re.compile(r"^[A-Za-z0-9]{1,30}$")
 
 
 # -- scalars -----------------------------------------------------------------------------
-def to_decimal(value: Any) -> Decimal | None:
-    """A Fyers number (float, int or numeric string) as ``Decimal``; ``None`` if absent."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def to_int(value: Any, default: int = 0) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return default
-
-
 def price_field(value: Decimal | None) -> float:
     """Fyers wants 0 for an absent price."""
     return float(value) if value is not None else 0.0
@@ -98,7 +81,7 @@ def parse_order_time(text: Any) -> datetime | None:
 
 
 def parse_epoch(value: Any) -> datetime | None:
-    seconds = to_int(value, 0)
+    seconds = parse_int(value, 0)
     return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
@@ -161,7 +144,7 @@ def modify_order_body(
 def order_status(code: Any, filled: int, quantity: int) -> OrderStatus:
     """Fyers status code -> unified status (1 cancelled, 2 traded, 4 transit, 5 rejected,
     6 pending, 7 expired); unknown codes read as pending."""
-    status = to_int(code, -1)
+    status = parse_int(code, -1)
     if status == STATUS_CANCELLED:
         return OrderStatus.CANCELLED
     if status == STATUS_TRADED:
@@ -178,17 +161,17 @@ def order_status(code: Any, filled: int, quantity: int) -> OrderStatus:
 def order_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Order:
     """One ``orderBook[]`` entry as an ``Order``."""
     ref = resolve(str(item.get("symbol", "")))
-    quantity = to_int(item.get("qty"))
-    filled = to_int(item.get("filledQty"))
-    order_type = ORDER_TYPES_BY_CODE.get(to_int(item.get("type"), 2), OrderType.MARKET)
-    limit = to_decimal(item.get("limitPrice"))
-    stop = to_decimal(item.get("stopPrice"))
-    traded = to_decimal(item.get("tradedPrice"))
+    quantity = parse_int(item.get("qty"))
+    filled = parse_int(item.get("filledQty"))
+    order_type = ORDER_TYPES_BY_CODE.get(parse_int(item.get("type"), 2), OrderType.MARKET)
+    limit = parse_decimal(item.get("limitPrice"))
+    stop = parse_decimal(item.get("stopPrice"))
+    traded = parse_decimal(item.get("tradedPrice"))
     return Order(
         order_id=str(item.get("id", "")),
         exchange=ref.exchange,
         symbol=ref.symbol,
-        side=Side.BUY if to_int(item.get("side"), 1) == 1 else Side.SELL,
+        side=Side.BUY if parse_int(item.get("side"), 1) == 1 else Side.SELL,
         quantity=quantity,
         filled_quantity=filled,
         order_type=order_type,
@@ -212,9 +195,9 @@ def trade_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Trade:
         order_id=str(item.get("orderNumber", "")),
         exchange=ref.exchange,
         symbol=ref.symbol,
-        side=Side.BUY if to_int(item.get("side"), 1) == 1 else Side.SELL,
-        quantity=to_int(item.get("tradedQty")),
-        price=to_decimal(item.get("tradePrice")) or Decimal(0),
+        side=Side.BUY if parse_int(item.get("side"), 1) == 1 else Side.SELL,
+        quantity=parse_int(item.get("tradedQty")),
+        price=parse_decimal(item.get("tradePrice")) or Decimal(0),
         product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
         traded_at=parse_order_time(item.get("orderDateTime")),
         tag=tag_from_fyers(item.get("orderTag")),
@@ -239,11 +222,11 @@ def funds_from_fyers(lines: Any, *, available_id: int = 10, segments: str = "equ
     for line in lines if isinstance(lines, list) else []:
         if not isinstance(line, Mapping):
             continue
-        line_id = to_int(line.get("id"), -1)
+        line_id = parse_int(line.get("id"), -1)
         if line_id == -1:
             line_id = _FUND_TITLES.get(str(line.get("title", "")).strip().lower(), -1)
-        equity = to_decimal(line.get("equityAmount")) or Decimal(0)
-        commodity = to_decimal(line.get("commodityAmount")) or Decimal(0)
+        equity = parse_decimal(line.get("equityAmount")) or Decimal(0)
+        commodity = parse_decimal(line.get("commodityAmount")) or Decimal(0)
         by_id[line_id] = {"equity": equity, "commodity": commodity}.get(
             segments, equity + commodity
         )
@@ -269,12 +252,12 @@ def holding_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Holding:
     return Holding(
         exchange=ref.exchange,
         symbol=ref.symbol,
-        quantity=to_int(item.get("remainingQuantity", item.get("quantity"))),
-        average_price=to_decimal(item.get("costPrice")) or Decimal(0),
-        last_price=to_decimal(item.get("ltp")),
-        pnl=to_decimal(item.get("pl")),
+        quantity=parse_int(item.get("remainingQuantity", item.get("quantity"))),
+        average_price=parse_decimal(item.get("costPrice")) or Decimal(0),
+        last_price=parse_decimal(item.get("ltp")),
+        pnl=parse_decimal(item.get("pl")),
         isin=str(item["isin"]) if item.get("isin") else None,
-        t1_quantity=to_int(item.get("qty_t1")),
+        t1_quantity=parse_int(item.get("qty_t1")),
     )
 
 
@@ -284,15 +267,15 @@ def position_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Position:
         exchange=ref.exchange,
         symbol=ref.symbol,
         product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
-        quantity=to_int(item.get("netQty")),
-        average_price=to_decimal(item.get("netAvg", item.get("avgPrice"))) or Decimal(0),
-        last_price=to_decimal(item.get("ltp")),
-        buy_quantity=to_int(item.get("buyQty")),
-        sell_quantity=to_int(item.get("sellQty")),
-        buy_average=to_decimal(item.get("buyAvg")) if to_int(item.get("buyQty")) else None,
-        sell_average=to_decimal(item.get("sellAvg")) if to_int(item.get("sellQty")) else None,
-        realised_pnl=to_decimal(item.get("realized_profit")) or Decimal(0),
-        unrealised_pnl=to_decimal(item.get("unrealized_profit")) or Decimal(0),
+        quantity=parse_int(item.get("netQty")),
+        average_price=parse_decimal(item.get("netAvg", item.get("avgPrice"))) or Decimal(0),
+        last_price=parse_decimal(item.get("ltp")),
+        buy_quantity=parse_int(item.get("buyQty")),
+        sell_quantity=parse_int(item.get("sellQty")),
+        buy_average=parse_decimal(item.get("buyAvg")) if parse_int(item.get("buyQty")) else None,
+        sell_average=parse_decimal(item.get("sellAvg")) if parse_int(item.get("sellQty")) else None,
+        realised_pnl=parse_decimal(item.get("realized_profit")) or Decimal(0),
+        unrealised_pnl=parse_decimal(item.get("unrealized_profit")) or Decimal(0),
     )
 
 
@@ -301,7 +284,7 @@ def quote_from_fyers(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
     values = item.get("v")
     if str(item.get("s", "ok")) != "ok" or not isinstance(values, Mapping):
         return None
-    last = to_decimal(values.get("lp"))
+    last = parse_decimal(values.get("lp"))
     if last is None:
         return None
     volume = values.get("volume")
@@ -309,12 +292,12 @@ def quote_from_fyers(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
         exchange=ref.exchange,
         symbol=ref.symbol,
         last_price=last,
-        open=to_decimal(values.get("open_price")),
-        high=to_decimal(values.get("high_price")),
-        low=to_decimal(values.get("low_price")),
-        close=to_decimal(values.get("prev_close_price")),
-        volume=to_int(volume) if volume is not None else None,
-        bid=to_decimal(values.get("bid")),
-        ask=to_decimal(values.get("ask")),
+        open=parse_decimal(values.get("open_price")),
+        high=parse_decimal(values.get("high_price")),
+        low=parse_decimal(values.get("low_price")),
+        close=parse_decimal(values.get("prev_close_price")),
+        volume=parse_int(volume) if volume is not None else None,
+        bid=parse_decimal(values.get("bid")),
+        ask=parse_decimal(values.get("ask")),
         timestamp=parse_epoch(values.get("tt")),
     )

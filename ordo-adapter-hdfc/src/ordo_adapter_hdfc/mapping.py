@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from ordo.adapters.values import decimal_or_zero, parse_decimal, parse_int, positive_decimal
 from ordo.domain import (
     Exchange,
     Funds,
@@ -39,15 +40,11 @@ from ordo_adapter_hdfc.master import (
 from ordo_adapter_hdfc.normalise import (
     clean_symbol,
     date_or_none,
-    decimal_or_none,
-    decimal_or_zero,
     expiry_to_broker,
-    int_or_zero,
     option_right,
     order_type_from_broker,
     order_type_to_broker,
     pick,
-    positive_or_none,
     product_from_broker,
     product_to_broker,
     side_from_broker,
@@ -167,7 +164,7 @@ def _derivative_from_row(
     if segment in FUTURE_SEGMENTS:
         return exchange, derivative_symbol(name, expiry, InstrumentType.FUTURE)
     right = option_right(text(row, "option_type"))
-    strike = positive_or_none(pick(row, "strike_price"))
+    strike = positive_decimal(pick(row, "strike_price"))
     if right is None or strike is None:
         return None
     return exchange, derivative_symbol(name, expiry, right, strike)
@@ -211,8 +208,8 @@ def holding_from_broker(row: Row, resolve: Resolve) -> Holding:
     if not text(row, "security_id") and isin:
         symbol = clean_symbol(isin)
     average = decimal_or_zero(pick(row, "average_price"))
-    quantity = int_or_zero(pick(row, "quantity"))
-    close = positive_or_none(pick(row, "close_price"))
+    quantity = parse_int(pick(row, "quantity"))
+    close = positive_decimal(pick(row, "close_price"))
     pnl = (close - average) * quantity if close is not None else None
     if exchange not in (Exchange.NSE, Exchange.BSE):
         exchange = Exchange.NSE
@@ -230,9 +227,9 @@ def holding_from_broker(row: Row, resolve: Resolve) -> Holding:
 def position_from_broker(row: Row, resolve: Resolve) -> Position:
     """A ``data.net`` row. The API carries no LTP or unrealised P&L."""
     exchange, symbol = symbol_of(row, resolve)
-    net = int_or_zero(pick(row, "net_qty"))
-    buy_avg = positive_or_none(pick(row, "average_buy_price"))
-    sell_avg = positive_or_none(pick(row, "average_sell_price"))
+    net = parse_int(pick(row, "net_qty"))
+    buy_avg = positive_decimal(pick(row, "average_buy_price"))
+    sell_avg = positive_decimal(pick(row, "average_sell_price"))
     average = buy_avg if net > 0 else sell_avg if net < 0 else None
     return Position(
         exchange=exchange,
@@ -240,8 +237,8 @@ def position_from_broker(row: Row, resolve: Resolve) -> Position:
         product=_product(row),
         quantity=net,
         average_price=average or Decimal(0),
-        buy_quantity=int_or_zero(pick(row, "total_buy_quantity")),
-        sell_quantity=int_or_zero(pick(row, "total_sell_qty", pick(row, "total_sell_quantity"))),
+        buy_quantity=parse_int(pick(row, "total_buy_quantity")),
+        sell_quantity=parse_int(pick(row, "total_sell_qty", pick(row, "total_sell_quantity"))),
         buy_average=buy_avg,
         sell_average=sell_avg,
         realised_pnl=decimal_or_zero(pick(row, "realised_pl_overall_position")),
@@ -252,7 +249,7 @@ def position_from_broker(row: Row, resolve: Resolve) -> Position:
 def order_from_broker(row: Row, resolve: Resolve) -> Order:
     """An order-book row (``GET /orders`` or ``/orders/{id}``)."""
     exchange, symbol = symbol_of(row, resolve)
-    filled = int_or_zero(pick(row, "filled_quantity"))
+    filled = parse_int(pick(row, "filled_quantity"))
     message = text(row, "status_message") or text(row, "status_message_raw")
     reference = text(row, "external_reference_number")
     return Order(
@@ -260,14 +257,14 @@ def order_from_broker(row: Row, resolve: Resolve) -> Order:
         exchange=exchange,
         symbol=symbol,
         side=side_from_broker(text(row, "transaction_type")),
-        quantity=int_or_zero(pick(row, "quantity")),
+        quantity=parse_int(pick(row, "quantity")),
         filled_quantity=filled,
         order_type=order_type_from_broker(text(row, "order_type")),
         product=_product(row),
         validity=validity_from_broker(text(row, "validity")),
-        price=positive_or_none(pick(row, "price")),
-        trigger_price=positive_or_none(pick(row, "trigger_price")),
-        average_price=positive_or_none(pick(row, "average_price")),
+        price=positive_decimal(pick(row, "price")),
+        trigger_price=positive_decimal(pick(row, "trigger_price")),
+        average_price=positive_decimal(pick(row, "average_price")),
         status=status_from_broker(text(row, "status"), filled),
         status_message=message,
         tag=tag_from_reference(reference) if reference else None,
@@ -285,7 +282,7 @@ def trade_from_broker(row: Row, resolve: Resolve) -> Trade:
         exchange=exchange,
         symbol=symbol,
         side=side_from_broker(text(row, "transaction_type")),
-        quantity=int_or_zero(pick(row, "filled_quantity")),
+        quantity=parse_int(pick(row, "filled_quantity")),
         price=decimal_or_zero(pick(row, "average_price")),
         product=_product(row),
         traded_at=timestamp_or_none(pick(row, "fill_timestamp")),
@@ -294,14 +291,14 @@ def trade_from_broker(row: Row, resolve: Resolve) -> Trade:
 
 def quote_from_broker(row: Row, item: HdfcInstrument) -> Quote | None:
     """An LTP row; ``None`` when it carries no price."""
-    last = decimal_or_none(pick(row, "ltp"))
+    last = parse_decimal(pick(row, "ltp"))
     if last is None:
         return None
     return Quote(
         exchange=item.instrument.exchange,
         symbol=item.instrument.symbol,
         last_price=last,
-        close=decimal_or_none(pick(row, "prev_close")),
+        close=parse_decimal(pick(row, "prev_close")),
     )
 
 
@@ -356,11 +353,11 @@ def modification_to_broker(current: Row, changes: OrderModification) -> dict[str
     current book row and overridden by ``changes``. ``ValueError`` when the result is not a
     consistent order (a MARKET order with a price, an SL without a trigger...)."""
     order_type = changes.order_type or order_type_from_broker(text(current, "order_type"))
-    price = changes.price if changes.price is not None else positive_or_none(pick(current, "price"))
+    price = changes.price if changes.price is not None else positive_decimal(pick(current, "price"))
     trigger = (
         changes.trigger_price
         if changes.trigger_price is not None
-        else positive_or_none(pick(current, "trigger_price"))
+        else positive_decimal(pick(current, "trigger_price"))
     )
     if order_type in (OrderType.MARKET, OrderType.SL_M):
         price = None
@@ -372,10 +369,10 @@ def modification_to_broker(current: Row, changes: OrderModification) -> dict[str
     if amo is None:
         amo = text(current, "order_slot").upper() == "AMO"
     return {
-        "quantity": changes.quantity or int_or_zero(pick(current, "quantity")),
+        "quantity": changes.quantity or parse_int(pick(current, "quantity")),
         "order_type": order_type_to_broker(order_type),
         "validity": validity,
-        "disclosed_quantity": int_or_zero(pick(current, "disclosed_quantity")),
+        "disclosed_quantity": parse_int(pick(current, "disclosed_quantity")),
         "product": text(current, "product"),
         "price": _money(price),
         "trigger_price": _money(trigger),

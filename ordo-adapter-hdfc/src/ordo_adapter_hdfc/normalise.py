@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ordo.adapters.clock import IST
@@ -43,35 +42,6 @@ def pick(row: Mapping[str, Any], name: str, default: Any = None) -> Any:
 def text(row: Mapping[str, Any], name: str) -> str:
     value = pick(row, name, "")
     return str(value).strip()
-
-
-def decimal_or_none(value: Any) -> Decimal | None:
-    """A number from a float, int or string; ``None`` for blanks and garbage."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        result = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        return None
-    return result if result.is_finite() else None
-
-
-def decimal_or_zero(value: Any) -> Decimal:
-    result = decimal_or_none(value)
-    return Decimal(0) if result is None else result
-
-
-def positive_or_none(value: Any) -> Decimal | None:
-    """The broker writes 0 for "no price"; the domain wants ``None``."""
-    result = decimal_or_none(value)
-    return result if result is not None and result > 0 else None
-
-
-def int_or_zero(value: Any) -> int:
-    result = decimal_or_none(value)
-    return 0 if result is None else int(result)
 
 
 def _key(value: str) -> str:

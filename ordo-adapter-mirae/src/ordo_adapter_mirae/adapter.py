@@ -22,6 +22,7 @@ from ordo.adapters.errors import (
     OutcomeUnknown,
     SessionExpired,
 )
+from ordo.adapters.values import parse_text
 from ordo.domain import (
     BrokerSession,
     ChallengeKind,
@@ -42,7 +43,7 @@ from ordo.domain import (
 from ordo.safety.tags import is_order_tag
 from pydantic import SecretStr
 
-from ordo_adapter_mirae import forms, mapping, values
+from ordo_adapter_mirae import forms, mapping
 from ordo_adapter_mirae.client import MiraeClient
 from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
 from ordo_adapter_mirae.login import login_flag, session_from_data
@@ -345,7 +346,7 @@ class MiraeAdapter(BrokerAdapter):
     async def _order_row(self, token: SecretStr, order_id: str) -> dict[str, Any]:
         _check_order_id(order_id)
         for row in mapping.rows_of(await self._api.order_book(token)):
-            if values.to_text(row.get("order_id")) == order_id:
+            if parse_text(row.get("order_id")) == order_id:
                 return row
         raise OrderNotFound(f"order {order_id} is not in today's m.Stock order book")
 

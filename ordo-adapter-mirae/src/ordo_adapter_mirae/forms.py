@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ordo.adapters.values import parse_int, parse_text, positive_decimal
 from ordo.domain import OrderModification, OrderRequest, OrderType, Validity
 from ordo.domain.orders import check_prices
 
 from ordo_adapter_mirae.mapping import ORDER_TYPES
-from ordo_adapter_mirae.values import Row, lower_keys, positive, to_int, to_text
+from ordo_adapter_mirae.values import Row, lower_keys
 
 
 def _price_text(value: Decimal | None) -> str:
@@ -43,13 +44,15 @@ def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
     """
     r = lower_keys(current)
     order_type = changes.order_type or ORDER_TYPES.get(
-        to_text(r.get("order_type")).upper(), OrderType.LIMIT
+        parse_text(r.get("order_type")).upper(), OrderType.LIMIT
     )
-    price = changes.price if "price" in changes.model_fields_set else positive(r.get("price"))
+    price = (
+        changes.price if "price" in changes.model_fields_set else positive_decimal(r.get("price"))
+    )
     trigger = (
         changes.trigger_price
         if "trigger_price" in changes.model_fields_set
-        else positive(r.get("trigger_price"))
+        else positive_decimal(r.get("trigger_price"))
     )
     if order_type in (OrderType.MARKET, OrderType.SL_M):
         price = None
@@ -57,18 +60,18 @@ def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
         trigger = None
     check_prices(order_type, price, trigger)
     validity = changes.validity or (
-        Validity.IOC if to_text(r.get("validity")).upper() == "IOC" else Validity.DAY
+        Validity.IOC if parse_text(r.get("validity")).upper() == "IOC" else Validity.DAY
     )
-    quantity = changes.quantity or to_int(r.get("quantity"))
+    quantity = changes.quantity or parse_int(r.get("quantity"))
     return {
-        "tradingsymbol": to_text(r.get("tradingsymbol")),
-        "exchange": to_text(r.get("exchange")).upper(),
-        "transaction_type": to_text(r.get("transaction_type")).upper(),
-        "product": to_text(r.get("product")).upper(),
+        "tradingsymbol": parse_text(r.get("tradingsymbol")),
+        "exchange": parse_text(r.get("exchange")).upper(),
+        "transaction_type": parse_text(r.get("transaction_type")).upper(),
+        "product": parse_text(r.get("product")).upper(),
         "order_type": order_type.value,
         "quantity": str(quantity),
         "price": _price_text(price),
         "trigger_price": _price_text(trigger),
         "validity": validity.value,
-        "disclosed_quantity": str(to_int(r.get("disclosed_quantity"))),
+        "disclosed_quantity": str(parse_int(r.get("disclosed_quantity"))),
     }

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ordo.adapters.clock import next_midnight_ist
+from ordo.adapters.values import parse_text
 from ordo.domain import BrokerSession
 from pydantic import SecretStr
 
 from ordo_adapter_mirae.mapping import MappingError
-from ordo_adapter_mirae.values import lower_keys, to_text
+from ordo_adapter_mirae.values import lower_keys
 
 
 def session_expiry(logged_in_at: datetime, hours: float = 12.0) -> datetime:
@@ -33,12 +34,12 @@ def session_from_data(
     if not isinstance(data, Mapping):
         raise MappingError("the session reply carries no session object")
     r = lower_keys(data)
-    token = to_text(r.get("access_token"))
+    token = parse_text(r.get("access_token"))
     if not token:
         raise MappingError("the session reply carries no access_token")
-    user_id = to_text(r.get("user_id")) or None
-    refresh = to_text(r.get("refresh_token"))
-    details = {"user_name": to_text(r.get("user_name")), **extra}
+    user_id = parse_text(r.get("user_id")) or None
+    refresh = parse_text(r.get("refresh_token"))
+    details = {"user_name": parse_text(r.get("user_name")), **extra}
     if user_id:
         details["user_id"] = user_id
     return BrokerSession(
@@ -55,4 +56,4 @@ def login_flag(value: Any) -> bool:
     """Login flags arrive as booleans or as the strings ``"true"``/``"false"``."""
     if isinstance(value, bool):
         return value
-    return to_text(value).lower() in ("true", "1", "yes")
+    return parse_text(value).lower() in ("true", "1", "yes")

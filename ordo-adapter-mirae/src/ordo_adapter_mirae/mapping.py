@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ordo.adapters.values import parse_decimal, parse_int, parse_text, positive_decimal
 from ordo.domain import (
     Exchange,
     Funds,
@@ -29,15 +30,7 @@ from ordo.domain import (
 )
 
 from ordo_adapter_mirae.symbols import BROKER_EXCHANGES, fallback_symbol
-from ordo_adapter_mirae.values import (
-    Row,
-    lower_keys,
-    parse_timestamp,
-    positive,
-    to_decimal,
-    to_int,
-    to_text,
-)
+from ordo_adapter_mirae.values import Row, lower_keys, parse_timestamp
 
 Resolve = Callable[[str, str], SymbolRef | None]
 """(broker exchange, broker tradingsymbol) -> unified reference, or ``None``."""
@@ -103,7 +96,7 @@ counts as open (safer than terminal: the order may still fill)."""
 
 
 def order_status(status: Any, filled: int, quantity: int) -> OrderStatus:
-    mapped = STATUSES.get(to_text(status).lower(), OrderStatus.OPEN)
+    mapped = STATUSES.get(parse_text(status).lower(), OrderStatus.OPEN)
     if mapped is OrderStatus.FILLED and 0 < filled < quantity:
         return OrderStatus.PARTIALLY_FILLED
     if mapped in (OrderStatus.OPEN, OrderStatus.TRIGGER_PENDING) and filled > 0:
@@ -112,7 +105,7 @@ def order_status(status: Any, filled: int, quantity: int) -> OrderStatus:
 
 
 def product_of(value: Any, exchange: Exchange) -> Product:
-    product = PRODUCTS.get(to_text(value).upper())
+    product = PRODUCTS.get(parse_text(value).upper())
     if product is not None:
         return product
     # An empty product is reported for carried positions; derivatives carry as NRML.
@@ -120,7 +113,7 @@ def product_of(value: Any, exchange: Exchange) -> Product:
 
 
 def exchange_of(value: Any) -> Exchange | None:
-    return BROKER_EXCHANGES.get(to_text(value).upper())
+    return BROKER_EXCHANGES.get(parse_text(value).upper())
 
 
 def ref_of(exchange: Exchange, tradingsymbol: str, resolve: Resolve) -> SymbolRef:
@@ -134,11 +127,11 @@ def tag_of(value: Any) -> str | None:
     """``tag`` arrives as ``[]``, ``"None"``, ``"O1A2..."`` or ``["O1A2..."]``."""
     if isinstance(value, list | tuple):
         for item in value:
-            text = to_text(item)
+            text = parse_text(item)
             if text:
                 return text
         return None
-    return to_text(value) or None
+    return parse_text(value) or None
 
 
 # -- funds -------------------------------------------------------------------------------
@@ -147,7 +140,7 @@ def fund_numbers(row: Row) -> dict[str, Decimal]:
     text fields (``SEG``, ``LIMIT_TYPE``) are left out."""
     numbers: dict[str, Decimal] = {}
     for key, value in row.items():
-        number = to_decimal(value)
+        number = parse_decimal(value)
         if number is not None:
             numbers[str(key).strip().upper()] = number
     return numbers
@@ -158,7 +151,7 @@ def funds_from_summary(data: Any) -> Funds:
     rows = [row for row in (data if isinstance(data, list) else [data]) if isinstance(row, dict)]
     if not rows:
         raise MappingError("fundsummary returned no rows")
-    chosen = next((r for r in rows if to_text(lower_keys(r).get("seg")).upper() == "A"), rows[0])
+    chosen = next((r for r in rows if parse_text(lower_keys(r).get("seg")).upper() == "A"), rows[0])
     numbers = fund_numbers(chosen)
     available = numbers.get("AVAILABLE_BALANCE", Decimal(0))
     used = numbers.get("AMOUNT_UTILIZED", Decimal(0))
@@ -183,17 +176,17 @@ def rows_of(data: Any, key: str | None = None) -> list[dict[str, Any]]:
 def holding_from_row(row: Row, by_token: ResolveToken) -> Holding:
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange")) or Exchange.NSE  # null exchange: NSE holding
-    ref = by_token(to_text(r.get("instrument_token")))
-    symbol = ref.symbol if ref is not None else to_text(r.get("tradingsymbol"))
+    ref = by_token(parse_text(r.get("instrument_token")))
+    symbol = ref.symbol if ref is not None else parse_text(r.get("tradingsymbol"))
     return Holding(
         exchange=ref.exchange if ref is not None else exchange,
         symbol=symbol,
-        quantity=to_int(r.get("quantity")),
-        average_price=to_decimal(r.get("average_price")) or Decimal(0),
-        last_price=to_decimal(r.get("last_price")),
-        pnl=to_decimal(r.get("pnl")),
-        isin=to_text(r.get("isin")) or None,
-        t1_quantity=to_int(r.get("t1_quantity")),
+        quantity=parse_int(r.get("quantity")),
+        average_price=parse_decimal(r.get("average_price")) or Decimal(0),
+        last_price=parse_decimal(r.get("last_price")),
+        pnl=parse_decimal(r.get("pnl")),
+        isin=parse_text(r.get("isin")) or None,
+        t1_quantity=parse_int(r.get("t1_quantity")),
     )
 
 
@@ -206,20 +199,20 @@ def position_from_row(row: Row, resolve: Resolve) -> Position | None:
     exchange = exchange_of(r.get("exchange"))
     if exchange is None:
         return None
-    ref = ref_of(exchange, to_text(r.get("tradingsymbol")), resolve)
+    ref = ref_of(exchange, parse_text(r.get("tradingsymbol")), resolve)
     return Position(
         exchange=ref.exchange,
         symbol=ref.symbol,
         product=product_of(r.get("product"), exchange),
-        quantity=to_int(r.get("quantity")),
-        average_price=to_decimal(r.get("average_price")) or Decimal(0),
-        last_price=to_decimal(r.get("last_price")),
-        buy_quantity=to_int(r.get("buy_quantity")),
-        sell_quantity=to_int(r.get("sell_quantity")),
-        buy_average=positive(r.get("buy_price")),
-        sell_average=positive(r.get("sell_price")),
-        realised_pnl=to_decimal(r.get("realised")) or Decimal(0),
-        unrealised_pnl=to_decimal(r.get("unrealised")) or Decimal(0),
+        quantity=parse_int(r.get("quantity")),
+        average_price=parse_decimal(r.get("average_price")) or Decimal(0),
+        last_price=parse_decimal(r.get("last_price")),
+        buy_quantity=parse_int(r.get("buy_quantity")),
+        sell_quantity=parse_int(r.get("sell_quantity")),
+        buy_average=positive_decimal(r.get("buy_price")),
+        sell_average=positive_decimal(r.get("sell_price")),
+        realised_pnl=parse_decimal(r.get("realised")) or Decimal(0),
+        unrealised_pnl=parse_decimal(r.get("unrealised")) or Decimal(0),
     )
 
 
@@ -234,27 +227,27 @@ def order_from_row(row: Row, resolve: Resolve) -> Order | None:
     """One order-book row; ``None`` for a row on an exchange Ordo does not know."""
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange"))
-    side = SIDES.get(to_text(r.get("transaction_type")).upper())
+    side = SIDES.get(parse_text(r.get("transaction_type")).upper())
     if exchange is None or side is None:
         return None
-    ref = ref_of(exchange, to_text(r.get("tradingsymbol")), resolve)
-    quantity = to_int(r.get("quantity"))
-    filled = to_int(r.get("filled_quantity"))
+    ref = ref_of(exchange, parse_text(r.get("tradingsymbol")), resolve)
+    quantity = parse_int(r.get("quantity"))
+    filled = parse_int(r.get("filled_quantity"))
     return Order(
-        order_id=to_text(r.get("order_id")),
+        order_id=parse_text(r.get("order_id")),
         exchange=ref.exchange,
         symbol=ref.symbol,
         side=side,
         quantity=quantity,
         filled_quantity=filled,
-        order_type=ORDER_TYPES.get(to_text(r.get("order_type")).upper(), OrderType.LIMIT),
+        order_type=ORDER_TYPES.get(parse_text(r.get("order_type")).upper(), OrderType.LIMIT),
         product=product_of(r.get("product"), exchange),
-        validity=Validity.IOC if to_text(r.get("validity")).upper() == "IOC" else Validity.DAY,
-        price=positive(r.get("price")),
-        trigger_price=positive(r.get("trigger_price")),
-        average_price=positive(r.get("average_price")),
+        validity=Validity.IOC if parse_text(r.get("validity")).upper() == "IOC" else Validity.DAY,
+        price=positive_decimal(r.get("price")),
+        trigger_price=positive_decimal(r.get("trigger_price")),
+        average_price=positive_decimal(r.get("average_price")),
         status=order_status(r.get("status"), filled, quantity),
-        status_message=to_text(r.get("status_message")),
+        status_message=parse_text(r.get("status_message")),
         tag=tag_of(r.get("tag")),
         placed_at=parse_timestamp(r.get("order_timestamp")),
         updated_at=parse_timestamp(
@@ -271,7 +264,7 @@ def orders_from_data(data: Any, resolve: Resolve) -> list[Order]:
 def _first(r: Row, *keys: str) -> Any:
     for key in keys:
         value = r.get(key)
-        if to_text(value):
+        if parse_text(value):
             return value
     return None
 
@@ -281,18 +274,18 @@ def trade_from_row(row: Row, resolve: Resolve) -> Trade | None:
     and the upper-case keys of the Type B trade book are accepted."""
     r = lower_keys(row)
     exchange = exchange_of(_first(r, "exchange"))
-    side = SIDES.get(to_text(_first(r, "transaction_type", "buy_sell")).upper())
-    price = to_decimal(_first(r, "average_price", "price", "fill_price"))
+    side = SIDES.get(parse_text(_first(r, "transaction_type", "buy_sell")).upper())
+    price = parse_decimal(_first(r, "average_price", "price", "fill_price"))
     if exchange is None or side is None or price is None:
         return None
-    ref = ref_of(exchange, to_text(_first(r, "tradingsymbol", "symbol", "full_symbol")), resolve)
+    ref = ref_of(exchange, parse_text(_first(r, "tradingsymbol", "symbol", "full_symbol")), resolve)
     return Trade(
-        trade_id=to_text(_first(r, "trade_id", "trade_number", "fillid")),
-        order_id=to_text(_first(r, "order_id", "order_number")),
+        trade_id=parse_text(_first(r, "trade_id", "trade_number", "fillid")),
+        order_id=parse_text(_first(r, "order_id", "order_number")),
         exchange=ref.exchange,
         symbol=ref.symbol,
         side=side,
-        quantity=to_int(_first(r, "quantity", "fill_size")),
+        quantity=parse_int(_first(r, "quantity", "fill_size")),
         price=price,
         product=product_of(_first(r, "product"), exchange),
         traded_at=parse_timestamp(_first(r, "fill_timestamp", "order_date_time", "trade_time")),
@@ -312,7 +305,7 @@ def order_id_from(data: Any) -> str | None:
     if not isinstance(data, dict):
         return None
     r = lower_keys(data)
-    return to_text(r.get("order_id") or r.get("orderid")) or None
+    return parse_text(r.get("order_id") or r.get("orderid")) or None
 
 
 # -- quotes ------------------------------------------------------------------------------
@@ -327,7 +320,7 @@ def quote_from_entry(ref: SymbolRef, entry: Any) -> Quote | None:
     if not isinstance(entry, dict):
         return None
     r = lower_keys(entry)
-    last = to_decimal(r.get("last_price"))
+    last = parse_decimal(r.get("last_price"))
     if last is None:
         return None
     ohlc = r.get("ohlc")
@@ -336,11 +329,11 @@ def quote_from_entry(ref: SymbolRef, entry: Any) -> Quote | None:
         exchange=ref.exchange,
         symbol=ref.symbol,
         last_price=last,
-        open=to_decimal(bars.get("open")),
-        high=to_decimal(bars.get("high")),
-        low=to_decimal(bars.get("low")),
-        close=to_decimal(bars.get("close")),
-        volume=to_int(r.get("volume")) if to_text(r.get("volume")) else None,
+        open=parse_decimal(bars.get("open")),
+        high=parse_decimal(bars.get("high")),
+        low=parse_decimal(bars.get("low")),
+        close=parse_decimal(bars.get("close")),
+        volume=parse_int(r.get("volume")) if parse_text(r.get("volume")) else None,
     )
 
 
@@ -353,6 +346,9 @@ def keys_missing(entries: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
     missing = []
     for key in keys:
         entry = entries.get(key)
-        if not isinstance(entry, dict) or to_decimal(lower_keys(entry).get("last_price")) is None:
+        if (
+            not isinstance(entry, dict)
+            or parse_decimal(lower_keys(entry).get("last_price")) is None
+        ):
             missing.append(key)
     return missing

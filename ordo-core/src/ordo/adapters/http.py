@@ -3,11 +3,34 @@ explicit timeouts, and the mapping of transport failures onto the error contract
 
 from __future__ import annotations
 
-import httpx
+from typing import Annotated
 
+import httpx
+from pydantic import Field
+
+from ordo.adapters.base import AdapterSettings
 from ordo.adapters.errors import BrokerError, BrokerUnavailable, OutcomeUnknown
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
+
+
+class HttpSettings(AdapterSettings):
+    """Base of the settings of an adapter that talks HTTP: every broker call gets explicit
+    connect and read timeouts (some official SDKs set none and hang on a dead socket)."""
+
+    connect_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    """Seconds to open a connection; a call that times out here never reached the broker."""
+    read_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+    """Seconds to wait for each read (and write) of a reply."""
+
+    def http_timeout(self) -> httpx.Timeout:
+        """The ``httpx.Timeout`` for these settings (pool waits count as connecting)."""
+        return httpx.Timeout(
+            connect=self.connect_timeout,
+            read=self.read_timeout,
+            write=self.read_timeout,
+            pool=self.connect_timeout,
+        )
 
 
 def build_http_client(
