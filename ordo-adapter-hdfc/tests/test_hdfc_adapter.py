@@ -396,7 +396,7 @@ async def test_browser_user_agent_is_required(hdfc_harness: HdfcHarness) -> None
 
 
 def test_declared_rate_limits(hdfc_harness: HdfcHarness) -> None:
-    by_scope = {limit.scope: limit for limit in HdfcAdapter.rate_limits}
+    by_scope = {limit.scope: limit for limit in HdfcAdapter.declared_rate_limits}
     assert by_scope[RateScope.ORDERS].max_calls == 10
     assert by_scope[RateScope.ORDERS].period == 1
     assert by_scope[RateScope.READS].max_calls == 3

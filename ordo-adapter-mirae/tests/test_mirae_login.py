@@ -231,7 +231,7 @@ async def test_secrets_stay_out_of_reprs_and_errors(
     session = adapter.session
     assert session is not None
     token = session.access_token.get_secret_value()
-    for text in (repr(adapter), repr(adapter.config), str(adapter.config), repr(session)):
+    for text in (repr(adapter), repr(adapter.settings), str(adapter.settings), repr(session)):
         assert PASSWORD not in text
         assert API_KEY not in text
         assert token not in text

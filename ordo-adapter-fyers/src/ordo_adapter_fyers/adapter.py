@@ -53,7 +53,7 @@ _UNSAFE_SYMBOL = re.compile(r"[^A-Z0-9&_\-.]")
 _CASH_PREFIX = {"NSE": Exchange.NSE, "BSE": Exchange.BSE, "MCX": Exchange.MCX}
 
 
-class FyersAdapter(BrokerAdapter):
+class FyersAdapter(BrokerAdapter[FyersSettings]):
     """Fyers API v3 over httpx: official redirect login, books, quotes and sync orders."""
 
     id: ClassVar[str] = "fyers"
@@ -66,18 +66,15 @@ class FyersAdapter(BrokerAdapter):
         Capability.INSTRUMENT_SEARCH,
     }
     Settings: ClassVar[type[AdapterSettings]] = FyersSettings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(10, 1.0, RateScope.ALL),
         RateLimit(200, 60.0, RateScope.ALL),
         RateLimit(100_000, 86_400.0, RateScope.ALL),
         RateLimit(10, 1.0, RateScope.ORDERS),
     )
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
-        if not isinstance(settings, FyersSettings):
-            settings = FyersSettings.model_validate(settings.model_dump())
+    def __init__(self, settings: FyersSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self.fyers_settings: FyersSettings = settings
         self._client = FyersClient(settings, context.transport)
         self._login = FyersLogin(settings, self._client)
         self._masters = MasterLoader(
@@ -103,7 +100,7 @@ class FyersAdapter(BrokerAdapter):
 
     def restore_session(self, session: BrokerSession | None) -> None:
         app_id = session.extra.get("app_id") if session is not None else None
-        if session is not None and app_id and app_id != self.fyers_settings.app_id:
+        if session is not None and app_id and app_id != self.settings.app_id:
             # A token is bound to the app that issued it; one for another app is useless.
             log.warning("fyers %s: stored session belongs to another app id", self.account)
             session = None
@@ -190,8 +187,8 @@ class FyersAdapter(BrokerAdapter):
         try:
             return mapping.funds_from_fyers(
                 reply.body.get("fund_limit"),
-                available_id=self.fyers_settings.funds_available_id,
-                segments=self.fyers_settings.funds_segments,
+                available_id=self.settings.funds_available_id,
+                segments=self.settings.funds_segments,
             )
         except ValueError as exc:
             raise BrokerUnavailable(f"unexpected funds reply: {exc}") from None

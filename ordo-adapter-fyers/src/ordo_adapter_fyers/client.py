@@ -32,12 +32,7 @@ class FyersClient:
         self, settings: FyersSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self._settings = settings
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.connect_timeout,
-        )
+        timeout = settings.http_timeout()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if settings.send_version_header:
             headers["version"] = "3"

@@ -26,12 +26,7 @@ class HdfcClient:
         self, settings: HdfcSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self._settings = settings
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.connect_timeout,
-        )
+        timeout = settings.http_timeout()
         self._http = build_http_client(
             settings.base_url.rstrip("/"),
             transport=transport,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal
 
-from ordo.adapters.base import AdapterSettings
+from ordo.adapters.http import HttpSettings
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 DEFAULT_BASE_URL = "https://developer.hdfcsec.com"
@@ -52,7 +52,7 @@ class HdfcPaths(BaseModel):
     security_master: str = "/oapi/v1/security-master"
 
 
-class HdfcSettings(AdapterSettings):
+class HdfcSettings(HttpSettings):
     """Configuration of one InvestRight account (``accounts.<name>.settings``)."""
 
     api_key: SecretStr
@@ -89,8 +89,6 @@ class HdfcSettings(AdapterSettings):
     """The broker rejects non-browser User-Agents."""
     paths: HdfcPaths = Field(default_factory=HdfcPaths)
 
-    connect_timeout: Annotated[float, Field(gt=0)] = 5.0
-    read_timeout: Annotated[float, Field(gt=0)] = 10.0
     ltp_batch_size: Annotated[int, Field(ge=1, le=500)] = 10
     orders_per_second: Annotated[int, Field(ge=1, le=10)] = 10
     """Regulatory ceiling without exchange algo registration: 10."""

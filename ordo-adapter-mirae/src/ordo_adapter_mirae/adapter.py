@@ -55,7 +55,7 @@ STEP_OTP = "otp"
 STEP_TOTP = "totp"
 
 
-class MiraeAdapter(BrokerAdapter):
+class MiraeAdapter(BrokerAdapter[MiraeSettings]):
     """Mirae Asset m.Stock through its Type A REST API.
 
     Login is username + password, then the SMS OTP (or the authenticator's TOTP; fully
@@ -72,7 +72,7 @@ class MiraeAdapter(BrokerAdapter):
         Capability.INSTRUMENT_SEARCH,
     }
     Settings: ClassVar[type[AdapterSettings]] = MiraeSettings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(30, 1.0, RateScope.ORDERS),
         RateLimit(250, 60.0, RateScope.ORDERS),
         RateLimit(1000, 3600.0, RateScope.ORDERS),
@@ -80,11 +80,8 @@ class MiraeAdapter(BrokerAdapter):
         RateLimit(20, 1.0, RateScope.QUOTES),
     )
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
-        if not isinstance(settings, MiraeSettings):
-            raise TypeError("MiraeAdapter needs MiraeSettings")
+    def __init__(self, settings: MiraeSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self.config: MiraeSettings = settings
         self._client = MiraeClient(settings, transport=context.transport)
         self._api = TypeAApi(self._client)
         source_key = settings.instruments_source or f"{settings.base_url}{settings.api_prefix}"
@@ -110,11 +107,11 @@ class MiraeAdapter(BrokerAdapter):
         """Send username and password; then either finish with the configured TOTP secret
         or ask for the SMS OTP / the authenticator code."""
         await self._password_step()
-        secret = self.config.totp_secret
+        secret = self.settings.totp_secret
         if secret is not None:
             code = _totp_now(secret)
             return await self._finish(STEP_TOTP, code)
-        return self._challenge(STEP_TOTP if self.config.authenticator else STEP_OTP)
+        return self._challenge(STEP_TOTP if self.settings.authenticator else STEP_OTP)
 
     async def complete_login(
         self, challenge: LoginChallenge, answer: str
@@ -149,13 +146,13 @@ class MiraeAdapter(BrokerAdapter):
             return  # already ended at the broker: the goal is reached
 
     async def _password_step(self) -> None:
-        data = await self._api.login(self.config.username, self.config.password)
+        data = await self._api.login(self.settings.username, self.settings.password)
         row = data[0] if isinstance(data, list) and data else data
         if isinstance(row, dict) and login_flag(row.get("is_error")):
             raise AuthFailed("m.Stock refused the sign-in")
 
     def _challenge(self, step: str) -> LoginChallenge:
-        expires = self._now() + timedelta(seconds=self.config.challenge_ttl_seconds)
+        expires = self._now() + timedelta(seconds=self.settings.challenge_ttl_seconds)
         if step == STEP_TOTP:
             return LoginChallenge(
                 kind=ChallengeKind.TOTP,
@@ -173,14 +170,14 @@ class MiraeAdapter(BrokerAdapter):
 
     async def _finish(self, step: str, code: str) -> BrokerSession:
         if step == STEP_TOTP:
-            data = await self._api.verify_totp(self.config.api_key, code)
+            data = await self._api.verify_totp(self.settings.api_key, code)
             extra = {"login": "totp"}
         else:
             data, checksum = await self._session_token(code)
             extra = {"login": "otp", "checksum": checksum}
         try:
             session = session_from_data(
-                data, logged_in_at=self._now(), hours=self.config.session_hours, extra=extra
+                data, logged_in_at=self._now(), hours=self.settings.session_hours, extra=extra
             )
         except mapping.MappingError as exc:
             raise BrokerUnavailable(f"m.Stock login reply: {exc}") from None
@@ -191,14 +188,14 @@ class MiraeAdapter(BrokerAdapter):
         """Send the OTP with the literal checksum ``L``; when m.Stock refuses that as input,
         try the fallback ``W`` once and remember whichever worked."""
         try:
-            return await self._api.session_token(self.config.api_key, otp, self._checksum), (
+            return await self._api.session_token(self.settings.api_key, otp, self._checksum), (
                 self._checksum
             )
         except InvalidRequest:
-            fallback = self.config.checksum_fallback
+            fallback = self.settings.checksum_fallback
             if not fallback or fallback == self._checksum:
                 raise
-        data = await self._api.session_token(self.config.api_key, otp, fallback)
+        data = await self._api.session_token(self.settings.api_key, otp, fallback)
         self._checksum = fallback
         return data, fallback
 
@@ -213,7 +210,7 @@ class MiraeAdapter(BrokerAdapter):
             return len(self._store.index)
 
     async def _fetch_master(self) -> str:
-        source = self.config.instruments_source
+        source = self.settings.instruments_source
         if source and not source.startswith(("http://", "https://")):
             try:
                 return await asyncio.to_thread(_read_text, source)

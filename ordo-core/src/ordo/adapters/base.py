@@ -45,9 +45,9 @@ class AdapterSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-SettingsT = TypeVar("SettingsT", bound=AdapterSettings, default=AdapterSettings)
-"""An adapter's settings model. The default lets core code name ``BrokerAdapter`` without
-caring which broker it is."""
+SettingsT = TypeVar("SettingsT", bound=AdapterSettings, default=Any)
+"""An adapter's settings model. The default lets core code name ``BrokerAdapter`` (any
+adapter, whatever its settings) without a type argument."""
 
 
 class RateScope(StrEnum):
@@ -104,6 +104,12 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
     order. Absence is believed (and the order resent) only after this pause."""
 
     def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
+        if not isinstance(settings, type(self).Settings):
+            # The core validates raw config with ``cls.Settings``; anything else is a bug.
+            raise TypeError(
+                f"{type(self).__name__} needs {type(self).Settings.__name__}, "
+                f"not {type(settings).__name__}"
+            )
         self.settings: SettingsT = settings
         self.context = context
         self.session: BrokerSession | None = None
