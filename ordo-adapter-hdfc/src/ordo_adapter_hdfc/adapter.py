@@ -35,7 +35,7 @@ from ordo.domain import (
 
 from ordo_adapter_hdfc import mapping
 from ordo_adapter_hdfc.client import HdfcClient
-from ordo_adapter_hdfc.errors import CallKind, Reply, classify, rejection_error
+from ordo_adapter_hdfc.errors import CallKind, Reply, rejection_error
 from ordo_adapter_hdfc.instruments import InstrumentStore
 from ordo_adapter_hdfc.login import HdfcLogin
 from ordo_adapter_hdfc.master import HdfcInstrument, InstrumentIndex
@@ -135,18 +135,14 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         not_found: type[BrokerError] = InvalidRequest,
     ) -> Reply:
         session = self.require_session()
-        reply = await self._client.call(
-            method, path, kind=kind, body=body, token=session.access_token.get_secret_value()
-        )
-        error = classify(
-            reply,
-            kind,
+        return await self._client.call(
+            method,
+            path,
+            kind=kind,
+            body=body,
+            token=session.access_token.get_secret_value(),
             not_found=not_found,
-            default_retry_after=self.settings.rate_limit_retry_after,
         )
-        if error is not None:
-            raise error
-        return reply
 
     async def _call_first(self, name: str, paths: list[str]) -> Reply:
         """GET the first of ``paths`` that exists (sources disagree); remembers the winner."""

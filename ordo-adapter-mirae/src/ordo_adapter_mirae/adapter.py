@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pyotp
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
 from ordo.adapters.capabilities import REQUIRED_CAPABILITIES, Capability
 from ordo.adapters.errors import (
-    AuthFailed,
     BrokerError,
     BrokerUnavailable,
     InstrumentNotFound,
@@ -25,7 +23,6 @@ from ordo.adapters.errors import (
 from ordo.adapters.values import parse_text
 from ordo.domain import (
     BrokerSession,
-    ChallengeKind,
     Funds,
     Holding,
     Instrument,
@@ -46,13 +43,11 @@ from pydantic import SecretStr
 from ordo_adapter_mirae import forms, mapping
 from ordo_adapter_mirae.client import MiraeClient
 from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
-from ordo_adapter_mirae.login import login_flag, session_from_data
+from ordo_adapter_mirae.login import MiraeLogin
 from ordo_adapter_mirae.settings import MiraeSettings
 from ordo_adapter_mirae.typea import TypeAApi
 
 ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-STEP_OTP = "otp"
-STEP_TOTP = "totp"
 
 
 class MiraeAdapter(BrokerAdapter[MiraeSettings]):
@@ -89,7 +84,7 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
             MasterCache(Path(context.data_dir), source_key), settings.instruments_refresh_at
         )
         self._master_lock = asyncio.Lock()
-        self._checksum = settings.checksum
+        self._login = MiraeLogin(settings, self._api, self._now)
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -104,36 +99,15 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
 
     # -- login -------------------------------------------------------------------------
     async def begin_login(self) -> LoginChallenge | BrokerSession:
-        """Send username and password; then either finish with the configured TOTP secret
-        or ask for the SMS OTP / the authenticator code."""
-        await self._password_step()
-        secret = self.settings.totp_secret
-        if secret is not None:
-            code = _totp_now(secret)
-            return await self._finish(STEP_TOTP, code)
-        return self._challenge(STEP_TOTP if self.settings.authenticator else STEP_OTP)
+        return self._adopt(await self._login.begin(self.account))
 
     async def complete_login(
         self, challenge: LoginChallenge, answer: str
     ) -> LoginChallenge | BrokerSession:
-        step = challenge.state.get("step")
-        if step not in (STEP_OTP, STEP_TOTP) or challenge.state.get("account") != self.account:
-            raise InvalidRequest(
-                "this challenge does not belong to an m.Stock login of this account"
-            )
-        if challenge.is_expired(self._now()):
-            raise AuthFailed("the login challenge has expired; start the login again")
-        code = answer.strip()
-        if not code.isdigit() or not 4 <= len(code) <= 8:
-            raise InvalidRequest("the answer must be the 4 to 8 digit code")
-        return await self._finish(str(step), code)
+        return self._adopt(await self._login.complete(self.account, challenge, answer))
 
     async def resend_challenge(self, challenge: LoginChallenge) -> LoginChallenge:
-        """Repeat the password step, which makes m.Stock send a new SMS OTP."""
-        if challenge.state.get("step") != STEP_OTP:
-            raise InvalidRequest("only an SMS OTP can be sent again")
-        await self._password_step()
-        return self._challenge(STEP_OTP)
+        return await self._login.resend(self.account, challenge)
 
     async def logout(self) -> None:
         session = self.session
@@ -145,59 +119,10 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         except SessionExpired:
             return  # already ended at the broker: the goal is reached
 
-    async def _password_step(self) -> None:
-        data = await self._api.login(self.settings.username, self.settings.password)
-        row = data[0] if isinstance(data, list) and data else data
-        if isinstance(row, dict) and login_flag(row.get("is_error")):
-            raise AuthFailed("m.Stock refused the sign-in")
-
-    def _challenge(self, step: str) -> LoginChallenge:
-        expires = self._now() + timedelta(seconds=self.settings.challenge_ttl_seconds)
-        if step == STEP_TOTP:
-            return LoginChallenge(
-                kind=ChallengeKind.TOTP,
-                prompt="Enter the 6-digit code from the authenticator app linked to m.Stock",
-                expires_at=expires,
-                state={"step": STEP_TOTP, "account": self.account},
-            )
-        return LoginChallenge(
-            kind=ChallengeKind.OTP,
-            prompt="Enter the OTP m.Stock sent by SMS to the registered mobile number",
-            expires_at=expires,
-            resendable=True,
-            state={"step": STEP_OTP, "account": self.account},
-        )
-
-    async def _finish(self, step: str, code: str) -> BrokerSession:
-        if step == STEP_TOTP:
-            data = await self._api.verify_totp(self.settings.api_key, code)
-            extra = {"login": "totp"}
-        else:
-            data, checksum = await self._session_token(code)
-            extra = {"login": "otp", "checksum": checksum}
-        try:
-            session = session_from_data(
-                data, logged_in_at=self._now(), hours=self.settings.session_hours, extra=extra
-            )
-        except mapping.MappingError as exc:
-            raise BrokerUnavailable(f"m.Stock login reply: {exc}") from None
-        self.session = session
-        return session
-
-    async def _session_token(self, otp: str) -> tuple[Any, str]:
-        """Send the OTP with the literal checksum ``L``; when m.Stock refuses that as input,
-        try the fallback ``W`` once and remember whichever worked."""
-        try:
-            return await self._api.session_token(self.settings.api_key, otp, self._checksum), (
-                self._checksum
-            )
-        except InvalidRequest:
-            fallback = self.settings.checksum_fallback
-            if not fallback or fallback == self._checksum:
-                raise
-        data = await self._api.session_token(self.settings.api_key, otp, fallback)
-        self._checksum = fallback
-        return data, fallback
+    def _adopt(self, step: LoginChallenge | BrokerSession) -> LoginChallenge | BrokerSession:
+        if isinstance(step, BrokerSession):
+            self.session = step
+        return step
 
     # -- instruments -------------------------------------------------------------------
     async def load_instruments(self, *, force: bool = False) -> int:
@@ -376,10 +301,3 @@ def _check_order_id(order_id: str) -> None:
 
 def _read_text(path: str) -> str:
     return Path(path).expanduser().read_text(encoding="utf-8")
-
-
-def _totp_now(secret: SecretStr) -> str:
-    try:
-        return pyotp.TOTP(secret.get_secret_value()).now()
-    except (ValueError, TypeError):
-        raise AuthFailed("the configured totp_secret is not a valid base32 secret") from None

@@ -44,7 +44,7 @@ from ordo.domain import (
 from pydantic import ValidationError
 
 from ordo_adapter_mock import margin, rules
-from ordo_adapter_mock.auth import SessionDesk
+from ordo_adapter_mock.login import SessionDesk
 from ordo_adapter_mock.book import BookEntry, OrderBook
 from ordo_adapter_mock.calls import CallRecorder
 from ordo_adapter_mock.faults import FaultInjector, Latency
