@@ -62,7 +62,7 @@ def test_funds_from_summary_normalises_string_fields() -> None:
             "SUM_OF_ALL": "100001.00",
         }
     ]
-    funds = mapping.funds_from_summary(data)
+    funds = mapping.funds_from_broker(data)
     assert funds.available == Decimal("98500.25")
     assert funds.used == Decimal("1500.75")
     assert funds.total == Decimal("100001.00")
@@ -76,13 +76,13 @@ def test_fund_numbers_keeps_only_numbers_upper_case() -> None:
 
 def test_funds_prefers_the_all_segment_row() -> None:
     rows = [{"SEG": "E", "AVAILABLE_BALANCE": "1"}, {"SEG": "A", "AVAILABLE_BALANCE": "9"}]
-    assert mapping.funds_from_summary(rows).available == Decimal(9)
+    assert mapping.funds_from_broker(rows).available == Decimal(9)
 
 
 @pytest.mark.parametrize("data", [[], None, "None"])
 def test_funds_without_rows_is_a_mapping_error(data: Any) -> None:
     with pytest.raises(mapping.MappingError):
-        mapping.funds_from_summary(data)
+        mapping.funds_from_broker(data)
 
 
 # -- portfolio -------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ def test_quote_from_ohlc_entry() -> None:
         "last_price": 800.5,
         "ohlc": {"open": 795, "high": "805.25", "low": 790, "close": 798},
     }
-    quote = mapping.quote_from_entry(ref, entry)
+    quote = mapping.quote_from_broker(ref, entry)
     assert quote is not None
     assert (quote.last_price, quote.open, quote.high, quote.low, quote.close) == (
         Decimal("800.5"),
@@ -401,7 +401,7 @@ def test_quote_from_ohlc_entry() -> None:
 
 @pytest.mark.parametrize("entry", [None, "None", {"instrument_token": 1}])
 def test_quote_from_empty_entry(entry: Any) -> None:
-    assert mapping.quote_from_entry(SymbolRef.parse("NSE:SBIN"), entry) is None
+    assert mapping.quote_from_broker(SymbolRef.parse("NSE:SBIN"), entry) is None
 
 
 def test_keys_missing() -> None:

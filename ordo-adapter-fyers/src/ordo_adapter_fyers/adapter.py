@@ -185,7 +185,7 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
     async def get_funds(self) -> Funds:
         reply = await self._get(self._client.api("funds"))
         try:
-            return mapping.funds_from_fyers(
+            return mapping.funds_from_broker(
                 reply.body.get("fund_limit"),
                 available_id=self.settings.funds_available_id,
                 segments=self.settings.funds_segments,
@@ -197,14 +197,14 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         reply = await self._get(self._client.api("holdings"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("holdings"), lambda i: mapping.holding_from_fyers(i, resolve)
+            reply.body.get("holdings"), lambda i: mapping.holding_from_broker(i, resolve)
         )
 
     async def get_positions(self) -> list[Position]:
         reply = await self._get(self._client.api("positions"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("netPositions"), lambda i: mapping.position_from_fyers(i, resolve)
+            reply.body.get("netPositions"), lambda i: mapping.position_from_broker(i, resolve)
         )
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
@@ -221,7 +221,7 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
             for item in reply.body.get("d") or []:
                 name = str(item.get("n", "")).upper() if isinstance(item, dict) else ""
                 if name in tickers:
-                    quote = mapping.quote_from_fyers(item, tickers[name])
+                    quote = mapping.quote_from_broker(item, tickers[name])
                     if quote is not None:
                         quotes[name] = quote
         # Symbols Fyers reported an error for are left out; order follows the request.
@@ -244,7 +244,7 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         self.require_session()
         instrument = await self._instrument(SymbolRef(exchange=order.exchange, symbol=order.symbol))
         try:
-            body = mapping.place_order_body(order, str(instrument.broker_token), tag)
+            body = mapping.order_to_broker(order, str(instrument.broker_token), tag)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         reply = await self._write("POST", "orders/sync", body)
@@ -257,7 +257,7 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         self.require_session()
         current_type = changes.order_type or (await self.get_order(order_id)).order_type
         try:
-            body = mapping.modify_order_body(order_id, changes, current_type)
+            body = mapping.modification_to_broker(order_id, changes, current_type)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         reply = await self._write("PATCH", "orders/sync", body)
@@ -281,20 +281,20 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         items = [i for i in _items(reply.body.get("orderBook")) if str(i.get("id")) == order_id]
         if not items:
             raise OrderNotFound(f"Fyers has no order {order_id!r} today")
-        return mapping.order_from_fyers(items[0], await self._resolver())
+        return mapping.order_from_broker(items[0], await self._resolver())
 
     async def list_orders(self) -> list[Order]:
         reply = await self._get(self._client.api("orders"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("orderBook"), lambda i: mapping.order_from_fyers(i, resolve)
+            reply.body.get("orderBook"), lambda i: mapping.order_from_broker(i, resolve)
         )
 
     async def get_trades(self) -> list[Trade]:
         reply = await self._get(self._client.api("tradebook"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("tradeBook"), lambda i: mapping.trade_from_fyers(i, resolve)
+            reply.body.get("tradeBook"), lambda i: mapping.trade_from_broker(i, resolve)
         )
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
@@ -304,10 +304,10 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         matching = [
             i
             for i in _items(reply.body.get("orderBook"))
-            if mapping.tag_from_fyers(i.get("orderTag")) == tag
+            if mapping.tag_from_broker(i.get("orderTag")) == tag
         ]
         resolve = await self._resolver()
-        return [mapping.order_from_fyers(i, resolve) for i in matching]
+        return [mapping.order_from_broker(i, resolve) for i in matching]
 
 
 def _items(value: Any) -> list[dict[str, Any]]:

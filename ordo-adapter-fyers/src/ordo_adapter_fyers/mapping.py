@@ -85,7 +85,7 @@ def parse_epoch(value: Any) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
-def tag_from_fyers(value: Any) -> str | None:
+def tag_from_broker(value: Any) -> str | None:
     """Fyers reports ``orderTag`` as ``1:<user tag>`` / ``2:<system tag>`` and ``Untagged``
     for none; return the bare user tag."""
     if not isinstance(value, str):
@@ -97,7 +97,7 @@ def tag_from_fyers(value: Any) -> str | None:
 
 
 # -- orders out ---------------------------------------------------------------------------
-def place_order_body(order: OrderRequest, ticker: str, tag: str) -> dict[str, Any]:
+def order_to_broker(order: OrderRequest, ticker: str, tag: str) -> dict[str, Any]:
     """The JSON body of ``POST /orders/sync``."""
     if not FYERS_TAG.match(tag):
         raise ValueError(f"Fyers orderTag must be 1-30 alphanumerics, got {tag!r}")
@@ -118,7 +118,7 @@ def place_order_body(order: OrderRequest, ticker: str, tag: str) -> dict[str, An
     }
 
 
-def modify_order_body(
+def modification_to_broker(
     order_id: str, changes: OrderModification, current_type: OrderType
 ) -> dict[str, Any]:
     """The JSON body of ``PATCH /orders/sync``. Fyers requires ``type`` on every modify;
@@ -158,7 +158,7 @@ def order_status(code: Any, filled: int, quantity: int) -> OrderStatus:
     return OrderStatus.PENDING
 
 
-def order_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Order:
+def order_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Order:
     """One ``orderBook[]`` entry as an ``Order``."""
     ref = resolve(str(item.get("symbol", "")))
     quantity = parse_int(item.get("qty"))
@@ -182,12 +182,12 @@ def order_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Order:
         average_price=traded if traded else None,
         status=order_status(item.get("status"), filled, quantity),
         status_message=str(item.get("message") or ""),
-        tag=tag_from_fyers(item.get("orderTag")),
+        tag=tag_from_broker(item.get("orderTag")),
         placed_at=parse_order_time(item.get("orderDateTime")),
     )
 
 
-def trade_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Trade:
+def trade_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Trade:
     """One ``tradeBook[]`` entry as a ``Trade``."""
     ref = resolve(str(item.get("symbol", "")))
     return Trade(
@@ -200,7 +200,7 @@ def trade_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Trade:
         price=parse_decimal(item.get("tradePrice")) or Decimal(0),
         product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
         traded_at=parse_order_time(item.get("orderDateTime")),
-        tag=tag_from_fyers(item.get("orderTag")),
+        tag=tag_from_broker(item.get("orderTag")),
     )
 
 
@@ -215,7 +215,7 @@ _FUND_TITLES = {
 }
 
 
-def funds_from_fyers(lines: Any, *, available_id: int = 10, segments: str = "equity") -> Funds:
+def funds_from_broker(lines: Any, *, available_id: int = 10, segments: str = "equity") -> Funds:
     """``fund_limit[]`` -> ``Funds``. Lines are matched on ``id`` (stable), on the title
     when the id is missing; ``segments`` picks equity, commodity or both ledger amounts."""
     by_id: dict[int, Decimal] = {}
@@ -247,7 +247,7 @@ def funds_from_fyers(lines: Any, *, available_id: int = 10, segments: str = "equ
     )
 
 
-def holding_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Holding:
+def holding_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Holding:
     ref = resolve(str(item.get("symbol", "")))
     return Holding(
         exchange=ref.exchange,
@@ -261,7 +261,7 @@ def holding_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Holding:
     )
 
 
-def position_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Position:
+def position_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Position:
     ref = resolve(str(item.get("symbol", "")))
     return Position(
         exchange=ref.exchange,
@@ -279,7 +279,7 @@ def position_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Position:
     )
 
 
-def quote_from_fyers(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
+def quote_from_broker(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
     """One ``d[]`` entry of ``/data/quotes``; ``None`` when the item reports an error."""
     values = item.get("v")
     if str(item.get("s", "ok")) != "ok" or not isinstance(values, Mapping):

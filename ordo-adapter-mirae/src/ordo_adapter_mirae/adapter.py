@@ -185,7 +185,7 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
     async def get_funds(self) -> Funds:
         data = await self._api.fund_summary(self.require_session().access_token)
         try:
-            return mapping.funds_from_summary(data)
+            return mapping.funds_from_broker(data)
         except mapping.MappingError as exc:
             raise BrokerUnavailable(f"m.Stock funds reply: {exc}") from None
 
@@ -213,7 +213,7 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         missing = mapping.keys_missing(entries, keyed)
         if missing:
             entries.update(mapping.quote_entries(await self._api.quotes(token, "ltp", missing)))
-        quotes = (mapping.quote_from_entry(ref, entries.get(key)) for key, ref in keyed.items())
+        quotes = (mapping.quote_from_broker(ref, entries.get(key)) for key, ref in keyed.items())
         return [quote for quote in quotes if quote is not None]
 
     # -- orders ------------------------------------------------------------------------

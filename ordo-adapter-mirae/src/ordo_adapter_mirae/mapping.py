@@ -146,7 +146,7 @@ def fund_numbers(row: Row) -> dict[str, Decimal]:
     return numbers
 
 
-def funds_from_summary(data: Any) -> Funds:
+def funds_from_broker(data: Any) -> Funds:
     """``data`` is an array of segment rows; the ``SEG: "A"`` (all) row is preferred."""
     rows = [row for row in (data if isinstance(data, list) else [data]) if isinstance(row, dict)]
     if not rows:
@@ -173,7 +173,7 @@ def rows_of(data: Any, key: str | None = None) -> list[dict[str, Any]]:
     return [lower_keys(row) for row in data if isinstance(row, dict)]
 
 
-def holding_from_row(row: Row, by_token: ResolveToken) -> Holding:
+def holding_from_broker(row: Row, by_token: ResolveToken) -> Holding:
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange")) or Exchange.NSE  # null exchange: NSE holding
     ref = by_token(parse_text(r.get("instrument_token")))
@@ -191,10 +191,10 @@ def holding_from_row(row: Row, by_token: ResolveToken) -> Holding:
 
 
 def holdings_from_data(data: Any, by_token: ResolveToken) -> list[Holding]:
-    return [holding_from_row(row, by_token) for row in rows_of(data)]
+    return [holding_from_broker(row, by_token) for row in rows_of(data)]
 
 
-def position_from_row(row: Row, resolve: Resolve) -> Position | None:
+def position_from_broker(row: Row, resolve: Resolve) -> Position | None:
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange"))
     if exchange is None:
@@ -218,12 +218,12 @@ def position_from_row(row: Row, resolve: Resolve) -> Position | None:
 
 def positions_from_data(data: Any, resolve: Resolve) -> list[Position]:
     """``data`` is ``{"net": [...], "day": ...}``; net positions are the ones that count."""
-    mapped = (position_from_row(row, resolve) for row in rows_of(data, "net"))
+    mapped = (position_from_broker(row, resolve) for row in rows_of(data, "net"))
     return [p for p in mapped if p is not None]
 
 
 # -- orders and trades -------------------------------------------------------------------
-def order_from_row(row: Row, resolve: Resolve) -> Order | None:
+def order_from_broker(row: Row, resolve: Resolve) -> Order | None:
     """One order-book row; ``None`` for a row on an exchange Ordo does not know."""
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange"))
@@ -257,7 +257,7 @@ def order_from_row(row: Row, resolve: Resolve) -> Order | None:
 
 
 def orders_from_data(data: Any, resolve: Resolve) -> list[Order]:
-    mapped = (order_from_row(row, resolve) for row in rows_of(data))
+    mapped = (order_from_broker(row, resolve) for row in rows_of(data))
     return [o for o in mapped if o is not None and o.order_id]
 
 
@@ -269,7 +269,7 @@ def _first(r: Row, *keys: str) -> Any:
     return None
 
 
-def trade_from_row(row: Row, resolve: Resolve) -> Trade | None:
+def trade_from_broker(row: Row, resolve: Resolve) -> Trade | None:
     """A trade-book row. Type A's shape is undocumented: both the Kite-like lower-case keys
     and the upper-case keys of the Type B trade book are accepted."""
     r = lower_keys(row)
@@ -294,7 +294,7 @@ def trade_from_row(row: Row, resolve: Resolve) -> Trade | None:
 
 
 def trades_from_data(data: Any, resolve: Resolve) -> list[Trade]:
-    mapped = (trade_from_row(row, resolve) for row in rows_of(data))
+    mapped = (trade_from_broker(row, resolve) for row in rows_of(data))
     return [t for t in mapped if t is not None and t.trade_id]
 
 
@@ -314,7 +314,7 @@ def quote_key(broker_exchange: str, tradingsymbol: str) -> str:
     return f"{broker_exchange}:{tradingsymbol}"
 
 
-def quote_from_entry(ref: SymbolRef, entry: Any) -> Quote | None:
+def quote_from_broker(ref: SymbolRef, entry: Any) -> Quote | None:
     """An ``ohlc`` or ``ltp`` reply entry -> ``Quote``; ``None`` when the entry is empty
     (``null`` or ``"None"`` for an unknown instrument) or lacks a last price."""
     if not isinstance(entry, dict):
