@@ -38,7 +38,7 @@ from ordo.domain import (
 
 from ordo_adapter_fyers import mapping
 from ordo_adapter_fyers.client import FyersClient, Reply
-from ordo_adapter_fyers.errors import NO_ACK_CODE, broker_code
+from ordo_adapter_fyers.errors import NO_ACK_CODE, broker_code, malformed_reply
 from ordo_adapter_fyers.instruments import InstrumentCatalog
 from ordo_adapter_fyers.login import FyersLogin
 from ordo_adapter_fyers.masters import MasterLoader
@@ -262,7 +262,7 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
             raise InvalidRequest(str(exc)) from None
         reply = await self._write("PATCH", "orders/sync", body)
         return OrderAck(
-            order_id=str(reply.body.get("id") or order_id),
+            order_id=_acknowledged_id(reply),
             message=str(reply.body.get("message") or ""),
         )
 
@@ -270,7 +270,7 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         self.require_session()
         reply = await self._write("DELETE", "orders/sync", {"id": order_id})
         return OrderAck(
-            order_id=str(reply.body.get("id") or order_id),
+            order_id=_acknowledged_id(reply),
             status=OrderStatus.CANCELLED,
             message=str(reply.body.get("message") or ""),
         )
@@ -311,11 +311,23 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
 
 
 def _items(value: Any) -> list[dict[str, Any]]:
-    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+    """The rows of a book. A book that is missing or not a list is an unreadable reply,
+    never an empty book: an empty order book would "prove" a lost order absent."""
+    if not isinstance(value, list):
+        raise malformed_reply("the book is missing from the reply", write=False)
+    return [i for i in value if isinstance(i, dict)]
 
 
 def _map_list(value: Any, convert: Callable[[dict[str, Any]], T]) -> list[T]:
     return [convert(item) for item in _items(value)]
+
+
+def _acknowledged_id(reply: Reply) -> str:
+    """The order id a modify or cancel acknowledged; without one the write's fate is open."""
+    order_id = reply.body.get("id")
+    if not order_id:
+        raise malformed_reply("an acknowledgement without an order id", write=True)
+    return str(order_id)
 
 
 def _ref_from_text(ticker: str) -> SymbolRef:

@@ -244,3 +244,11 @@ def _error_for_status(status: int, message: str, code: str, *, write: bool) -> B
     if write:
         return OutcomeUnknown(message, broker_code=code)
     return BrokerUnavailable(message, broker_code=code)
+
+
+def malformed_reply(detail: str, *, write: bool) -> BrokerError:
+    """A reply that is not the documented shape: a read did not take effect, a write may
+    have (only the order book can tell)."""
+    if write:
+        return OutcomeUnknown(f"Fyers reply to an order write was unreadable ({detail})")
+    return BrokerUnavailable(f"Fyers reply was unreadable ({detail})")
