@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -192,12 +193,14 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
     async def get_holdings(self) -> list[Holding]:
         data = await self._api.holdings(self.require_session().access_token)
         await self._mapped()
-        return mapping.holdings_from_data(data, self._resolve_token)
+        with _unreadable():
+            return mapping.holdings_from_data(data, self._resolve_token)
 
     async def get_positions(self) -> list[Position]:
         data = await self._api.positions(self.require_session().access_token)
         await self._mapped()
-        return mapping.positions_from_data(data, self._resolve)
+        with _unreadable():
+            return mapping.positions_from_data(data, self._resolve)
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
         """OHLC for every symbol in one call; LTP asked separately only for entries the OHLC
@@ -250,7 +253,7 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
             raise InvalidRequest(str(exc)) from None
         data = await self._api.modify(token, order_id, form)
         return OrderAck(
-            order_id=mapping.order_id_from(data) or order_id,
+            order_id=_acknowledged_id(data),
             status=OrderStatus.PENDING,
             message="modification sent",
         )
@@ -260,14 +263,17 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         _check_order_id(order_id)
         data = await self._api.cancel(token, order_id)
         return OrderAck(
-            order_id=mapping.order_id_from(data) or order_id,
+            order_id=_acknowledged_id(data),
             status=OrderStatus.PENDING,
             message="cancellation sent",
         )
 
     async def _order_row(self, token: SecretStr, order_id: str) -> dict[str, Any]:
         _check_order_id(order_id)
-        for row in mapping.rows_of(await self._api.order_book(token)):
+        data = await self._api.order_book(token)
+        with _unreadable():
+            rows = mapping.rows_of(data)
+        for row in rows:
             if parse_text(row.get("order_id")) == order_id:
                 return row
         raise OrderNotFound(f"order {order_id} is not in today's m.Stock order book")
@@ -275,7 +281,8 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
     async def list_orders(self) -> list[Order]:
         data = await self._api.order_book(self.require_session().access_token)
         await self._mapped()
-        return mapping.orders_from_data(data, self._resolve)
+        with _unreadable():
+            return mapping.orders_from_data(data, self._resolve)
 
     async def get_order(self, order_id: str) -> Order:
         _check_order_id(order_id)
@@ -287,10 +294,28 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
     async def get_trades(self) -> list[Trade]:
         data = await self._api.trade_book(self.require_session().access_token)
         await self._mapped()
-        return mapping.trades_from_data(data, self._resolve)
+        with _unreadable():
+            return mapping.trades_from_data(data, self._resolve)
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         return [order for order in await self.list_orders() if order.tag == tag]
+
+
+@contextmanager
+def _unreadable() -> Iterator[None]:
+    """A book that is not the documented shape did not take effect: unavailable."""
+    try:
+        yield
+    except mapping.MappingError as exc:
+        raise BrokerUnavailable(f"m.Stock sent an unreadable book: {exc}") from None
+
+
+def _acknowledged_id(data: Any) -> str:
+    """The order id a modify or cancel acknowledged; without one the write's fate is open."""
+    order_id = mapping.order_id_from(data)
+    if order_id is None:
+        raise OutcomeUnknown("m.Stock acknowledged the request without an order id")
+    return order_id
 
 
 def _check_order_id(order_id: str) -> None:

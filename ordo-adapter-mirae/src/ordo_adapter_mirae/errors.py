@@ -26,6 +26,7 @@ from ordo.adapters.errors import (
 )
 
 OK_STATUSES = frozenset({"success", "true", "ok"})
+ERROR_STATUSES = frozenset({"error", "false"})
 """``status`` values meaning success, compared lower-cased: "success", "true", true, "True"."""
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -119,6 +120,11 @@ def is_success(envelope: Mapping[str, Any]) -> bool:
     # Type B carries a code even beside a truthy status when something went wrong.
     code = envelope.get("errorcode")
     return code in (None, "", "None")
+
+
+def _reports_error(envelope: Mapping[str, Any]) -> bool:
+    """Whether ``status`` is a documented failure word (``error``; Type B ``false``)."""
+    return str(envelope.get("status")).strip().lower() in ERROR_STATUSES
 
 
 def envelope_code(envelope: Mapping[str, Any]) -> str:
@@ -253,6 +259,16 @@ def error_from_reply(
         return None
     code = envelope_code(envelope)
     message = envelope_message(envelope)
+    if 200 <= http_status < 300 and not code and not _reports_error(envelope):
+        # Neither success nor a documented failure (a status word nobody documented, or
+        # none): nothing says whether the broker acted.
+        return build_error(
+            Outcome.SERVER,
+            f"m.Stock sent an envelope it does not document ({message or 'no status'})",
+            code="",
+            write=write,
+            retry_after=wait,
+        )
     target = classify(http_status, code, message)
     return build_error(target, message, code=code, write=write, retry_after=wait)
 

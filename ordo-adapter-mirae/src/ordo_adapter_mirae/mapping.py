@@ -165,11 +165,16 @@ def funds_from_broker(data: Any) -> Funds:
 
 # -- portfolio ---------------------------------------------------------------------------
 def rows_of(data: Any, key: str | None = None) -> list[dict[str, Any]]:
-    """A list of row dicts from ``data`` (``null``, ``"None"``, ``[]`` or a keyed object)."""
+    """A list of row dicts from ``data`` (``null``, ``"None"``, ``[]`` or a keyed object).
+
+    Anything else is not a book at all: ``MappingError``, never an empty list (an empty
+    order book would "prove" a lost order absent)."""
     if key is not None and isinstance(data, dict):
         data = data.get(key)
-    if not isinstance(data, list):
+    if data is None or (isinstance(data, str) and data.strip() in ("None", "null", "")):
         return []
+    if not isinstance(data, list):
+        raise MappingError(f"expected a list of rows, got {type(data).__name__}")
     return [lower_keys(row) for row in data if isinstance(row, dict)]
 
 
