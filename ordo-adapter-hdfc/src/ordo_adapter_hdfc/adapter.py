@@ -188,18 +188,21 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
     # -- portfolio ---------------------------------------------------------------------
     async def get_funds(self) -> Funds:
         reply = await self._call_first("margins", self.settings.paths.margins)
-        return mapping.funds_from_broker(reply.body)
+        return _readable(mapping.funds_from_broker, reply.body)
 
     async def get_holdings(self) -> list[Holding]:
         reply = await self._call("GET", self.settings.paths.holdings)
         resolve = await self._resolver()
-        return _mapped(mapping.rows(reply.body), lambda r: mapping.holding_from_broker(r, resolve))
+        return _mapped(
+            _readable(mapping.rows, reply.body), lambda r: mapping.holding_from_broker(r, resolve)
+        )
 
     async def get_positions(self) -> list[Position]:
         reply = await self._call_first("positions", self.settings.paths.positions)
         resolve = await self._resolver()
         return _mapped(
-            mapping.position_rows(reply.body), lambda r: mapping.position_from_broker(r, resolve)
+            _readable(mapping.position_rows, reply.body),
+            lambda r: mapping.position_from_broker(r, resolve),
         )
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
@@ -214,7 +217,7 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
             reply = await self._call(
                 "PUT", self.settings.paths.ltp, body=mapping.ltp_request(batch)
             )
-            for row in mapping.rows(reply.body):
+            for row in _readable(mapping.rows, reply.body):
                 key = mapping.ltp_key(str(row.get("exchange", "")), row.get("token"))
                 item = by_key.get(key)
                 quote = mapping.quote_from_broker(row, item) if item else None
@@ -230,7 +233,7 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
     async def _order_row(self, order_id: str) -> mapping.Row:
         path = self.settings.paths.order.format(order_id=order_id)
         reply = await self._call("GET", path, not_found=OrderNotFound)
-        found = [r for r in mapping.rows(reply.body) if text(r, "order_id") == order_id]
+        found = [r for r in _readable(mapping.rows, reply.body) if text(r, "order_id") == order_id]
         if not found:
             raise OrderNotFound(f"order {order_id} is not in the HDFC order book")
         return found[0]
@@ -241,7 +244,7 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
 
     async def _book(self) -> list[mapping.Row]:
         reply = await self._call("GET", self.settings.paths.orders)
-        return mapping.rows(reply.body)
+        return _readable(mapping.rows, reply.body)
 
     async def list_orders(self) -> list[Order]:
         resolve = await self._resolver()
@@ -250,7 +253,9 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
     async def get_trades(self) -> list[Trade]:
         reply = await self._call("GET", self.settings.paths.trades)
         resolve = await self._resolver()
-        return _mapped(mapping.rows(reply.body), lambda r: mapping.trade_from_broker(r, resolve))
+        return _mapped(
+            _readable(mapping.rows, reply.body), lambda r: mapping.trade_from_broker(r, resolve)
+        )
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         """Orders whose numeric ``external_reference_number`` is ``tag``'s."""
@@ -278,10 +283,7 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         reply = await self._call("POST", self.settings.paths.place, kind=CallKind.WRITE, body=body)
-        order_id = mapping.order_id_from_reply(reply.body)
-        if order_id is None:
-            raise OutcomeUnknown("the broker accepted the order but sent no order_id")
-        return await self._poll_after_place(order_id)
+        return await self._poll_after_place(_acknowledged_id(reply.body))
 
     async def _poll_after_place(self, order_id: str) -> OrderAck:
         status = OrderStatus.PENDING
@@ -317,16 +319,12 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         reply = await self._call(
             "PUT", path, kind=CallKind.WRITE, body=body, not_found=OrderNotFound
         )
-        return await self._ack_after(
-            mapping.order_id_from_reply(reply.body) or order_id, "modified"
-        )
+        return await self._ack_after(_acknowledged_id(reply.body), "modified")
 
     async def cancel_order(self, order_id: str) -> OrderAck:
         path = self.settings.paths.cancel.format(order_id=order_id)
         reply = await self._call("DELETE", path, kind=CallKind.WRITE, not_found=OrderNotFound)
-        return await self._ack_after(
-            mapping.order_id_from_reply(reply.body) or order_id, "cancel requested"
-        )
+        return await self._ack_after(_acknowledged_id(reply.body), "cancel requested")
 
 
 T = TypeVar("T")
@@ -334,6 +332,25 @@ T = TypeVar("T")
 
 class _PathMissing(BrokerError):
     """A 404 on one of several candidate paths: try the next one."""
+
+
+def _acknowledged_id(body: Any) -> str:
+    """The order id a write acknowledged; without a readable one the write's fate is open."""
+    try:
+        order_id = mapping.order_id_from_reply(body)
+    except ValueError:
+        order_id = None
+    if not order_id:
+        raise OutcomeUnknown("the broker acknowledged the order write without an order_id")
+    return order_id
+
+
+def _readable(read: Callable[[Any], T], body: Any) -> T:
+    """``read(body)``; a body that is not the documented shape is ``BrokerUnavailable``."""
+    try:
+        return read(body)
+    except ValueError as exc:
+        raise BrokerUnavailable(f"unexpected reply from HDFC: {exc}") from None
 
 
 def _mapped(source: list[mapping.Row], convert: Callable[[mapping.Row], T]) -> list[T]:

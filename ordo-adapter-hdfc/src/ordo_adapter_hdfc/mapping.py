@@ -68,12 +68,16 @@ def unwrap(body: Any) -> Any:
 
 
 def rows(body: Any) -> list[Row]:
-    """A list payload as rows. A lone object counts as a list of one."""
+    """A list payload as rows. A lone object counts as a list of one, ``null`` as none;
+    anything else is not a book (``ValueError``), never an empty one: an empty order
+    book would "prove" a lost order absent."""
     data = unwrap(body)
+    if data is None:
+        return []
     if isinstance(data, Mapping):
         data = [data]
     if not isinstance(data, list):
-        return []
+        raise ValueError(f"expected rows, got {type(data).__name__}")
     return [row for row in data if isinstance(row, Mapping)]
 
 
@@ -188,9 +192,11 @@ def _product(row: Row) -> Product:
 def funds_from_broker(body: Any) -> Funds:
     """``data.equity`` of ``/user/margins``."""
     data = unwrap(body)
-    equity = data.get("equity", data) if isinstance(data, Mapping) else {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"expected the margins object, got {type(data).__name__}")
+    equity = data.get("equity", data)
     if not isinstance(equity, Mapping):
-        equity = {}
+        raise ValueError(f"expected the equity margins, got {type(equity).__name__}")
     details = pick(equity, "total_limit_details", {})
     collateral = pick(details, "pledge_limit") if isinstance(details, Mapping) else None
     return Funds(
