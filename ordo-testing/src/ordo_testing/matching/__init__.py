@@ -1,0 +1,31 @@
+"""The neutral fake matching engine the broker fakes share (see ``engine``)."""
+
+from ordo_testing.matching.engine import DEFAULT_MARGIN_RATES, FundsView, MatchingEngine
+from ordo_testing.matching.orders import (
+    RMS_REASONS,
+    EngineError,
+    EngineOrder,
+    Fill,
+    HoldingLot,
+    Listing,
+    OrderState,
+    OrderTicket,
+    PositionBook,
+    RejectReason,
+)
+
+__all__ = [
+    "DEFAULT_MARGIN_RATES",
+    "RMS_REASONS",
+    "EngineError",
+    "EngineOrder",
+    "Fill",
+    "FundsView",
+    "HoldingLot",
+    "Listing",
+    "MatchingEngine",
+    "OrderState",
+    "OrderTicket",
+    "PositionBook",
+    "RejectReason",
+]

@@ -1,0 +1,183 @@
+"""The records of the neutral fake matching engine: what it lists, the orders it holds and
+the fills it makes. Broker-neutral: a fake renders them in its broker's wire format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from ordo.domain import OrderType, Product, Side
+
+
+class OrderState(StrEnum):
+    OPEN = "open"
+    """Resting in the book (a limit order, or a stop-limit order after its trigger)."""
+    TRIGGER_PENDING = "trigger_pending"
+    """A stop order waiting for the last price to reach its trigger."""
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    """Refused by the risk checks; kept in the book with ``reason``, as brokers show it."""
+
+
+LIVE_STATES = frozenset({OrderState.OPEN, OrderState.TRIGGER_PENDING})
+
+
+class RejectReason(StrEnum):
+    """Why the engine refused a request or rejected an order."""
+
+    UNKNOWN_INSTRUMENT = "unknown_instrument"
+    NOT_TRADABLE = "not_tradable"
+    BAD_QUANTITY = "bad_quantity"
+    LOT_SIZE = "lot_size"
+    TICK_SIZE = "tick_size"
+    BAD_PRICE = "bad_price"
+    TRIGGER_SIDE = "trigger_side"
+    """A stop order's trigger is already crossed: a buy stop must be above the last price,
+    a sell stop below it."""
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    INSUFFICIENT_HOLDINGS = "insufficient_holdings"
+    UNKNOWN_ORDER = "unknown_order"
+    NOT_OPEN = "not_open"
+
+
+RMS_REASONS = frozenset(
+    {
+        RejectReason.TRIGGER_SIDE,
+        RejectReason.INSUFFICIENT_FUNDS,
+        RejectReason.INSUFFICIENT_HOLDINGS,
+    }
+)
+"""Reasons the risk system rejects an accepted order (it enters the book as REJECTED);
+the others refuse the request itself."""
+
+
+class EngineError(Exception):
+    """A request the engine refuses outright (the fake answers it with its broker's error)."""
+
+    def __init__(self, reason: RejectReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class Listing:
+    """One instrument the fake broker trades, under the key the fake chooses (a token, a
+    ticker)."""
+
+    key: str
+    last_price: Decimal
+    lot_size: int = 1
+    tick_size: Decimal = Decimal("0.05")
+    tradable: bool = True
+
+
+@dataclass
+class OrderTicket:
+    """What a fake hands the engine to place an order, decoded from its wire format."""
+
+    key: str
+    side: Side
+    quantity: int
+    order_type: OrderType
+    product: Product = Product.CNC
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
+    tag: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Broker-specific fields the fake wants to echo back in its book (validity, AMO...)."""
+
+
+@dataclass
+class EngineOrder:
+    order_id: str
+    key: str
+    side: Side
+    quantity: int
+    order_type: OrderType
+    product: Product
+    price: Decimal | None
+    trigger_price: Decimal | None
+    tag: str | None
+    state: OrderState
+    placed_at: datetime
+    updated_at: datetime
+    filled_quantity: int = 0
+    average_price: Decimal | None = None
+    reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pending_quantity(self) -> int:
+        return self.quantity - self.filled_quantity if self.state in LIVE_STATES else 0
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES
+
+
+@dataclass(frozen=True)
+class Fill:
+    trade_id: str
+    order_id: str
+    key: str
+    side: Side
+    product: Product
+    quantity: int
+    price: Decimal
+    at: datetime
+
+
+@dataclass
+class PositionBook:
+    """The day's net position in one instrument and product."""
+
+    key: str
+    product: Product
+    bought: int = 0
+    bought_value: Decimal = Decimal(0)
+    sold: int = 0
+    sold_value: Decimal = Decimal(0)
+
+    @property
+    def net_quantity(self) -> int:
+        return self.bought - self.sold
+
+    @property
+    def average_buy(self) -> Decimal | None:
+        return self.bought_value / self.bought if self.bought else None
+
+    @property
+    def average_sell(self) -> Decimal | None:
+        return self.sold_value / self.sold if self.sold else None
+
+    @property
+    def realized(self) -> Decimal:
+        """Profit on the quantity bought and sold back today."""
+        closed = min(self.bought, self.sold)
+        if not closed:
+            return Decimal(0)
+        assert self.average_buy is not None
+        assert self.average_sell is not None
+        return (self.average_sell - self.average_buy) * closed
+
+    def unrealized(self, last_price: Decimal) -> Decimal:
+        net = self.net_quantity
+        if net > 0 and self.average_buy is not None:
+            return (last_price - self.average_buy) * net
+        if net < 0 and self.average_sell is not None:
+            return (self.average_sell - last_price) * -net
+        return Decimal(0)
+
+
+@dataclass
+class HoldingLot:
+    """Settled delivery stock (from before today)."""
+
+    key: str
+    quantity: int
+    average_price: Decimal
