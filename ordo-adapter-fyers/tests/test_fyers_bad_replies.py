@@ -3,19 +3,24 @@ as a success: a read becomes ``BrokerUnavailable``, an order write ``OutcomeUnkn
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from ordo.adapters.base import AdapterContext
-from ordo.adapters.errors import BrokerError, BrokerUnavailable, OutcomeUnknown
+from ordo.adapters.errors import BrokerUnavailable, OutcomeUnknown
 from ordo.domain import Exchange, OrderRequest, OrderType, Side
 from ordo.safety.tags import order_tag
 from ordo_adapter_fyers.adapter import FyersAdapter
 from ordo_adapter_fyers.testing import FyersHarness
-from ordo_testing.malformed import MALFORMED_REPLIES, MalformedReply, ReplyOverride, request_to
+from ordo_testing.malformed import (
+    MALFORMED_REPLIES,
+    BrokerCall,
+    MalformedReply,
+    ReplyOverride,
+    check_classified,
+)
 
 ORDER = OrderRequest(
     exchange=Exchange.NSE,
@@ -41,13 +46,7 @@ FYERS_REPLIES = (
 )
 
 
-@dataclass(frozen=True)
-class Operation:
-    name: str
-    method: str
-    path: str
-    call: Callable[[FyersAdapter], Awaitable[Any]]
-    expected: type[BrokerError]
+Operation = BrokerCall[FyersAdapter]
 
 
 async def _place(adapter: FyersAdapter) -> Any:
@@ -95,11 +94,4 @@ async def wired(harness: FyersHarness) -> AsyncIterator[tuple[FyersAdapter, Repl
 async def test_malformed_reply_is_classified(
     wired: tuple[FyersAdapter, ReplyOverride], operation: Operation, reply: MalformedReply
 ) -> None:
-    adapter, override = wired
-    override.arm(request_to(operation.method, operation.path), reply)
-    with pytest.raises(BrokerError) as caught:
-        await operation.call(adapter)
-    assert override.served == 1
-    assert isinstance(caught.value, operation.expected), (
-        f"{operation.name} on {reply.name}: {type(caught.value).__name__}: {caught.value}"
-    )
+    await check_classified(*wired, operation, reply)

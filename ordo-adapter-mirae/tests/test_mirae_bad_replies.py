@@ -5,20 +5,25 @@ not among them.)"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from ordo.adapters.base import AdapterContext
-from ordo.adapters.errors import BrokerError, BrokerUnavailable, OutcomeUnknown
+from ordo.adapters.errors import BrokerUnavailable, OutcomeUnknown
 from ordo.domain import Exchange, OrderRequest, OrderType, Side
 from ordo.safety.tags import order_tag
 from ordo_adapter_mirae.adapter import MiraeAdapter
 from ordo_adapter_mirae.fake import FakeTransport
 from ordo_adapter_mirae.testing import MiraeHarness
-from ordo_testing.malformed import MALFORMED_REPLIES, MalformedReply, ReplyOverride, request_to
+from ordo_testing.malformed import (
+    MALFORMED_REPLIES,
+    BrokerCall,
+    MalformedReply,
+    ReplyOverride,
+    check_classified,
+)
 
 ORDER = OrderRequest(
     exchange=Exchange.NSE,
@@ -38,13 +43,7 @@ MIRAE_REPLIES = (
 )
 
 
-@dataclass(frozen=True)
-class Operation:
-    name: str
-    method: str
-    path: str
-    call: Callable[[MiraeAdapter], Awaitable[Any]]
-    expected: type[BrokerError]
+Operation = BrokerCall[MiraeAdapter]
 
 
 async def _place(adapter: MiraeAdapter) -> Any:
@@ -99,11 +98,4 @@ async def wired(harness: MiraeHarness) -> AsyncIterator[tuple[MiraeAdapter, Repl
 async def test_malformed_reply_is_classified(
     wired: tuple[MiraeAdapter, ReplyOverride], operation: Operation, reply: MalformedReply
 ) -> None:
-    adapter, override = wired
-    override.arm(request_to(operation.method, operation.path), reply)
-    with pytest.raises(BrokerError) as caught:
-        await operation.call(adapter)
-    assert override.served == 1
-    assert isinstance(caught.value, operation.expected), (
-        f"{operation.name} on {reply.name}: {type(caught.value).__name__}: {caught.value}"
-    )
+    await check_classified(*wired, operation, reply)

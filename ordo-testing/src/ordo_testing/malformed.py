@@ -11,10 +11,16 @@ Each adapter's suite drives its own operations through ``ReplyOverride`` with ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import httpx
+import pytest
+from ordo.adapters.base import BrokerAdapter
+from ordo.adapters.errors import BrokerError
+
+AdapterT = TypeVar("AdapterT", bound=BrokerAdapter)
 
 
 @dataclass(frozen=True)
@@ -88,3 +94,34 @@ def request_to(method: str, path_suffix: str) -> Matcher:
         return request.method == method and request.url.path.endswith(path_suffix)
 
     return matches
+
+
+@dataclass(frozen=True)
+class BrokerCall(Generic[AdapterT]):
+    """One adapter operation, the request of it that gets the malformed reply, and the
+    error class that reply must become."""
+
+    name: str
+    method: str
+    path_suffix: str
+    call: Callable[[AdapterT], Awaitable[object]]
+    expected: type[BrokerError]
+
+
+async def check_classified(
+    adapter: AdapterT,
+    override: ReplyOverride,
+    operation: BrokerCall[AdapterT],
+    reply: MalformedReply,
+) -> None:
+    """Serve ``reply`` to ``operation``'s request and assert the adapter raised exactly the
+    expected class: no crash, no success, no other error."""
+    override.arm(request_to(operation.method, operation.path_suffix), reply)
+    with pytest.raises(BrokerError) as caught:
+        await operation.call(adapter)
+    assert override.served >= 1, (
+        f"{operation.name} never sent {operation.method} *{operation.path_suffix}"
+    )
+    assert isinstance(caught.value, operation.expected), (
+        f"{operation.name} on {reply.name}: {type(caught.value).__name__}: {caught.value}"
+    )

@@ -9,7 +9,8 @@ def main(argv: list[str] | None = None) -> None:
     """Serve the fake broker on loopback for offline rehearsal."""
     import uvicorn
 
-    from {{ cookiecutter.__package }}.fake.app import FakeBroker, create_app
+    from {{ cookiecutter.__package }}.fake.app import create_app
+    from {{ cookiecutter.__package }}.fake.state import FakeBroker
 
     parser = argparse.ArgumentParser(description="Fake {{ cookiecutter.broker_name }} API")
     parser.add_argument("--host", default="127.0.0.1", help="loopback only by default")

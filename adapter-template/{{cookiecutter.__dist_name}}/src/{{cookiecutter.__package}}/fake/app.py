@@ -2,7 +2,9 @@
 
 Replace it with a faithful fake of your broker: same paths, headers, bodies, envelopes,
 error codes and login steps as the broker's documentation, so the adapter is tested against
-what the real broker does. Keep it in-memory and deterministic.
+what the real broker does. Keep it in-memory and deterministic. The book, fills, funds,
+positions and holdings come from Ordo's neutral matching engine (``ordo_testing.matching``,
+in ``state.py``): the fake keeps only its broker's wire format, codes and quirks.
 
 The toy API: ``POST /v1/session/login`` (client id + password) returns a ``request_id``;
 ``POST /v1/session/otp`` exchanges it and the OTP for a bearer token. Every other route
@@ -13,125 +15,87 @@ with codes ``E_AUTH``, ``E_OTP``, ``E_SESSION``, ``E_RATE`` (429 + ``Retry-After
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import time
-from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from ordo.domain import OrderType, Product, Side
+from ordo_testing.matching import EngineError, EngineOrder, OrderState, OrderTicket, RejectReason
+
+from {{ cookiecutter.__package }}.fake.state import BrokerError, FakeBroker
 
 OPEN, FILLED, CANCELLED, REJECTED = "OPEN", "FILLED", "CXL", "REJ"
-
-
-@dataclass
-class Scrip:
-    token: str
-    exch: str
-    sym: str
-    name: str
-    ltp: Decimal
-    lot: int = 1
-    tick: Decimal = Decimal("0.05")
-    tradable: bool = True
-
-
-def default_scrips() -> list[Scrip]:
-    return [
-        Scrip("1001", "NSE", "TOYCO", "Toy Company", Decimal("100.00")),
-        Scrip("1002", "NSE", "GADGET", "Gadget Works", Decimal("250.50")),
-        Scrip("1003", "NSE", "FROZEN", "Frozen Industries", Decimal("75.00"), tradable=False),
-    ]
-
-
-class BrokerError(Exception):
-    def __init__(self, status: int, code: str, message: str, **headers: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
-
-
-@dataclass
-class FakeBroker:
-    """The fake's state; tests flip its fault switches directly."""
-
-    client_id: str = "TOY001"
-    password: str = "toy-password"
-    otp: str = "246810"
-    session_seconds: int = 6 * 3600
-    scrips: list[Scrip] = field(default_factory=default_scrips)
-    cash: Decimal = Decimal("100000.00")
-    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tokens: dict[str, float] = field(default_factory=dict)
-    pending: dict[str, str] = field(default_factory=dict)
-    rate_limited: list[float] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(240_000_001))
-
-    # -- fault switches -------------------------------------------------------------
-    def expire_sessions(self) -> None:
-        self.tokens = dict.fromkeys(self.tokens, 0.0)
-
-    def rate_limit_next(self, retry_after: float) -> None:
-        self.rate_limited.append(retry_after)
-
-    # -- helpers --------------------------------------------------------------------
-    def scrip(self, token: str) -> Scrip:
-        for s in self.scrips:
-            if s.token == token:
-                return s
-        raise BrokerError(400, "E_SCRIP", f"unknown scrip token {token}")
-
-    def check_token(self, request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        token = header.removeprefix("Bearer ")
-        if self.tokens.get(token, 0.0) <= time.time():
-            raise BrokerError(401, "E_SESSION", "session invalid or expired")
-
-    def blocked(self) -> Decimal:
-        """Cash held back by open BUY orders."""
-        return sum(
-            (
-                Decimal(o["price"]) * o["qty"]
-                for o in self.orders.values()
-                if o["state"] == OPEN and o["side"] == "B"
-            ),
-            Decimal(0),
-        )
+STATES = {
+    OrderState.OPEN: OPEN,
+    OrderState.TRIGGER_PENDING: OPEN,
+    OrderState.FILLED: FILLED,
+    OrderState.CANCELLED: CANCELLED,
+    OrderState.REJECTED: REJECTED,
+}
+SIDES = {"B": Side.BUY, "S": Side.SELL}
+KINDS = {"LMT": OrderType.LIMIT, "MKT": OrderType.MARKET}
+ENGINE_CODES: dict[RejectReason, tuple[int, str]] = {
+    RejectReason.UNKNOWN_INSTRUMENT: (400, "E_SCRIP"),
+    RejectReason.NOT_TRADABLE: (400, "E_BLOCKED"),
+    RejectReason.UNKNOWN_ORDER: (404, "E_NOORDER"),
+    RejectReason.NOT_OPEN: (400, "E_STATE"),
+}
+"""The toy broker's answer to each refusal of the engine; others are ``E_INPUT``."""
 
 
 def _ok(data: Any) -> JSONResponse:
     return JSONResponse({"status": "ok", "data": data})
 
 
-def _order_json(broker: FakeBroker, body: dict[str, Any]) -> dict[str, Any]:
-    scrip = broker.scrip(str(body.get("token", "")))
-    if not scrip.tradable:
-        raise BrokerError(400, "E_BLOCKED", f"{scrip.sym} is not open for trading")
-    side, kind, qty = body.get("side"), body.get("kind"), body.get("qty")
-    if side not in ("B", "S") or kind not in ("LMT", "MKT") or not isinstance(qty, int):
+def _engine_error(exc: EngineError) -> BrokerError:
+    status, code = ENGINE_CODES.get(exc.reason, (400, "E_INPUT"))
+    return BrokerError(status, code, exc.message)
+
+
+def _ticket(body: dict[str, Any]) -> OrderTicket:
+    """The toy order body as an engine ticket; ``E_INPUT`` when it is not one."""
+    side = SIDES.get(body.get("side", ""))
+    kind = KINDS.get(body.get("kind", ""))
+    qty = body.get("qty")
+    if side is None or kind is None or not isinstance(qty, int) or isinstance(qty, bool):
         raise BrokerError(400, "E_INPUT", "side, kind or qty is invalid")
-    price = Decimal(str(body.get("price") or "0"))
-    fills = (
-        kind == "MKT"
-        or (side == "B" and price >= scrip.ltp)
-        or (side == "S" and price <= scrip.ltp)
+    try:
+        price = Decimal(str(body.get("price") or "0"))
+        product = Product(body.get("product", "CNC"))
+    except (InvalidOperation, ValueError):
+        raise BrokerError(400, "E_INPUT", "price or product is invalid") from None
+    return OrderTicket(
+        key=str(body.get("token", "")),
+        side=side,
+        quantity=qty,
+        order_type=kind,
+        product=product,
+        price=price if kind is OrderType.LIMIT else None,
+        tag=body.get("tag") or None,
     )
+
+
+def _order_row(broker: FakeBroker, order: EngineOrder) -> dict[str, Any]:
+    scrip = broker.scrip(order.key)
     return {
-        "order_no": str(next(broker._ids)),
+        "order_no": order.order_id,
         "token": scrip.token,
         "exch": scrip.exch,
         "sym": scrip.sym,
-        "side": side,
-        "qty": qty,
-        "filled": qty if fills else 0,
-        "kind": kind,
-        "product": body.get("product", "CNC"),
-        "price": str(price) if kind == "LMT" else None,
-        "avg": str(scrip.ltp) if fills else None,
-        "state": FILLED if fills else OPEN,
-        "tag": body.get("tag") or None,
-        "ts": int(time.time()),
+        "side": "B" if order.side is Side.BUY else "S",
+        "qty": order.quantity,
+        "filled": order.filled_quantity,
+        "kind": "LMT" if order.order_type is OrderType.LIMIT else "MKT",
+        "product": order.product.value,
+        "price": str(order.price) if order.price is not None else None,
+        "avg": str(order.average_price) if order.average_price is not None else None,
+        "state": STATES[order.state],
+        "reason": order.reason or None,
+        "tag": order.tag,
+        "ts": int(order.placed_at.timestamp()),
     }
 
 
@@ -187,36 +151,51 @@ def create_app(broker: FakeBroker) -> FastAPI:
     @app.get("/v1/funds")
     async def funds(request: Request) -> JSONResponse:
         broker.check_token(request)
-        used = broker.blocked()
-        net = broker.cash
-        return _ok({"available_cash": str(net - used), "utilised": str(used), "net": str(net)})
+        funds = broker.engine.funds()
+        return _ok(
+            {
+                "available_cash": str(funds.available),
+                "utilised": str(funds.blocked + funds.used),
+                "net": str(funds.opening + funds.realized),
+            }
+        )
 
     @app.get("/v1/holdings")
     async def holdings(request: Request) -> JSONResponse:
         broker.check_token(request)
-        return _ok([{"exch": "NSE", "sym": "TOYCO", "qty": 10, "avg": "90.00", "ltp": "100.00"}])
+        rows = []
+        for lot in broker.engine.holdings.values():
+            scrip = broker.scrip(lot.key)
+            rows.append(
+                {
+                    "exch": scrip.exch,
+                    "sym": scrip.sym,
+                    "qty": lot.quantity,
+                    "avg": str(lot.average_price),
+                    "ltp": str(broker.last_price(lot.key)),
+                }
+            )
+        return _ok(rows)
 
     @app.get("/v1/positions")
     async def positions(request: Request) -> JSONResponse:
         broker.check_token(request)
-        rows: dict[str, dict[str, Any]] = {}
-        for o in broker.orders.values():
-            if not o["filled"]:
-                continue
-            row = rows.setdefault(
-                o["token"],
+        rows = []
+        for position in broker.engine.open_positions():
+            scrip = broker.scrip(position.key)
+            average = position.average_buy or position.average_sell
+            rows.append(
                 {
-                    "exch": o["exch"],
-                    "sym": o["sym"],
-                    "product": o["product"],
-                    "buy_qty": 0,
-                    "sell_qty": 0,
-                    "avg": o["avg"],
-                    "ltp": str(broker.scrip(o["token"]).ltp),
-                },
+                    "exch": scrip.exch,
+                    "sym": scrip.sym,
+                    "product": position.product.value,
+                    "buy_qty": position.bought,
+                    "sell_qty": position.sold,
+                    "avg": str(average),
+                    "ltp": str(broker.last_price(position.key)),
+                }
             )
-            row["buy_qty" if o["side"] == "B" else "sell_qty"] += o["filled"]
-        return _ok(list(rows.values()))
+        return _ok(rows)
 
     @app.get("/v1/instruments")
     async def instruments(request: Request) -> JSONResponse:
@@ -240,37 +219,40 @@ def create_app(broker: FakeBroker) -> FastAPI:
     async def quotes(request: Request) -> JSONResponse:
         broker.check_token(request)
         tokens = (await request.json()).get("tokens", [])
-        return _ok([{"token": t, "ltp": str(broker.scrip(t).ltp)} for t in tokens])
+        return _ok([{"token": t, "ltp": str(broker.last_price(t))} for t in tokens])
 
     @app.post("/v1/orders")
     async def place(request: Request) -> JSONResponse:
         broker.check_token(request)
-        order = _order_json(broker, await request.json())
-        broker.orders[order["order_no"]] = order
-        return _ok({"order_no": order["order_no"], "state": order["state"]})
+        ticket = _ticket(await request.json())
+        broker.scrip(ticket.key)
+        try:
+            order = broker.engine.place(ticket)
+        except EngineError as exc:
+            raise _engine_error(exc) from None
+        return _ok({"order_no": order.order_id, "state": STATES[order.state]})
 
     @app.get("/v1/orders")
     async def book(request: Request, tag: str | None = None) -> JSONResponse:
         broker.check_token(request)
-        rows = [o for o in broker.orders.values() if tag is None or o["tag"] == tag]
-        return _ok(rows)
+        orders = broker.engine.orders.values()
+        return _ok([_order_row(broker, o) for o in orders if tag is None or o.tag == tag])
 
     @app.get("/v1/orders/{order_no}")
     async def one(order_no: str, request: Request) -> JSONResponse:
         broker.check_token(request)
-        if order_no not in broker.orders:
-            raise BrokerError(404, "E_NOORDER", f"no order {order_no}")
-        return _ok(broker.orders[order_no])
+        try:
+            return _ok(_order_row(broker, broker.engine.order(order_no)))
+        except EngineError as exc:
+            raise _engine_error(exc) from None
 
     @app.delete("/v1/orders/{order_no}")
     async def cancel(order_no: str, request: Request) -> JSONResponse:
         broker.check_token(request)
-        order = broker.orders.get(order_no)
-        if order is None:
-            raise BrokerError(404, "E_NOORDER", f"no order {order_no}")
-        if order["state"] != OPEN:
-            raise BrokerError(400, "E_STATE", f"order {order_no} is {order['state']}")
-        order["state"] = CANCELLED
-        return _ok({"order_no": order_no, "state": CANCELLED})
+        try:
+            order = broker.engine.cancel(order_no)
+        except EngineError as exc:
+            raise _engine_error(exc) from None
+        return _ok({"order_no": order_no, "state": STATES[order.state]})
 
     return app
