@@ -5,32 +5,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from ordo.adapters.base import AdapterContext
-from ordo.adapters.errors import BrokerUnavailable, OutcomeUnknown
-from ordo.domain import Exchange, OrderRequest, OrderType, Side
-from ordo.safety.tags import order_tag
+from ordo.adapters.base import AdapterContext, BrokerAdapter
+from ordo.adapters.errors import BrokerUnavailable
+from ordo.domain import SymbolRef
 from ordo_adapter_fyers.adapter import FyersAdapter
 from ordo_adapter_fyers.testing import FyersHarness
 from ordo_testing.malformed import (
     MALFORMED_REPLIES,
     BrokerCall,
+    BrokerRoutes,
     MalformedReply,
     ReplyOverride,
     check_classified,
+    standard_calls,
 )
-
-ORDER = OrderRequest(
-    exchange=Exchange.NSE,
-    symbol="SBIN",
-    side=Side.BUY,
-    quantity=1,
-    order_type=OrderType.LIMIT,
-    price=Decimal("700.00"),
-)
-TAG = order_tag("bad-replies", "key", "0")
 
 FYERS_REPLIES = (
     *MALFORMED_REPLIES,
@@ -40,39 +30,21 @@ FYERS_REPLIES = (
     MalformedReply(
         "payload_wrong_type",
         200,
-        b'{"s": "ok", "code": 200, "orderBook": "x",'
-        b' "fund_limit": "x", "netPositions": 7, "tradeBook": {}, "id": ""}',
+        b'{"s": "ok", "code": 200, "orderBook": "x", "fund_limit": "x", "netPositions": 7,'
+        b' "tradeBook": {}, "id": ""}',
     ),
 )
-
-
-Operation = BrokerCall[FyersAdapter]
-
-
-async def _place(adapter: FyersAdapter) -> Any:
-    return await adapter.place_order(ORDER, TAG)
-
-
+ROUTES = BrokerRoutes(
+    funds=("GET", "/funds"),
+    positions=("GET", "/positions"),
+    orders=("GET", "/orders"),
+    trades=("GET", "/tradebook"),
+    place=("POST", "/orders/sync"),
+    cancel=("DELETE", "/orders/sync"),
+)
 OPERATIONS = (
-    Operation("get_funds", "GET", "/funds", lambda a: a.get_funds(), BrokerUnavailable),
-    Operation("get_positions", "GET", "/positions", lambda a: a.get_positions(), BrokerUnavailable),
-    Operation("list_orders", "GET", "/orders", lambda a: a.list_orders(), BrokerUnavailable),
-    Operation(
-        "find_orders_by_tag",
-        "GET",
-        "/orders",
-        lambda a: a.find_orders_by_tag(TAG),
-        BrokerUnavailable,
-    ),
-    Operation("get_trades", "GET", "/tradebook", lambda a: a.get_trades(), BrokerUnavailable),
-    Operation("place_order", "POST", "/orders/sync", _place, OutcomeUnknown),
-    Operation(
-        "cancel_order",
-        "DELETE",
-        "/orders/sync",
-        lambda a: a.cancel_order("808080"),
-        OutcomeUnknown,
-    ),
+    *standard_calls(ROUTES, SymbolRef.parse("NSE:SBIN"), Decimal("700.00")),
+    BrokerCall("get_holdings", "GET", "/holdings", lambda a: a.get_holdings(), BrokerUnavailable),
 )
 
 
@@ -92,6 +64,8 @@ async def wired(harness: FyersHarness) -> AsyncIterator[tuple[FyersAdapter, Repl
 @pytest.mark.parametrize("reply", FYERS_REPLIES, ids=lambda r: r.name)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 async def test_malformed_reply_is_classified(
-    wired: tuple[FyersAdapter, ReplyOverride], operation: Operation, reply: MalformedReply
+    wired: tuple[FyersAdapter, ReplyOverride],
+    operation: BrokerCall[BrokerAdapter],
+    reply: MalformedReply,
 ) -> None:
     await check_classified(*wired, operation, reply)

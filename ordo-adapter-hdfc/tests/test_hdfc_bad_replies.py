@@ -5,32 +5,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from ordo.adapters.base import AdapterContext
-from ordo.adapters.errors import BrokerUnavailable, OutcomeUnknown
-from ordo.domain import Exchange, OrderRequest, OrderType, Side
-from ordo.safety.tags import order_tag
+from ordo.adapters.base import AdapterContext, BrokerAdapter
+from ordo.adapters.errors import BrokerUnavailable
+from ordo.domain import SymbolRef
 from ordo_adapter_hdfc.adapter import HdfcAdapter
 from ordo_adapter_hdfc.testing import HdfcHarness
 from ordo_testing.malformed import (
+    CANCELLED_ORDER_ID,
     MALFORMED_REPLIES,
     BrokerCall,
+    BrokerRoutes,
     MalformedReply,
     ReplyOverride,
     check_classified,
+    standard_calls,
 )
-
-ORDER = OrderRequest(
-    exchange=Exchange.NSE,
-    symbol="SBIN",
-    side=Side.BUY,
-    quantity=1,
-    order_type=OrderType.LIMIT,
-    price=Decimal("700.00"),
-)
-TAG = order_tag("bad-replies", "key", "0")
 
 HDFC_REPLIES = (
     *MALFORMED_REPLIES,
@@ -38,43 +29,18 @@ HDFC_REPLIES = (
     MalformedReply("no_envelope", 200, b'{"message": "done"}'),
     MalformedReply("payload_wrong_type", 200, b'{"status": "success", "data": 7}'),
 )
-
-
-Operation = BrokerCall[HdfcAdapter]
-
-
-async def _place(adapter: HdfcAdapter) -> Any:
-    return await adapter.place_order(ORDER, TAG)
-
-
+ROUTES = BrokerRoutes(
+    funds=("GET", "/user/margins"),
+    positions=("GET", "/portfolio/cumulative-positions"),
+    orders=("GET", "/v1/orders"),
+    trades=("GET", "/v1/trades"),
+    place=("POST", "/orders/regular"),
+    cancel=("DELETE", f"/orders/regular/{CANCELLED_ORDER_ID}"),
+)
 OPERATIONS = (
-    Operation("get_funds", "GET", "/user/margins", lambda a: a.get_funds(), BrokerUnavailable),
-    Operation(
-        "get_positions",
-        "GET",
-        "/portfolio/cumulative-positions",
-        lambda a: a.get_positions(),
-        BrokerUnavailable,
-    ),
-    Operation(
+    *standard_calls(ROUTES, SymbolRef.parse("NSE:SBIN"), Decimal("700.00")),
+    BrokerCall(
         "get_holdings", "GET", "/portfolio/holdings", lambda a: a.get_holdings(), BrokerUnavailable
-    ),
-    Operation("list_orders", "GET", "/v1/orders", lambda a: a.list_orders(), BrokerUnavailable),
-    Operation(
-        "find_orders_by_tag",
-        "GET",
-        "/v1/orders",
-        lambda a: a.find_orders_by_tag(TAG),
-        BrokerUnavailable,
-    ),
-    Operation("get_trades", "GET", "/v1/trades", lambda a: a.get_trades(), BrokerUnavailable),
-    Operation("place_order", "POST", "/orders/regular", _place, OutcomeUnknown),
-    Operation(
-        "cancel_order",
-        "DELETE",
-        "/orders/regular/808080",
-        lambda a: a.cancel_order("808080"),
-        OutcomeUnknown,
     ),
 )
 
@@ -96,6 +62,8 @@ async def wired(hdfc_harness: HdfcHarness) -> AsyncIterator[tuple[HdfcAdapter, R
 @pytest.mark.parametrize("reply", HDFC_REPLIES, ids=lambda r: r.name)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 async def test_malformed_reply_is_classified(
-    wired: tuple[HdfcAdapter, ReplyOverride], operation: Operation, reply: MalformedReply
+    wired: tuple[HdfcAdapter, ReplyOverride],
+    operation: BrokerCall[BrokerAdapter],
+    reply: MalformedReply,
 ) -> None:
     await check_classified(*wired, operation, reply)

@@ -7,33 +7,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from ordo.adapters.base import AdapterContext
-from ordo.adapters.errors import BrokerUnavailable, OutcomeUnknown
-from ordo.domain import Exchange, OrderRequest, OrderType, Side
-from ordo.safety.tags import order_tag
+from ordo.adapters.base import AdapterContext, BrokerAdapter
+from ordo.domain import SymbolRef
 from ordo_adapter_mirae.adapter import MiraeAdapter
 from ordo_adapter_mirae.fake import FakeTransport
 from ordo_adapter_mirae.testing import MiraeHarness
 from ordo_testing.malformed import (
+    CANCELLED_ORDER_ID,
     MALFORMED_REPLIES,
     BrokerCall,
+    BrokerRoutes,
     MalformedReply,
     ReplyOverride,
     check_classified,
+    standard_calls,
 )
-
-ORDER = OrderRequest(
-    exchange=Exchange.NSE,
-    symbol="SBIN",
-    side=Side.BUY,
-    quantity=1,
-    order_type=OrderType.LIMIT,
-    price=Decimal("700.00"),
-)
-TAG = order_tag("bad-replies", "key", "0")
 
 MIRAE_REPLIES = (
     *MALFORMED_REPLIES,
@@ -41,42 +31,15 @@ MIRAE_REPLIES = (
     MalformedReply("no_status_word", 200, b'{"message": "done", "data": []}'),
     MalformedReply("payload_wrong_type", 200, b'{"status": "success", "data": 7}'),
 )
-
-
-Operation = BrokerCall[MiraeAdapter]
-
-
-async def _place(adapter: MiraeAdapter) -> Any:
-    return await adapter.place_order(ORDER, TAG)
-
-
-OPERATIONS = (
-    Operation("get_funds", "GET", "/user/fundsummary", lambda a: a.get_funds(), BrokerUnavailable),
-    Operation(
-        "get_positions",
-        "GET",
-        "/portfolio/positions",
-        lambda a: a.get_positions(),
-        BrokerUnavailable,
-    ),
-    Operation("list_orders", "GET", "/orders", lambda a: a.list_orders(), BrokerUnavailable),
-    Operation(
-        "find_orders_by_tag",
-        "GET",
-        "/orders",
-        lambda a: a.find_orders_by_tag(TAG),
-        BrokerUnavailable,
-    ),
-    Operation("get_trades", "GET", "/tradebook", lambda a: a.get_trades(), BrokerUnavailable),
-    Operation("place_order", "POST", "/orders/regular", _place, OutcomeUnknown),
-    Operation(
-        "cancel_order",
-        "DELETE",
-        "/orders/regular/808080",
-        lambda a: a.cancel_order("808080"),
-        OutcomeUnknown,
-    ),
+ROUTES = BrokerRoutes(
+    funds=("GET", "/user/fundsummary"),
+    positions=("GET", "/portfolio/positions"),
+    orders=("GET", "/orders"),
+    trades=("GET", "/tradebook"),
+    place=("POST", "/orders/regular"),
+    cancel=("DELETE", f"/orders/regular/{CANCELLED_ORDER_ID}"),
 )
+OPERATIONS = standard_calls(ROUTES, SymbolRef.parse("NSE:SBIN"), Decimal("700.00"))
 
 
 @pytest.fixture
@@ -96,6 +59,8 @@ async def wired(harness: MiraeHarness) -> AsyncIterator[tuple[MiraeAdapter, Repl
 @pytest.mark.parametrize("reply", MIRAE_REPLIES, ids=lambda r: r.name)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 async def test_malformed_reply_is_classified(
-    wired: tuple[MiraeAdapter, ReplyOverride], operation: Operation, reply: MalformedReply
+    wired: tuple[MiraeAdapter, ReplyOverride],
+    operation: BrokerCall[BrokerAdapter],
+    reply: MalformedReply,
 ) -> None:
     await check_classified(*wired, operation, reply)

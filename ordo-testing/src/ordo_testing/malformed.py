@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 import httpx
 import pytest
 from ordo.adapters.base import BrokerAdapter
-from ordo.adapters.errors import BrokerError
+from ordo.adapters.errors import BrokerError, BrokerUnavailable, OutcomeUnknown
+from ordo.domain import OrderRequest, OrderType, Side, SymbolRef
+from ordo.safety.tags import order_tag
 
 AdapterT = TypeVar("AdapterT", bound=BrokerAdapter)
 
@@ -124,4 +127,59 @@ async def check_classified(
     )
     assert isinstance(caught.value, operation.expected), (
         f"{operation.name} on {reply.name}: {type(caught.value).__name__}: {caught.value}"
+    )
+
+
+Route = tuple[str, str]
+"""An HTTP method and the end of a URL path."""
+
+
+@dataclass(frozen=True)
+class BrokerRoutes:
+    """Where an adapter's common operations go, for ``standard_calls``."""
+
+    funds: Route
+    positions: Route
+    orders: Route
+    trades: Route
+    place: Route
+    cancel: Route
+    """The cancel route of order ``CANCELLED_ORDER_ID``."""
+
+
+CANCELLED_ORDER_ID = "808080"
+BAD_REPLY_TAG = order_tag("bad-replies", "key", "0")
+
+
+def standard_calls(
+    routes: BrokerRoutes, equity: SymbolRef, price: Decimal
+) -> tuple[BrokerCall[BrokerAdapter], ...]:
+    """The operations every adapter has, with what a malformed reply must make of them:
+    reads ``BrokerUnavailable``, order writes ``OutcomeUnknown``."""
+    order = OrderRequest(
+        exchange=equity.exchange,
+        symbol=equity.symbol,
+        side=Side.BUY,
+        quantity=1,
+        order_type=OrderType.LIMIT,
+        price=price,
+    )
+    read, write = BrokerUnavailable, OutcomeUnknown
+    return (
+        BrokerCall("get_funds", *routes.funds, lambda a: a.get_funds(), read),
+        BrokerCall("get_positions", *routes.positions, lambda a: a.get_positions(), read),
+        BrokerCall("list_orders", *routes.orders, lambda a: a.list_orders(), read),
+        BrokerCall(
+            "find_orders_by_tag",
+            *routes.orders,
+            lambda a: a.find_orders_by_tag(BAD_REPLY_TAG),
+            read,
+        ),
+        BrokerCall("get_trades", *routes.trades, lambda a: a.get_trades(), read),
+        BrokerCall(
+            "place_order", *routes.place, lambda a: a.place_order(order, BAD_REPLY_TAG), write
+        ),
+        BrokerCall(
+            "cancel_order", *routes.cancel, lambda a: a.cancel_order(CANCELLED_ORDER_ID), write
+        ),
     )
