@@ -44,12 +44,12 @@ from ordo.domain import (
 from pydantic import ValidationError
 
 from ordo_adapter_mock import margin, rules
-from ordo_adapter_mock.login import SessionDesk
 from ordo_adapter_mock.book import BookEntry, OrderBook
 from ordo_adapter_mock.calls import CallRecorder
 from ordo_adapter_mock.faults import FaultInjector, Latency
 from ordo_adapter_mock.instruments import Listing, seeded_listings
 from ordo_adapter_mock.ledger import Ledger
+from ordo_adapter_mock.login import SessionDesk
 from ordo_adapter_mock.prices import Key, PriceFeed, key_of
 from ordo_adapter_mock.settings import MockSettings
 
