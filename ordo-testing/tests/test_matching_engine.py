@@ -247,3 +247,42 @@ def test_ids_come_from_the_fake() -> None:
     e = MatchingEngine([Listing("SBIN", D(700))], order_ids=lambda: next(ids))
     assert e.place(ticket(price="690.00")).order_id == "FY-1"
     assert e.place(ticket(price="690.00")).order_id == "FY-2"
+
+
+def test_after_market_orders_wait_for_the_open() -> None:
+    e = engine()
+    held = OrderTicket(
+        key="SBIN",
+        side=Side.BUY,
+        quantity=10,
+        order_type=OrderType.MARKET,
+        after_market=True,
+    )
+    order = e.place(held)
+    assert (order.state, order.filled_quantity) == (OrderState.OPEN, 0)
+    assert e.funds().blocked == D("7000.00")
+    assert e.set_price("SBIN", D("705.00")) == []
+    [fill] = e.open_market()
+    assert (fill.price, order.state, order.after_market) == (D("705.00"), OrderState.FILLED, False)
+
+
+def test_a_listing_margin_rate_overrides_the_product_rate() -> None:
+    e = MatchingEngine(
+        [Listing("NIFTYFUT", D("20000.00"), lot_size=50, margin_rate=D("0.1"))], cash=D("150000")
+    )
+    order = e.place(ticket(key="NIFTYFUT", quantity=50, price="19990.00", product=Product.NRML))
+    assert order.state is OrderState.OPEN
+    assert e.funds().blocked == D("99950.000")
+    too_big = e.place(ticket(key="NIFTYFUT", quantity=50, price="19990.00", product=Product.NRML))
+    assert too_big.state is OrderState.REJECTED
+    e.cancel(order.order_id)
+    e.place(
+        ticket(
+            key="NIFTYFUT",
+            quantity=50,
+            order_type=OrderType.MARKET,
+            price=None,
+            product=Product.NRML,
+        )
+    )
+    assert e.funds().used == D("100000.000")

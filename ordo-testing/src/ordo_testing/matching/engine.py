@@ -139,6 +139,7 @@ class MatchingEngine:
             state=OrderState.OPEN,
             placed_at=now,
             updated_at=now,
+            after_market=ticket.after_market,
             extra=dict(ticket.extra),
         )
         problem = self._risk_problem(order, listing)
@@ -206,6 +207,14 @@ class MatchingEngine:
         order.updated_at = self._clock()
         return order
 
+    def open_market(self) -> list[Fill]:
+        """The session opens: after-market orders join the book and match."""
+        before = len(self.fills)
+        for order in [o for o in self.orders.values() if o.after_market and o.live]:
+            order.after_market = False
+            self._match(order, self.listings[order.key], resting=False)
+        return self.fills[before:]
+
     def set_price(self, key: str, price: Decimal) -> list[Fill]:
         """Move the market: stops whose trigger is reached fire, limits it reaches fill."""
         listing = self.listing(key)
@@ -222,9 +231,11 @@ class MatchingEngine:
         for position in self.positions.values():
             if position.product is Product.CNC:
                 used += position.bought_value - position.sold_value + position.realized
-            else:
+            else:  # margin on the open quantity
                 price = position.average_buy or position.average_sell or Decimal(0)
-                used += abs(position.net_quantity) * price * self._rate(position.product)
+                used += (
+                    abs(position.net_quantity) * price * self._rate(position.product, position.key)
+                )
         blocked = sum((self._blocked_by(o) for o in self.orders.values()), Decimal(0))
         return FundsView(opening=self.cash, realized=realized, blocked=blocked, used=used)
 
@@ -232,7 +243,10 @@ class MatchingEngine:
         return [p for p in self.positions.values() if p.bought or p.sold]
 
     # -- rules -----------------------------------------------------------------------------
-    def _rate(self, product: Product) -> Decimal:
+    def _rate(self, product: Product, key: str | None = None) -> Decimal:
+        listing = self.listings.get(key) if key is not None else None
+        if listing is not None and listing.margin_rate is not None:
+            return listing.margin_rate
         return self.margin_rates.get(product, Decimal(1))
 
     def _reference_price(self, order: EngineOrder) -> Decimal:
@@ -242,7 +256,11 @@ class MatchingEngine:
     def _blocked_by(self, order: EngineOrder) -> Decimal:
         if not order.live or (order.side is Side.SELL and order.product is Product.CNC):
             return Decimal(0)
-        return order.pending_quantity * self._reference_price(order) * self._rate(order.product)
+        return (
+            order.pending_quantity
+            * self._reference_price(order)
+            * self._rate(order.product, order.key)
+        )
 
     def _check_shape(
         self,
@@ -300,7 +318,11 @@ class MatchingEngine:
             return self._holdings_problem(order, replacing)
         funds = self.funds()
         freed = self._blocked_by(replacing) if replacing is not None else Decimal(0)
-        need = order.pending_quantity * self._reference_price(order) * self._rate(order.product)
+        need = (
+            order.pending_quantity
+            * self._reference_price(order)
+            * self._rate(order.product, order.key)
+        )
         if need > funds.available + freed:
             return (
                 RejectReason.INSUFFICIENT_FUNDS,
@@ -332,6 +354,8 @@ class MatchingEngine:
         return None
 
     def _match(self, order: EngineOrder, listing: Listing, *, resting: bool) -> None:
+        if order.after_market:
+            return
         last = listing.last_price
         if order.state is OrderState.TRIGGER_PENDING:
             assert order.trigger_price is not None

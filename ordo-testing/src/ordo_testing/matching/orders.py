@@ -74,6 +74,8 @@ class Listing:
     lot_size: int = 1
     tick_size: Decimal = Decimal("0.05")
     tradable: bool = True
+    margin_rate: Decimal | None = None
+    """Share of an order's value blocked, overriding the product's rate (F&O margins)."""
 
 
 @dataclass
@@ -88,8 +90,10 @@ class OrderTicket:
     price: Decimal | None = None
     trigger_price: Decimal | None = None
     tag: str | None = None
+    after_market: bool = False
+    """An after-market order: accepted and checked now, matched only at ``open_market``."""
     extra: dict[str, Any] = field(default_factory=dict)
-    """Broker-specific fields the fake wants to echo back in its book (validity, AMO...)."""
+    """Broker-specific fields the fake wants to echo back in its book (validity...)."""
 
 
 @dataclass
@@ -109,6 +113,7 @@ class EngineOrder:
     filled_quantity: int = 0
     average_price: Decimal | None = None
     reason: str = ""
+    after_market: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
