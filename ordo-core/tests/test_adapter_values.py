@@ -1,15 +1,18 @@
 """The one rule set for broker numbers, with the quirks of every broker Ordo speaks to:
 Fyers floats and ints-as-floats, m.Stock strings with commas and ``"None"``, InvestRight
-floats and blanks."""
+floats and blanks; and the one reader of the brokers' Retry-After headers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ordo.adapters.http import retry_after_seconds
 from ordo.adapters.values import (
     decimal_or_zero,
     parse_decimal,
@@ -113,3 +116,27 @@ def test_decimal_or_zero() -> None:
 )
 def test_parse_text(value: Any, expected: str) -> None:
     assert parse_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"X-Retry-After-Ms": "1500", "Retry-After": "2"}, 1.5),  # Fyers' millisecond header
+        ({"x-retry-after-ms": "250"}, 0.25),
+        ({"Retry-After": "4"}, 4.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"Retry-After": "soon"}, 1.0),
+        ({"X-Retry-After-Ms": "bad", "Retry-After": "2"}, 2.0),
+        ({}, 1.0),
+        ({"Retry-After": "-5"}, 1.0),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past
+    ],
+)
+def test_retry_after_seconds(headers: dict[str, str], seconds: float) -> None:
+    assert retry_after_seconds(headers) == seconds
+
+
+def test_retry_after_default_and_future_date() -> None:
+    assert retry_after_seconds({}, 0.75) == 0.75
+    when = datetime.now(UTC) + timedelta(seconds=30)
+    assert 25 <= retry_after_seconds({"Retry-After": format_datetime(when, usegmt=True)}) <= 31

@@ -25,6 +25,7 @@ from ordo.adapters.errors import (
     RateLimited,
     SessionExpired,
 )
+from ordo.adapters.http import retry_after_seconds
 
 _MAX_MESSAGE = 200
 
@@ -128,20 +129,14 @@ def _phrase_match(message: str) -> type[BrokerError] | None:
     return None
 
 
-def retry_after(headers: Mapping[str, str], default: float) -> float:
-    raw = headers.get("retry-after") or headers.get("Retry-After")
-    try:
-        return max(0.0, float(raw)) if raw is not None else default
-    except ValueError:
-        return default
-
-
 def _build(
     cls: type[BrokerError], message: str, headers: Mapping[str, str], default_wait: float, code: str
 ) -> BrokerError:
     if cls is RateLimited:
         return RateLimited(
-            message, retry_after=retry_after(headers, default_wait), broker_code=code or None
+            message,
+            retry_after=retry_after_seconds(headers, default_wait),
+            broker_code=code or None,
         )
     return cls(message, broker_code=code or None)
 

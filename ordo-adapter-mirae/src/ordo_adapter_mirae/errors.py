@@ -24,6 +24,7 @@ from ordo.adapters.errors import (
     RateLimited,
     SessionExpired,
 )
+from ordo.adapters.http import retry_after_seconds
 
 OK_STATUSES = frozenset({"success", "true", "ok"})
 ERROR_STATUSES = frozenset({"error", "false"})
@@ -145,16 +146,6 @@ def envelope_message(envelope: Mapping[str, Any]) -> str:
     return str(message).strip()
 
 
-def parse_retry_after(value: str | None) -> float:
-    if value is None:
-        return DEFAULT_RETRY_AFTER
-    try:
-        seconds = float(value)
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
-    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER
-
-
 def _by_message(message: str) -> Target | None:
     lowered = message.lower()
     for rule in MESSAGE_RULES:
@@ -243,7 +234,9 @@ def error_from_reply(
     even on HTTP 200, because m.Stock reports most failures that way.
     """
     envelope = unwrap(body)
-    wait = parse_retry_after(retry_after)
+    wait = retry_after_seconds(
+        {"Retry-After": retry_after} if retry_after else {}, DEFAULT_RETRY_AFTER
+    )
     if not isinstance(envelope, Mapping):
         if 200 <= http_status < 300 and http_status != 204:
             # An unreadable success: a write may have gone through, a read just failed.

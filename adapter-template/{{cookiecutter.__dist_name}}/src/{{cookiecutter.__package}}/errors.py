@@ -20,6 +20,7 @@ from ordo import (
     RateLimited,
     SessionExpired,
 )
+from ordo.adapters.http import retry_after_seconds
 
 ERRORS_BY_CODE: dict[str, type[BrokerError]] = {
     "E_AUTH": AuthFailed,
@@ -43,10 +44,7 @@ def error_from_response(response: httpx.Response, *, write: bool) -> BrokerError
     message = str(body.get("message", "")) if isinstance(body, dict) else ""
     message = message or f"HTTP {response.status_code}"
     if response.status_code == 429:
-        try:
-            retry_after = float(response.headers.get("retry-after", "1"))
-        except ValueError:
-            retry_after = 1.0
+        retry_after = retry_after_seconds(response.headers)
         return RateLimited(message, retry_after=retry_after, broker_code=code or None)
     if code in ERRORS_BY_CODE:
         return ERRORS_BY_CODE[code](message, broker_code=code)
