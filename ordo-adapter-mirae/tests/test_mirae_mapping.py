@@ -385,11 +385,8 @@ def test_modify_form_resends_unchanged_fields() -> None:
         order_row(product="INTRADAY", disclosed_quantity=2),
         OrderModification(price=Decimal("705.5")),
     )
+    # Only the modify fields the official SDK sends: never the book's INTRADAY as a product.
     assert form == {
-        "tradingsymbol": "SBIN-EQ",
-        "exchange": "NSE",
-        "transaction_type": "BUY",
-        "product": "INTRADAY",
         "order_type": "LIMIT",
         "quantity": "10",
         "price": "705.5",

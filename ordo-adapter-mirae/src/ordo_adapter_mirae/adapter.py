@@ -148,7 +148,9 @@ class MiraeAdapter(BrokerAdapter):
             return  # already ended at the broker: the goal is reached
 
     async def _password_step(self) -> None:
-        data = await self._api.login(self.config.username, self.config.password)
+        data = await self._api.login(
+            self.config.username, self.config.password, self.config.login_field_names
+        )
         row = data[0] if isinstance(data, list) and data else data
         if isinstance(row, dict) and login_flag(row.get("is_error")):
             raise AuthFailed("m.Stock refused the sign-in")
@@ -322,7 +324,9 @@ class MiraeAdapter(BrokerAdapter):
         token = self.require_session().access_token
         row = await self._order_row(token, order_id)
         try:
-            form = forms.modify_form(row, changes)
+            form = forms.modify_form(
+                row, changes, resend_instrument=self.config.modify_resends_instrument
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         data = await self._api.modify(token, order_id, form)
