@@ -24,9 +24,7 @@ class TypeAApi:
         self._client = client
 
     # -- login -----------------------------------------------------------------------------
-    async def login(
-        self, username: str, password: SecretStr, field_names: tuple[str, str]
-    ) -> Any:
+    async def login(self, username: str, password: SecretStr, field_names: tuple[str, str]) -> Any:
         """Step 1: checks the password and, unless TOTP is on, sends an SMS OTP.
         ``field_names`` are the form keys of the user id and the password."""
         user_key, password_key = field_names
