@@ -280,7 +280,9 @@ class HdfcAdapter(BrokerAdapter):
         if not item.instrument.tradable:
             raise InvalidRequest(f"{item.instrument.ref} is not tradable")
         try:
-            body = mapping.order_to_broker(order, item, tag)
+            body = mapping.order_to_broker(
+                order, item, tag, reference_as_number=self.config.reference_as_number
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         reply = await self._call("POST", self.config.paths.place, kind=CallKind.WRITE, body=body)
