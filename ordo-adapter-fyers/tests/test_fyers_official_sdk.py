@@ -8,6 +8,7 @@ to the test's tmp dir, and ``loopback_only`` fails any connection to another hos
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,15 +89,28 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Fa
         yield fake, base
 
 
+def _close_sdk_logs(model: FyersModel) -> None:
+    """The SDK opens two log files per model and never closes them; its loggers are shared
+    by name across models, so they are emptied too."""
+    for sdk_logger in (model.api_logger, model.request_logger):
+        sdk_logger.logger_handler.close()
+    for name in ("FyersAPI", "FyersAPIRequest"):
+        shared = logging.getLogger(name)
+        for handler in list(shared.handlers):
+            shared.removeHandler(handler)
+            handler.close()
+
+
 @pytest.fixture
-def sdk(served: tuple[FakeFyers, str], tmp_path: Path) -> Sdk:
+def sdk(served: tuple[FakeFyers, str], tmp_path: Path) -> Iterator[Sdk]:
     fake, base = served
     session = _session(fake, fake.app_secret)
     session.set_token(_auth_code(session))
     token: dict[str, Any] = session.generate_token()
     assert token["s"] == "ok"
     model = FyersModel(client_id=fake.app_id, token=token["access_token"], log_path=str(tmp_path))
-    return Sdk(fake, base, model)
+    yield Sdk(fake, base, model)
+    _close_sdk_logs(model)
 
 
 # -- login and logout ------------------------------------------------------------------------
@@ -434,3 +448,66 @@ def test_margin_of_a_basket_and_leveraged_products(sdk: Sdk) -> None:
 def test_margin_refusals(sdk: Sdk, orders: list[dict[str, Any]], code: int) -> None:
     reply = _margin(sdk, orders)
     assert (reply["s"], reply["code"]) == ("error", code)
+
+
+# -- cover and bracket orders ----------------------------------------------------------------
+def test_cover_and_bracket_orders(sdk: Sdk) -> None:
+    cover = sdk.place(productType="CO", type=2, stopLoss=2.0)
+    assert (cover["s"], cover["code"]) == ("ok", 1101)
+    assert sdk.order(cover["id"])["productType"] == "CO"
+    bracket = sdk.place(productType="BO", type=1, limitPrice=790.0, stopLoss=5.0, takeProfit=10.0)
+    assert (bracket["s"], bracket["code"]) == ("ok", 1101)
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        pytest.param({"productType": "CO"}, -311, id="co-without-stop-loss"),
+        pytest.param({"productType": "CO", "stopLoss": 2.03}, -50, id="co-stop-off-tick"),
+        pytest.param({"productType": "BO", "stopLoss": 5.0}, -325, id="bo-without-target"),
+        pytest.param(
+            {"productType": "CO", "stopLoss": 2.0, "type": 3, "stopPrice": 810.0},
+            -305,
+            id="co-stop-order",
+        ),
+        pytest.param({"productType": "CO", "stopLoss": 2.0, "validity": "IOC"}, -326, id="co-ioc"),
+        pytest.param(
+            {"productType": "BO", "stopLoss": 5.0, "takeProfit": 9.0, "orderTag": "t1"}, -50
+        ),
+    ],
+)
+def test_cover_and_bracket_refusals(sdk: Sdk, fields: dict[str, Any], code: int) -> None:
+    reply = sdk.place(**fields)
+    assert (reply["s"], reply["code"]) == ("error", code)
+    assert sdk.model.orderbook()["orderBook"] == []  # refused before reaching the book
+
+
+# -- the SDK's asyncio mode ------------------------------------------------------------------
+async def test_async_mode_reads_and_places(served: tuple[FakeFyers, str], tmp_path: Path) -> None:
+    fake, _ = served
+    session = _session(fake, fake.app_secret)
+    session.set_token(_auth_code(session))
+    token = session.generate_token()["access_token"]
+    model = FyersModel(client_id=fake.app_id, token=token, is_async=True, log_path=str(tmp_path))
+    try:
+        profile: dict[str, Any] = await model.get_profile()
+        assert profile["data"]["fy_id"] == fake.fyers_id
+        body = {
+            "symbol": SBIN,
+            "qty": 1,
+            "type": 2,
+            "side": 1,
+            "productType": "INTRADAY",
+            "limitPrice": 0,
+            "stopPrice": 0,
+            "validity": "DAY",
+            "disclosedQty": 0,
+            "offlineOrder": False,
+        }
+        placed: dict[str, Any] = await model.place_order(body)
+        assert (placed["s"], placed["code"]) == ("ok", 1101)
+        cancelled: dict[str, Any] = await model.cancel_order({"id": placed["id"]})
+        assert cancelled["code"] == -162  # a market order has traded already
+    finally:
+        await model.close()
+        _close_sdk_logs(model)

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from ordo_adapter_fyers.fake.book import BookError
 from ordo_adapter_fyers.fake.master import MASTER_FILES, master_text
-from ordo_adapter_fyers.fake.operations import operation_routes
+from ordo_adapter_fyers.fake.operations import check_cover_and_bracket, operation_routes
 from ordo_adapter_fyers.fake.portfolio import holdings_reply, positions_reply
 from ordo_adapter_fyers.fake.state import FakeFyers, Rejected
 
@@ -221,6 +221,7 @@ class FakeApi:
         return await self._serve(request, run, write=True)
 
     async def _place(self, _: Request, body: dict[str, Any]) -> dict[str, Any]:
+        check_cover_and_bracket(body)
         order = self.fake.book.place(body)
         if self.fake.fault.no_ack_next_place:
             self.fake.fault.no_ack_next_place = False

@@ -108,6 +108,38 @@ def _counter_order(position: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# -- cover and bracket orders ----------------------------------------------------------------
+def check_cover_and_bracket(body: dict[str, Any]) -> None:
+    """The rules the reference states for CO and BO orders, checked before the book sees
+    the order: a stop loss (both), a target (BO), market or limit only for CO, DAY validity,
+    no disclosed quantity and no order tag."""
+    product = body.get("productType")
+    if product not in ("CO", "BO"):
+        return
+    stop_loss, target = _number(body.get("stopLoss")), _number(body.get("takeProfit"))
+    if stop_loss is None or stop_loss <= 0:
+        raise Rejected(400, -311, f"Invalid stopLoss: mandatory for {product} orders")
+    if stop_loss % Decimal("0.05"):
+        raise Rejected(400, -50, "StopLoss not a multiple of tick size 0.0500")
+    if product == "BO" and (target is None or target <= 0):
+        raise Rejected(400, -325, "Invalid takeProfit: mandatory for BO orders")
+    if product == "CO" and body.get("type") not in (1, 2):
+        raise Rejected(400, -305, "CO orders can only be market or limit orders")
+    if body.get("validity") != "DAY":
+        raise Rejected(400, -326, f"Validity should be DAY for {product} orders")
+    if body.get("disclosedQty") not in (None, 0):
+        raise Rejected(400, -327, f"Disclosed quantity should be 0 for {product} orders")
+    if body.get("orderTag"):
+        raise Rejected(400, -50, f"orderTag is not allowed for {product} orders")
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
 # -- margin calculator -----------------------------------------------------------------------
 def multiorder_margin(book: OrderBook, body: dict[str, Any]) -> dict[str, Any]:
     """``POST /multiorder/margin`` with ``{"data": [order, ...]}``."""
