@@ -511,3 +511,20 @@ async def test_async_mode_reads_and_places(served: tuple[FakeFyers, str], tmp_pa
     finally:
         await model.close()
         _close_sdk_logs(model)
+
+
+def test_depth_and_market_status(sdk: Sdk) -> None:
+    reply: dict[str, Any] = sdk.model.depth({"symbol": SBIN, "ohlcv_flag": "1"})
+    assert reply["s"] == "ok"
+    book = reply["d"][SBIN]
+    assert (len(book["bids"]), len(book["ask"]), book["ltp"]) == (5, 5, SBIN_LTP)
+    assert book["bids"][0]["price"] < SBIN_LTP < book["ask"][0]["price"]
+    unknown: dict[str, Any] = sdk.model.depth({"symbol": "NSE:NOSUCH-EQ", "ohlcv_flag": "1"})
+    assert (unknown["s"], unknown["code"]) == ("error", -300)
+    status: dict[str, Any] = sdk.model.market_status()
+    nse_cash = [
+        row
+        for row in status["marketStatus"]
+        if (row["exchange"], row["segment"], row["market_type"]) == (10, 10, "NORMAL")
+    ]
+    assert [row["status"] for row in nse_cash] == ["OPEN"]

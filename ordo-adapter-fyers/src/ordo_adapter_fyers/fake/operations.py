@@ -1,7 +1,8 @@
 """Routes of the fake beyond the books: exit positions (``DELETE /api/v3/positions``), the
-multi-order margin calculator, order and trade history, and ``POST /data/quotes`` (the
-official SDK's ``quotes_v2``). Wire shapes follow the v3 reference; they read the book only
-through its wire-level replies and order entry, so they survive a change of matching engine.
+multi-order margin calculator, the CO/BO order rules, and the routes of ``reports`` (history,
+depth, market status) and ``POST /data/quotes`` (the official SDK's ``quotes_v2``). Wire
+shapes follow the v3 reference; they read the book only through its wire-level replies and
+order entry, so they survive a change of matching engine.
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from starlette.routing import Route
 
 from ordo_adapter_fyers.fake.book import OrderBook
 from ordo_adapter_fyers.fake.portfolio import positions_reply
+from ordo_adapter_fyers.fake.reports import (
+    MARKET_STATUS,
+    ORDER_TYPE_TEXT,
+    depth_reply,
+    order_history,
+    order_items,
+    trade_history,
+)
 from ordo_adapter_fyers.fake.state import Rejected
 
 if TYPE_CHECKING:
@@ -27,22 +36,6 @@ _MARGIN_RATES = {"CNC": Decimal(1), "MTF": Decimal("0.5")}
 _LEVERAGED_RATE = Decimal("0.2")
 """The fake's RMS blocks the full value for CNC, half for MTF and a fifth otherwise; its
 margin calculator answers with the same figures."""
-_STATUS_TEXT = {1: "Cancelled", 2: "Executed", 5: "Rejected", 4: "Pending", 6: "Pending"}
-_HISTORY_STATUS_FILTER = {"1": {2}, "2": {1}, "3": {5}}
-_ORDER_TYPE_TEXT = {1: "Limit", 2: "Market", 3: "Stop", 4: "Stoplimit"}
-_PRODUCT_TEXT = {"INTRADAY": "Intraday", "MARGIN": "Overnight"}
-
-
-def order_items(book: OrderBook) -> list[dict[str, Any]]:
-    """The order book as ``GET /orders`` reports it."""
-    book.settle()
-    return [o.as_fyers(book.prices[o.symbol.ticker]) for o in book.orders.values()]
-
-
-def trade_items(book: OrderBook) -> list[dict[str, Any]]:
-    """The trade book as ``GET /tradebook`` reports it."""
-    book.settle()
-    return [t.as_fyers() for t in book.trades]
 
 
 # -- exit positions --------------------------------------------------------------------------
@@ -174,7 +167,7 @@ def required_margin(book: OrderBook, order: Any) -> Decimal:
         raise Rejected(400, -50, f"Invalid qty: must be a multiple of lot size {symbol.lot_size}")
     if order.get("side") not in (1, -1):
         raise Rejected(400, -313, "Invalid side")
-    if order.get("type") not in _ORDER_TYPE_TEXT:
+    if order.get("type") not in ORDER_TYPE_TEXT:
         raise Rejected(400, -101, "Invalid order type")
     product = str(order.get("productType", ""))
     if product not in ("CNC", "INTRADAY", "MARGIN", "CO", "BO", "MTF"):
@@ -186,82 +179,6 @@ def required_margin(book: OrderBook, order: Any) -> Decimal:
 def _fund_line(book: OrderBook, line_id: int) -> float:
     book.settle()
     return next(float(x["equityAmount"]) for x in book.fund_limit() if x["id"] == line_id)
-
-
-# -- history ---------------------------------------------------------------------------------
-def _paged(items: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
-    try:
-        page, size = int(query.get("page_no", 1)), int(query.get("page_size", 100))
-    except ValueError:
-        raise Rejected(400, -50, "page_no and page_size must be integers") from None
-    if page < 1 or not 1 <= size <= 100:
-        raise Rejected(400, -50, "page_no >= 1 and page_size 1 to 100")
-    return items[(page - 1) * size : page * size]
-
-
-def _symbol_matches(item_symbol: str, wanted: str) -> bool:
-    # The reference's own sample filters by a bare name ("INFIBEAM").
-    return not wanted or wanted.upper() in (item_symbol, item_symbol.split(":")[1].split("-")[0])
-
-
-def order_history(book: OrderBook, query: dict[str, str]) -> dict[str, Any]:
-    """``GET /order-history``: this session's orders in the report shape of the reference."""
-    wanted_status = _HISTORY_STATUS_FILTER.get(query.get("status", "0"))
-    rows = [
-        {
-            "symbol": o["symbol"],
-            "clientId": o["clientId"],
-            "id_fyers": o["id"],
-            "exchOrdId": o["exchOrdId"],
-            "exchange": o["exchange"],
-            "segment": o["segment"],
-            "instrument": o["instrument"],
-            "description": o["description"],
-            "trade_date_time": 0,
-            "trade_date": o["orderDateTime"],
-            "transaction_type": "BUY" if o["side"] == 1 else "SELL",
-            "product_type": _PRODUCT_TEXT.get(o["productType"], o["productType"]),
-            "status": _STATUS_TEXT.get(o["status"], "Pending"),
-            "ordertype": _ORDER_TYPE_TEXT[o["type"]],
-            "qty": o["qty"],
-            "tradedqty": o["filledQty"],
-            "traded_price": o["tradedPrice"],
-            "limit_price": o["limitPrice"],
-            "ord_source": "API",
-            "rejection_reason": o["message"] if o["status"] == 5 else "",
-            "is_symbol_active": True,
-        }
-        for o in order_items(book)
-        if _symbol_matches(o["symbol"], query.get("symbol", ""))
-        and (wanted_status is None or o["status"] in wanted_status)
-    ]
-    return {"data": _paged(rows, query), "message": "Order Book data fetched successfully"}
-
-
-def trade_history(book: OrderBook, query: dict[str, str]) -> dict[str, Any]:
-    """``GET /trade-history``: this session's fills in the report shape of the reference."""
-    rows = [
-        {
-            "symbol": t["symbol"],
-            "clientId": t["clientId"],
-            "description": t["symbol"].split(":")[1],
-            "orderDateTime": t["orderDateTime"],
-            "orderNumber": t["orderNumber"],
-            "tradeNumber": t["tradeNumber"],
-            "exchangeOrderNo": t["exchangeOrderNo"],
-            "side": t["side"],
-            "exchange": t["exchange"],
-            "segment": t["segment"],
-            "product_type": _PRODUCT_TEXT.get(t["productType"], t["productType"]),
-            "traded_qty": t["tradedQty"],
-            "trade_price": t["tradePrice"],
-            "trade_value": t["tradeValue"],
-            "is_symbol_active": True,
-        }
-        for t in trade_items(book)
-        if _symbol_matches(t["symbol"], query.get("symbol", ""))
-    ]
-    return {"data": _paged(rows, query), "message": "Trade Book data fetched successfully"}
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -304,7 +221,24 @@ def operation_routes(api: FakeApi) -> list[Route]:
 
         return await api._serve(request, run)
 
+    async def depth_route(request: Request) -> Response:
+        async def run(req: Request, _: dict[str, Any]) -> dict[str, Any]:
+            symbol = req.query_params.get("symbol", "")
+            if not symbol or "," in symbol:
+                raise Rejected(400, -50, "symbol: exactly one per request")
+            return depth_reply(api._quote(symbol))
+
+        return await api._serve(request, run)
+
+    async def market_status_route(request: Request) -> Response:
+        async def run(_: Request, __: dict[str, Any]) -> dict[str, Any]:
+            return {"marketStatus": MARKET_STATUS}
+
+        return await api._serve(request, run)
+
     return [
+        Route("/data/depth", depth_route, methods=["GET"]),
+        Route("/data/marketStatus", market_status_route, methods=["GET"]),
         Route("/api/v3/positions", exit_route, methods=["DELETE"]),
         Route("/api/v3/multiorder/margin", margin_route, methods=["POST"]),
         Route("/api/v3/order-history", order_history_route, methods=["GET"]),
