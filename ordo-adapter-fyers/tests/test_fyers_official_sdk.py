@@ -528,3 +528,14 @@ def test_depth_and_market_status(sdk: Sdk) -> None:
         if (row["exchange"], row["segment"], row["market_type"]) == (10, 10, "NORMAL")
     ]
     assert [row["status"] for row in nse_cash] == ["OPEN"]
+
+
+def test_order_and_trade_books_filter_by_tag(sdk: Sdk) -> None:
+    tagged = sdk.place(type=2, orderTag="ordo7")["id"]
+    sdk.place(type=2)
+    orders: dict[str, Any] = sdk.model.orderbook({"order_tag": "ordo7"})
+    assert [o["id"] for o in orders["orderBook"]] == [tagged]
+    trades: dict[str, Any] = sdk.model.service.get_call(
+        "/tradebook", sdk.model.header, {"order_tag": "1:ordo7"}
+    )
+    assert [t["orderNumber"] for t in trades["tradeBook"]] == [tagged]
