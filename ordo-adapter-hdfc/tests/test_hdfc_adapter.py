@@ -182,7 +182,7 @@ async def test_place_get_modify_cancel_and_tag(
     ack = await hdfc.place_order(_resting(quantity=2), tag)
     assert ack.status is OrderStatus.OPEN
     sent = hdfc_harness.broker.book.orders[ack.order_id].body
-    assert sent["external_reference_number"] == tag_to_reference(tag)
+    assert sent["external_reference_number"] == int(tag_to_reference(tag))  # a JSON number
     assert (sent["transaction_type"], sent["product"], sent["security_id"]) == (
         "BUY",
         "DELIVERY",

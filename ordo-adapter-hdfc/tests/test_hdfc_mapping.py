@@ -419,7 +419,7 @@ def test_cash_order_body() -> None:
         "disclosed_quantity": 0,
         "validity": "DAY",
         "amo": True,
-        "external_reference_number": mapping.tag_to_reference(order_tag("a", "b", "c")),
+        "external_reference_number": int(mapping.tag_to_reference(order_tag("a", "b", "c"))),
     }
 
 

@@ -21,7 +21,8 @@ async def test_sms_otp_login(harness: MiraeHarness, anon: MiraeAdapter) -> None:
     assert challenge.kind is ChallengeKind.OTP
     assert challenge.resendable
     assert before < challenge.expires_at <= before + timedelta(seconds=301)
-    assert harness.broker.forms[-1] == {"username": USERNAME, "password": PASSWORD}
+    # The field names the official SDK sends (known to work in production).
+    assert harness.broker.forms[-1] == {"Username": USERNAME, "Password": PASSWORD}
 
     session = await anon.complete_login(challenge, harness.answer(challenge))
     assert isinstance(session, BrokerSession)

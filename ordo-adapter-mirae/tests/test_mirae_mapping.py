@@ -354,11 +354,8 @@ def test_modify_form_resends_unchanged_fields() -> None:
         order_row(product="INTRADAY", disclosed_quantity=2),
         OrderModification(price=Decimal("705.5")),
     )
+    # Only the modify fields the official SDK sends: never the book's INTRADAY as a product.
     assert form == {
-        "tradingsymbol": "SBIN-EQ",
-        "exchange": "NSE",
-        "transaction_type": "BUY",
-        "product": "INTRADAY",
         "order_type": "LIMIT",
         "quantity": "10",
         "price": "705.5",
@@ -405,7 +402,7 @@ def test_quote_from_empty_entry(entry: Any) -> None:
 
 
 def test_keys_missing() -> None:
-    entries = {"NSE:A": {"last_price": 1}, "NSE:B": None, "NSE:C": {"ohlc": {}}}
+    entries: dict[str, Any] = {"NSE:A": {"last_price": 1}, "NSE:B": None, "NSE:C": {"ohlc": {}}}
     assert mapping.keys_missing(entries, ["NSE:A", "NSE:B", "NSE:C", "NSE:D"]) == [
         "NSE:B",
         "NSE:C",

@@ -279,7 +279,9 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         if not item.instrument.tradable:
             raise InvalidRequest(f"{item.instrument.ref} is not tradable")
         try:
-            body = mapping.order_to_broker(order, item, tag)
+            body = mapping.order_to_broker(
+                order, item, tag, reference_as_number=self.settings.reference_as_number
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         reply = await self._call("POST", self.settings.paths.place, kind=CallKind.WRITE, body=body)

@@ -115,6 +115,13 @@ def tag_to_reference(tag: str) -> str:
     return tag_to_number(tag)
 
 
+def reference_to_broker(tag: str, *, as_number: bool = True) -> int | str:
+    """The ``external_reference_number`` value sent for ``tag``: a JSON number as the docs
+    show (``as_number``), else the same digits as a string."""
+    digits = tag_to_reference(tag)
+    return int(digits) if as_number else digits
+
+
 def _reference_digits(reference: str) -> str:
     # The book may echo the reference with a letter prefix ("STAPI..."); keep the digits.
     return reference.strip().lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -326,7 +333,9 @@ def _money(value: Decimal | None) -> float:
     return float(value) if value is not None else 0.0
 
 
-def order_to_broker(order: OrderRequest, item: HdfcInstrument, tag: str) -> dict[str, Any]:
+def order_to_broker(
+    order: OrderRequest, item: HdfcInstrument, tag: str, *, reference_as_number: bool = True
+) -> dict[str, Any]:
     """The ``POST /orders/regular`` body. ``ValueError`` when the order cannot be expressed
     (product not valid for the segment)."""
     body: dict[str, Any] = {
@@ -342,7 +351,7 @@ def order_to_broker(order: OrderRequest, item: HdfcInstrument, tag: str) -> dict
         "disclosed_quantity": order.disclosed_quantity,
         "validity": order.validity.value,
         "amo": order.amo,
-        "external_reference_number": tag_to_reference(tag),
+        "external_reference_number": reference_to_broker(tag, as_number=reference_as_number),
     }
     instrument = item.instrument
     if item.is_derivative and instrument.expiry is not None:

@@ -85,6 +85,10 @@ class HdfcSettings(HttpSettings):
     tick_size_unit: Literal["auto", "paise", "rupees"] = "auto"
     """How to read the master's ``tick_size``. ``auto``: an integer is paise, a decimal
     rupees (OpenAlgo's reading; unconfirmed)."""
+    reference_as_number: bool = True
+    """Send the order tag's ``external_reference_number`` as a JSON number (at most 20
+    digits), as the docs' samples do; ``false`` sends the same digits as a string. The order
+    book's echo is read either way, as a number or a prefixed string ("STAPI...")."""
     user_agent: str = DEFAULT_USER_AGENT
     """The broker rejects non-browser User-Agents."""
     paths: HdfcPaths = Field(default_factory=HdfcPaths)

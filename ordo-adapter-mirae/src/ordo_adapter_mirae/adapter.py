@@ -248,7 +248,9 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         token = self.require_session().access_token
         row = await self._order_row(token, order_id)
         try:
-            form = forms.modify_form(row, changes)
+            form = forms.modify_form(
+                row, changes, resend_instrument=self.settings.modify_resends_instrument
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         data = await self._api.modify(token, order_id, form)

@@ -35,12 +35,30 @@ def order_form(
     }
 
 
-def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
-    """The form body of ``PUT /orders/regular/{id}``.
+PLACE_PRODUCTS = frozenset({"CNC", "MIS", "NRML", "MTF"})
+"""The ``product`` values ``POST /orders/{variety}`` takes."""
+_BOOK_TO_PLACE_PRODUCT = {"INTRADAY": "MIS", "DELIVERY": "CNC", "MARGIN": "NRML"}
+"""The order book reports some products by other names (MIS as INTRADAY)."""
 
-    m.Stock treats a modify as a full replace, so every field is resent: the changed ones
-    from ``changes``, the others from the order's current order-book row. Raises
-    ``ValueError`` when the result is not a valid order (a LIMIT without a price).
+
+def place_product(reported: str) -> str | None:
+    """The place-order ``product`` of an order-book ``product``; ``None`` when unknown."""
+    value = reported.strip().upper()
+    return value if value in PLACE_PRODUCTS else _BOOK_TO_PLACE_PRODUCT.get(value)
+
+
+def modify_form(
+    current: Row, changes: OrderModification, *, resend_instrument: bool = False
+) -> dict[str, str]:
+    """The form body of ``PUT /orders/regular/{id}``: the six fields the official SDK sends
+    (``order_type``, ``quantity``, ``price``, ``validity``, ``trigger_price``,
+    ``disclosed_quantity``).
+
+    m.Stock treats a modify as a full replace, so unchanged fields are resent from the
+    order's current order-book row. ``resend_instrument`` also sends the instrument, side and
+    product the docs' table lists; the product is then mapped back into the place-order set
+    and left out when it cannot be. Raises ``ValueError`` when the result is not a valid
+    order (a LIMIT without a price).
     """
     r = lower_keys(current)
     order_type = changes.order_type or ORDER_TYPES.get(
@@ -63,15 +81,19 @@ def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
         Validity.IOC if parse_text(r.get("validity")).upper() == "IOC" else Validity.DAY
     )
     quantity = changes.quantity or parse_int(r.get("quantity"))
-    return {
-        "tradingsymbol": parse_text(r.get("tradingsymbol")),
-        "exchange": parse_text(r.get("exchange")).upper(),
-        "transaction_type": parse_text(r.get("transaction_type")).upper(),
-        "product": parse_text(r.get("product")).upper(),
+    form: dict[str, str] = {
         "order_type": order_type.value,
         "quantity": str(quantity),
         "price": _price_text(price),
-        "trigger_price": _price_text(trigger),
         "validity": validity.value,
+        "trigger_price": _price_text(trigger),
         "disclosed_quantity": str(parse_int(r.get("disclosed_quantity"))),
     }
+    if resend_instrument:
+        form["tradingsymbol"] = parse_text(r.get("tradingsymbol"))
+        form["exchange"] = parse_text(r.get("exchange")).upper()
+        form["transaction_type"] = parse_text(r.get("transaction_type")).upper()
+        product = place_product(parse_text(r.get("product")))
+        if product is not None:
+            form["product"] = product
+    return form

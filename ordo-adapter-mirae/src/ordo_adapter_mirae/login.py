@@ -70,7 +70,9 @@ class MiraeLogin:
         return self._challenge(account, STEP_OTP)
 
     async def _password_step(self) -> None:
-        data = await self._api.login(self._settings.username, self._settings.password)
+        data = await self._api.login(
+            self._settings.username, self._settings.password, self._settings.login_field_names
+        )
         row = data[0] if isinstance(data, list) and data else data
         if isinstance(row, dict) and login_flag(row.get("is_error")):
             raise AuthFailed("m.Stock refused the sign-in")

@@ -17,6 +17,13 @@ class MiraeSettings(HttpSettings):
     username: Annotated[str, Field(min_length=1)]
     """The m.Stock client code used to sign in (``username`` on ``connect/login``)."""
     password: SecretStr
+    login_field_names: tuple[str, str] = ("Username", "Password")
+    """Form keys of the user id and password on ``connect/login``: the official SDK's
+    capitalised names, the form known to work in production (the docs show lower case)."""
+    modify_resends_instrument: bool = False
+    """On modify, also send ``tradingsymbol``, ``exchange``, ``transaction_type`` and
+    ``product`` (listed in the docs' table). Off: only the six fields the official SDK sends.
+    The product is always one the place-order call takes (``INTRADAY`` goes back as MIS)."""
     api_key: SecretStr
     """Generated at trade.mstock.com under Products > Trading APIs."""
     totp_secret: SecretStr | None = None

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from ordo_adapter_fyers.fake.book import BookError
 from ordo_adapter_fyers.fake.master import MASTER_FILES, master_text
+from ordo_adapter_fyers.fake.operations import check_cover_and_bracket, operation_routes
 from ordo_adapter_fyers.fake.portfolio import holdings_reply, positions_reply
 from ordo_adapter_fyers.fake.state import FakeFyers, Rejected
 
@@ -44,6 +45,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
         data = json.loads(raw)
     except ValueError:
         raise Rejected(400, -50, "Invalid JSON body") from None
+    if data is None:
+        return {}  # the official SDK posts a body of ``null`` on logout
     if not isinstance(data, dict):
         raise Rejected(400, -50, "Expected a JSON object")
     return data
@@ -218,6 +221,7 @@ class FakeApi:
         return await self._serve(request, run, write=True)
 
     async def _place(self, _: Request, body: dict[str, Any]) -> dict[str, Any]:
+        check_cover_and_bracket(body)
         order = self.fake.book.place(body)
         if self.fake.fault.no_ack_next_place:
             self.fake.fault.no_ack_next_place = False
@@ -331,6 +335,7 @@ def create_app(fake: FakeFyers | None = None) -> Starlette:
         Route("/sym_details/{name}", api.sym_details, methods=["GET"]),
         Route("/callback", api.callback, methods=["GET"]),
         Route("/_fake/{action}", api.control, methods=["POST"]),
+        *operation_routes(api),
     ]
     app = Starlette(routes=routes)
     app.state.fake = api.fake

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from ordo.adapters.clock import IST
 
+from ordo_adapter_hdfc.fake.reference import echo_reference, reference_refusal
+
 if TYPE_CHECKING:
     from ordo_adapter_hdfc.fake.state import FakeBroker
 
@@ -99,9 +101,9 @@ class FakeBook:
                 return None, error(400, "Invalid or missing expiry_date/underlying_symbol")
             if row["option_type"] in ("CE", "PE") and body.get("option_type") != row["option_type"]:
                 return None, error(400, "Invalid option_type")
-        reference = str(body.get("external_reference_number", ""))
-        if reference and (not reference.isdigit() or len(reference) > 20):
-            return None, error(400, "external_reference_number must be numeric, max 20 chars")
+        refusal = reference_refusal(body.get("external_reference_number"))
+        if refusal:
+            return None, error(400, refusal)
         return row, self._check_numbers(body, row)
 
     def _check_numbers(self, body: dict[str, Any], row: dict[str, str]) -> Answer | None:
@@ -278,7 +280,9 @@ class FakeBook:
             "cancellation_allowed": "",
             "token_id": f"{row['exchange']}DNL{row['exch_security_id']}",
             "good_till_date": "",
-            "external_reference_number": str(body.get("external_reference_number", "")),
+            "external_reference_number": echo_reference(
+                body.get("external_reference_number"), self._broker.config.reference_echo
+            ),
             "modified": order.modified,
             "instrument_token": 0,
             "market_protection": 0,

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from ordo_adapter_hdfc.fake.book import Answer, FakeBook, error, money, tick_of
+from ordo_adapter_hdfc.fake.reference import ReferenceEcho
 
 
 def master_csv() -> str:
@@ -52,6 +53,9 @@ class FakeConfig:
     """Enforce the 10 orders/s quota with 429s (off in tests, on when run standalone)."""
     reads_before_transition: int = 1
     """Reads of a new order that still show ``Pending`` before RMS decides."""
+    reference_echo: ReferenceEcho = "prefixed"
+    """How the order book echoes ``external_reference_number``: ``prefixed`` ("STAPI" and the
+    digits, as the docs' sample book shows), ``number`` or ``string`` (the digits)."""
     stall_on_lost_reply: float = 0.0
     """Seconds to hold a lost reply when served over a socket (the client times out)."""
 

@@ -1,6 +1,6 @@
 """The fake m.Stock order book: orders with status transitions that fill against each
-scrip's last price, trades, positions, holdings and funds. ``fake_state`` adds logins and
-limits, ``fake`` the HTTP."""
+scrip's last price, trades, positions, holdings and funds. ``fake.state`` adds logins and
+limits, ``fake.app`` the HTTP."""
 
 from __future__ import annotations
 
