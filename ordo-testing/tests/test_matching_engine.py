@@ -286,3 +286,62 @@ def test_a_listing_margin_rate_overrides_the_product_rate() -> None:
         )
     )
     assert e.funds().used == D("100000.000")
+
+
+# -- hooks for broker quirks ---------------------------------------------------------------
+def test_ioc_that_cannot_trade_on_arrival_is_cancelled() -> None:
+    e = engine()
+    rests = e.place(OrderTicket("SBIN", Side.BUY, 1, OrderType.LIMIT, price=D("690.00")))
+    ioc = e.place(
+        OrderTicket(
+            "SBIN", Side.BUY, 1, OrderType.LIMIT, price=D("690.00"), immediate_or_cancel=True
+        )
+    )
+    fills = e.place(
+        OrderTicket(
+            "SBIN", Side.BUY, 1, OrderType.LIMIT, price=D("705.00"), immediate_or_cancel=True
+        )
+    )
+    assert (rests.state, ioc.state, fills.state) == (
+        OrderState.OPEN,
+        OrderState.CANCELLED,
+        OrderState.FILLED,
+    )
+    assert e.set_price("SBIN", D("689.00"))[0].order_id == rests.order_id
+
+
+def test_broker_products_keep_positions_apart_and_carry_their_own_rate() -> None:
+    e = MatchingEngine(
+        [Listing("SBIN", D("700.00"))], cash=D("100000"), product_rates={"MTF": D("0.5")}
+    )
+    e.place(OrderTicket("SBIN", Side.BUY, 2, OrderType.MARKET, Product.MIS, book_product="CO"))
+    e.place(OrderTicket("SBIN", Side.BUY, 3, OrderType.MARKET, Product.MIS, book_product="BO"))
+    books = {(p.book_product, p.net_quantity) for p in e.open_positions()}
+    assert books == {("CO", 2), ("BO", 3)}
+    assert {f.book_product for f in e.fills} == {"CO", "BO"}
+    mtf = OrderTicket("SBIN", Side.BUY, 10, OrderType.LIMIT, price=D("600.00"), book_product="MTF")
+    assert e.required_margin(mtf) == D("3000.00")
+    placed = e.place(mtf)
+    assert e.margin_for(placed) == D("3000.00")
+
+
+def test_booked_refusals_enter_the_book_as_rejected() -> None:
+    e = MatchingEngine(
+        [Listing("FROZEN", D("10.00"), tradable=False), Listing("SBIN", D("700.00"))],
+        booked_refusals=(RejectReason.NOT_TRADABLE,),
+    )
+    order = e.place(OrderTicket("FROZEN", Side.BUY, 1, OrderType.MARKET))
+    assert (order.state, order.reject_reason) == (OrderState.REJECTED, RejectReason.NOT_TRADABLE)
+    assert e.orders == {order.order_id: order}
+    with pytest.raises(EngineError) as refused:  # other refusals still refuse the request
+        e.place(OrderTicket("SBIN", Side.BUY, 0, OrderType.MARKET))
+    assert refused.value.reason is RejectReason.BAD_QUANTITY
+
+
+def test_holdings_check_can_be_switched_off() -> None:
+    strict = engine()
+    lenient = MatchingEngine([Listing("SBIN", D("700.00"))], check_holdings=False)
+    sell = OrderTicket("SBIN", Side.SELL, 1, OrderType.MARKET)
+    rejected = strict.place(sell)
+    assert rejected.reject_reason is RejectReason.INSUFFICIENT_HOLDINGS
+    assert lenient.place(sell).state is OrderState.FILLED

@@ -14,11 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ordo_adapter_fyers.fake.book import OrderBook
+from ordo_adapter_fyers.fake.book import BookError, OrderBook
 from ordo_adapter_fyers.fake.portfolio import positions_reply
 from ordo_adapter_fyers.fake.reports import (
     MARKET_STATUS,
-    ORDER_TYPE_TEXT,
     depth_reply,
     order_history,
     order_items,
@@ -32,17 +31,12 @@ if TYPE_CHECKING:
 MAX_MARGIN_ORDERS = 50
 MAX_QUOTE_SYMBOLS = 50
 OPEN_STATUSES = (4, 6)  # transit, pending: what "pending_orders_cancel" cancels
-_MARGIN_RATES = {"CNC": Decimal(1), "MTF": Decimal("0.5")}
-_LEVERAGED_RATE = Decimal("0.2")
-"""The fake's RMS blocks the full value for CNC, half for MTF and a fifth otherwise; its
-margin calculator answers with the same figures."""
 
 
 # -- exit positions --------------------------------------------------------------------------
 def exit_positions(book: OrderBook, body: dict[str, Any]) -> dict[str, Any]:
     """``DELETE /positions``: square off open positions (all, by id, or by segment, side
     and product), cancelling the working orders first when ``pending_orders_cancel`` is 1."""
-    book.settle()
     ids = body.get("id")
     wanted = {ids} if isinstance(ids, str) else set(ids) if isinstance(ids, list) else None
     positions = [p for p in positions_reply(book)["netPositions"] if p["netQty"]]
@@ -57,7 +51,7 @@ def exit_positions(book: OrderBook, body: dict[str, Any]) -> dict[str, Any]:
         if cancelled:
             return {"message": "Pending orders cancelled successfully."}
         raise Rejected(400, -352, "Looks like you have no open positions to exit")
-    placed = {book.place(_counter_order(p)).id for p in positions}
+    placed = {book.place(_counter_order(p)).order_id for p in positions}
     if any(o["status"] != 2 for o in order_items(book) if o["id"] in placed):
         return {"code": 201, "message": "Exit order placed, not filled yet"}
     return {"message": "The position is closed."}
@@ -154,30 +148,20 @@ def required_margin(book: OrderBook, order: Any) -> Decimal:
     """What the fake's RMS blocks for ``order`` (a place-order body)."""
     if not isinstance(order, dict):
         raise Rejected(400, -50, "each order must be an object")
-    symbol = book.symbols.get(str(order.get("symbol", "")).upper())
-    if symbol is None:
-        raise Rejected(400, -300, "Invalid symbol provided")
+    for field in ("qty", "limitPrice", "stopPrice"):
+        if _number(order.get(field) or 0) is None:
+            raise Rejected(400, -50, "qty, limitPrice and stopPrice must be numbers")
     try:
-        qty = int(order.get("qty", 0))
-        limit = Decimal(str(order.get("limitPrice") or 0))
-        stop = Decimal(str(order.get("stopPrice") or 0))
-    except (TypeError, ValueError, InvalidOperation):
-        raise Rejected(400, -50, "qty, limitPrice and stopPrice must be numbers") from None
-    if qty <= 0 or qty % symbol.lot_size:
+        ticket = book.ticket({"validity": "DAY", **order})
+    except BookError as error:
+        raise Rejected(400, error.code, error.message) from None
+    symbol = book.symbols[ticket.key]
+    if ticket.quantity <= 0 or ticket.quantity % symbol.lot_size:
         raise Rejected(400, -50, f"Invalid qty: must be a multiple of lot size {symbol.lot_size}")
-    if order.get("side") not in (1, -1):
-        raise Rejected(400, -313, "Invalid side")
-    if order.get("type") not in ORDER_TYPE_TEXT:
-        raise Rejected(400, -101, "Invalid order type")
-    product = str(order.get("productType", ""))
-    if product not in ("CNC", "INTRADAY", "MARGIN", "CO", "BO", "MTF"):
-        raise Rejected(400, -314, "Invalid productType")
-    price = limit or stop or book.prices[symbol.ticker]
-    return price * qty * _MARGIN_RATES.get(product, _LEVERAGED_RATE)
+    return book.required(order | {"validity": "DAY"})
 
 
 def _fund_line(book: OrderBook, line_id: int) -> float:
-    book.settle()
     return next(float(x["equityAmount"]) for x in book.fund_limit() if x["id"] == line_id)
 
 

@@ -17,14 +17,12 @@ _PRODUCT_TEXT = {"INTRADAY": "Intraday", "MARGIN": "Overnight"}
 
 def order_items(book: OrderBook) -> list[dict[str, Any]]:
     """The order book as ``GET /orders`` reports it."""
-    book.settle()
-    return [o.as_fyers(book.prices[o.symbol.ticker]) for o in book.orders.values()]
+    return [book.order_row(o) for o in book.orders.values()]
 
 
 def trade_items(book: OrderBook) -> list[dict[str, Any]]:
     """The trade book as ``GET /tradebook`` reports it."""
-    book.settle()
-    return [t.as_fyers() for t in book.trades]
+    return [book.trade_row(t) for t in book.trades]
 
 
 # -- history ---------------------------------------------------------------------------------

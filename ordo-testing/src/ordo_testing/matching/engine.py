@@ -16,12 +16,21 @@ it decodes a request into an ``OrderTicket``, calls the engine, and renders the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from ordo.domain import OrderType, Product, Side
+from ordo.domain.matching import (
+    PRICED_TYPES,
+    STOP_TYPES,
+    limit_crossed,
+    reference_price,
+    stop_already_hit,
+    stop_hit,
+    stop_limit_inverted,
+)
 
 from ordo_testing.matching.orders import (
     EngineError,
@@ -41,8 +50,6 @@ DEFAULT_MARGIN_RATES: Mapping[Product, Decimal] = {
     Product.MIS: Decimal("0.2"),
 }
 """Share of an order's value the account must hold (intraday gets 5x leverage)."""
-
-STOP_TYPES = frozenset({OrderType.SL, OrderType.SL_M})
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,9 @@ class MatchingEngine:
         cash: Decimal = Decimal("1000000"),
         holdings: Iterable[HoldingLot] = (),
         margin_rates: Mapping[Product, Decimal] = DEFAULT_MARGIN_RATES,
+        product_rates: Mapping[str, Decimal] | None = None,
+        booked_refusals: Collection[RejectReason] = (),
+        check_holdings: bool = True,
         order_ids: Callable[[], str] | None = None,
         trade_ids: Callable[[], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -82,9 +92,17 @@ class MatchingEngine:
         self.cash = cash
         self.holdings = {lot.key: lot for lot in holdings}
         self.margin_rates = dict(margin_rates)
+        self.product_rates = dict(product_rates or {})
+        """Margin rates by broker product (``OrderTicket.book_product``), over the neutral
+        product's rate."""
+        self.check_holdings = check_holdings
+        """Off for a fake whose broker lets a delivery sell through without holdings."""
+        self.booked_refusals = frozenset(booked_refusals)
+        """Refusals a broker books as a REJECTED order instead of refusing the request
+        (Fyers keeps an order for an untradable symbol)."""
         self.orders: dict[str, EngineOrder] = {}
         self.fills: list[Fill] = []
-        self.positions: dict[tuple[str, Product], PositionBook] = {}
+        self.positions: dict[tuple[str, Product, str], PositionBook] = {}
         self._order_ids = order_ids or _counter_ids(100_000_001)
         self._trade_ids = trade_ids or _counter_ids(500_000_001)
         self._clock = clock
@@ -115,38 +133,49 @@ class MatchingEngine:
         """Accept an order into the book (possibly REJECTED by the risk checks) or refuse
         the request with ``EngineError``."""
         listing = self.listing(ticket.key)
-        if not listing.tradable:
-            raise EngineError(RejectReason.NOT_TRADABLE, f"{ticket.key} is not open for trading")
-        self._check_shape(
-            listing,
-            ticket.side,
-            ticket.quantity,
-            ticket.order_type,
-            ticket.price,
-            ticket.trigger_price,
-        )
         now = self._clock()
         order = EngineOrder(
-            order_id=self._order_ids(),
+            order_id="",
             key=ticket.key,
             side=ticket.side,
             quantity=ticket.quantity,
             order_type=ticket.order_type,
             product=ticket.product,
-            price=ticket.price if ticket.order_type in (OrderType.LIMIT, OrderType.SL) else None,
+            price=ticket.price if ticket.order_type in PRICED_TYPES else None,
             trigger_price=ticket.trigger_price if ticket.order_type in STOP_TYPES else None,
             tag=ticket.tag,
             state=OrderState.OPEN,
             placed_at=now,
             updated_at=now,
             after_market=ticket.after_market,
+            immediate_or_cancel=ticket.immediate_or_cancel,
+            book_product=ticket.book_product,
             extra=dict(ticket.extra),
         )
-        problem = self._risk_problem(order, listing)
+        try:
+            if not listing.tradable:
+                raise EngineError(
+                    RejectReason.NOT_TRADABLE, f"{ticket.key} is not open for trading"
+                )
+            self._check_shape(
+                listing,
+                ticket.side,
+                ticket.quantity,
+                ticket.order_type,
+                ticket.price,
+                ticket.trigger_price,
+            )
+        except EngineError as refusal:
+            if refusal.reason not in self.booked_refusals:
+                raise
+            problem: tuple[RejectReason, str] | None = (refusal.reason, refusal.message)
+        else:
+            problem = self._risk_problem(order, listing)
+        order.order_id = self._order_ids()
         self.orders[order.order_id] = order
         if problem is not None:
             order.state = OrderState.REJECTED
-            order.reason = problem[1]
+            order.reject_reason, order.reason = problem
             return order
         if order.order_type in STOP_TYPES:
             order.state = OrderState.TRIGGER_PENDING
@@ -182,7 +211,7 @@ class MatchingEngine:
                 **order.__dict__,
                 "quantity": new_quantity,
                 "order_type": new_type,
-                "price": new_price if new_type in (OrderType.LIMIT, OrderType.SL) else None,
+                "price": new_price if new_type in PRICED_TYPES else None,
                 "trigger_price": new_trigger if new_type in STOP_TYPES else None,
             }
         )
@@ -233,9 +262,8 @@ class MatchingEngine:
                 used += position.bought_value - position.sold_value + position.realized
             else:  # margin on the open quantity
                 price = position.average_buy or position.average_sell or Decimal(0)
-                used += (
-                    abs(position.net_quantity) * price * self._rate(position.product, position.key)
-                )
+                rate = self._rate(position.product, position.key, position.book_product)
+                used += abs(position.net_quantity) * price * rate
         blocked = sum((self._blocked_by(o) for o in self.orders.values()), Decimal(0))
         return FundsView(opening=self.cash, realized=realized, blocked=blocked, used=used)
 
@@ -243,24 +271,37 @@ class MatchingEngine:
         return [p for p in self.positions.values() if p.bought or p.sold]
 
     # -- rules -----------------------------------------------------------------------------
-    def _rate(self, product: Product, key: str | None = None) -> Decimal:
+    def _rate(self, product: Product, key: str | None = None, book_product: str = "") -> Decimal:
         listing = self.listings.get(key) if key is not None else None
         if listing is not None and listing.margin_rate is not None:
             return listing.margin_rate
+        if book_product in self.product_rates:
+            return self.product_rates[book_product]
         return self.margin_rates.get(product, Decimal(1))
 
+    def required_margin(self, ticket: OrderTicket) -> Decimal:
+        """What an order like ``ticket`` would block (a broker's margin calculator)."""
+        last = self.listing(ticket.key).last_price
+        price = reference_price(ticket.order_type, ticket.price, ticket.trigger_price, last)
+        return ticket.quantity * price * self._rate(ticket.product, ticket.key, ticket.book_product)
+
+    def margin_for(self, order: EngineOrder) -> Decimal:
+        """What the risk checks block for the unfilled part of ``order`` (what a fake's
+        margin calculator answers)."""
+        return (
+            order.pending_quantity
+            * self._reference_price(order)
+            * self._rate(order.product, order.key, order.book_product)
+        )
+
     def _reference_price(self, order: EngineOrder) -> Decimal:
-        listing = self.listings[order.key]
-        return order.price or order.trigger_price or listing.last_price
+        last = self.listings[order.key].last_price
+        return reference_price(order.order_type, order.price, order.trigger_price, last)
 
     def _blocked_by(self, order: EngineOrder) -> Decimal:
         if not order.live or (order.side is Side.SELL and order.product is Product.CNC):
             return Decimal(0)
-        return (
-            order.pending_quantity
-            * self._reference_price(order)
-            * self._rate(order.product, order.key)
-        )
+        return self.margin_for(order)
 
     def _check_shape(
         self,
@@ -278,7 +319,7 @@ class MatchingEngine:
                 RejectReason.LOT_SIZE,
                 f"quantity {quantity} is not a multiple of the lot size {listing.lot_size}",
             )
-        needs_price = order_type in (OrderType.LIMIT, OrderType.SL)
+        needs_price = order_type in PRICED_TYPES
         if needs_price and (price is None or price <= 0):
             raise EngineError(RejectReason.BAD_PRICE, f"a {order_type.value} order needs a price")
         if order_type in STOP_TYPES and (trigger is None or trigger <= 0):
@@ -289,12 +330,12 @@ class MatchingEngine:
                     RejectReason.TICK_SIZE,
                     f"{value} is not a multiple of the tick size {listing.tick_size}",
                 )
-        inverted = (
-            price is not None
+        if (
+            order_type is OrderType.SL
+            and price is not None
             and trigger is not None
-            and ((side is Side.BUY and price < trigger) or (side is Side.SELL and price > trigger))
-        )
-        if order_type is OrderType.SL and inverted:
+            and stop_limit_inverted(side, price, trigger)
+        ):
             raise EngineError(
                 RejectReason.BAD_PRICE,
                 "a stop-limit buy needs price >= trigger, a sell price <= trigger",
@@ -305,24 +346,17 @@ class MatchingEngine:
     ) -> tuple[RejectReason, str] | None:
         if order.order_type in STOP_TYPES and order.trigger_price is not None:
             last = listing.last_price
-            crossed = (order.side is Side.BUY and order.trigger_price <= last) or (
-                order.side is Side.SELL and order.trigger_price >= last
-            )
-            if crossed:
+            if stop_already_hit(order.side, order.trigger_price, last):
                 where = "above" if order.side is Side.BUY else "below"
                 return (
                     RejectReason.TRIGGER_SIDE,
                     f"RMS: trigger {order.trigger_price} must be {where} the last price {last}",
                 )
         if order.side is Side.SELL and order.product is Product.CNC:
-            return self._holdings_problem(order, replacing)
+            return self._holdings_problem(order, replacing) if self.check_holdings else None
         funds = self.funds()
         freed = self._blocked_by(replacing) if replacing is not None else Decimal(0)
-        need = (
-            order.pending_quantity
-            * self._reference_price(order)
-            * self._rate(order.product, order.key)
-        )
+        need = self.margin_for(order)
         if need > funds.available + freed:
             return (
                 RejectReason.INSUFFICIENT_FUNDS,
@@ -335,8 +369,11 @@ class MatchingEngine:
     ) -> tuple[RejectReason, str] | None:
         lot = self.holdings.get(order.key)
         owned = lot.quantity if lot is not None else 0
-        day = self.positions.get((order.key, Product.CNC))
-        owned += day.net_quantity if day is not None else 0
+        owned += sum(
+            p.net_quantity
+            for (key, product, _), p in self.positions.items()
+            if key == order.key and product is Product.CNC
+        )
         committed = sum(
             o.pending_quantity
             for o in self.orders.values()
@@ -359,10 +396,7 @@ class MatchingEngine:
         last = listing.last_price
         if order.state is OrderState.TRIGGER_PENDING:
             assert order.trigger_price is not None
-            reached = (order.side is Side.BUY and last >= order.trigger_price) or (
-                order.side is Side.SELL and last <= order.trigger_price
-            )
-            if not reached:
+            if not stop_hit(order.side, order.trigger_price, last):
                 return
             order.state = OrderState.OPEN
             if order.order_type is OrderType.SL_M:
@@ -375,11 +409,12 @@ class MatchingEngine:
             self._fill(order, last)
             return
         assert order.price is not None
-        marketable = (order.side is Side.BUY and order.price >= last) or (
-            order.side is Side.SELL and order.price <= last
-        )
-        if marketable:
+        if limit_crossed(order.side, order.price, last):
             self._fill(order, order.price if resting else last)
+        elif not resting and order.immediate_or_cancel:
+            order.state = OrderState.CANCELLED
+            order.reason = "IOC order not filled on arrival"
+            order.updated_at = self._clock()
 
     def _fill(self, order: EngineOrder, price: Decimal) -> None:
         quantity = order.pending_quantity
@@ -393,6 +428,7 @@ class MatchingEngine:
             quantity=quantity,
             price=price,
             at=now,
+            book_product=order.book_product,
         )
         self.fills.append(fill)
         previous = (order.average_price or Decimal(0)) * order.filled_quantity
@@ -401,11 +437,7 @@ class MatchingEngine:
         order.state = OrderState.FILLED
         order.updated_at = now
         book = self.positions.setdefault(
-            (order.key, order.product), PositionBook(order.key, order.product)
+            (order.key, order.product, order.book_product),
+            PositionBook(key=order.key, product=order.product, book_product=order.book_product),
         )
-        if order.side is Side.BUY:
-            book.bought += quantity
-            book.bought_value += price * quantity
-        else:
-            book.sold += quantity
-            book.sold_value += price * quantity
+        book.add_fill(order.side, quantity, price)

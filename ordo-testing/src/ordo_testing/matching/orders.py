@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from ordo.domain import OrderType, Product, Side
+from ordo.domain.matching import DayPosition
 
 
 class OrderState(StrEnum):
@@ -92,6 +93,11 @@ class OrderTicket:
     tag: str | None = None
     after_market: bool = False
     """An after-market order: accepted and checked now, matched only at ``open_market``."""
+    immediate_or_cancel: bool = False
+    """IOC validity: what does not fill on arrival is cancelled."""
+    book_product: str = ""
+    """The broker's own product under the neutral one (Fyers' CO, BO or MTF under MIS/CNC):
+    day positions are kept apart per broker product, and ``product_rates`` may price it."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Broker-specific fields the fake wants to echo back in its book (validity...)."""
 
@@ -113,7 +119,11 @@ class EngineOrder:
     filled_quantity: int = 0
     average_price: Decimal | None = None
     reason: str = ""
+    reject_reason: RejectReason | None = None
+    """Why the order was rejected into the book (``reason`` is the text)."""
     after_market: bool = False
+    immediate_or_cancel: bool = False
+    book_product: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -135,48 +145,17 @@ class Fill:
     quantity: int
     price: Decimal
     at: datetime
+    book_product: str = ""
 
 
-@dataclass
-class PositionBook:
-    """The day's net position in one instrument and product."""
+@dataclass(kw_only=True)
+class PositionBook(DayPosition):
+    """The day's net position in one instrument and product (and broker product); the
+    arithmetic is ``ordo.domain.matching.DayPosition``, shared with the paper broker."""
 
     key: str
     product: Product
-    bought: int = 0
-    bought_value: Decimal = Decimal(0)
-    sold: int = 0
-    sold_value: Decimal = Decimal(0)
-
-    @property
-    def net_quantity(self) -> int:
-        return self.bought - self.sold
-
-    @property
-    def average_buy(self) -> Decimal | None:
-        return self.bought_value / self.bought if self.bought else None
-
-    @property
-    def average_sell(self) -> Decimal | None:
-        return self.sold_value / self.sold if self.sold else None
-
-    @property
-    def realized(self) -> Decimal:
-        """Profit on the quantity bought and sold back today."""
-        closed = min(self.bought, self.sold)
-        if not closed:
-            return Decimal(0)
-        assert self.average_buy is not None
-        assert self.average_sell is not None
-        return (self.average_sell - self.average_buy) * closed
-
-    def unrealized(self, last_price: Decimal) -> Decimal:
-        net = self.net_quantity
-        if net > 0 and self.average_buy is not None:
-            return (last_price - self.average_buy) * net
-        if net < 0 and self.average_sell is not None:
-            return (self.average_sell - last_price) * -net
-        return Decimal(0)
+    book_product: str = ""
 
 
 @dataclass
