@@ -13,7 +13,15 @@ import pytest
 import uvicorn
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.errors import OutcomeUnknown, RateLimited
-from ordo.domain import BrokerSession, Exchange, LoginChallenge, OrderRequest, OrderType, Side
+from ordo.domain import (
+    BrokerSession,
+    Exchange,
+    LoginChallenge,
+    OrderRequest,
+    OrderType,
+    Side,
+    SymbolRef,
+)
 from ordo.safety.tags import order_tag
 from ordo_adapter_fyers.adapter import FyersAdapter
 from ordo_adapter_fyers.fake import FakeFyers, create_app
@@ -215,6 +223,6 @@ async def test_standalone_server_rehearsal(served: tuple[FakeFyers, str], tmp_pa
     await adapter.aclose()
 
 
-async def _sbin(adapter: FyersAdapter) -> object:
+async def _sbin(adapter: FyersAdapter) -> SymbolRef:
     instrument = (await adapter.search_instruments("SBIN"))[0]
     return instrument.ref

@@ -188,9 +188,9 @@ async def test_logout_revokes_the_token(harness: FyersHarness) -> None:
 
 
 def _headless(harness: FyersHarness, **extra: object) -> FyersAdapter:
-    return harness.create_adapter(
-        unofficial_headless_login=True, fyers_id=harness.fake.fyers_id, **extra
-    )
+    # Passed as overrides by name: an ``account`` in ``extra`` must not become the account.
+    overrides = {"unofficial_headless_login": True, "fyers_id": harness.fake.fyers_id, **extra}
+    return harness.create_adapter("compliance", **overrides)
 
 
 def test_headless_login_is_off_by_default_and_needs_an_id() -> None:

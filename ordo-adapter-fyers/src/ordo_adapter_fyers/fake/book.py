@@ -233,7 +233,11 @@ class OrderBook:
     # -- money -----------------------------------------------------------------------------
     def required(self, body: dict[str, Any]) -> Decimal:
         """What the fake's RMS would block for a place-order body."""
-        return self.engine.required_margin(self.ticket(body))
+        ticket = self.ticket(body)
+        try:
+            return self.engine.required_margin(ticket)
+        except EngineError as error:
+            raise _refusal(error, body, self.symbols[ticket.key]) from None
 
     def available(self) -> Decimal:
         return self.engine.funds().available + self.collateral

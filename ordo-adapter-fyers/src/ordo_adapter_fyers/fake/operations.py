@@ -152,13 +152,9 @@ def required_margin(book: OrderBook, order: Any) -> Decimal:
         if _number(order.get(field) or 0) is None:
             raise Rejected(400, -50, "qty, limitPrice and stopPrice must be numbers")
     try:
-        ticket = book.ticket({"validity": "DAY", **order})
+        return book.required({"validity": "DAY", **order})
     except BookError as error:
         raise Rejected(400, error.code, error.message) from None
-    symbol = book.symbols[ticket.key]
-    if ticket.quantity <= 0 or ticket.quantity % symbol.lot_size:
-        raise Rejected(400, -50, f"Invalid qty: must be a multiple of lot size {symbol.lot_size}")
-    return book.required(order | {"validity": "DAY"})
 
 
 def _fund_line(book: OrderBook, line_id: int) -> float:

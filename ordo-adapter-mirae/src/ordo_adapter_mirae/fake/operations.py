@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -18,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordo_adapter_mirae.fake.book import OrderBook
-from ordo_adapter_mirae.fake.rows import DERIVATIVE_MARGIN, PRODUCTS, TERMINAL, FakeError
+from ordo_adapter_mirae.fake.rows import PRODUCTS, TERMINAL, FakeError
 
 if TYPE_CHECKING:
     from ordo_adapter_mirae.fake import FakeMirae
@@ -103,22 +102,12 @@ def order_margin(book: OrderBook, body: dict[str, Any]) -> dict[str, Any]:
     missing = [name for name in MARGIN_FIELDS if body.get(name) in (None, "")]
     if missing:
         raise FakeError("InputException", f"{missing[0]} is mandatory", 400)
-    exchange, symbol = str(body["exchange"]), str(body["tradingsymbol"])
-    scrip = book.scrips.get((exchange, symbol)) or book.scrips.get((exchange, f"{symbol}-EQ"))
-    if scrip is None:
-        raise FakeError("InputException", f"Invalid scrip {exchange}:{symbol}")
-    if str(body["product"]) not in PRODUCTS:
+    form = {name: str(body[name]) for name in MARGIN_FIELDS} | {"validity": "DAY"}
+    if form["product"] not in PRODUCTS:
         raise FakeError("InputException", "Invalid product", 400)
-    try:
-        quantity = int(body["quantity"])
-        price = Decimal(str(body["price"]))
-        trigger = Decimal(str(body["trigger_price"]))
-    except (TypeError, ValueError, InvalidOperation):
-        raise FakeError("InputException", "Invalid numeric value", 400) from None
-    if quantity <= 0 or quantity % scrip.lot_size:
-        raise FakeError("InputException", f"Quantity must be a multiple of {scrip.lot_size}", 400)
-    value = quantity * (price or trigger or scrip.last_price)
-    total = value * DERIVATIVE_MARGIN if scrip.derivative else value
+    total = book.required_margin(form["variety"], form)
+    exchange = form["exchange"]
+    scrip = book.by_key[book.ticket(form["variety"], form).key]
     zero_gst = {"igst": 0, "cgst": 0, "sgst": 0, "total": 0}
     charges = {
         "transaction_tax": 0,

@@ -1,5 +1,5 @@
-"""Records of the fake m.Stock book (scrips, orders, trades) and the m.Stock row shapes
-they are reported in: order book, trade book, positions, holdings."""
+"""The fake m.Stock's scrips and the m.Stock row shapes it reports the engine's orders,
+fills, day positions and holdings in: order book, trade book, positions, holdings."""
 
 from __future__ import annotations
 
@@ -12,14 +12,30 @@ from importlib.resources import files
 from typing import Any
 
 from ordo.adapters.clock import IST
+from ordo.domain import OrderType, Product, Side
+from ordo.domain.matching import STOP_TYPES
+from ordo_testing.matching import EngineOrder, Fill, OrderState, PositionBook
 
-ORDER_TYPES = frozenset({"MARKET", "LIMIT", "SL", "SL-M"})
-PRODUCTS = frozenset({"CNC", "MIS", "NRML", "MTF"})
+ORDER_TYPES = {
+    "MARKET": OrderType.MARKET,
+    "LIMIT": OrderType.LIMIT,
+    "SL": OrderType.SL,
+    "SL-M": OrderType.SL_M,
+}
+ORDER_TYPE_TEXT = {kind: text for text, kind in ORDER_TYPES.items()}
+PRODUCTS = {"CNC": Product.CNC, "MIS": Product.MIS, "NRML": Product.NRML, "MTF": Product.CNC}
 VARIETIES = frozenset({"regular", "amo"})
 REPORTED_PRODUCT = {"MIS": "INTRADAY"}
 """The order book and positions report MIS as INTRADAY."""
 DERIVATIVE_MARGIN = Decimal("0.15")
 TERMINAL = frozenset({"Traded", "Cancelled", "Rejected"})
+_STATUS = {
+    OrderState.OPEN: "Pending",
+    OrderState.TRIGGER_PENDING: "Trigger Pending",
+    OrderState.FILLED: "Traded",
+    OrderState.CANCELLED: "Cancelled",
+    OrderState.REJECTED: "Rejected",
+}
 PLACE_FIELDS = (
     "tradingsymbol",
     "exchange",
@@ -70,76 +86,53 @@ class FakeScrip:
     derivative: bool
 
 
-@dataclass
-class FakeOrder:
-    order_id: str
-    scrip: FakeScrip
-    transaction_type: str
-    order_type: str
-    quantity: int
-    product: str
-    validity: str
-    price: Decimal
-    trigger_price: Decimal
-    disclosed_quantity: int
-    variety: str
-    tag: str
-    status: str
-    placed_at: datetime
-    status_message: str = ""
-    filled_quantity: int = 0
-    average_price: Decimal = Decimal(0)
-    modified: bool = False
-    updated_at: datetime | None = None
-
-    def row(self) -> dict[str, Any]:
-        placed = stamp(self.placed_at)
-        pending = 0 if self.status in TERMINAL else self.quantity - self.filled_quantity
-        cancelled = self.quantity - self.filled_quantity if self.status == "Cancelled" else 0
-        return {
-            "placed_by": "MA0001",
-            "order_id": self.order_id,
-            "exchange_order_id": f"1000000{self.order_id[-6:]}"
-            if self.status != "Rejected"
-            else None,
-            "parent_order_id": None,
-            "status": self.status,
-            "status_message": self.status_message or None,
-            "status_message_raw": self.status_message or None,
-            "order_timestamp": placed,
-            "exchange_update_timestamp": stamp(self.updated_at or self.placed_at),
-            "exchange_timestamp": placed,
-            "variety": None,
-            "modified": "true" if self.modified else "false",
-            "exchange": self.scrip.exchange,
-            "tradingsymbol": self.scrip.tradingsymbol,
-            "instrument_token": int(self.scrip.token),
-            "order_type": self.order_type,
-            "transaction_type": self.transaction_type,
-            "validity": self.validity,
-            "product": REPORTED_PRODUCT.get(self.product, self.product),
-            "quantity": self.quantity,
-            "disclosed_quantity": self.disclosed_quantity,
-            "price": float(self.price),
-            "trigger_price": float(self.trigger_price),
-            "average_price": float(self.average_price),
-            "filled_quantity": self.filled_quantity,
-            "pending_quantity": pending,
-            "cancelled_quantity": cancelled,
-            "market_protection": 0,
-            "meta": {},
-            "tag": self.tag or "None",
-            "guid": f"guid-{self.order_id}",
-        }
+def status_of(order: EngineOrder) -> str:
+    """m.Stock's status text: a fired stop still working is ``Triggered``, an after-market
+    order waiting for the session ``O-Pending``."""
+    if order.state is OrderState.OPEN and order.after_market:
+        return "O-Pending"
+    if order.state is OrderState.OPEN and order.order_type in STOP_TYPES:
+        return "Triggered"
+    return _STATUS[order.state]
 
 
-@dataclass
-class FakeTrade:
-    trade_id: str
-    order: FakeOrder
-    quantity: int
-    price: Decimal
-    at: datetime
+def order_row(order: EngineOrder, scrip: FakeScrip) -> dict[str, Any]:
+    placed, status = stamp(order.placed_at), status_of(order)
+    reason = order.reason if order.state is OrderState.REJECTED else ""
+    cancelled = order.quantity - order.filled_quantity if status == "Cancelled" else 0
+    return {
+        "placed_by": "MA0001",
+        "order_id": order.order_id,
+        "exchange_order_id": f"1000000{order.order_id[-6:]}" if status != "Rejected" else None,
+        "parent_order_id": None,
+        "status": status,
+        "status_message": reason or None,
+        "status_message_raw": reason or None,
+        "order_timestamp": placed,
+        "exchange_update_timestamp": stamp(order.updated_at),
+        "exchange_timestamp": placed,
+        "variety": None,
+        "modified": "true" if order.extra.get("modified") else "false",
+        "exchange": scrip.exchange,
+        "tradingsymbol": scrip.tradingsymbol,
+        "instrument_token": int(scrip.token),
+        "order_type": ORDER_TYPE_TEXT[order.order_type],
+        "transaction_type": order.side.value,
+        "validity": order.extra.get("validity", "DAY"),
+        "product": REPORTED_PRODUCT.get(order.book_product, order.book_product),
+        "quantity": order.quantity,
+        "disclosed_quantity": order.extra.get("disclosed", 0),
+        "price": float(order.price or 0),
+        "trigger_price": float(order.trigger_price or 0),
+        "average_price": float(order.average_price or 0),
+        "filled_quantity": order.filled_quantity,
+        "pending_quantity": order.pending_quantity,
+        "cancelled_quantity": cancelled,
+        "market_protection": 0,
+        "meta": {},
+        "tag": order.tag or "None",
+        "guid": f"guid-{order.order_id}",
+    }
 
 
 def stamp(moment: datetime) -> str:
@@ -199,25 +192,17 @@ def holding_row(
     }
 
 
-def position_row(trades: list[FakeTrade]) -> dict[str, Any]:
-    first = trades[0].order
-    buys = [t for t in trades if t.order.transaction_type == "BUY"]
-    sells = [t for t in trades if t.order.transaction_type == "SELL"]
-    buy_qty, sell_qty = sum(t.quantity for t in buys), sum(t.quantity for t in sells)
-    buy_value = sum((t.quantity * t.price for t in buys), Decimal(0))
-    sell_value = sum((t.quantity * t.price for t in sells), Decimal(0))
-    buy_price = buy_value / buy_qty if buy_qty else Decimal(0)
-    sell_price = sell_value / sell_qty if sell_qty else Decimal(0)
-    net = buy_qty - sell_qty
-    last = first.scrip.last_price
-    average = buy_price if net > 0 else sell_price if net < 0 else Decimal(0)
-    realised = min(buy_qty, sell_qty) * (sell_price - buy_price)
-    unrealised = net * (last - average)
+def position_row(position: PositionBook, scrip: FakeScrip) -> dict[str, Any]:
+    last = scrip.last_price
+    net, average = position.net_quantity, position.net_average or Decimal(0)
+    buy_price, sell_price = position.average_buy or Decimal(0), position.average_sell or Decimal(0)
+    buy_value, sell_value = position.bought_value, position.sold_value
+    realised, unrealised = position.realized, position.unrealized(last)
     return {
-        "tradingsymbol": first.scrip.tradingsymbol,
-        "exchange": first.scrip.exchange,
-        "instrument_token": int(first.scrip.token),
-        "product": REPORTED_PRODUCT.get(first.product, first.product),
+        "tradingsymbol": scrip.tradingsymbol,
+        "exchange": scrip.exchange,
+        "instrument_token": int(scrip.token),
+        "product": REPORTED_PRODUCT.get(position.book_product, position.book_product),
         "quantity": net,
         "overnight_quantity": 0,
         "multiplier": 1,
@@ -229,43 +214,42 @@ def position_row(trades: list[FakeTrade]) -> dict[str, Any]:
         "m2m": float(realised + unrealised),
         "unrealised": float(unrealised),
         "realised": float(realised),
-        "buy_quantity": buy_qty,
+        "buy_quantity": position.bought,
         "buy_price": float(buy_price),
         "buy_value": float(buy_value),
         "buy_m2m": 0.0,
-        "sell_quantity": sell_qty,
+        "sell_quantity": position.sold,
         "sell_price": float(sell_price),
         "sell_value": float(sell_value),
         "sell_m2m": 0.0,
-        "day_buy_quantity": buy_qty,
+        "day_buy_quantity": position.bought,
         "day_buy_price": float(buy_price),
         "day_buy_value": float(buy_value),
-        "day_sell_quantity": sell_qty,
+        "day_sell_quantity": position.sold,
         "day_sell_price": float(sell_price),
         "day_sell_value": float(sell_value),
     }
 
 
-def trade_row(trade: FakeTrade) -> dict[str, Any]:
-    order = trade.order
+def trade_row(fill: Fill, order: EngineOrder, scrip: FakeScrip) -> dict[str, Any]:
     return {
         "ALGO_ID": "",
-        "BUY_SELL": "Buy" if order.transaction_type == "BUY" else "Sell",
+        "BUY_SELL": "Buy" if fill.side is Side.BUY else "Sell",
         "CLIENT_ID": "MA0001",
-        "EXCHANGE": order.scrip.exchange,
+        "EXCHANGE": scrip.exchange,
         "EXCH_ORDER_NUMBER": f"1000000{order.order_id[-6:]}",
         "EXPIRY_DATE": "",
-        "FULL_SYMBOL": order.scrip.tradingsymbol,
-        "ORDER_DATE_TIME": stamp(trade.at),
+        "FULL_SYMBOL": scrip.tradingsymbol,
+        "ORDER_DATE_TIME": stamp(fill.at),
         "ORDER_NUMBER": order.order_id,
-        "ORDER_TYPE": order.order_type,
-        "PRICE": float(trade.price),
-        "PRODUCT": order.product,
-        "QUANTITY": trade.quantity,
-        "SEC_ID": order.scrip.token,
-        "SEGMENT": "D" if order.scrip.derivative else "E",
-        "SYMBOL": order.scrip.tradingsymbol,
-        "TRADE_NUMBER": trade.trade_id,
-        "TRADE_VALUE": float(trade.price * trade.quantity),
-        "REMARKS1": order.tag,
+        "ORDER_TYPE": ORDER_TYPE_TEXT[order.order_type],
+        "PRICE": float(fill.price),
+        "PRODUCT": fill.book_product,
+        "QUANTITY": fill.quantity,
+        "SEC_ID": scrip.token,
+        "SEGMENT": "D" if scrip.derivative else "E",
+        "SYMBOL": scrip.tradingsymbol,
+        "TRADE_NUMBER": fill.trade_id,
+        "TRADE_VALUE": float(fill.price * fill.quantity),
+        "REMARKS1": order.tag or "",
     }

@@ -280,8 +280,18 @@ class MatchingEngine:
         return self.margin_rates.get(product, Decimal(1))
 
     def required_margin(self, ticket: OrderTicket) -> Decimal:
-        """What an order like ``ticket`` would block (a broker's margin calculator)."""
-        last = self.listing(ticket.key).last_price
+        """What an order like ``ticket`` would block (a broker's margin calculator); a
+        ticket ``place`` would refuse is refused alike with ``EngineError``."""
+        listing = self.listing(ticket.key)
+        self._check_shape(
+            listing,
+            ticket.side,
+            ticket.quantity,
+            ticket.order_type,
+            ticket.price,
+            ticket.trigger_price,
+        )
+        last = listing.last_price
         price = reference_price(ticket.order_type, ticket.price, ticket.trigger_price, last)
         return ticket.quantity * price * self._rate(ticket.product, ticket.key, ticket.book_product)
 
