@@ -271,7 +271,7 @@ def _control_routes(app: FastAPI, fake: FakeBroker) -> None:
 
     @app.post("/_fake/ltp")
     async def set_ltp(exchange: str, token: str, price: str) -> Response:
-        fake.ltp[(exchange, token)] = Decimal(price)
+        fake.set_ltp(exchange, token, Decimal(price))
         return JSONResponse({"ok": True})
 
 

@@ -1,14 +1,29 @@
-"""The fake broker's order book, fills and portfolio, rendered in InvestRight's formats
-(order book ``30 APR 2024``/``Call``/``Buy``, positions ``27-JUN-24``, trades ``SELL``)."""
+"""The fake broker's order book, fills and portfolio in InvestRight's formats (order book
+``30 APR 2024``/``Call``/``Buy``, positions ``27-JUN-24``, trades ``SELL``), its refusals and
+its quirk of showing a new order ``Pending`` for a few reads. Matching, fills, funds, day
+positions and holdings are Ordo's neutral engine (``ordo_testing.matching``)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ordo.adapters.clock import IST
+from ordo.domain import OrderType, Product, Side
+from ordo.domain.matching import PRICED_TYPES, STOP_TYPES
+from ordo_testing.matching import (
+    EngineError,
+    HoldingLot,
+    Listing,
+    MatchingEngine,
+    OrderState,
+    OrderTicket,
+    PositionBook,
+    RejectReason,
+)
 
 from ordo_adapter_hdfc.fake.reference import echo_reference, reference_refusal
 
@@ -16,9 +31,29 @@ if TYPE_CHECKING:
     from ordo_adapter_hdfc.fake.state import FakeBroker
 
 Answer = tuple[int, Any]
-OPEN_STATUSES = frozenset({"Pending", "Open", "Trigger Pending", "After Market Order Req Received"})
-PRODUCTS = frozenset({"DELIVERY", "OVERNIGHT", "INTRADAY", "MTF", "COLL-SELL", "ENCASH"})
-ORDER_TYPES = frozenset({"MARKET", "LIMIT", "SL", "SL-M"})
+PRODUCTS = {
+    "DELIVERY": Product.CNC,
+    "OVERNIGHT": Product.NRML,
+    "INTRADAY": Product.MIS,
+    "MTF": Product.CNC,
+    "COLL-SELL": Product.CNC,
+    "ENCASH": Product.CNC,
+}
+ORDER_TYPES = {
+    "MARKET": OrderType.MARKET,
+    "LIMIT": OrderType.LIMIT,
+    "SL": OrderType.SL,
+    "SL-M": OrderType.SL_M,
+}
+FULL_VALUE = {product: Decimal(1) for product in Product}
+"""The fake's RMS blocks an order's full value, whatever the product."""
+_STATUS = {
+    OrderState.OPEN: "Open",
+    OrderState.TRIGGER_PENDING: "Trigger Pending",
+    OrderState.FILLED: "Traded",
+    OrderState.CANCELLED: "Cancelled",
+    OrderState.REJECTED: "Rejected",
+}
 MODIFY_FIELDS = (
     "quantity",
     "order_type",
@@ -56,15 +91,15 @@ def tick_of(row: dict[str, str]) -> Decimal:
 
 @dataclass
 class FakeOrder:
+    """InvestRight's record of an order: the body as sent (the book echoes it), the master
+    row, and how many reads still show it ``Pending`` before RMS decides. Its matching state
+    is the engine's order of the same id, once RMS has passed it on."""
+
     order_id: str
     body: dict[str, Any]
     row: dict[str, str]
     placed_at: datetime
-    status: str = "Pending"
-    target: str = "Open"
-    message: str = ""
-    filled: int = 0
-    average: Decimal = Decimal(0)
+    ticket: OrderTicket
     reads_left: int = 1
     modified: bool = False
 
@@ -73,15 +108,51 @@ class FakeOrder:
         return str(self.body["transaction_type"]).upper()
 
 
+def listing_key(row: dict[str, str]) -> str:
+    return f"{row['exchange']}:{row['exch_security_id']}"
+
+
 class FakeBook:
-    """Orders, trades and funds of the one fake client."""
+    """Orders, trades and funds of the one fake client: InvestRight's view of a
+    ``MatchingEngine``."""
 
     def __init__(self, broker: FakeBroker) -> None:
         self._broker = broker
         self.orders: dict[str, FakeOrder] = {}
-        self.trades: list[dict[str, Any]] = []
-        self.available = broker.config.funds
+        self.rows = {listing_key(row): row for row in broker.rows}
+        trade_numbers = itertools.count(1)
+        self.engine = MatchingEngine(
+            [
+                Listing(
+                    listing_key(row),
+                    broker.initial_ltp(row),
+                    max(1, int(row["lot_size"] or 1)),
+                    tick_of(row),
+                    tradable=not broker.is_index(row),
+                )
+                for row in broker.rows
+            ],
+            cash=broker.config.funds,
+            holdings=[HoldingLot(key, qty, avg) for key, qty, avg in self._seeded(broker)],
+            margin_rates=FULL_VALUE,
+            trade_ids=lambda: f"T{next(trade_numbers):012d}",
+        )
         self._sequence = 0
+
+    @staticmethod
+    def _seeded(broker: FakeBroker) -> list[tuple[str, int, Decimal]]:
+        sbin = broker.instrument("NSE", "SBIINDEQNR")
+        return [(listing_key(sbin), 10, Decimal("520.5"))] if sbin else []
+
+    def set_price(self, row: dict[str, str], price: Decimal) -> None:
+        self.engine.set_price(listing_key(row), price)
+
+    def price_of(self, row: dict[str, str]) -> Decimal:
+        listing = self.engine.listings.get(listing_key(row))
+        return listing.last_price if listing is not None else Decimal(0)
+
+    def holding(self, row: dict[str, str]) -> HoldingLot | None:
+        return self.engine.holdings.get(listing_key(row))
 
     # -- writes -------------------------------------------------------------------------
     def _validate(self, body: dict[str, Any]) -> tuple[dict[str, str] | None, Answer | None]:
@@ -104,63 +175,47 @@ class FakeBook:
         refusal = reference_refusal(body.get("external_reference_number"))
         if refusal:
             return None, error(400, refusal)
-        return row, self._check_numbers(body, row)
-
-    def _check_numbers(self, body: dict[str, Any], row: dict[str, str]) -> Answer | None:
         quantity = body.get("quantity")
         if not isinstance(quantity, int) or quantity <= 0:
-            return error(400, "Invalid quantity")
-        if quantity % max(1, int(row["lot_size"])):
-            return error(422, "Quantity should be a multiple of the lot size")
-        price, trigger = money(body.get("price", 0)), money(body.get("trigger_price", 0))
-        kind = body["order_type"]
-        if kind in ("LIMIT", "SL") and price <= 0:
-            return error(422, "Price is required for this order type")
-        if kind in ("SL", "SL-M") and trigger <= 0:
-            return error(422, "Trigger price is required for this order type")
-        tick = tick_of(row)
-        if price % tick or trigger % tick:
-            return error(422, "Price is not a multiple of tick size")
-        return None
+            return None, error(400, "Invalid quantity")
+        return row, None
 
-    def _target(self, order: FakeOrder) -> tuple[str, str]:
-        """Where RMS and the exchange will take a new or modified order."""
-        body = order.body
-        if body.get("amo"):
-            return "After Market Order Req Received", ""
-        ltp = self._broker.price_of(order.row)
-        price = money(body.get("price", 0))
-        trigger = money(body.get("trigger_price", 0))
-        buy = order.side == "BUY"
-        value = int(body["quantity"]) * (price if price > 0 else ltp)
-        if buy and value > self.available:
-            return "Rejected", (
-                f"RMS:Margin Exceeds, Required:{value:.2f}, Available:{self.available:.2f}"
-            )
-        kind = body["order_type"]
-        if kind in ("SL", "SL-M"):
-            triggered = (buy and ltp >= trigger) or (not buy and ltp <= trigger)
-            if not triggered:
-                return "Trigger Pending", ""
-        if kind in ("MARKET", "SL-M") or (buy and price >= ltp) or (not buy and price <= ltp):
-            return "Traded", ""
-        return "Open", ""
+    def _ticket(self, body: dict[str, Any], row: dict[str, str]) -> OrderTicket:
+        product = str(body["product"])
+        return OrderTicket(
+            key=listing_key(row),
+            side=Side(str(body["transaction_type"]).upper()),
+            quantity=int(body["quantity"]),
+            order_type=ORDER_TYPES[str(body["order_type"])],
+            product=PRODUCTS[product],
+            price=money(body.get("price", 0)),
+            trigger_price=money(body.get("trigger_price", 0)),
+            after_market=bool(body.get("amo")),
+            immediate_or_cancel=body.get("validity") == "IOC",
+            book_product=product,
+        )
 
     def place(self, body: dict[str, Any]) -> Answer:
         row, problem = self._validate(body)
         if problem is not None or row is None:
             return problem or error(400, "Invalid order")
+        ticket = self._ticket(body, row)
+        try:
+            self.engine.check(ticket)
+        except EngineError as refused:
+            return _refusal(refused, ticket)
         self._sequence += 1
         now = datetime.now(UTC)
         order_id = now.astimezone(IST).strftime("%y%m%d") + f"{self._sequence:08d}"
+        ticket.order_id = order_id
         order = FakeOrder(
             order_id,
             dict(body),
             row,
             now,
+            ticket,
             reads_left=self._broker.config.reads_before_transition,
         )
-        order.target, order.message = self._target(order)
         self.orders[order_id] = order
         if order.reads_left <= 0:
             self._advance(order)
@@ -174,16 +229,25 @@ class FakeBook:
         if missing:
             return error(400, f"{', '.join(missing)} required")
         self._advance(order, force=True)
-        if order.status not in OPEN_STATUSES:
-            return error(422, f"Order cannot be modified in {order.status} status")
+        placed = self.engine.orders[order_id]
+        if not placed.live:
+            return error(422, f"Order cannot be modified in {self.status(order)} status")
         merged = {**order.body, **{f: body[f] for f in MODIFY_FIELDS}}
-        problem = self._check_numbers(merged, order.row)
-        if problem is not None:
-            return problem
+        quantity = merged.get("quantity")
+        if not isinstance(quantity, int) or quantity <= 0:
+            return error(400, "Invalid quantity")
+        changed = self._ticket(merged, order.row)
+        try:
+            self.engine.modify(
+                order_id,
+                quantity=changed.quantity,
+                price=changed.price,
+                trigger_price=changed.trigger_price,
+                order_type=changed.order_type,
+            )
+        except EngineError as refused:
+            return _refusal(refused, changed)
         order.body, order.modified = merged, True
-        order.target, order.message = self._target(order)
-        order.status = "Pending"
-        self._advance(order, force=True)
         return success({"order_id": order_id})
 
     def cancel(self, order_id: str) -> Answer:
@@ -191,38 +255,34 @@ class FakeBook:
         if order is None:
             return error(404, "Order not found")
         self._advance(order, force=True)
-        if order.status not in OPEN_STATUSES:
-            return error(422, f"Order is not pending, it is {order.status}")
-        order.status = order.target = "Cancelled"
+        if not self.engine.orders[order_id].live:
+            return error(422, f"Order is not pending, it is {self.status(order)}")
+        self.engine.cancel(order_id)
         return success({"order_id": order_id})
 
     def _advance(self, order: FakeOrder, *, force: bool = False) -> None:
-        """Move a ``Pending`` order to where RMS decided, after enough reads."""
-        if order.status != "Pending":
+        """Hand a ``Pending`` order to the engine once RMS decides (after enough reads)."""
+        if order.order_id in self.engine.orders:
             return
         if order.reads_left > 0 and not force:
             order.reads_left -= 1
             return
         order.reads_left = 0
-        order.status = order.target
-        if order.status == "Traded":
-            self._fill(order)
+        placed = self.engine.place(order.ticket)
+        if placed.reject_reason is RejectReason.INSUFFICIENT_FUNDS:
+            required = self.engine.required_margin(order.ticket)
+            available = self.engine.funds().available
+            placed.reason = (
+                f"RMS:Margin Exceeds, Required:{required:.2f}, Available:{available:.2f}"
+            )
 
-    def _fill(self, order: FakeOrder) -> None:
-        ltp = self._broker.price_of(order.row)
-        quantity = int(order.body["quantity"])
-        order.filled, order.average = quantity, ltp
-        value = ltp * quantity
-        self.available += -value if order.side == "BUY" else value
-        self.trades.append(
-            {
-                "order": order,
-                "trade_id": f"T{order.order_id}",
-                "at": datetime.now(UTC),
-                "price": ltp,
-                "quantity": quantity,
-            }
-        )
+    def status(self, order: FakeOrder) -> str:
+        placed = self.engine.orders.get(order.order_id)
+        if placed is None:
+            return "Pending"
+        if placed.live and placed.after_market:
+            return "After Market Order Req Received"
+        return _STATUS[placed.state]
 
     # -- reads --------------------------------------------------------------------------
     def order_rows(self) -> list[dict[str, Any]]:
@@ -239,15 +299,20 @@ class FakeBook:
 
     def render_order(self, order: FakeOrder) -> dict[str, Any]:
         body, row = order.body, order.row
+        placed = self.engine.orders.get(order.order_id)
+        status = self.status(order)
         derivative = row["instrument_segment"] != "EQUITY"
-        quantity = int(body["quantity"])
-        cancelled = quantity - order.filled if order.status == "Cancelled" else 0
+        quantity = placed.quantity if placed else order.ticket.quantity
+        filled = placed.filled_quantity if placed else 0
+        average = (placed.average_price if placed else None) or Decimal(0)
+        cancelled = quantity - filled if status == "Cancelled" else 0
+        message = placed.reason if placed and placed.state is OrderState.REJECTED else ""
         return {
             "order_id": order.order_id,
             "exchange_order_id": f"1100000{order.order_id[-8:]}",
-            "status": order.status,
-            "status_message": order.message,
-            "status_message_raw": order.message,
+            "status": status,
+            "status_message": message,
+            "status_message_raw": message,
             "order_timestamp": order.placed_at.astimezone(IST).strftime("%d/%m/%Y %H:%M:%S"),
             "exchange": row["exchange"],
             "security_id": row["security_id"],
@@ -262,17 +327,17 @@ class FakeBook:
             "isin": "",
             "transaction_type": order.side.title(),
             "validity": body.get("validity", "DAY"),
-            "product": body["product"],
+            "product": order.ticket.book_product,
             "order_type": body["order_type"],
             "quantity": quantity,
             "disclosed_quantity": int(body.get("disclosed_quantity") or 0),
-            "filled_quantity": order.filled,
-            "pending_quantity": quantity - order.filled - cancelled,
+            "filled_quantity": filled,
+            "pending_quantity": quantity - filled - cancelled,
             "cancelled_quantity": cancelled,
             "price": float(money(body.get("price", 0))),
             "trigger_price": float(money(body.get("trigger_price", 0))),
-            "average_price": float(order.average),
-            "total_traded_value": float(order.average * order.filled),
+            "average_price": float(average),
+            "total_traded_value": float(average * filled),
             "order_source": "C",
             "order_subchannel": "C",
             "order_slot": "AMO" if body.get("amo") else "Online",
@@ -290,24 +355,23 @@ class FakeBook:
 
     def trade_rows(self, *, camel: bool = False, order_id: str | None = None) -> list[Any]:
         rows = []
-        for trade in self.trades:
-            order: FakeOrder = trade["order"]
-            if order_id is not None and order.order_id != order_id:
+        for fill in self.engine.fills:
+            if order_id is not None and fill.order_id != order_id:
                 continue
-            row = order.row
+            order, row = self.orders[fill.order_id], self.rows[fill.key]
             rows.append(
                 {
                     "client_id": self._broker.config.client_code,
-                    "trade_id": trade["trade_id"],
-                    "order_id": order.order_id,
+                    "trade_id": fill.trade_id,
+                    "order_id": fill.order_id,
                     "exchange": row["exchange"],
-                    "product": order.body["product"],
-                    "average_price": float(trade["price"]),
-                    "filled_quantity": trade["quantity"],
+                    "product": fill.book_product,
+                    "average_price": float(fill.price),
+                    "filled_quantity": fill.quantity,
                     "pending_quantity": 0,
-                    "exchange_order_id": f"1100000{order.order_id[-8:]}",
-                    "transaction_type": order.side,
-                    "fill_timestamp": trade["at"].astimezone(IST).strftime("%d/%m/%Y %H:%M:%S"),
+                    "exchange_order_id": f"1100000{fill.order_id[-8:]}",
+                    "transaction_type": fill.side.value,
+                    "fill_timestamp": fill.at.astimezone(IST).strftime("%d/%m/%Y %H:%M:%S"),
                     "security_id": row["symbol_name"],  # the underlying's name, not the id
                     "company_name": row["symbol_name"],
                     "underlying_symbol": row["symbol_name"],
@@ -318,7 +382,7 @@ class FakeBook:
                     "isin": "",
                     "status": "Traded",
                     "validity": "1" if camel else order.body.get("validity", "DAY"),
-                    "total_traded_value": float(trade["price"] * trade["quantity"]),
+                    "total_traded_value": float(fill.price * fill.quantity),
                     "order_source": "C",
                     "order_type": order.body["order_type"],
                 }
@@ -326,46 +390,32 @@ class FakeBook:
         return [_camel_row(r) for r in rows] if camel else rows
 
     def position_rows(self) -> list[dict[str, Any]]:
-        grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for trade in self.trades:
-            order: FakeOrder = trade["order"]
-            key = (order.row["exchange"], order.row["security_id"], order.body["product"])
-            grouped.setdefault(key, []).append(trade)
-        return [self._position(trades) for trades in grouped.values()]
+        return [self._position(p) for p in self.engine.open_positions()]
 
-    def _position(self, trades: list[dict[str, Any]]) -> dict[str, Any]:
-        first: FakeOrder = trades[0]["order"]
-        row = first.row
-        buys = [t for t in trades if t["order"].side == "BUY"]
-        sells = [t for t in trades if t["order"].side == "SELL"]
-        buy_qty = sum(t["quantity"] for t in buys)
-        sell_qty = sum(t["quantity"] for t in sells)
-        buy_val = sum((t["price"] * t["quantity"] for t in buys), Decimal(0))
-        sell_val = sum((t["price"] * t["quantity"] for t in sells), Decimal(0))
-        buy_avg = buy_val / buy_qty if buy_qty else Decimal(0)
-        sell_avg = sell_val / sell_qty if sell_qty else Decimal(0)
-        realised = min(buy_qty, sell_qty) * (sell_avg - buy_avg) if sell_qty else Decimal(0)
+    def _position(self, position: PositionBook) -> dict[str, Any]:
+        row = self.rows[position.key]
+        realised = position.realized
         expiry = row["expiry_date"]
         return {
             "client_id": self._broker.config.client_code,
             "security_id": row["security_id"],
             "instrument_segment": row["instrument_segment"],
             "underlying_symbol": row["symbol_name"],
-            "product": first.body["product"],
+            "product": position.book_product,
             "exchange": row["exchange"],
             "expiry_date": date.fromisoformat(expiry).strftime("%d-%b-%y").upper()
             if expiry
             else "",
             "option_type": _RIGHT_WORD.get(row["option_type"], ""),
             "strike_price": float(money(row["strike_price"] or 0)),
-            "total_buy_quantity": buy_qty,
-            "total_sell_qty": sell_qty,
-            "net_qty": buy_qty - sell_qty,
-            "t_day_net_qty": buy_qty - sell_qty,
-            "average_buy_price": float(round(buy_avg, 2)),
-            "average_sell_price": float(round(sell_avg, 2)),
-            "total_buy_value": float(buy_val),
-            "total_sell_value": float(sell_val),
+            "total_buy_quantity": position.bought,
+            "total_sell_qty": position.sold,
+            "net_qty": position.net_quantity,
+            "t_day_net_qty": position.net_quantity,
+            "average_buy_price": float(round(position.average_buy or Decimal(0), 2)),
+            "average_sell_price": float(round(position.average_sell or Decimal(0), 2)),
+            "total_buy_value": float(position.bought_value),
+            "total_sell_value": float(position.sold_value),
             "cf_buy_qty": 0,
             "cf_sell_qty": 0,
             "realised_pl_overall_position": float(round(realised, 2)),
@@ -373,18 +423,35 @@ class FakeBook:
         }
 
     def funds(self) -> dict[str, Any]:
-        total = self._broker.config.funds
-        used = max(Decimal(0), total - self.available)
+        funds = self.engine.funds()
+        total, available = funds.opening, funds.available
+        used = funds.blocked + funds.used
         return {
             "equity": {
-                "total_available_limit": float(self.available),
+                "total_available_limit": float(available),
                 "total_utilised_limit": float(used),
                 "total_limit": float(total),
-                "totalAvailableLimitDetails": {"cash": float(self.available), "mtf": 0.0},
+                "totalAvailableLimitDetails": {"cash": float(available), "mtf": 0.0},
                 "totalUtilizationDetails": {"cash": float(used), "cdxOptionBuy": 0.0},
                 "totalLimitDetails": {"ledger_balance": float(total), "pledge_limit": 2500.0},
             }
         }
+
+
+def _refusal(refused: EngineError, ticket: OrderTicket) -> Answer:
+    """InvestRight's answer to a request the engine refuses."""
+    if refused.reason is RejectReason.BAD_PRICE:
+        if ticket.order_type in STOP_TYPES and not (ticket.trigger_price or 0) > 0:
+            return error(422, "Trigger price is required for this order type")
+        if ticket.order_type in PRICED_TYPES and not (ticket.price or 0) > 0:
+            return error(422, "Price is required for this order type")
+    messages = {
+        RejectReason.BAD_QUANTITY: (400, "Invalid quantity"),
+        RejectReason.LOT_SIZE: (422, "Quantity should be a multiple of the lot size"),
+        RejectReason.TICK_SIZE: (422, "Price is not a multiple of tick size"),
+    }
+    status, message = messages.get(refused.reason, (422, refused.message))
+    return error(status, message)
 
 
 def _book_date(iso: str) -> str:

@@ -91,7 +91,6 @@ class FakeBroker:
         self.switches = Switches()
         self.master = master_csv()
         self.rows = list(csv.DictReader(io.StringIO(self.master)))
-        self.ltp = {(r["exchange"], r["exch_security_id"]): self._initial_ltp(r) for r in self.rows}
         self.token_ids: dict[str, float] = {}
         self.validated: set[str] = set()
         self.consent_tokens: dict[str, str] = {}
@@ -103,7 +102,7 @@ class FakeBroker:
 
     # -- instruments ----------------------------------------------------------------------
     @staticmethod
-    def _initial_ltp(row: dict[str, str]) -> Decimal:
+    def initial_ltp(row: dict[str, str]) -> Decimal:
         close = money(row["close_price"] or "0")
         tick = tick_of(row)
         return (close * Decimal("1.002") / tick).quantize(Decimal(1), ROUND_HALF_UP) * tick
@@ -123,7 +122,16 @@ class FakeBroker:
         )
 
     def price_of(self, row: dict[str, str]) -> Decimal:
-        return self.ltp.get((row["exchange"], row["exch_security_id"]), Decimal(0))
+        return self.book.price_of(row)
+
+    def set_ltp(self, exchange: str, token: str, price: Decimal) -> None:
+        """Move the market: resting orders and stops react as at the exchange."""
+        row = next(
+            (r for r in self.rows if r["exchange"] == exchange and r["exch_security_id"] == token),
+            None,
+        )
+        if row is not None:
+            self.book.set_price(row, price)
 
     # -- switches ---------------------------------------------------------------------------
     def expire_sessions(self) -> None:
@@ -268,43 +276,48 @@ class FakeBroker:
 
     # -- data -----------------------------------------------------------------------------
     def holdings(self) -> list[dict[str, Any]]:
-        """One listed holding and one mutual fund row with blank ids (as in the docs)."""
-        return [
+        """One listed holding (the engine's) and one mutual fund row with blank ids (as in
+        the docs)."""
+        sbin = self.instrument("NSE", "SBIINDEQNR")
+        lot = self.book.holding(sbin) if sbin is not None else None
+        listed = [
             {
                 "security_id": "SBIINDEQNR",
                 "exchange": "NSE",
                 "company_name": "STATE BANK OF INDIA",
                 "sector_name": "BANKS",
                 "isin": "INE062A01020",
-                "quantity": 10,
-                "average_price": 520.5,
-                "investment_value": "5205",
+                "quantity": lot.quantity,
+                "average_price": float(lot.average_price),
+                "investment_value": format((lot.quantity * lot.average_price).normalize(), "f"),
                 "close_price": 812.35,
                 "realised": "",
                 "sip_indicator": "N",
                 "mtf_indicator": "N",
-                "ltcg_quantity": 10,
+                "ltcg_quantity": lot.quantity,
                 "corporate_action_indicator": "",
                 "corporate_action_message": "",
-            },
-            {
-                "security_id": "",
-                "exchange": "NSE",
-                "company_name": "",
-                "sector_name": "",
-                "isin": "INF209K01YY7",
-                "quantity": 25,
-                "average_price": 41.2,
-                "investment_value": "",
-                "close_price": 44.8,
-                "realised": "",
-                "sip_indicator": "Y",
-                "mtf_indicator": "N",
-                "ltcg_quantity": 0,
-                "corporate_action_indicator": "",
-                "corporate_action_message": "",
-            },
+            }
+            for lot in ([lot] if lot is not None else [])
         ]
+        mutual_fund = {
+            "security_id": "",
+            "exchange": "NSE",
+            "company_name": "",
+            "sector_name": "",
+            "isin": "INF209K01YY7",
+            "quantity": 25,
+            "average_price": 41.2,
+            "investment_value": "",
+            "close_price": 44.8,
+            "realised": "",
+            "sip_indicator": "Y",
+            "mtf_indicator": "N",
+            "ltcg_quantity": 0,
+            "corporate_action_indicator": "",
+            "corporate_action_message": "",
+        }
+        return [*listed, mutual_fund]
 
     def fetch_ltp(self, body: Any, batch_limit: int = 10) -> Answer:
         items = body.get("data") if isinstance(body, dict) else None

@@ -153,25 +153,14 @@ class MatchingEngine:
             extra=dict(ticket.extra),
         )
         try:
-            if not listing.tradable:
-                raise EngineError(
-                    RejectReason.NOT_TRADABLE, f"{ticket.key} is not open for trading"
-                )
-            self._check_shape(
-                listing,
-                ticket.side,
-                ticket.quantity,
-                ticket.order_type,
-                ticket.price,
-                ticket.trigger_price,
-            )
+            self.check(ticket)
         except EngineError as refusal:
             if refusal.reason not in self.booked_refusals:
                 raise
             problem: tuple[RejectReason, str] | None = (refusal.reason, refusal.message)
         else:
             problem = self._risk_problem(order, listing)
-        order.order_id = self._order_ids()
+        order.order_id = ticket.order_id or self._order_ids()
         self.orders[order.order_id] = order
         if problem is not None:
             order.state = OrderState.REJECTED
@@ -181,6 +170,21 @@ class MatchingEngine:
             order.state = OrderState.TRIGGER_PENDING
         self._match(order, listing, resting=False)
         return order
+
+    def check(self, ticket: OrderTicket) -> None:
+        """Refuse, with ``EngineError``, a ticket ``place`` would refuse, without placing it
+        (the risk checks, which book a rejection, are not run)."""
+        listing = self.listing(ticket.key)
+        if not listing.tradable:
+            raise EngineError(RejectReason.NOT_TRADABLE, f"{ticket.key} is not open for trading")
+        self._check_shape(
+            listing,
+            ticket.side,
+            ticket.quantity,
+            ticket.order_type,
+            ticket.price,
+            ticket.trigger_price,
+        )
 
     def modify(
         self,
@@ -282,16 +286,8 @@ class MatchingEngine:
     def required_margin(self, ticket: OrderTicket) -> Decimal:
         """What an order like ``ticket`` would block (a broker's margin calculator); a
         ticket ``place`` would refuse is refused alike with ``EngineError``."""
-        listing = self.listing(ticket.key)
-        self._check_shape(
-            listing,
-            ticket.side,
-            ticket.quantity,
-            ticket.order_type,
-            ticket.price,
-            ticket.trigger_price,
-        )
-        last = listing.last_price
+        self.check(ticket)
+        last = self.listings[ticket.key].last_price
         price = reference_price(ticket.order_type, ticket.price, ticket.trigger_price, last)
         return ticket.quantity * price * self._rate(ticket.product, ticket.key, ticket.book_product)
 

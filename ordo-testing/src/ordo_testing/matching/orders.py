@@ -98,6 +98,9 @@ class OrderTicket:
     book_product: str = ""
     """The broker's own product under the neutral one (Fyers' CO, BO or MTF under MIS/CNC):
     day positions are kept apart per broker product, and ``product_rates`` may price it."""
+    order_id: str | None = None
+    """The broker's own number for the order, when the fake numbers its orders before the
+    engine sees them (HDFC shows a new order as Pending before its RMS decides)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Broker-specific fields the fake wants to echo back in its book (validity...)."""
 
