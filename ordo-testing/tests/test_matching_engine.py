@@ -345,3 +345,18 @@ def test_holdings_check_can_be_switched_off() -> None:
     rejected = strict.place(sell)
     assert rejected.reject_reason is RejectReason.INSUFFICIENT_HOLDINGS
     assert lenient.place(sell).state is OrderState.FILLED
+
+
+def test_check_refuses_without_placing_and_a_fake_may_number_its_orders() -> None:
+    e = engine()
+    with pytest.raises(EngineError) as refused:
+        e.check(OrderTicket("SBIN", Side.BUY, 1, OrderType.LIMIT, price=D("690.03")))
+    assert refused.value.reason is RejectReason.TICK_SIZE
+    e.check(OrderTicket("SBIN", Side.BUY, 1, OrderType.LIMIT, price=D("690.05")))
+    assert e.orders == {}
+    own = e.place(OrderTicket("SBIN", Side.BUY, 1, OrderType.MARKET, order_id="24120300000007"))
+    assert own.order_id == "24120300000007"
+    assert e.fills[0].order_id == "24120300000007"
+    with pytest.raises(EngineError) as margin:
+        e.required_margin(OrderTicket("NIFTYFUT", Side.BUY, 10, OrderType.MARKET))
+    assert margin.value.reason is RejectReason.LOT_SIZE
