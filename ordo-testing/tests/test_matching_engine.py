@@ -360,3 +360,21 @@ def test_check_refuses_without_placing_and_a_fake_may_number_its_orders() -> Non
     with pytest.raises(EngineError) as margin:
         e.required_margin(OrderTicket("NIFTYFUT", Side.BUY, 10, OrderType.MARKET))
     assert margin.value.reason is RejectReason.LOT_SIZE
+
+
+def test_modify_to_replaces_quantity_prices_and_type() -> None:
+    e = engine()
+    order = e.place(ticket(quantity=2))
+    changed = e.modify_to(
+        order.order_id,
+        OrderTicket(
+            "SBIN", Side.BUY, 3, OrderType.SL, price=D("712.00"), trigger_price=D("710.00")
+        ),
+    )
+    assert (changed.quantity, changed.order_type, changed.price, changed.trigger_price) == (
+        3,
+        OrderType.SL,
+        D("712.00"),
+        D("710.00"),
+    )
+    assert changed.state is OrderState.TRIGGER_PENDING

@@ -54,20 +54,24 @@ from ordo_adapter_mock.login import SessionDesk
 from ordo_adapter_mock.prices import Key, PriceFeed, key_of
 from ordo_adapter_mock.settings import MockSettings
 
+REQUEST_FIELDS = frozenset(
+    {
+        "exchange",
+        "symbol",
+        "side",
+        "quantity",
+        "order_type",
+        "product",
+        "validity",
+        "price",
+        "trigger_price",
+    }
+)
+"""What an order carries over from its request (and back, when it is re-checked)."""
+
 
 def _request_of(order: Order, amo: bool) -> OrderRequest:
-    return OrderRequest(
-        exchange=order.exchange,
-        symbol=order.symbol,
-        side=order.side,
-        quantity=order.quantity,
-        order_type=order.order_type,
-        product=order.product,
-        validity=order.validity,
-        price=order.price,
-        trigger_price=order.trigger_price,
-        amo=amo,
-    )
+    return OrderRequest(**order.model_dump(include=set(REQUEST_FIELDS)), amo=amo)
 
 
 class PaperBroker:
@@ -213,16 +217,8 @@ class PaperBroker:
         key = (instrument.exchange, instrument.symbol)
         now = self.clock()
         order = Order(
+            **request.model_dump(include=set(REQUEST_FIELDS)),
             order_id=self.book.next_order_id(),
-            exchange=request.exchange,
-            symbol=request.symbol,
-            side=request.side,
-            quantity=request.quantity,
-            order_type=request.order_type,
-            product=request.product,
-            validity=request.validity,
-            price=request.price,
-            trigger_price=request.trigger_price,
             status=OrderStatus.PENDING,
             tag=tag,
             placed_at=now,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordo.adapters.clock import IST
-from ordo.domain import OrderType, Product, Side
+from ordo.domain import Product, Side
 from ordo_testing.matching import (
     EngineError,
     EngineOrder,
@@ -28,33 +28,28 @@ from ordo_testing.matching import (
 )
 
 from ordo_adapter_fyers.fake.master import FakeSymbol
+from ordo_adapter_fyers.mapping import (
+    ORDER_TYPES_BY_CODE,
+    PRODUCTS_BY_CODE,
+    STATUS_CANCELLED,
+    STATUS_PENDING,
+    STATUS_REJECTED,
+    STATUS_TRADED,
+)
 
-CANCELLED, TRADED, TRANSIT, REJECTED, PENDING = 1, 2, 4, 5, 6
-LIMIT, MARKET, STOP_MARKET, STOP_LIMIT = 1, 2, 3, 4
-ORDER_TYPES = {
-    LIMIT: OrderType.LIMIT,
-    MARKET: OrderType.MARKET,
-    STOP_MARKET: OrderType.SL_M,
-    STOP_LIMIT: OrderType.SL,
-}
-PRODUCTS = {
-    "CNC": Product.CNC,
-    "INTRADAY": Product.MIS,
-    "MARGIN": Product.NRML,
-    "CO": Product.MIS,
-    "BO": Product.MIS,
-    "MTF": Product.CNC,
-}
+# The broker's own codes, written once: the adapter's wire tables.
+ORDER_TYPES = ORDER_TYPES_BY_CODE
+PRODUCTS = PRODUCTS_BY_CODE
 MARGIN_RATES = {Product.CNC: Decimal(1), Product.MIS: Decimal("0.2"), Product.NRML: Decimal("0.2")}
 PRODUCT_RATES = {"MTF": Decimal("0.5")}
 """The fake's RMS blocks the full value for CNC, half for MTF and a fifth otherwise; its
 margin calculator answers with the same figures."""
 _STATUS = {
-    OrderState.OPEN: PENDING,
-    OrderState.TRIGGER_PENDING: PENDING,
-    OrderState.FILLED: TRADED,
-    OrderState.CANCELLED: CANCELLED,
-    OrderState.REJECTED: REJECTED,
+    OrderState.OPEN: STATUS_PENDING,
+    OrderState.TRIGGER_PENDING: STATUS_PENDING,
+    OrderState.FILLED: STATUS_TRADED,
+    OrderState.CANCELLED: STATUS_CANCELLED,
+    OrderState.REJECTED: STATUS_REJECTED,
 }
 _RMS_MESSAGES = {
     RejectReason.NOT_TRADABLE: "Symbol is not tradable (trade status inactive)",
@@ -270,7 +265,7 @@ class OrderBook:
         return {
             "id": order.order_id,
             "id_fyers": order.extra.get("id_fyers", ""),
-            "exchOrdId": f"1100000{order.order_id[-8:]}" if status != REJECTED else "",
+            "exchOrdId": f"1100000{order.order_id[-8:]}" if status != STATUS_REJECTED else "",
             "clientId": "FAKE01",
             "symbol": symbol.ticker,
             "ex_sym": symbol.underlying,
@@ -288,7 +283,7 @@ class OrderBook:
             "productType": order.book_product,
             "orderValidity": order.extra.get("validity", "DAY"),
             "status": status,
-            "message": "TRADE CONFIRMED" if status == TRADED else order.reason,
+            "message": "TRADE CONFIRMED" if status == STATUS_TRADED else order.reason,
             "orderDateTime": fyers_time(order.placed_at),
             "offlineOrder": order.after_market or bool(order.extra.get("offline")),
             "source": "ITS",

@@ -238,13 +238,7 @@ class FakeBook:
             return error(400, "Invalid quantity")
         changed = self._ticket(merged, order.row)
         try:
-            self.engine.modify(
-                order_id,
-                quantity=changed.quantity,
-                price=changed.price,
-                trigger_price=changed.trigger_price,
-                order_type=changed.order_type,
-            )
+            self.engine.modify_to(order_id, changed)
         except EngineError as refused:
             return _refusal(refused, changed)
         order.body, order.modified = merged, True

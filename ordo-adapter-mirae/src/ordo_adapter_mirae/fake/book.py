@@ -242,13 +242,7 @@ class OrderBook:
             trigger_price=trigger,
         )
         try:
-            self.engine.modify(
-                order_id,
-                quantity=changed.quantity,
-                price=changed.price,
-                trigger_price=changed.trigger_price,
-                order_type=changed.order_type,
-            )
+            self.engine.modify_to(order_id, changed)
         except EngineError as error:
             raise _refusal(error, changed, self.by_key[order.key]) from None
         order.extra.update(validity=form["validity"], disclosed=disclosed, modified=True)

@@ -232,6 +232,17 @@ class MatchingEngine:
         self._match(order, listing, resting=False)
         return order
 
+    def modify_to(self, order_id: str, ticket: OrderTicket) -> EngineOrder:
+        """``modify`` to the quantity, prices and type of ``ticket`` (a broker whose modify
+        replaces the whole order)."""
+        return self.modify(
+            order_id,
+            quantity=ticket.quantity,
+            price=ticket.price,
+            trigger_price=ticket.trigger_price,
+            order_type=ticket.order_type,
+        )
+
     def cancel(self, order_id: str) -> EngineOrder:
         order = self.order(order_id)
         if not order.live:
