@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ordo.adapters.clock import IST
 from ordo.adapters.http import retry_after_seconds
 from ordo.adapters.values import (
     decimal_or_zero,
     parse_decimal,
     parse_int,
+    parse_ist_time,
     parse_text,
     positive_decimal,
 )
@@ -140,3 +142,23 @@ def test_retry_after_default_and_future_date() -> None:
     assert retry_after_seconds({}, 0.75) == 0.75
     when = datetime.now(UTC) + timedelta(seconds=30)
     assert 25 <= retry_after_seconds({"Retry-After": format_datetime(when, usegmt=True)}) <= 31
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("09-Mar-2023 09:34:38", datetime(2023, 3, 9, 9, 34, 38, tzinfo=IST)),
+        (" 30/04/2024 12:40:12 ", datetime(2024, 4, 30, 12, 40, 12, tzinfo=IST)),
+        ("2024-04-30T12:40:12", datetime(2024, 4, 30, 12, 40, 12, tzinfo=IST)),
+        ("2024-04-30T07:10:12+00:00", datetime(2024, 4, 30, 7, 10, 12, tzinfo=UTC)),
+        ("None", None),
+        ("", None),
+        (None, None),
+        ("30 APR 2024", None),
+    ],
+)
+def test_ist_wall_clock_times(value: object, expected: datetime | None) -> None:
+    parsed = parse_ist_time(value, ("%d-%b-%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S"))
+    assert parsed == expected
+    if parsed is not None:
+        assert parsed.tzinfo is not None

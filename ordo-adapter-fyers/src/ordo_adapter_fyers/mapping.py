@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ordo.adapters.clock import IST
-from ordo.adapters.values import parse_decimal, parse_int
+from ordo.adapters.values import parse_decimal, parse_int, parse_ist_time
 from ordo.domain import (
     Funds,
     Holding,
@@ -70,14 +69,7 @@ def price_field(value: Decimal | None) -> float:
 
 def parse_order_time(text: Any) -> datetime | None:
     """``"09-Mar-2023 09:34:38"`` (IST) -> aware datetime; ``None`` when unreadable."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    for fmt in ("%d-%b-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=IST)
-        except ValueError:
-            continue
-    return None
+    return parse_ist_time(text, ("%d-%b-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"))
 
 
 def parse_epoch(value: Any) -> datetime | None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from ordo.adapters.clock import IST
+from ordo.adapters.values import parse_ist_time
 from ordo.domain import InstrumentType, OrderStatus, OrderType, Product, Side, Validity
 
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
@@ -51,11 +51,19 @@ def _key(value: str) -> str:
 _SIDES = {"buy": Side.BUY, "b": Side.BUY, "sell": Side.SELL, "s": Side.SELL}
 
 
-def side_from_broker(value: str) -> Side:
+_T = TypeVar("_T")
+
+
+def _known(table: dict[str, _T], value: str, field: str) -> _T:
+    """The unified value of a broker word, or ``ValueError`` naming the field."""
     try:
-        return _SIDES[_key(value)]
+        return table[_key(value)]
     except KeyError:
-        raise ValueError(f"unknown transaction_type {value!r}") from None
+        raise ValueError(f"unknown {field} {value!r}") from None
+
+
+def side_from_broker(value: str) -> Side:
+    return _known(_SIDES, value, "transaction_type")
 
 
 _ORDER_TYPES = {
@@ -75,10 +83,7 @@ _ORDER_TYPES = {
 
 
 def order_type_from_broker(value: str) -> OrderType:
-    try:
-        return _ORDER_TYPES[_key(value)]
-    except KeyError:
-        raise ValueError(f"unknown order_type {value!r}") from None
+    return _known(_ORDER_TYPES, value, "order_type")
 
 
 def order_type_to_broker(order_type: OrderType) -> str:
@@ -102,10 +107,7 @@ _PRODUCTS = {
 
 
 def product_from_broker(value: str) -> Product:
-    try:
-        return _PRODUCTS[_key(value)]
-    except KeyError:
-        raise ValueError(f"unknown product {value!r}") from None
+    return _known(_PRODUCTS, value, "product")
 
 
 def product_to_broker(product: Product, *, derivative: bool) -> str:
@@ -230,19 +232,7 @@ _TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M:
 
 def timestamp_or_none(value: Any) -> datetime | None:
     """``30/04/2024 12:40:12`` (IST wall clock) as an aware datetime."""
-    if value is None or not str(value).strip():
-        return None
-    raw = str(value).strip()
-    for fmt in _TIMESTAMP_FORMATS:
-        try:
-            return datetime.strptime(raw, fmt).replace(tzinfo=IST)
-        except ValueError:
-            continue
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)
+    return parse_ist_time(value, _TIMESTAMP_FORMATS)
 
 
 _SYMBOL_JUNK = re.compile(r"[^A-Z0-9&_\-.]")

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ordo.adapters.clock import IST
-from ordo.adapters.values import parse_text
+from ordo.adapters.values import parse_ist_time
 
 Row = Mapping[str, Any]
 
@@ -30,16 +29,4 @@ TIME_FORMATS = (
 
 def parse_timestamp(value: Any) -> datetime | None:
     """m.Stock timestamps are IST wall-clock times in several layouts."""
-    text = parse_text(value)
-    if not text:
-        return None
-    for layout in TIME_FORMATS:
-        try:
-            return datetime.strptime(text, layout).replace(tzinfo=IST)
-        except ValueError:
-            continue
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=IST)
+    return parse_ist_time(value, TIME_FORMATS)

@@ -1,4 +1,5 @@
-"""One rule set for the numbers brokers send, shared by every adapter's mapping.
+"""One rule set for the numbers (and wall-clock times) brokers send, shared by every
+adapter's mapping.
 
 Brokers send the same amount as a JSON number, a numeric string, a string with thousands
 separators (``"1,234.50"``), an integer spelled as a float (``"12.0"``, ``12.0``), or a blank
@@ -9,8 +10,12 @@ number is ``None`` (or the given default), so a mapping decides how strict to be
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from ordo.adapters.clock import IST
 
 BLANKS = frozenset({"", "none", "null", "nan", "na", "n/a", "-", "--"})
 """Spellings of "no value" (compared case-insensitively, after trimming)."""
@@ -64,3 +69,21 @@ def parse_text(value: Any) -> str:
         return ""
     text = str(value).strip()
     return "" if text.lower() in ("none", "null") else text
+
+
+def parse_ist_time(value: Any, layouts: Iterable[str]) -> datetime | None:
+    """A broker's IST wall-clock text in one of its ``layouts`` (tried in order), else ISO
+    8601 (naive means IST), as an aware datetime; blanks and garbage give ``None``."""
+    text = parse_text(value)
+    if not text:
+        return None
+    for layout in layouts:
+        try:
+            return datetime.strptime(text, layout).replace(tzinfo=IST)
+        except ValueError:
+            continue
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=IST)
