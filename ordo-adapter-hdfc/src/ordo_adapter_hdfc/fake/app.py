@@ -29,7 +29,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
-from ordo_adapter_hdfc.fake.book import Answer
 from ordo_adapter_hdfc.fake.documented import (
     documented_funds,
     documented_order_trades,
@@ -37,6 +36,7 @@ from ordo_adapter_hdfc.fake.documented import (
     documented_profile,
 )
 from ordo_adapter_hdfc.fake.state import FakeBroker, FakeConfig
+from ordo_adapter_hdfc.fake.wire import Answer
 
 __all__ = ["FakeBroker", "FakeConfig", "FakeTransport", "create_app", "main"]
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ordo.adapters.clock import IST
-from ordo.domain import OrderType, Product, Side
-from ordo.domain.matching import PRICED_TYPES, STOP_TYPES
+from ordo.domain import Side
 from ordo_testing.matching import (
     EngineError,
     HoldingLot,
@@ -26,67 +25,26 @@ from ordo_testing.matching import (
 )
 
 from ordo_adapter_hdfc.fake.reference import echo_reference, reference_refusal
+from ordo_adapter_hdfc.fake.wire import (
+    FULL_VALUE,
+    MODIFY_FIELDS,
+    ORDER_TYPES,
+    PRODUCTS,
+    RIGHT_WORD,
+    STATUS,
+    Answer,
+    book_date,
+    camel_row,
+    error,
+    listing_key,
+    money,
+    refusal,
+    success,
+    tick_of,
+)
 
 if TYPE_CHECKING:
     from ordo_adapter_hdfc.fake.state import FakeBroker
-
-Answer = tuple[int, Any]
-PRODUCTS = {
-    "DELIVERY": Product.CNC,
-    "OVERNIGHT": Product.NRML,
-    "INTRADAY": Product.MIS,
-    "MTF": Product.CNC,
-    "COLL-SELL": Product.CNC,
-    "ENCASH": Product.CNC,
-}
-ORDER_TYPES = {
-    "MARKET": OrderType.MARKET,
-    "LIMIT": OrderType.LIMIT,
-    "SL": OrderType.SL,
-    "SL-M": OrderType.SL_M,
-}
-FULL_VALUE = {product: Decimal(1) for product in Product}
-"""The fake's RMS blocks an order's full value, whatever the product."""
-_STATUS = {
-    OrderState.OPEN: "Open",
-    OrderState.TRIGGER_PENDING: "Trigger Pending",
-    OrderState.FILLED: "Traded",
-    OrderState.CANCELLED: "Cancelled",
-    OrderState.REJECTED: "Rejected",
-}
-MODIFY_FIELDS = (
-    "quantity",
-    "order_type",
-    "validity",
-    "disclosed_quantity",
-    "product",
-    "price",
-    "trigger_price",
-    "amo",
-)
-_RIGHT_WORD = {"CE": "Call", "PE": "Put"}
-
-
-def error(status: int, message: str, *, bare: bool = False) -> Answer:
-    """The two error shapes seen in the wild: enveloped, or a bare ``{"error": ...}``."""
-    return status, ({"error": message} if bare else {"status": "error", "message": message})
-
-
-def success(data: Any) -> Answer:
-    return 200, {"status": "success", "data": data}
-
-
-def money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return Decimal(-1)
-
-
-def tick_of(row: dict[str, str]) -> Decimal:
-    raw = row["tick_size"]
-    value = money(raw)
-    return value / 100 if "." not in raw else value
 
 
 @dataclass
@@ -106,10 +64,6 @@ class FakeOrder:
     @property
     def side(self) -> str:
         return str(self.body["transaction_type"]).upper()
-
-
-def listing_key(row: dict[str, str]) -> str:
-    return f"{row['exchange']}:{row['exch_security_id']}"
 
 
 class FakeBook:
@@ -172,9 +126,9 @@ class FakeBook:
                 return None, error(400, "Invalid or missing expiry_date/underlying_symbol")
             if row["option_type"] in ("CE", "PE") and body.get("option_type") != row["option_type"]:
                 return None, error(400, "Invalid option_type")
-        refusal = reference_refusal(body.get("external_reference_number"))
-        if refusal:
-            return None, error(400, refusal)
+        bad_reference = reference_refusal(body.get("external_reference_number"))
+        if bad_reference:
+            return None, error(400, bad_reference)
         quantity = body.get("quantity")
         if not isinstance(quantity, int) or quantity <= 0:
             return None, error(400, "Invalid quantity")
@@ -203,7 +157,7 @@ class FakeBook:
         try:
             self.engine.check(ticket)
         except EngineError as refused:
-            return _refusal(refused, ticket)
+            return refusal(refused, ticket)
         self._sequence += 1
         now = datetime.now(UTC)
         order_id = now.astimezone(IST).strftime("%y%m%d") + f"{self._sequence:08d}"
@@ -240,7 +194,7 @@ class FakeBook:
         try:
             self.engine.modify_to(order_id, changed)
         except EngineError as refused:
-            return _refusal(refused, changed)
+            return refusal(refused, changed)
         order.body, order.modified = merged, True
         return success({"order_id": order_id})
 
@@ -276,7 +230,7 @@ class FakeBook:
             return "Pending"
         if placed.live and placed.after_market:
             return "After Market Order Req Received"
-        return _STATUS[placed.state]
+        return STATUS[placed.state]
 
     # -- reads --------------------------------------------------------------------------
     def order_rows(self) -> list[dict[str, Any]]:
@@ -315,9 +269,9 @@ class FakeBook:
             "underlying_symbol": row["symbol_name"],
             "instrument_segment": row["instrument_segment"],
             "instrument_type": "Equity Derivatives" if derivative else "Equity",
-            "expiry_date": _book_date(row["expiry_date"]),
+            "expiry_date": book_date(row["expiry_date"]),
             "strike_price": float(money(row["strike_price"] or 0)) if derivative else 0.0,
-            "option_type": _RIGHT_WORD.get(row["option_type"], ""),
+            "option_type": RIGHT_WORD.get(row["option_type"], ""),
             "isin": "",
             "transaction_type": order.side.title(),
             "validity": body.get("validity", "DAY"),
@@ -370,9 +324,9 @@ class FakeBook:
                     "company_name": row["symbol_name"],
                     "underlying_symbol": row["symbol_name"],
                     "instrument_segment": row["instrument_segment"],
-                    "expiry_date": _book_date(row["expiry_date"]),
+                    "expiry_date": book_date(row["expiry_date"]),
                     "strike_price": float(money(row["strike_price"] or 0)),
-                    "option_type": _RIGHT_WORD.get(row["option_type"], ""),
+                    "option_type": RIGHT_WORD.get(row["option_type"], ""),
                     "isin": "",
                     "status": "Traded",
                     "validity": "1" if camel else order.body.get("validity", "DAY"),
@@ -381,7 +335,7 @@ class FakeBook:
                     "order_type": order.body["order_type"],
                 }
             )
-        return [_camel_row(r) for r in rows] if camel else rows
+        return [camel_row(r) for r in rows] if camel else rows
 
     def position_rows(self) -> list[dict[str, Any]]:
         return [self._position(p) for p in self.engine.open_positions()]
@@ -400,7 +354,7 @@ class FakeBook:
             "expiry_date": date.fromisoformat(expiry).strftime("%d-%b-%y").upper()
             if expiry
             else "",
-            "option_type": _RIGHT_WORD.get(row["option_type"], ""),
+            "option_type": RIGHT_WORD.get(row["option_type"], ""),
             "strike_price": float(money(row["strike_price"] or 0)),
             "total_buy_quantity": position.bought,
             "total_sell_qty": position.sold,
@@ -430,34 +384,3 @@ class FakeBook:
                 "totalLimitDetails": {"ledger_balance": float(total), "pledge_limit": 2500.0},
             }
         }
-
-
-def _refusal(refused: EngineError, ticket: OrderTicket) -> Answer:
-    """InvestRight's answer to a request the engine refuses."""
-    if refused.reason is RejectReason.BAD_PRICE:
-        if ticket.order_type in STOP_TYPES and not (ticket.trigger_price or 0) > 0:
-            return error(422, "Trigger price is required for this order type")
-        if ticket.order_type in PRICED_TYPES and not (ticket.price or 0) > 0:
-            return error(422, "Price is required for this order type")
-    messages = {
-        RejectReason.BAD_QUANTITY: (400, "Invalid quantity"),
-        RejectReason.LOT_SIZE: (422, "Quantity should be a multiple of the lot size"),
-        RejectReason.TICK_SIZE: (422, "Price is not a multiple of tick size"),
-    }
-    status, message = messages.get(refused.reason, (422, refused.message))
-    return error(status, message)
-
-
-def _book_date(iso: str) -> str:
-    """``2030-01-31`` as the order book writes it: ``31 JAN 2030``."""
-    return date.fromisoformat(iso).strftime("%d %b %Y").upper() if iso else ""
-
-
-def _camel_row(row: dict[str, Any]) -> dict[str, Any]:
-    """The single-order trades endpoint answers in camelCase, except ``client_id``."""
-
-    def camel(name: str) -> str:
-        head, *rest = name.split("_")
-        return head + "".join(part.title() for part in rest)
-
-    return {k if k == "client_id" else camel(k): v for k, v in row.items()}

@@ -21,8 +21,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
-from ordo_adapter_hdfc.fake.book import Answer, FakeBook, error, money, tick_of
+from ordo_adapter_hdfc.fake.book import FakeBook
 from ordo_adapter_hdfc.fake.reference import ReferenceEcho
+from ordo_adapter_hdfc.fake.wire import Answer, error, money, tick_of
 
 
 def master_csv() -> str:
