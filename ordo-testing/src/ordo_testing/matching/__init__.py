@@ -1,11 +1,13 @@
 """The neutral fake matching engine the broker fakes share (see ``engine``)."""
 
-from ordo_testing.matching.engine import DEFAULT_MARGIN_RATES, FundsView, MatchingEngine
+from ordo_testing.matching.engine import MatchingEngine
 from ordo_testing.matching.orders import (
+    DEFAULT_MARGIN_RATES,
     RMS_REASONS,
     EngineError,
     EngineOrder,
     Fill,
+    FundsView,
     HoldingLot,
     Listing,
     OrderState,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -29,13 +28,15 @@ from ordo.domain.matching import (
     reference_price,
     stop_already_hit,
     stop_hit,
-    stop_limit_inverted,
 )
 
+from ordo_testing.matching.checks import check_shape
 from ordo_testing.matching.orders import (
+    DEFAULT_MARGIN_RATES,
     EngineError,
     EngineOrder,
     Fill,
+    FundsView,
     HoldingLot,
     Listing,
     OrderState,
@@ -43,27 +44,6 @@ from ordo_testing.matching.orders import (
     PositionBook,
     RejectReason,
 )
-
-DEFAULT_MARGIN_RATES: Mapping[Product, Decimal] = {
-    Product.CNC: Decimal(1),
-    Product.NRML: Decimal(1),
-    Product.MIS: Decimal("0.2"),
-}
-"""Share of an order's value the account must hold (intraday gets 5x leverage)."""
-
-
-@dataclass(frozen=True)
-class FundsView:
-    opening: Decimal
-    realized: Decimal
-    blocked: Decimal
-    """Margin held for open orders."""
-    used: Decimal
-    """Cash in delivery buys and margin held for open intraday/carry positions."""
-
-    @property
-    def available(self) -> Decimal:
-        return self.opening + self.realized - self.blocked - self.used
 
 
 def _counter_ids(start: int) -> Callable[[], str]:
@@ -177,7 +157,7 @@ class MatchingEngine:
         listing = self.listing(ticket.key)
         if not listing.tradable:
             raise EngineError(RejectReason.NOT_TRADABLE, f"{ticket.key} is not open for trading")
-        self._check_shape(
+        check_shape(
             listing,
             ticket.side,
             ticket.quantity,
@@ -204,7 +184,7 @@ class MatchingEngine:
         new_quantity = quantity if quantity is not None else order.quantity
         new_price = price if price is not None else order.price
         new_trigger = trigger_price if trigger_price is not None else order.trigger_price
-        self._check_shape(listing, order.side, new_quantity, new_type, new_price, new_trigger)
+        check_shape(listing, order.side, new_quantity, new_type, new_price, new_trigger)
         if new_quantity <= order.filled_quantity:
             raise EngineError(
                 RejectReason.BAD_QUANTITY,
@@ -319,44 +299,6 @@ class MatchingEngine:
         if not order.live or (order.side is Side.SELL and order.product is Product.CNC):
             return Decimal(0)
         return self.margin_for(order)
-
-    def _check_shape(
-        self,
-        listing: Listing,
-        side: Side,
-        quantity: int,
-        order_type: OrderType,
-        price: Decimal | None,
-        trigger: Decimal | None,
-    ) -> None:
-        if quantity <= 0:
-            raise EngineError(RejectReason.BAD_QUANTITY, "quantity must be positive")
-        if quantity % listing.lot_size:
-            raise EngineError(
-                RejectReason.LOT_SIZE,
-                f"quantity {quantity} is not a multiple of the lot size {listing.lot_size}",
-            )
-        needs_price = order_type in PRICED_TYPES
-        if needs_price and (price is None or price <= 0):
-            raise EngineError(RejectReason.BAD_PRICE, f"a {order_type.value} order needs a price")
-        if order_type in STOP_TYPES and (trigger is None or trigger <= 0):
-            raise EngineError(RejectReason.BAD_PRICE, "a stop order needs a trigger price")
-        for value in (price if needs_price else None, trigger):
-            if value is not None and value % listing.tick_size:
-                raise EngineError(
-                    RejectReason.TICK_SIZE,
-                    f"{value} is not a multiple of the tick size {listing.tick_size}",
-                )
-        if (
-            order_type is OrderType.SL
-            and price is not None
-            and trigger is not None
-            and stop_limit_inverted(side, price, trigger)
-        ):
-            raise EngineError(
-                RejectReason.BAD_PRICE,
-                "a stop-limit buy needs price >= trigger, a sell price <= trigger",
-            )
 
     def _risk_problem(
         self, order: EngineOrder, listing: Listing, replacing: EngineOrder | None = None

@@ -3,6 +3,7 @@ the fills it makes. Broker-neutral: a fake renders them in its broker's wire for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -168,3 +169,25 @@ class HoldingLot:
     key: str
     quantity: int
     average_price: Decimal
+
+
+DEFAULT_MARGIN_RATES: Mapping[Product, Decimal] = {
+    Product.CNC: Decimal(1),
+    Product.NRML: Decimal(1),
+    Product.MIS: Decimal("0.2"),
+}
+"""Share of an order's value the account must hold (intraday gets 5x leverage)."""
+
+
+@dataclass(frozen=True)
+class FundsView:
+    opening: Decimal
+    realized: Decimal
+    blocked: Decimal
+    """Margin held for open orders."""
+    used: Decimal
+    """Cash in delivery buys and margin held for open intraday/carry positions."""
+
+    @property
+    def available(self) -> Decimal:
+        return self.opening + self.realized - self.blocked - self.used
