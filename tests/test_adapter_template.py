@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from cookiecutter.main import cookiecutter
+from ordo_testing.layout import check_adapter_layout
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "adapter-template"
@@ -68,8 +69,8 @@ def test_generated_package_installs_passes_and_is_listed(tmp_path: Path) -> None
     out = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path)))
     assert out.name == "ordo-adapter-toy-broker"
     package = out / "src" / "ordo_adapter_toy_broker"
-    for name in ("adapter.py", "client.py", "mapping.py", "fake.py", "testing.py", "settings.py"):
-        assert (package / name).is_file(), name
+    problems = check_adapter_layout(package, "ordo_adapter_toy_broker")
+    assert problems == [], [str(p) for p in problems]
     assert (out / ".github" / "workflows" / "ci.yml").is_file()
     assert "${{ matrix.python-version }}" in (out / ".github/workflows/ci.yml").read_text()
     pyproject = (out / "pyproject.toml").read_text()

@@ -94,7 +94,7 @@ def fyers_case(tmp_path: Path) -> BrokerCase:
 
 
 def hdfc_case(tmp_path: Path) -> BrokerCase:
-    from ordo_adapter_hdfc.fake_state import FakeConfig
+    from ordo_adapter_hdfc.fake.state import FakeConfig
     from ordo_adapter_hdfc.testing import HdfcHarness
 
     config = FakeConfig(
@@ -124,7 +124,7 @@ def hdfc_case(tmp_path: Path) -> BrokerCase:
 
 def mirae_case(tmp_path: Path) -> BrokerCase:
     from ordo_adapter_mirae.fake import FakeMirae, FakeTransport
-    from ordo_adapter_mirae.fake_state import FakeBroker, FakeUser
+    from ordo_adapter_mirae.fake.state import FakeBroker, FakeUser
 
     username, password, api_key = "MA0001", unique("mpw"), unique("mkey")
     broker = FakeBroker(users=[FakeUser(username, password, api_key)])

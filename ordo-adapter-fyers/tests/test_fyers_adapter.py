@@ -58,7 +58,7 @@ def test_class_declarations() -> None:
     assert FyersAdapter.id == "fyers"
     assert FyersAdapter.capabilities >= REQUIRED_CAPABILITIES
     assert Capability.SESSION_REFRESH not in FyersAdapter.capabilities
-    limits = {(r.max_calls, r.period) for r in FyersAdapter.rate_limits}
+    limits = {(r.max_calls, r.period) for r in FyersAdapter.declared_rate_limits}
     assert {(10, 1.0), (200, 60.0), (100_000, 86_400.0)} <= limits
 
 

@@ -19,7 +19,8 @@ from ordo.adapters.errors import (
     RateLimited,
     SessionExpired,
 )
-from ordo_adapter_fyers.errors import CODE_TABLE, error_from_reply, retry_after_seconds
+from ordo.adapters.http import retry_after_seconds
+from ordo_adapter_fyers.errors import CODE_TABLE, error_from_reply
 
 SESSION = [-8, -15, -16, -17]
 AUTH = [-352, -371, -373, -374, -441, -157]
@@ -150,7 +151,7 @@ def test_http_429_without_code_uses_the_headers() -> None:
         ({"Retry-After": "soon"}, 1.0),
         ({"X-Retry-After-Ms": "bad", "Retry-After": "2"}, 2.0),
         ({}, 1.0),
-        ({"Retry-After": "-5"}, 0.0),
+        ({"Retry-After": "-5"}, 1.0),  # a negative wait is unreadable: the default
     ],
 )
 def test_retry_after_headers(headers: dict[str, str], seconds: float) -> None:

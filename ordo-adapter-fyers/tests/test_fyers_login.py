@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -188,10 +187,10 @@ async def test_logout_revokes_the_token(harness: FyersHarness) -> None:
     await again.aclose()
 
 
-def _headless(harness: FyersHarness, **extra: Any) -> FyersAdapter:
-    return harness.create_adapter(
-        unofficial_headless_login=True, fyers_id=harness.fake.fyers_id, **extra
-    )
+def _headless(harness: FyersHarness, **extra: object) -> FyersAdapter:
+    # Passed as overrides by name: an ``account`` in ``extra`` must not become the account.
+    overrides = {"unofficial_headless_login": True, "fyers_id": harness.fake.fyers_id, **extra}
+    return harness.create_adapter("compliance", **overrides)
 
 
 def test_headless_login_is_off_by_default_and_needs_an_id() -> None:

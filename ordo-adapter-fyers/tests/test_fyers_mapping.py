@@ -55,7 +55,7 @@ def test_place_body_type_codes(
     limit: float,
     stop: float,
 ) -> None:
-    body = mapping.place_order_body(
+    body = mapping.order_to_broker(
         _order(order_type=order_type, price=price, trigger_price=trigger), "NSE:SBIN-EQ", "OABC"
     )
     assert (body["type"], body["limitPrice"], body["stopPrice"]) == (code, limit, stop)
@@ -73,7 +73,7 @@ def test_place_body_sides_products_validity(
     side: Side, product: Product, validity: Validity, amo: bool, fyers: tuple[Any, ...]
 ) -> None:
     tag = order_tag("token", "key-1", "0")
-    body = mapping.place_order_body(
+    body = mapping.order_to_broker(
         _order(side=side, product=product, validity=validity, amo=amo, disclosed_quantity=2),
         "NSE:SBIN-EQ",
         tag,
@@ -86,24 +86,26 @@ def test_place_body_sides_products_validity(
 @pytest.mark.parametrize("tag", ["", "has space", "x" * 31, "O-1"])
 def test_place_body_refuses_tags_fyers_rejects(tag: str) -> None:
     with pytest.raises(ValueError, match="orderTag"):
-        mapping.place_order_body(_order(), "NSE:SBIN-EQ", tag)
+        mapping.order_to_broker(_order(), "NSE:SBIN-EQ", tag)
 
 
 def test_modify_body_keeps_type_and_zeroes_unused_prices() -> None:
-    body = mapping.modify_order_body(
+    body = mapping.modification_to_broker(
         "123", OrderModification(price=Decimal("710")), OrderType.LIMIT
     )
     assert body == {"id": "123", "type": 1, "limitPrice": 710.0, "stopPrice": 0.0}
-    body = mapping.modify_order_body(
+    body = mapping.modification_to_broker(
         "123", OrderModification(order_type=OrderType.MARKET, quantity=3), OrderType.LIMIT
     )
     assert body == {"id": "123", "type": 2, "qty": 3, "limitPrice": 0.0, "stopPrice": 0.0}
-    body = mapping.modify_order_body(
+    body = mapping.modification_to_broker(
         "9", OrderModification(trigger_price=Decimal("650")), OrderType.SL_M
     )
     assert body == {"id": "9", "type": 3, "limitPrice": 0.0, "stopPrice": 650.0}
     with pytest.raises(ValueError, match="validity"):
-        mapping.modify_order_body("9", OrderModification(validity=Validity.IOC), OrderType.LIMIT)
+        mapping.modification_to_broker(
+            "9", OrderModification(validity=Validity.IOC), OrderType.LIMIT
+        )
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,7 @@ def test_order_status(code: Any, filled: int, qty: int, status: OrderStatus) -> 
     ],
 )
 def test_tag_from_fyers(raw: Any, tag: str | None) -> None:
-    assert mapping.tag_from_fyers(raw) == tag
+    assert mapping.tag_from_broker(raw) == tag
 
 
 ORDER_ITEM = {
@@ -162,7 +164,7 @@ ORDER_ITEM = {
 
 
 def test_order_from_fyers() -> None:
-    order = mapping.order_from_fyers(ORDER_ITEM, resolve)
+    order = mapping.order_from_broker(ORDER_ITEM, resolve)
     assert order.order_id == "23030900017171"
     assert (order.exchange, order.symbol, order.side) == (Exchange.NSE, "SBIN", Side.SELL)
     assert (order.quantity, order.filled_quantity) == (10, 4)
@@ -184,14 +186,14 @@ def test_stop_orders_and_odd_products() -> None:
         "orderValidity": "IOC",
         "tradedPrice": 0,
     }
-    order = mapping.order_from_fyers(item, resolve)
+    order = mapping.order_from_broker(item, resolve)
     assert (order.order_type, order.trigger_price, order.price) == (
         OrderType.SL,
         Decimal("559"),
         Decimal("560.5"),
     )
     assert (order.product, order.validity, order.average_price) == (Product.MIS, Validity.IOC, None)
-    market = mapping.order_from_fyers(ORDER_ITEM | {"type": 3, "stopPrice": 555}, resolve)
+    market = mapping.order_from_broker(ORDER_ITEM | {"type": 3, "stopPrice": 555}, resolve)
     assert (market.order_type, market.price, market.trigger_price) == (
         OrderType.SL_M,
         None,
@@ -211,7 +213,7 @@ def test_trade_from_fyers() -> None:
         "tradePrice": 101.05,
         "orderTag": "1:OTAG",
     }
-    trade = mapping.trade_from_fyers(item, resolve)
+    trade = mapping.trade_from_broker(item, resolve)
     assert (trade.trade_id, trade.order_id, trade.quantity) == ("52605023", "23030900017171", 75)
     assert (trade.exchange, trade.symbol) == (Exchange.NFO, "NIFTY23JAN2521500CE")
     assert (trade.price, trade.product, trade.side, trade.tag) == (
@@ -232,7 +234,7 @@ FUND_LINES = [
 
 
 def test_funds_available_balance_is_line_10() -> None:
-    funds = mapping.funds_from_fyers(FUND_LINES)
+    funds = mapping.funds_from_broker(FUND_LINES)
     assert funds.available == Decimal("117499.5")
     # Total Balance is the cash ledger; the available balance includes the collateral.
     assert (funds.total, funds.used, funds.collateral) == (
@@ -243,22 +245,22 @@ def test_funds_available_balance_is_line_10() -> None:
 
 
 def test_funds_configurable_line_and_segments() -> None:
-    clear = mapping.funds_from_fyers(FUND_LINES, available_id=3)
+    clear = mapping.funds_from_broker(FUND_LINES, available_id=3)
     assert (clear.available, clear.total) == (Decimal("97499.5"), Decimal("100000.0"))
-    both = mapping.funds_from_fyers(FUND_LINES, segments="both")
+    both = mapping.funds_from_broker(FUND_LINES, segments="both")
     assert both.available == Decimal("122499.5")
-    assert mapping.funds_from_fyers(FUND_LINES, segments="commodity").available == Decimal(5000)
+    assert mapping.funds_from_broker(FUND_LINES, segments="commodity").available == Decimal(5000)
 
 
 def test_funds_match_titles_when_ids_are_missing() -> None:
     lines = [{"title": "Available Balance", "equityAmount": "42.5", "commodityAmount": "0"}]
-    assert mapping.funds_from_fyers(lines).available == Decimal("42.5")
+    assert mapping.funds_from_broker(lines).available == Decimal("42.5")
     with pytest.raises(ValueError, match="no line"):
-        mapping.funds_from_fyers([{"id": 1, "equityAmount": 1}])
+        mapping.funds_from_broker([{"id": 1, "equityAmount": 1}])
 
 
 def test_holding_and_position() -> None:
-    holding = mapping.holding_from_fyers(
+    holding = mapping.holding_from_broker(
         {
             "symbol": "NSE:SBIN-EQ",
             "quantity": 10,
@@ -273,7 +275,7 @@ def test_holding_and_position() -> None:
     )
     assert (holding.symbol, holding.quantity, holding.t1_quantity) == ("SBIN", 8, 2)
     assert (holding.average_price, holding.pnl) == (Decimal("550.0"), Decimal("2000.0"))
-    position = mapping.position_from_fyers(
+    position = mapping.position_from_broker(
         {
             "symbol": "NSE:NIFTY2512321500CE",
             "netQty": -75,
@@ -316,7 +318,7 @@ def test_quote() -> None:
             "tt": str(int(now.timestamp())),
         },
     }
-    quote = mapping.quote_from_fyers(item, ref)
+    quote = mapping.quote_from_broker(item, ref)
     assert quote is not None
     assert (quote.last_price, quote.close, quote.volume) == (
         Decimal("800.5"),
@@ -325,7 +327,7 @@ def test_quote() -> None:
     )
     assert (quote.bid, quote.ask, quote.timestamp) == (Decimal("800.45"), Decimal("800.55"), now)
     error = {"n": "NSE:XYZ-EQ", "s": "error", "v": {"code": -300, "errmsg": "invalid symbol"}}
-    assert mapping.quote_from_fyers(error, ref) is None
+    assert mapping.quote_from_broker(error, ref) is None
 
 
 @pytest.mark.parametrize(
@@ -344,11 +346,3 @@ def test_order_time_is_ist(text: Any, expected: datetime | None) -> None:
     else:
         assert parsed is not None
         assert parsed.astimezone(UTC).replace(tzinfo=None) == expected
-
-
-def test_scalars_parse_loosely() -> None:
-    assert mapping.to_decimal("12.5") == Decimal("12.5")
-    assert mapping.to_decimal("nan") is None
-    assert mapping.to_decimal(True) is None
-    assert mapping.to_int("7.0") == 7
-    assert mapping.to_int("x", 3) == 3

@@ -9,13 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ordo.domain import Exchange, InstrumentType, SymbolRef, derivative_symbol
+from ordo.domain.exchange_symbols import parse_exchange_derivative
 from ordo_adapter_fyers.symbology import (
     from_fyers_ticker,
     fyers_derivative_name,
-    parse_fyers_derivative,
     strip_series,
     to_fyers_ticker,
-    unified_derivative,
     unified_exchange,
 )
 
@@ -75,7 +74,7 @@ def test_not_tickers_are_refused() -> None:
         from_fyers_ticker("SBIN-EQ")
     with pytest.raises(ValueError, match="neither"):
         from_fyers_ticker("XYZ:SBIN-EQ")
-    assert parse_fyers_derivative("SBIN-EQ") is None
+    assert parse_exchange_derivative("SBIN-EQ") is None
     with pytest.raises(ValueError, match="monthly"):
         fyers_derivative_name("NIFTY", date(2025, 1, 23), InstrumentType.FUTURE, monthly=False)
 
@@ -115,11 +114,11 @@ def test_monthly_option_round_trip(
 ) -> None:
     unified = SymbolRef(exchange=exchange, symbol=derivative_symbol(und, expiry, right, strike))
     ticker = to_fyers_ticker(unified, monthly=True)
-    parsed = parse_fyers_derivative(ticker.split(":", 1)[1])
+    parsed = parse_exchange_derivative(ticker.split(":", 1)[1])
     assert parsed is not None
     assert (parsed.year, parsed.month, parsed.day) == (expiry.year, expiry.month, None)
     assert from_fyers_ticker(ticker, expiry=expiry) == unified
-    assert unified_derivative(parsed, expiry) == unified.symbol
+    assert parsed.unified(expiry) == unified.symbol
 
 
 @settings(derandomize=True, max_examples=200)

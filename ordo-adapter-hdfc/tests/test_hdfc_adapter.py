@@ -182,7 +182,7 @@ async def test_place_get_modify_cancel_and_tag(
     ack = await hdfc.place_order(_resting(quantity=2), tag)
     assert ack.status is OrderStatus.OPEN
     sent = hdfc_harness.broker.book.orders[ack.order_id].body
-    assert sent["external_reference_number"] == tag_to_reference(tag)
+    assert sent["external_reference_number"] == int(tag_to_reference(tag))  # a JSON number
     assert (sent["transaction_type"], sent["product"], sent["security_id"]) == (
         "BUY",
         "DELIVERY",
@@ -309,7 +309,7 @@ async def test_rate_limited_with_retry_after(hdfc_harness: HdfcHarness, hdfc: Hd
 async def test_fake_enforces_ten_orders_per_second(tmp_path: object) -> None:
     from pathlib import Path
 
-    from ordo_adapter_hdfc.fake_state import FakeConfig
+    from ordo_adapter_hdfc.fake import FakeConfig
 
     harness = HdfcHarness(Path(str(tmp_path)), FakeConfig(orders_per_second=10))
     adapter = harness.create_adapter(status_poll_attempts=0)
@@ -396,7 +396,7 @@ async def test_browser_user_agent_is_required(hdfc_harness: HdfcHarness) -> None
 
 
 def test_declared_rate_limits(hdfc_harness: HdfcHarness) -> None:
-    by_scope = {limit.scope: limit for limit in HdfcAdapter.rate_limits}
+    by_scope = {limit.scope: limit for limit in HdfcAdapter.declared_rate_limits}
     assert by_scope[RateScope.ORDERS].max_calls == 10
     assert by_scope[RateScope.ORDERS].period == 1
     assert by_scope[RateScope.READS].max_calls == 3

@@ -18,8 +18,7 @@ from ordo.adapters.errors import BrokerUnavailable, OutcomeUnknown
 from ordo.domain import BrokerSession, Exchange, LoginChallenge, OrderRequest, OrderType, Side
 from ordo.safety.tags import order_tag
 from ordo_adapter_hdfc.adapter import HdfcAdapter
-from ordo_adapter_hdfc.fake import create_app
-from ordo_adapter_hdfc.fake_state import FakeBroker, FakeConfig
+from ordo_adapter_hdfc.fake import FakeBroker, FakeConfig, create_app
 from ordo_adapter_hdfc.settings import HdfcSettings
 from pydantic import SecretStr
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.domain import SymbolRef
-from ordo_adapter_hdfc.fake_state import master_csv
+from ordo_adapter_hdfc.fake import master_csv
 from ordo_adapter_hdfc.instruments import InstrumentStore, is_stale
 from ordo_adapter_hdfc.testing import HdfcHarness
 

@@ -8,7 +8,7 @@ import pytest
 from ordo.adapters.clock import jwt_expiry
 from ordo.adapters.errors import AuthFailed, InvalidRequest, SessionExpired
 from ordo.domain import BrokerSession, ChallengeKind, Funds, LoginChallenge
-from ordo_adapter_hdfc.auth import request_token_from
+from ordo_adapter_hdfc.login import request_token_from
 from ordo_adapter_hdfc.testing import HdfcHarness
 
 

@@ -23,7 +23,7 @@ from ordo.domain import (
 )
 from ordo.safety.tags import order_tag
 from ordo_adapter_hdfc import mapping
-from ordo_adapter_hdfc.fake_state import master_csv
+from ordo_adapter_hdfc.fake import master_csv
 from ordo_adapter_hdfc.master import HdfcInstrument, InstrumentIndex, parse_master, parse_row
 
 INDEX = InstrumentIndex(parse_master(master_csv()))
@@ -419,7 +419,7 @@ def test_cash_order_body() -> None:
         "disclosed_quantity": 0,
         "validity": "DAY",
         "amo": True,
-        "external_reference_number": mapping.tag_to_reference(order_tag("a", "b", "c")),
+        "external_reference_number": int(mapping.tag_to_reference(order_tag("a", "b", "c"))),
     }
 
 

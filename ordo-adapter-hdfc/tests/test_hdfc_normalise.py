@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 import pytest
 from ordo.adapters.clock import IST
@@ -164,14 +163,6 @@ def test_pick_accepts_both_casings() -> None:
     assert n.pick({"tokenId": "a"}, "token_id") == "a"
     assert n.pick({"token_id": "b"}, "tokenId") == "b"
     assert n.pick({}, "token_id", "x") == "x"
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [(1089.75, Decimal("1089.75")), ("1,234.5", Decimal("1234.5")), ("", None), (None, None)],
-)
-def test_decimals(raw: object, expected: Decimal | None) -> None:
-    assert n.decimal_or_none(raw) == expected
 
 
 def test_clean_symbol() -> None:

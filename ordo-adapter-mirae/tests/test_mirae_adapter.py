@@ -224,11 +224,8 @@ async def test_modify_resends_every_field(harness: MiraeHarness, adapter: MiraeA
     modified = await adapter.modify_order(ack.order_id, OrderModification(price=Decimal("710")))
     assert modified.order_id == ack.order_id
     assert harness.broker.calls[-1] == ("PUT", f"/openapi/typea/orders/regular/{ack.order_id}")
+    # Every field of the modify form the official SDK sends, and nothing else.
     assert harness.broker.forms[-1] == {
-        "tradingsymbol": "SBIN-EQ",
-        "exchange": "NSE",
-        "transaction_type": "BUY",
-        "product": "CNC",
         "order_type": "LIMIT",
         "quantity": "2",
         "price": "710",

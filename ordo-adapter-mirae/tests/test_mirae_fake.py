@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest_asyncio
-from ordo_adapter_mirae.fake import FakeMirae
-from ordo_adapter_mirae.fake_state import FakeBroker, FakeUser, RateWindows
+from ordo_adapter_mirae.fake import FakeBroker, FakeMirae, FakeUser, RateWindows
 
 BASE = "http://fake/openapi/typea"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -12,7 +12,7 @@ from ordo.adapters.clock import IST
 from ordo.adapters.errors import BrokerUnavailable, SessionExpired
 from ordo.domain import Exchange, InstrumentType, SymbolRef
 from ordo_adapter_mirae.adapter import MiraeAdapter
-from ordo_adapter_mirae.fake_rows import sample_master_csv
+from ordo_adapter_mirae.fake import sample_master_csv
 from ordo_adapter_mirae.instruments import (
     InstrumentStore,
     MasterCache,

@@ -21,7 +21,8 @@ async def test_sms_otp_login(harness: MiraeHarness, anon: MiraeAdapter) -> None:
     assert challenge.kind is ChallengeKind.OTP
     assert challenge.resendable
     assert before < challenge.expires_at <= before + timedelta(seconds=301)
-    assert harness.broker.forms[-1] == {"username": USERNAME, "password": PASSWORD}
+    # The field names the official SDK sends (known to work in production).
+    assert harness.broker.forms[-1] == {"Username": USERNAME, "Password": PASSWORD}
 
     session = await anon.complete_login(challenge, harness.answer(challenge))
     assert isinstance(session, BrokerSession)
@@ -231,7 +232,7 @@ async def test_secrets_stay_out_of_reprs_and_errors(
     session = adapter.session
     assert session is not None
     token = session.access_token.get_secret_value()
-    for text in (repr(adapter), repr(adapter.config), str(adapter.config), repr(session)):
+    for text in (repr(adapter), repr(adapter.settings), str(adapter.settings), repr(session)):
         assert PASSWORD not in text
         assert API_KEY not in text
         assert token not in text

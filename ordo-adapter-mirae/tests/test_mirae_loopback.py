@@ -14,8 +14,7 @@ from ordo.adapters.errors import OutcomeUnknown
 from ordo.domain import BrokerSession, Exchange, LoginChallenge, OrderRequest, Side
 from ordo.safety.tags import order_tag
 from ordo_adapter_mirae.adapter import MiraeAdapter
-from ordo_adapter_mirae.fake import FakeMirae, main
-from ordo_adapter_mirae.fake_state import FakeBroker
+from ordo_adapter_mirae.fake import FakeBroker, FakeMirae, main
 from ordo_adapter_mirae.settings import MiraeSettings
 from pydantic import SecretStr
 

@@ -7,8 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from ordo.adapters.clock import IST
 from ordo.domain import (
     Exchange,
@@ -22,7 +20,7 @@ from ordo.domain import (
     Validity,
 )
 from ordo_adapter_mirae import forms, mapping, values
-from ordo_adapter_mirae.session import login_flag, session_expiry, session_from_data
+from ordo_adapter_mirae.login import login_flag, session_expiry, session_from_data
 
 
 def resolve(exchange: str, tradingsymbol: str) -> SymbolRef | None:
@@ -35,36 +33,7 @@ def by_token(token: str) -> SymbolRef | None:
     return SymbolRef.parse("NSE:SBIN") if token == "3045" else None
 
 
-# -- scalars ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("1,234.50", Decimal("1234.50")),
-        (12, Decimal(12)),
-        (1.5, Decimal("1.5")),
-        ("None", None),
-        (None, None),
-        ("", None),
-        ("null", None),
-        ("abc", None),
-        (True, None),
-        ("NaN", None),
-        (" 42 ", Decimal(42)),
-    ],
-)
-def test_to_decimal(value: Any, expected: Decimal | None) -> None:
-    assert values.to_decimal(value) == expected
-
-
-@given(
-    st.decimals(
-        allow_nan=False, allow_infinity=False, places=2, min_value=-(10**9), max_value=10**9
-    )
-)
-def test_to_decimal_round_trips_text(number: Decimal) -> None:
-    assert values.to_decimal(str(number)) == number
-
-
+# -- timestamps ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -93,7 +62,7 @@ def test_funds_from_summary_normalises_string_fields() -> None:
             "SUM_OF_ALL": "100001.00",
         }
     ]
-    funds = mapping.funds_from_summary(data)
+    funds = mapping.funds_from_broker(data)
     assert funds.available == Decimal("98500.25")
     assert funds.used == Decimal("1500.75")
     assert funds.total == Decimal("100001.00")
@@ -107,13 +76,13 @@ def test_fund_numbers_keeps_only_numbers_upper_case() -> None:
 
 def test_funds_prefers_the_all_segment_row() -> None:
     rows = [{"SEG": "E", "AVAILABLE_BALANCE": "1"}, {"SEG": "A", "AVAILABLE_BALANCE": "9"}]
-    assert mapping.funds_from_summary(rows).available == Decimal(9)
+    assert mapping.funds_from_broker(rows).available == Decimal(9)
 
 
 @pytest.mark.parametrize("data", [[], None, "None"])
 def test_funds_without_rows_is_a_mapping_error(data: Any) -> None:
     with pytest.raises(mapping.MappingError):
-        mapping.funds_from_summary(data)
+        mapping.funds_from_broker(data)
 
 
 # -- portfolio -------------------------------------------------------------------------------
@@ -385,11 +354,8 @@ def test_modify_form_resends_unchanged_fields() -> None:
         order_row(product="INTRADAY", disclosed_quantity=2),
         OrderModification(price=Decimal("705.5")),
     )
+    # Only the modify fields the official SDK sends: never the book's INTRADAY as a product.
     assert form == {
-        "tradingsymbol": "SBIN-EQ",
-        "exchange": "NSE",
-        "transaction_type": "BUY",
-        "product": "INTRADAY",
         "order_type": "LIMIT",
         "quantity": "10",
         "price": "705.5",
@@ -419,7 +385,7 @@ def test_quote_from_ohlc_entry() -> None:
         "last_price": 800.5,
         "ohlc": {"open": 795, "high": "805.25", "low": 790, "close": 798},
     }
-    quote = mapping.quote_from_entry(ref, entry)
+    quote = mapping.quote_from_broker(ref, entry)
     assert quote is not None
     assert (quote.last_price, quote.open, quote.high, quote.low, quote.close) == (
         Decimal("800.5"),
@@ -432,7 +398,7 @@ def test_quote_from_ohlc_entry() -> None:
 
 @pytest.mark.parametrize("entry", [None, "None", {"instrument_token": 1}])
 def test_quote_from_empty_entry(entry: Any) -> None:
-    assert mapping.quote_from_entry(SymbolRef.parse("NSE:SBIN"), entry) is None
+    assert mapping.quote_from_broker(SymbolRef.parse("NSE:SBIN"), entry) is None
 
 
 def test_keys_missing() -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ordo.domain import Exchange, InstrumentType, SymbolRef, derivative_symbol
+from ordo.domain.exchange_symbols import format_exchange_derivative, parse_exchange_derivative
 from ordo.domain.symbols import parse_derivative_symbol
 from ordo.safety.tags import order_tag
 from ordo_adapter_mirae.instruments import InstrumentIndex, entry_from_row
@@ -17,9 +18,7 @@ from ordo_adapter_mirae.mapping import tag_of
 from ordo_adapter_mirae.symbols import (
     equity_symbol,
     fallback_symbol,
-    format_broker_derivative,
     index_symbol,
-    parse_broker_derivative,
 )
 
 underlyings = st.from_regex(r"[A-Z][A-Z&\-]{0,10}[A-Z]", fullmatch=True)
@@ -35,8 +34,8 @@ option_kinds = st.sampled_from([InstrumentType.CALL, InstrumentType.PUT])
 def test_option_broker_symbol_round_trip(
     underlying: str, expiry: date, kind: InstrumentType, strike: Decimal, weekly: bool
 ) -> None:
-    text = format_broker_derivative(underlying, expiry, kind, strike, weekly=weekly)
-    parsed = parse_broker_derivative(text)
+    text = format_exchange_derivative(underlying, expiry, kind, strike, weekly=weekly)
+    parsed = parse_exchange_derivative(text)
     assert parsed is not None
     assert (parsed.underlying, parsed.year, parsed.month) == (underlying, expiry.year, expiry.month)
     assert parsed.day == (expiry.day if weekly else None)
@@ -46,8 +45,8 @@ def test_option_broker_symbol_round_trip(
 
 @given(underlyings, expiries)
 def test_future_broker_symbol_round_trip(underlying: str, expiry: date) -> None:
-    text = format_broker_derivative(underlying, expiry, InstrumentType.FUTURE)
-    parsed = parse_broker_derivative(text)
+    text = format_exchange_derivative(underlying, expiry, InstrumentType.FUTURE)
+    parsed = parse_exchange_derivative(text)
     assert parsed is not None
     assert (parsed.underlying, parsed.year, parsed.month, parsed.day) == (
         underlying,
@@ -99,7 +98,7 @@ def test_unified_and_broker_symbols_map_both_ways_through_the_master(
     exchange: str,
 ) -> None:
     option_strike = None if kind is InstrumentType.FUTURE else strike
-    broker = format_broker_derivative(underlying, expiry, kind, option_strike, weekly=weekly)
+    broker = format_exchange_derivative(underlying, expiry, kind, option_strike, weekly=weekly)
     entry = entry_from_row(_row(broker, underlying, expiry, kind, option_strike, exchange))
     assert entry is not None
     unified = derivative_symbol(underlying, expiry, kind, option_strike)
@@ -172,7 +171,7 @@ def test_known_broker_symbols(
     kind: InstrumentType,
     strike: Decimal | None,
 ) -> None:
-    parsed = parse_broker_derivative(broker)
+    parsed = parse_exchange_derivative(broker)
     assert parsed is not None
     assert (parsed.underlying, parsed.year, parsed.month, parsed.day) == (
         underlying,
@@ -185,7 +184,7 @@ def test_known_broker_symbols(
 
 @pytest.mark.parametrize("text", ["SBIN", "SBIN-EQ", "NIFTY 50", "", "NIFTY25JAN", "X25ABC1CE"])
 def test_non_derivatives_do_not_parse(text: str) -> None:
-    assert parse_broker_derivative(text) is None
+    assert parse_exchange_derivative(text) is None
 
 
 def test_equity_and_index_symbols() -> None:

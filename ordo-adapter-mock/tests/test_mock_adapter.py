@@ -6,6 +6,7 @@ import importlib.metadata
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import ordo_adapter_mock
 import pytest
@@ -58,8 +59,9 @@ def test_settings_forbid_typos_and_hide_the_otp() -> None:
 
 
 def test_adapter_refuses_foreign_settings(tmp_path: Path) -> None:
+    foreign: Any = AdapterSettings()  # the wrong type on purpose: the check is at runtime
     with pytest.raises(TypeError):
-        MockAdapter(AdapterSettings(), AdapterContext("x", tmp_path))
+        MockAdapter(foreign, AdapterContext("x", tmp_path))
 
 
 async def test_order_round_trip(adapter: MockAdapter, make_request: Req) -> None:

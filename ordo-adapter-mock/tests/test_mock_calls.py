@@ -134,7 +134,7 @@ async def test_enforced_quota_refuses_the_eleventh_order_in_a_second(
 
 
 async def test_quotas_default_and_configure(tmp_path: Path) -> None:
-    assert MockAdapter.rate_limits == (
+    assert MockAdapter.declared_rate_limits == (
         RateLimit(10, 1.0, RateScope.ORDERS),
         RateLimit(200, 60.0, RateScope.ORDERS),
     )
@@ -145,4 +145,4 @@ async def test_quotas_default_and_configure(tmp_path: Path) -> None:
         RateLimit(3, 1.0, RateScope.ORDERS),
         RateLimit(50, 60.0, RateScope.ORDERS),
     )
-    assert MockAdapter.rate_limits[0].max_calls == 10  # the class default is untouched
+    assert MockAdapter.declared_rate_limits[0].max_calls == 10  # the class default is untouched

@@ -29,7 +29,7 @@ async def test_without_otp_login_returns_a_session(adapter: MockAdapter) -> None
     assert session.user_id == "PAPER1"
     assert session.expires_at == next_midnight_ist(session.logged_in_at)
     funds = await adapter.get_funds()
-    assert funds.available == adapter.mock_settings.starting_cash
+    assert funds.available == adapter.settings.starting_cash
 
 
 async def test_right_otp_logs_in(tmp_path: Path) -> None:
@@ -177,8 +177,8 @@ async def test_secrets_never_print(tmp_path: Path) -> None:
     token = session.access_token.get_secret_value()
     shown = " ".join(
         [
-            repr(adapter.mock_settings),
-            str(adapter.mock_settings.model_dump()),
+            repr(adapter.settings),
+            str(adapter.settings.model_dump()),
             repr(session),
             repr(adapter.broker.auth),
             repr(adapter),

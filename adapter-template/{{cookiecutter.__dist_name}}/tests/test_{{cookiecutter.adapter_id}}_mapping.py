@@ -19,7 +19,7 @@ from ordo import (
 )
 
 from {{ cookiecutter.__package }} import mapping
-from {{ cookiecutter.__package }}.client import error_from_response
+from {{ cookiecutter.__package }}.errors import error_from_response
 
 ORDER_ROW = {
     "order_no": "240000001",
@@ -40,7 +40,7 @@ ORDER_ROW = {
 
 
 def test_order_from_json_maps_every_field() -> None:
-    order = mapping.order_from_json(ORDER_ROW)
+    order = mapping.order_from_broker(ORDER_ROW)
     assert order.order_id == "240000001"
     assert (order.exchange, order.symbol, order.side) == (Exchange.NSE, "TOYCO", Side.BUY)
     assert (order.quantity, order.order_type, order.price) == (5, OrderType.LIMIT, Decimal("80"))
@@ -58,11 +58,11 @@ def test_order_from_json_maps_every_field() -> None:
     ],
 )
 def test_every_broker_state_has_a_status(state: str, status: OrderStatus) -> None:
-    assert mapping.order_from_json({**ORDER_ROW, "state": state}).status is status
+    assert mapping.order_from_broker({**ORDER_ROW, "state": state}).status is status
 
 
-def test_order_to_json_carries_the_tag_and_the_broker_token() -> None:
-    instrument = mapping.instrument_from_json(
+def test_order_to_broker_carries_the_tag_and_the_broker_token() -> None:
+    instrument = mapping.instrument_from_broker(
         {"token": "1001", "exch": "NSE", "sym": "TOYCO", "lot": 1, "tick": "0.05"}
     )
     request = OrderRequest(
@@ -73,7 +73,7 @@ def test_order_to_json_carries_the_tag_and_the_broker_token() -> None:
         order_type=OrderType.LIMIT,
         price=Decimal("101.5"),
     )
-    body = mapping.order_to_json(request, instrument, "O0123456789ABCDE")
+    body = mapping.order_to_broker(request, instrument, "O0123456789ABCDE")
     assert body == {
         "token": "1001",
         "side": "S",
@@ -86,7 +86,7 @@ def test_order_to_json_carries_the_tag_and_the_broker_token() -> None:
 
 
 def test_stop_orders_are_refused_by_the_mapping() -> None:
-    instrument = mapping.instrument_from_json({"token": "1", "exch": "NSE", "sym": "TOYCO"})
+    instrument = mapping.instrument_from_broker({"token": "1", "exch": "NSE", "sym": "TOYCO"})
     request = OrderRequest(
         exchange=Exchange.NSE,
         symbol="TOYCO",
@@ -96,7 +96,7 @@ def test_stop_orders_are_refused_by_the_mapping() -> None:
         trigger_price=Decimal("120"),
     )
     with pytest.raises(ValueError, match="SL-M"):
-        mapping.order_to_json(request, instrument, "O0123456789ABCDE")
+        mapping.order_to_broker(request, instrument, "O0123456789ABCDE")
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from ordo.domain import (
 
 from ordo_adapter_fyers import mapping
 from ordo_adapter_fyers.client import FyersClient, Reply
-from ordo_adapter_fyers.errors import NO_ACK_CODE, broker_code
+from ordo_adapter_fyers.errors import NO_ACK_CODE, broker_code, malformed_reply
 from ordo_adapter_fyers.instruments import InstrumentCatalog
 from ordo_adapter_fyers.login import FyersLogin
 from ordo_adapter_fyers.masters import MasterLoader
@@ -53,7 +53,7 @@ _UNSAFE_SYMBOL = re.compile(r"[^A-Z0-9&_\-.]")
 _CASH_PREFIX = {"NSE": Exchange.NSE, "BSE": Exchange.BSE, "MCX": Exchange.MCX}
 
 
-class FyersAdapter(BrokerAdapter):
+class FyersAdapter(BrokerAdapter[FyersSettings]):
     """Fyers API v3 over httpx: official redirect login, books, quotes and sync orders."""
 
     id: ClassVar[str] = "fyers"
@@ -66,18 +66,15 @@ class FyersAdapter(BrokerAdapter):
         Capability.INSTRUMENT_SEARCH,
     }
     Settings: ClassVar[type[AdapterSettings]] = FyersSettings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(10, 1.0, RateScope.ALL),
         RateLimit(200, 60.0, RateScope.ALL),
         RateLimit(100_000, 86_400.0, RateScope.ALL),
         RateLimit(10, 1.0, RateScope.ORDERS),
     )
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
-        if not isinstance(settings, FyersSettings):
-            settings = FyersSettings.model_validate(settings.model_dump())
+    def __init__(self, settings: FyersSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self.fyers_settings: FyersSettings = settings
         self._client = FyersClient(settings, context.transport)
         self._login = FyersLogin(settings, self._client)
         self._masters = MasterLoader(
@@ -103,7 +100,7 @@ class FyersAdapter(BrokerAdapter):
 
     def restore_session(self, session: BrokerSession | None) -> None:
         app_id = session.extra.get("app_id") if session is not None else None
-        if session is not None and app_id and app_id != self.fyers_settings.app_id:
+        if session is not None and app_id and app_id != self.settings.app_id:
             # A token is bound to the app that issued it; one for another app is useless.
             log.warning("fyers %s: stored session belongs to another app id", self.account)
             session = None
@@ -188,10 +185,10 @@ class FyersAdapter(BrokerAdapter):
     async def get_funds(self) -> Funds:
         reply = await self._get(self._client.api("funds"))
         try:
-            return mapping.funds_from_fyers(
+            return mapping.funds_from_broker(
                 reply.body.get("fund_limit"),
-                available_id=self.fyers_settings.funds_available_id,
-                segments=self.fyers_settings.funds_segments,
+                available_id=self.settings.funds_available_id,
+                segments=self.settings.funds_segments,
             )
         except ValueError as exc:
             raise BrokerUnavailable(f"unexpected funds reply: {exc}") from None
@@ -200,14 +197,14 @@ class FyersAdapter(BrokerAdapter):
         reply = await self._get(self._client.api("holdings"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("holdings"), lambda i: mapping.holding_from_fyers(i, resolve)
+            reply.body.get("holdings"), lambda i: mapping.holding_from_broker(i, resolve)
         )
 
     async def get_positions(self) -> list[Position]:
         reply = await self._get(self._client.api("positions"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("netPositions"), lambda i: mapping.position_from_fyers(i, resolve)
+            reply.body.get("netPositions"), lambda i: mapping.position_from_broker(i, resolve)
         )
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
@@ -224,7 +221,7 @@ class FyersAdapter(BrokerAdapter):
             for item in reply.body.get("d") or []:
                 name = str(item.get("n", "")).upper() if isinstance(item, dict) else ""
                 if name in tickers:
-                    quote = mapping.quote_from_fyers(item, tickers[name])
+                    quote = mapping.quote_from_broker(item, tickers[name])
                     if quote is not None:
                         quotes[name] = quote
         # Symbols Fyers reported an error for are left out; order follows the request.
@@ -247,7 +244,7 @@ class FyersAdapter(BrokerAdapter):
         self.require_session()
         instrument = await self._instrument(SymbolRef(exchange=order.exchange, symbol=order.symbol))
         try:
-            body = mapping.place_order_body(order, str(instrument.broker_token), tag)
+            body = mapping.order_to_broker(order, str(instrument.broker_token), tag)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         reply = await self._write("POST", "orders/sync", body)
@@ -260,12 +257,12 @@ class FyersAdapter(BrokerAdapter):
         self.require_session()
         current_type = changes.order_type or (await self.get_order(order_id)).order_type
         try:
-            body = mapping.modify_order_body(order_id, changes, current_type)
+            body = mapping.modification_to_broker(order_id, changes, current_type)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         reply = await self._write("PATCH", "orders/sync", body)
         return OrderAck(
-            order_id=str(reply.body.get("id") or order_id),
+            order_id=_acknowledged_id(reply),
             message=str(reply.body.get("message") or ""),
         )
 
@@ -273,7 +270,7 @@ class FyersAdapter(BrokerAdapter):
         self.require_session()
         reply = await self._write("DELETE", "orders/sync", {"id": order_id})
         return OrderAck(
-            order_id=str(reply.body.get("id") or order_id),
+            order_id=_acknowledged_id(reply),
             status=OrderStatus.CANCELLED,
             message=str(reply.body.get("message") or ""),
         )
@@ -284,20 +281,20 @@ class FyersAdapter(BrokerAdapter):
         items = [i for i in _items(reply.body.get("orderBook")) if str(i.get("id")) == order_id]
         if not items:
             raise OrderNotFound(f"Fyers has no order {order_id!r} today")
-        return mapping.order_from_fyers(items[0], await self._resolver())
+        return mapping.order_from_broker(items[0], await self._resolver())
 
     async def list_orders(self) -> list[Order]:
         reply = await self._get(self._client.api("orders"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("orderBook"), lambda i: mapping.order_from_fyers(i, resolve)
+            reply.body.get("orderBook"), lambda i: mapping.order_from_broker(i, resolve)
         )
 
     async def get_trades(self) -> list[Trade]:
         reply = await self._get(self._client.api("tradebook"))
         resolve = await self._resolver()
         return _map_list(
-            reply.body.get("tradeBook"), lambda i: mapping.trade_from_fyers(i, resolve)
+            reply.body.get("tradeBook"), lambda i: mapping.trade_from_broker(i, resolve)
         )
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
@@ -307,18 +304,30 @@ class FyersAdapter(BrokerAdapter):
         matching = [
             i
             for i in _items(reply.body.get("orderBook"))
-            if mapping.tag_from_fyers(i.get("orderTag")) == tag
+            if mapping.tag_from_broker(i.get("orderTag")) == tag
         ]
         resolve = await self._resolver()
-        return [mapping.order_from_fyers(i, resolve) for i in matching]
+        return [mapping.order_from_broker(i, resolve) for i in matching]
 
 
 def _items(value: Any) -> list[dict[str, Any]]:
-    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+    """The rows of a book. A book that is missing or not a list is an unreadable reply,
+    never an empty book: an empty order book would "prove" a lost order absent."""
+    if not isinstance(value, list):
+        raise malformed_reply("the book is missing from the reply", write=False)
+    return [i for i in value if isinstance(i, dict)]
 
 
 def _map_list(value: Any, convert: Callable[[dict[str, Any]], T]) -> list[T]:
     return [convert(item) for item in _items(value)]
+
+
+def _acknowledged_id(reply: Reply) -> str:
+    """The order id a modify or cancel acknowledged; without one the write's fate is open."""
+    order_id = reply.body.get("id")
+    if not order_id:
+        raise malformed_reply("an acknowledgement without an order id", write=True)
+    return str(order_id)
 
 
 def _ref_from_text(ticker: str) -> SymbolRef:

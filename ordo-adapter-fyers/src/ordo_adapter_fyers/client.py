@@ -12,7 +12,7 @@ import httpx
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.adapters.http import build_http_client, transport_error
 
-from ordo_adapter_fyers.errors import error_from_reply
+from ordo_adapter_fyers.errors import error_from_reply, malformed_reply
 from ordo_adapter_fyers.settings import FyersSettings
 
 
@@ -32,12 +32,7 @@ class FyersClient:
         self, settings: FyersSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self._settings = settings
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.connect_timeout,
-        )
+        timeout = settings.http_timeout()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if settings.send_version_header:
             headers["version"] = "3"
@@ -83,9 +78,14 @@ class FyersClient:
         except httpx.HTTPError as exc:
             raise transport_error(exc, write=write) from None
         body = _json_object(response)
-        if response.status_code not in ok_statuses or body.get("s") != "ok":
-            raise error_from_reply(response.status_code, body, response.headers, write=write)
-        return Reply(response.status_code, body, response.headers)
+        status_word = body.get("s") if body is not None else None
+        if response.status_code in ok_statuses and status_word == "ok":
+            return Reply(response.status_code, body or {}, response.headers)
+        if (body is not None and status_word == "error") or response.status_code not in ok_statuses:
+            raise error_from_reply(response.status_code, body or {}, response.headers, write=write)
+        # A 2xx that is not the documented envelope (HTML, cut-off JSON, an unknown "s"):
+        # nothing says whether the broker acted.
+        raise malformed_reply(f"HTTP {response.status_code}, unreadable envelope", write=write)
 
     async def download(self, url: str) -> str:
         """A public file (the symbol master): no auth header, plain text back."""
@@ -101,9 +101,10 @@ class FyersClient:
         await self._http.aclose()
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The reply's JSON object; ``None`` when the body is not one (HTML, empty, cut off)."""
     try:
         data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {"data": data}
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None

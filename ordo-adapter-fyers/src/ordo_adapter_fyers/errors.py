@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from enum import Enum
 from typing import Any
 
@@ -26,6 +24,7 @@ from ordo.adapters.errors import (
     RateLimited,
     SessionExpired,
 )
+from ordo.adapters.http import retry_after_seconds
 
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -140,28 +139,6 @@ sending again."""
 _FUNDS_WORDS = ("insufficient", "margin", "shortfall", "fund")
 
 
-def retry_after_seconds(headers: Mapping[str, str]) -> float:
-    """Seconds to wait from ``X-Retry-After-Ms`` (preferred) or ``Retry-After``."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    millis = lowered.get("x-retry-after-ms")
-    if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000.0)
-        except ValueError:
-            pass
-    seconds = lowered.get("retry-after")
-    if seconds is not None:
-        try:
-            return max(0.0, float(seconds))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(seconds)
-                return max(0.0, (when - datetime.now(UTC)).total_seconds())
-            except (TypeError, ValueError):
-                pass
-    return DEFAULT_RETRY_AFTER
-
-
 def broker_code(body: Mapping[str, Any]) -> int | None:
     """The envelope's ``code`` as an int, loosely (strings of digits count)."""
     code = body.get("code")
@@ -196,7 +173,7 @@ def error_from_reply(
     if status == 429 or (info is not None and info.kind is Kind.RATE):
         return RateLimited(
             _message(body, "rate limit exceeded"),
-            retry_after=retry_after_seconds(headers),
+            retry_after=retry_after_seconds(headers, DEFAULT_RETRY_AFTER),
             broker_code=code_text,
         )
     if info is not None:
@@ -244,3 +221,11 @@ def _error_for_status(status: int, message: str, code: str, *, write: bool) -> B
     if write:
         return OutcomeUnknown(message, broker_code=code)
     return BrokerUnavailable(message, broker_code=code)
+
+
+def malformed_reply(detail: str, *, write: bool) -> BrokerError:
+    """A reply that is not the documented shape: a read did not take effect, a write may
+    have (only the order book can tell)."""
+    if write:
+        return OutcomeUnknown(f"Fyers reply to an order write was unreadable ({detail})")
+    return BrokerUnavailable(f"Fyers reply was unreadable ({detail})")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ordo.adapters.clock import IST
+from ordo.adapters.values import parse_decimal, parse_int, parse_ist_time
 from ordo.domain import (
     Funds,
     Holding,
@@ -62,24 +62,6 @@ FYERS_TAG = re.compile(r"^[A-Za-z0-9]{1,30}$")
 
 
 # -- scalars -----------------------------------------------------------------------------
-def to_decimal(value: Any) -> Decimal | None:
-    """A Fyers number (float, int or numeric string) as ``Decimal``; ``None`` if absent."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def to_int(value: Any, default: int = 0) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return default
-
-
 def price_field(value: Decimal | None) -> float:
     """Fyers wants 0 for an absent price."""
     return float(value) if value is not None else 0.0
@@ -87,22 +69,15 @@ def price_field(value: Decimal | None) -> float:
 
 def parse_order_time(text: Any) -> datetime | None:
     """``"09-Mar-2023 09:34:38"`` (IST) -> aware datetime; ``None`` when unreadable."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    for fmt in ("%d-%b-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=IST)
-        except ValueError:
-            continue
-    return None
+    return parse_ist_time(text, ("%d-%b-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"))
 
 
 def parse_epoch(value: Any) -> datetime | None:
-    seconds = to_int(value, 0)
+    seconds = parse_int(value, 0)
     return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
-def tag_from_fyers(value: Any) -> str | None:
+def tag_from_broker(value: Any) -> str | None:
     """Fyers reports ``orderTag`` as ``1:<user tag>`` / ``2:<system tag>`` and ``Untagged``
     for none; return the bare user tag."""
     if not isinstance(value, str):
@@ -114,7 +89,7 @@ def tag_from_fyers(value: Any) -> str | None:
 
 
 # -- orders out ---------------------------------------------------------------------------
-def place_order_body(order: OrderRequest, ticker: str, tag: str) -> dict[str, Any]:
+def order_to_broker(order: OrderRequest, ticker: str, tag: str) -> dict[str, Any]:
     """The JSON body of ``POST /orders/sync``."""
     if not FYERS_TAG.match(tag):
         raise ValueError(f"Fyers orderTag must be 1-30 alphanumerics, got {tag!r}")
@@ -135,7 +110,7 @@ def place_order_body(order: OrderRequest, ticker: str, tag: str) -> dict[str, An
     }
 
 
-def modify_order_body(
+def modification_to_broker(
     order_id: str, changes: OrderModification, current_type: OrderType
 ) -> dict[str, Any]:
     """The JSON body of ``PATCH /orders/sync``. Fyers requires ``type`` on every modify;
@@ -161,7 +136,7 @@ def modify_order_body(
 def order_status(code: Any, filled: int, quantity: int) -> OrderStatus:
     """Fyers status code -> unified status (1 cancelled, 2 traded, 4 transit, 5 rejected,
     6 pending, 7 expired); unknown codes read as pending."""
-    status = to_int(code, -1)
+    status = parse_int(code, -1)
     if status == STATUS_CANCELLED:
         return OrderStatus.CANCELLED
     if status == STATUS_TRADED:
@@ -175,20 +150,20 @@ def order_status(code: Any, filled: int, quantity: int) -> OrderStatus:
     return OrderStatus.PENDING
 
 
-def order_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Order:
+def order_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Order:
     """One ``orderBook[]`` entry as an ``Order``."""
     ref = resolve(str(item.get("symbol", "")))
-    quantity = to_int(item.get("qty"))
-    filled = to_int(item.get("filledQty"))
-    order_type = ORDER_TYPES_BY_CODE.get(to_int(item.get("type"), 2), OrderType.MARKET)
-    limit = to_decimal(item.get("limitPrice"))
-    stop = to_decimal(item.get("stopPrice"))
-    traded = to_decimal(item.get("tradedPrice"))
+    quantity = parse_int(item.get("qty"))
+    filled = parse_int(item.get("filledQty"))
+    order_type = ORDER_TYPES_BY_CODE.get(parse_int(item.get("type"), 2), OrderType.MARKET)
+    limit = parse_decimal(item.get("limitPrice"))
+    stop = parse_decimal(item.get("stopPrice"))
+    traded = parse_decimal(item.get("tradedPrice"))
     return Order(
         order_id=str(item.get("id", "")),
         exchange=ref.exchange,
         symbol=ref.symbol,
-        side=Side.BUY if to_int(item.get("side"), 1) == 1 else Side.SELL,
+        side=Side.BUY if parse_int(item.get("side"), 1) == 1 else Side.SELL,
         quantity=quantity,
         filled_quantity=filled,
         order_type=order_type,
@@ -199,12 +174,12 @@ def order_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Order:
         average_price=traded if traded else None,
         status=order_status(item.get("status"), filled, quantity),
         status_message=str(item.get("message") or ""),
-        tag=tag_from_fyers(item.get("orderTag")),
+        tag=tag_from_broker(item.get("orderTag")),
         placed_at=parse_order_time(item.get("orderDateTime")),
     )
 
 
-def trade_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Trade:
+def trade_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Trade:
     """One ``tradeBook[]`` entry as a ``Trade``."""
     ref = resolve(str(item.get("symbol", "")))
     return Trade(
@@ -212,12 +187,12 @@ def trade_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Trade:
         order_id=str(item.get("orderNumber", "")),
         exchange=ref.exchange,
         symbol=ref.symbol,
-        side=Side.BUY if to_int(item.get("side"), 1) == 1 else Side.SELL,
-        quantity=to_int(item.get("tradedQty")),
-        price=to_decimal(item.get("tradePrice")) or Decimal(0),
+        side=Side.BUY if parse_int(item.get("side"), 1) == 1 else Side.SELL,
+        quantity=parse_int(item.get("tradedQty")),
+        price=parse_decimal(item.get("tradePrice")) or Decimal(0),
         product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
         traded_at=parse_order_time(item.get("orderDateTime")),
-        tag=tag_from_fyers(item.get("orderTag")),
+        tag=tag_from_broker(item.get("orderTag")),
     )
 
 
@@ -232,18 +207,18 @@ _FUND_TITLES = {
 }
 
 
-def funds_from_fyers(lines: Any, *, available_id: int = 10, segments: str = "equity") -> Funds:
+def funds_from_broker(lines: Any, *, available_id: int = 10, segments: str = "equity") -> Funds:
     """``fund_limit[]`` -> ``Funds``. Lines are matched on ``id`` (stable), on the title
     when the id is missing; ``segments`` picks equity, commodity or both ledger amounts."""
     by_id: dict[int, Decimal] = {}
     for line in lines if isinstance(lines, list) else []:
         if not isinstance(line, Mapping):
             continue
-        line_id = to_int(line.get("id"), -1)
+        line_id = parse_int(line.get("id"), -1)
         if line_id == -1:
             line_id = _FUND_TITLES.get(str(line.get("title", "")).strip().lower(), -1)
-        equity = to_decimal(line.get("equityAmount")) or Decimal(0)
-        commodity = to_decimal(line.get("commodityAmount")) or Decimal(0)
+        equity = parse_decimal(line.get("equityAmount")) or Decimal(0)
+        commodity = parse_decimal(line.get("commodityAmount")) or Decimal(0)
         by_id[line_id] = {"equity": equity, "commodity": commodity}.get(
             segments, equity + commodity
         )
@@ -264,44 +239,44 @@ def funds_from_fyers(lines: Any, *, available_id: int = 10, segments: str = "equ
     )
 
 
-def holding_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Holding:
+def holding_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Holding:
     ref = resolve(str(item.get("symbol", "")))
     return Holding(
         exchange=ref.exchange,
         symbol=ref.symbol,
-        quantity=to_int(item.get("remainingQuantity", item.get("quantity"))),
-        average_price=to_decimal(item.get("costPrice")) or Decimal(0),
-        last_price=to_decimal(item.get("ltp")),
-        pnl=to_decimal(item.get("pl")),
+        quantity=parse_int(item.get("remainingQuantity", item.get("quantity"))),
+        average_price=parse_decimal(item.get("costPrice")) or Decimal(0),
+        last_price=parse_decimal(item.get("ltp")),
+        pnl=parse_decimal(item.get("pl")),
         isin=str(item["isin"]) if item.get("isin") else None,
-        t1_quantity=to_int(item.get("qty_t1")),
+        t1_quantity=parse_int(item.get("qty_t1")),
     )
 
 
-def position_from_fyers(item: Mapping[str, Any], resolve: Resolve) -> Position:
+def position_from_broker(item: Mapping[str, Any], resolve: Resolve) -> Position:
     ref = resolve(str(item.get("symbol", "")))
     return Position(
         exchange=ref.exchange,
         symbol=ref.symbol,
         product=PRODUCTS_BY_CODE.get(str(item.get("productType", "")).upper(), Product.MIS),
-        quantity=to_int(item.get("netQty")),
-        average_price=to_decimal(item.get("netAvg", item.get("avgPrice"))) or Decimal(0),
-        last_price=to_decimal(item.get("ltp")),
-        buy_quantity=to_int(item.get("buyQty")),
-        sell_quantity=to_int(item.get("sellQty")),
-        buy_average=to_decimal(item.get("buyAvg")) if to_int(item.get("buyQty")) else None,
-        sell_average=to_decimal(item.get("sellAvg")) if to_int(item.get("sellQty")) else None,
-        realised_pnl=to_decimal(item.get("realized_profit")) or Decimal(0),
-        unrealised_pnl=to_decimal(item.get("unrealized_profit")) or Decimal(0),
+        quantity=parse_int(item.get("netQty")),
+        average_price=parse_decimal(item.get("netAvg", item.get("avgPrice"))) or Decimal(0),
+        last_price=parse_decimal(item.get("ltp")),
+        buy_quantity=parse_int(item.get("buyQty")),
+        sell_quantity=parse_int(item.get("sellQty")),
+        buy_average=parse_decimal(item.get("buyAvg")) if parse_int(item.get("buyQty")) else None,
+        sell_average=parse_decimal(item.get("sellAvg")) if parse_int(item.get("sellQty")) else None,
+        realised_pnl=parse_decimal(item.get("realized_profit")) or Decimal(0),
+        unrealised_pnl=parse_decimal(item.get("unrealized_profit")) or Decimal(0),
     )
 
 
-def quote_from_fyers(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
+def quote_from_broker(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
     """One ``d[]`` entry of ``/data/quotes``; ``None`` when the item reports an error."""
     values = item.get("v")
     if str(item.get("s", "ok")) != "ok" or not isinstance(values, Mapping):
         return None
-    last = to_decimal(values.get("lp"))
+    last = parse_decimal(values.get("lp"))
     if last is None:
         return None
     volume = values.get("volume")
@@ -309,12 +284,12 @@ def quote_from_fyers(item: Mapping[str, Any], ref: SymbolRef) -> Quote | None:
         exchange=ref.exchange,
         symbol=ref.symbol,
         last_price=last,
-        open=to_decimal(values.get("open_price")),
-        high=to_decimal(values.get("high_price")),
-        low=to_decimal(values.get("low_price")),
-        close=to_decimal(values.get("prev_close_price")),
-        volume=to_int(volume) if volume is not None else None,
-        bid=to_decimal(values.get("bid")),
-        ask=to_decimal(values.get("ask")),
+        open=parse_decimal(values.get("open_price")),
+        high=parse_decimal(values.get("high_price")),
+        low=parse_decimal(values.get("low_price")),
+        close=parse_decimal(values.get("prev_close_price")),
+        volume=parse_int(volume) if volume is not None else None,
+        bid=parse_decimal(values.get("bid")),
+        ask=parse_decimal(values.get("ask")),
         timestamp=parse_epoch(values.get("tt")),
     )

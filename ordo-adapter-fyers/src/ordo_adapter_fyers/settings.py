@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal, Self
 
-from ordo.adapters.base import AdapterSettings
+from ordo.adapters.http import HttpSettings
 from pydantic import Field, SecretStr, model_validator
 
 PUBLIC_MASTER_BASE = "https://public.fyers.in/sym_details"
@@ -23,7 +23,7 @@ DEFAULT_MASTER_SOURCES: tuple[str, ...] = (
 (same names with ``.csv``) work too."""
 
 
-class FyersSettings(AdapterSettings):
+class FyersSettings(HttpSettings):
     """Configuration of the Fyers adapter (``accounts.<name>.settings`` in Ordo's config)."""
 
     app_id: Annotated[str, Field(min_length=3, pattern=r"^[A-Za-z0-9]+-\d+$")]
@@ -40,8 +40,6 @@ class FyersSettings(AdapterSettings):
 
     send_version_header: bool = True
     """The official SDK always sends ``version: 3``; the docs never mention it."""
-    connect_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
-    read_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
 
     login_challenge_ttl: Annotated[int, Field(ge=30, le=3600)] = 600
     """Seconds a login challenge stays answerable."""

@@ -9,16 +9,12 @@ date from the master; the instrument catalog is the authority, these functions d
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ordo.domain import Exchange, InstrumentType, SymbolRef, derivative_symbol
-from ordo.domain.symbols import format_strike, parse_derivative_symbol
-
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-WEEKLY_MONTH_CODES = "123456789OND"
+from ordo.domain import Exchange, InstrumentType, SymbolRef
+from ordo.domain.exchange_symbols import format_exchange_derivative, parse_exchange_derivative
+from ordo.domain.symbols import parse_derivative_symbol
 
 TICKER_PREFIX: dict[Exchange, str] = {
     Exchange.NSE: "NSE",
@@ -33,11 +29,6 @@ TICKER_PREFIX: dict[Exchange, str] = {
 DEFAULT_SERIES: dict[Exchange, str] = {Exchange.NSE: "EQ", Exchange.BSE: "A"}
 INDEX_SUFFIX = "-INDEX"
 
-_UND = r"(?P<und>[A-Z0-9&\-_]+?)"
-_OPT = r"(?P<strike>\d+(?:\.\d+)?)(?P<right>CE|PE)"
-_MONTHLY = re.compile(rf"^{_UND}(?P<yy>\d{{2}})(?P<mon>{'|'.join(MONTHS)})(?:(?P<fut>FUT)|{_OPT})$")
-_WEEKLY = re.compile(rf"^{_UND}(?P<yy>\d{{2}})(?P<m>[1-9OND])(?P<dd>\d{{2}}){_OPT}$")
-
 # (Fyers exchange code, segment code) -> unified exchange, per the fact sheet's appendix.
 _SEGMENTS: dict[tuple[int, int], Exchange] = {
     (10, 10): Exchange.NSE,
@@ -48,18 +39,6 @@ _SEGMENTS: dict[tuple[int, int], Exchange] = {
     (11, 20): Exchange.MCX,
 }
 _INDEX_OF = {Exchange.NSE: Exchange.NSE_INDEX, Exchange.BSE: Exchange.BSE_INDEX}
-
-
-@dataclass(frozen=True)
-class FyersDerivative:
-    """The parts of a Fyers derivative ticker name; ``day`` is ``None`` for monthly ones."""
-
-    underlying: str
-    year: int
-    month: int
-    day: int | None
-    instrument_type: InstrumentType
-    strike: Decimal | None = None
 
 
 def unified_exchange(exchange_code: int, segment_code: int, *, index: bool) -> Exchange | None:
@@ -99,57 +78,12 @@ def fyers_derivative_name(
     *,
     monthly: bool,
 ) -> str:
-    """The Fyers ticker name (no prefix) of a future or option."""
-    yy = f"{expiry.year % 100:02d}"
-    und = underlying.upper()
-    if instrument_type is InstrumentType.FUTURE:
-        if not monthly:
-            raise ValueError("Fyers futures use the monthly form")
-        return f"{und}{yy}{MONTHS[expiry.month - 1]}FUT"
-    if instrument_type not in (InstrumentType.CALL, InstrumentType.PUT):
-        raise ValueError(f"{instrument_type} is not a derivative")
-    if strike is None:
-        raise ValueError("an option needs a strike")
-    tail = f"{format_strike(strike)}{instrument_type.value}"
-    if monthly:
-        return f"{und}{yy}{MONTHS[expiry.month - 1]}{tail}"
-    return f"{und}{yy}{WEEKLY_MONTH_CODES[expiry.month - 1]}{expiry.day:02d}{tail}"
-
-
-def parse_fyers_derivative(name: str) -> FyersDerivative | None:
-    """Split a Fyers derivative ticker name; ``None`` when ``name`` is not one."""
-    text = name.upper()
-    match = _MONTHLY.match(text)
-    if match is not None:
-        month = MONTHS.index(match["mon"]) + 1
-        day = None
-    else:
-        match = _WEEKLY.match(text)
-        if match is None:
-            return None
-        month = WEEKLY_MONTH_CODES.index(match["m"]) + 1
-        day = int(match["dd"])
-    year = 2000 + int(match["yy"])
-    if match.groupdict().get("fut"):
-        return FyersDerivative(match["und"], year, month, day, InstrumentType.FUTURE)
-    return FyersDerivative(
-        match["und"], year, month, day, InstrumentType(match["right"]), Decimal(match["strike"])
+    """The Fyers ticker name (no prefix) of a future or option: the exchange's own symbol."""
+    if instrument_type is InstrumentType.FUTURE and not monthly:
+        raise ValueError("Fyers futures use the monthly form")
+    return format_exchange_derivative(
+        underlying, expiry, instrument_type, strike, weekly=not monthly
     )
-
-
-def unified_derivative(parsed: FyersDerivative, expiry: date | None = None) -> str:
-    """The unified symbol of a parsed Fyers derivative.
-
-    ``expiry`` is required for a monthly ticker (it has no day) and must agree with the
-    ticker's year and month.
-    """
-    if expiry is None:
-        if parsed.day is None:
-            raise ValueError("a monthly Fyers ticker needs the expiry date from the master")
-        expiry = date(parsed.year, parsed.month, parsed.day)
-    if (expiry.year, expiry.month) != (parsed.year, parsed.month):
-        raise ValueError(f"expiry {expiry} does not match the ticker's month")
-    return derivative_symbol(parsed.underlying, expiry, parsed.instrument_type, parsed.strike)
 
 
 def to_fyers_ticker(ref: SymbolRef, *, monthly: bool = True, series: str | None = None) -> str:
@@ -187,7 +121,7 @@ def from_fyers_ticker(
         if index_exchange is None:
             raise ValueError(f"{ticker!r}: no index exchange for prefix {prefix}")
         return SymbolRef(exchange=index_exchange, symbol=name[: -len(INDEX_SUFFIX)])
-    parsed = parse_fyers_derivative(name)
+    parsed = parse_exchange_derivative(name)
     if parsed is not None:
         exchange = derivative_exchange or {
             "NSE": Exchange.NFO,
@@ -196,7 +130,7 @@ def from_fyers_ticker(
         }.get(prefix)
         if exchange is None:
             raise ValueError(f"{ticker!r}: unknown derivative prefix {prefix}")
-        return SymbolRef(exchange=exchange, symbol=unified_derivative(parsed, expiry))
+        return SymbolRef(exchange=exchange, symbol=parsed.unified(expiry))
     cash = {"NSE": Exchange.NSE, "BSE": Exchange.BSE}.get(prefix)
     if cash is None:
         raise ValueError(f"{ticker!r} is neither a cash nor a derivative ticker")

@@ -34,10 +34,10 @@ from ordo.domain import (
 )
 
 from ordo_adapter_hdfc import mapping
-from ordo_adapter_hdfc.auth import HdfcLogin
 from ordo_adapter_hdfc.client import HdfcClient
-from ordo_adapter_hdfc.errors import CallKind, Reply, classify, rejection_error
+from ordo_adapter_hdfc.errors import CallKind, Reply, rejection_error
 from ordo_adapter_hdfc.instruments import InstrumentStore
+from ordo_adapter_hdfc.login import HdfcLogin
 from ordo_adapter_hdfc.master import HdfcInstrument, InstrumentIndex
 from ordo_adapter_hdfc.normalise import text
 from ordo_adapter_hdfc.settings import HdfcSettings
@@ -57,7 +57,7 @@ def declared_limits(orders_per_second: int, reads_per_second: float) -> tuple[Ra
     )
 
 
-class HdfcAdapter(BrokerAdapter):
+class HdfcAdapter(BrokerAdapter[HdfcSettings]):
     """HDFC Securities InvestRight. Daily login with OTP (no refresh), REST orders, LTP
     quotes, the public security master."""
 
@@ -71,22 +71,18 @@ class HdfcAdapter(BrokerAdapter):
         Capability.AMO,
     }
     Settings: ClassVar[type[AdapterSettings]] = HdfcSettings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = declared_limits(
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = declared_limits(
         HdfcSettings.model_fields["orders_per_second"].default,
         HdfcSettings.model_fields["reads_per_second"].default,
     )
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
-        if not isinstance(settings, HdfcSettings):
-            settings = HdfcSettings.model_validate(settings.model_dump())
+    @classmethod
+    def rate_limits_for(cls, settings: HdfcSettings) -> tuple[RateLimit, ...]:
+        """The read quota is a setting (the docs give none; 3/s is a cautious guess)."""
+        return declared_limits(settings.orders_per_second, settings.reads_per_second)
+
+    def __init__(self, settings: HdfcSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self.config: HdfcSettings = settings
-        # The read quota is a setting, so this instance's limits shadow the class default.
-        setattr(  # noqa: B010
-            self,
-            "rate_limits",
-            declared_limits(settings.orders_per_second, settings.reads_per_second),
-        )
         self._client = HdfcClient(settings, context.transport)
         self._login = HdfcLogin(self._client, settings)
         self._instruments = InstrumentStore(
@@ -139,18 +135,14 @@ class HdfcAdapter(BrokerAdapter):
         not_found: type[BrokerError] = InvalidRequest,
     ) -> Reply:
         session = self.require_session()
-        reply = await self._client.call(
-            method, path, kind=kind, body=body, token=session.access_token.get_secret_value()
-        )
-        error = classify(
-            reply,
-            kind,
+        return await self._client.call(
+            method,
+            path,
+            kind=kind,
+            body=body,
+            token=session.access_token.get_secret_value(),
             not_found=not_found,
-            default_retry_after=self.config.rate_limit_retry_after,
         )
-        if error is not None:
-            raise error
-        return reply
 
     async def _call_first(self, name: str, paths: list[str]) -> Reply:
         """GET the first of ``paths`` that exists (sources disagree); remembers the winner."""
@@ -195,19 +187,22 @@ class HdfcAdapter(BrokerAdapter):
 
     # -- portfolio ---------------------------------------------------------------------
     async def get_funds(self) -> Funds:
-        reply = await self._call_first("margins", self.config.paths.margins)
-        return mapping.funds_from_broker(reply.body)
+        reply = await self._call_first("margins", self.settings.paths.margins)
+        return _readable(mapping.funds_from_broker, reply.body)
 
     async def get_holdings(self) -> list[Holding]:
-        reply = await self._call("GET", self.config.paths.holdings)
-        resolve = await self._resolver()
-        return _mapped(mapping.rows(reply.body), lambda r: mapping.holding_from_broker(r, resolve))
-
-    async def get_positions(self) -> list[Position]:
-        reply = await self._call_first("positions", self.config.paths.positions)
+        reply = await self._call("GET", self.settings.paths.holdings)
         resolve = await self._resolver()
         return _mapped(
-            mapping.position_rows(reply.body), lambda r: mapping.position_from_broker(r, resolve)
+            _readable(mapping.rows, reply.body), lambda r: mapping.holding_from_broker(r, resolve)
+        )
+
+    async def get_positions(self) -> list[Position]:
+        reply = await self._call_first("positions", self.settings.paths.positions)
+        resolve = await self._resolver()
+        return _mapped(
+            _readable(mapping.position_rows, reply.body),
+            lambda r: mapping.position_from_broker(r, resolve),
         )
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
@@ -215,12 +210,14 @@ class HdfcAdapter(BrokerAdapter):
         leaves out of its reply has no quote."""
         items = [await self._instrument(ref) for ref in symbols]
         by_key = {(i.ltp_exchange, i.exch_security_id): i for i in items}
-        size = self.config.ltp_batch_size
+        size = self.settings.ltp_batch_size
         quotes: dict[tuple[str, str], Quote] = {}
         for start in range(0, len(items), size):
             batch = items[start : start + size]
-            reply = await self._call("PUT", self.config.paths.ltp, body=mapping.ltp_request(batch))
-            for row in mapping.rows(reply.body):
+            reply = await self._call(
+                "PUT", self.settings.paths.ltp, body=mapping.ltp_request(batch)
+            )
+            for row in _readable(mapping.rows, reply.body):
                 key = mapping.ltp_key(str(row.get("exchange", "")), row.get("token"))
                 item = by_key.get(key)
                 quote = mapping.quote_from_broker(row, item) if item else None
@@ -234,9 +231,9 @@ class HdfcAdapter(BrokerAdapter):
 
     # -- order book --------------------------------------------------------------------
     async def _order_row(self, order_id: str) -> mapping.Row:
-        path = self.config.paths.order.format(order_id=order_id)
+        path = self.settings.paths.order.format(order_id=order_id)
         reply = await self._call("GET", path, not_found=OrderNotFound)
-        found = [r for r in mapping.rows(reply.body) if text(r, "order_id") == order_id]
+        found = [r for r in _readable(mapping.rows, reply.body) if text(r, "order_id") == order_id]
         if not found:
             raise OrderNotFound(f"order {order_id} is not in the HDFC order book")
         return found[0]
@@ -246,17 +243,19 @@ class HdfcAdapter(BrokerAdapter):
         return _map_one(row, mapping.order_from_broker, await self._resolver())
 
     async def _book(self) -> list[mapping.Row]:
-        reply = await self._call("GET", self.config.paths.orders)
-        return mapping.rows(reply.body)
+        reply = await self._call("GET", self.settings.paths.orders)
+        return _readable(mapping.rows, reply.body)
 
     async def list_orders(self) -> list[Order]:
         resolve = await self._resolver()
         return _mapped(await self._book(), lambda r: mapping.order_from_broker(r, resolve))
 
     async def get_trades(self) -> list[Trade]:
-        reply = await self._call("GET", self.config.paths.trades)
+        reply = await self._call("GET", self.settings.paths.trades)
         resolve = await self._resolver()
-        return _mapped(mapping.rows(reply.body), lambda r: mapping.trade_from_broker(r, resolve))
+        return _mapped(
+            _readable(mapping.rows, reply.body), lambda r: mapping.trade_from_broker(r, resolve)
+        )
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         """Orders whose numeric ``external_reference_number`` is ``tag``'s."""
@@ -280,20 +279,19 @@ class HdfcAdapter(BrokerAdapter):
         if not item.instrument.tradable:
             raise InvalidRequest(f"{item.instrument.ref} is not tradable")
         try:
-            body = mapping.order_to_broker(order, item, tag)
+            body = mapping.order_to_broker(
+                order, item, tag, reference_as_number=self.settings.reference_as_number
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        reply = await self._call("POST", self.config.paths.place, kind=CallKind.WRITE, body=body)
-        order_id = mapping.order_id_from_reply(reply.body)
-        if order_id is None:
-            raise OutcomeUnknown("the broker accepted the order but sent no order_id")
-        return await self._poll_after_place(order_id)
+        reply = await self._call("POST", self.settings.paths.place, kind=CallKind.WRITE, body=body)
+        return await self._poll_after_place(_acknowledged_id(reply.body))
 
     async def _poll_after_place(self, order_id: str) -> OrderAck:
         status = OrderStatus.PENDING
-        for attempt in range(self.config.status_poll_attempts):
+        for attempt in range(self.settings.status_poll_attempts):
             if attempt:
-                await asyncio.sleep(self.config.status_poll_interval)
+                await asyncio.sleep(self.settings.status_poll_interval)
             try:
                 current = await self.get_order(order_id)
             except BrokerError:
@@ -319,20 +317,16 @@ class HdfcAdapter(BrokerAdapter):
             body = mapping.modification_to_broker(current, changes)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        path = self.config.paths.modify.format(order_id=order_id)
+        path = self.settings.paths.modify.format(order_id=order_id)
         reply = await self._call(
             "PUT", path, kind=CallKind.WRITE, body=body, not_found=OrderNotFound
         )
-        return await self._ack_after(
-            mapping.order_id_from_reply(reply.body) or order_id, "modified"
-        )
+        return await self._ack_after(_acknowledged_id(reply.body), "modified")
 
     async def cancel_order(self, order_id: str) -> OrderAck:
-        path = self.config.paths.cancel.format(order_id=order_id)
+        path = self.settings.paths.cancel.format(order_id=order_id)
         reply = await self._call("DELETE", path, kind=CallKind.WRITE, not_found=OrderNotFound)
-        return await self._ack_after(
-            mapping.order_id_from_reply(reply.body) or order_id, "cancel requested"
-        )
+        return await self._ack_after(_acknowledged_id(reply.body), "cancel requested")
 
 
 T = TypeVar("T")
@@ -340,6 +334,25 @@ T = TypeVar("T")
 
 class _PathMissing(BrokerError):
     """A 404 on one of several candidate paths: try the next one."""
+
+
+def _acknowledged_id(body: Any) -> str:
+    """The order id a write acknowledged; without a readable one the write's fate is open."""
+    try:
+        order_id = mapping.order_id_from_reply(body)
+    except ValueError:
+        order_id = None
+    if not order_id:
+        raise OutcomeUnknown("the broker acknowledged the order write without an order_id")
+    return order_id
+
+
+def _readable(read: Callable[[Any], T], body: Any) -> T:
+    """``read(body)``; a body that is not the documented shape is ``BrokerUnavailable``."""
+    try:
+        return read(body)
+    except ValueError as exc:
+        raise BrokerUnavailable(f"unexpected reply from HDFC: {exc}") from None
 
 
 def _mapped(source: list[mapping.Row], convert: Callable[[mapping.Row], T]) -> list[T]:

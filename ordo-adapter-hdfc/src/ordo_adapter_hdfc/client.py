@@ -3,7 +3,8 @@
 One pooled ``httpx.AsyncClient`` per adapter instance. ``api_key`` goes in the query string
 of every call, the raw JWT (no ``Bearer``) in ``Authorization``, and a browser User-Agent on
 everything because the gateway refuses generic ones. Replies are returned undecided: the
-caller judges success from the body (the API can fail with HTTP 200).
+API can fail with HTTP 200, so ``errors.classify`` judges every reply from its body too,
+and ``call`` raises what it finds.
 """
 
 from __future__ import annotations
@@ -12,26 +13,22 @@ import json
 from typing import Any
 
 import httpx
-from ordo.adapters.errors import BrokerUnavailable
+from ordo.adapters.errors import BrokerError, BrokerUnavailable, InvalidRequest
 from ordo.adapters.http import build_http_client, transport_error
 
-from ordo_adapter_hdfc.errors import CallKind, Reply
+from ordo_adapter_hdfc.errors import CallKind, Reply, classify
 from ordo_adapter_hdfc.settings import HdfcSettings
 
 
 class HdfcClient:
-    """Sends requests and decodes replies; raises only ``BrokerError`` (transport failures)."""
+    """Sends requests and decodes replies; raises ``BrokerError`` for transport failures and
+    for every reply ``errors.classify`` reads as a failure."""
 
     def __init__(
         self, settings: HdfcSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self._settings = settings
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.connect_timeout,
-        )
+        timeout = settings.http_timeout()
         self._http = build_http_client(
             settings.base_url.rstrip("/"),
             transport=transport,
@@ -51,8 +48,10 @@ class HdfcClient:
         params: dict[str, str] | None = None,
         body: Any = None,
         token: str | None = None,
+        not_found: type[BrokerError] = InvalidRequest,
     ) -> Reply:
-        """One API call with ``api_key`` added; ``token`` is the access JWT when authed."""
+        """One API call with ``api_key`` added; ``token`` is the access JWT when authed.
+        ``not_found`` is what a 404 means for this call (a missing order, a missing path)."""
         query = {"api_key": self._settings.api_key.get_secret_value(), **(params or {})}
         headers = {"Authorization": token} if token else {}
         try:
@@ -61,7 +60,16 @@ class HdfcClient:
             )
         except httpx.HTTPError as exc:
             raise transport_error(exc, write=kind is CallKind.WRITE) from None
-        return decode(response)
+        reply = decode(response)
+        error = classify(
+            reply,
+            kind,
+            not_found=not_found,
+            default_retry_after=self._settings.rate_limit_retry_after,
+        )
+        if error is not None:
+            raise error
+        return reply
 
     async def download(self, url: str) -> str:
         """A public resource (the security master): no key, no token."""

@@ -25,6 +25,7 @@ from ordo.adapters.errors import (
     RateLimited,
     SessionExpired,
 )
+from ordo.adapters.http import retry_after_seconds
 
 _MAX_MESSAGE = 200
 
@@ -128,22 +129,40 @@ def _phrase_match(message: str) -> type[BrokerError] | None:
     return None
 
 
-def retry_after(headers: Mapping[str, str], default: float) -> float:
-    raw = headers.get("retry-after") or headers.get("Retry-After")
-    try:
-        return max(0.0, float(raw)) if raw is not None else default
-    except ValueError:
-        return default
-
-
 def _build(
     cls: type[BrokerError], message: str, headers: Mapping[str, str], default_wait: float, code: str
 ) -> BrokerError:
     if cls is RateLimited:
         return RateLimited(
-            message, retry_after=retry_after(headers, default_wait), broker_code=code or None
+            message,
+            retry_after=retry_after_seconds(headers, default_wait),
+            broker_code=code or None,
         )
     return cls(message, broker_code=code or None)
+
+
+SUCCESS_STATUSES = frozenset({"success", "ok"})
+ERROR_STATUSES = frozenset({"error"})
+"""``status`` words of an envelope; anything else is not a documented reply."""
+
+
+def envelope_problem(body: Any) -> str | None:
+    """Why a 2xx reply to a read or write is not a documented envelope, or ``None``.
+
+    Documented: ``{"status": "success", "data": ...}``, ``{"data": ..., "meta":
+    {"statusCode": "OK"}}`` (fetch-ltp), and the error shapes ``{"status": "error",
+    "message"}``, ``{"error": ...}`` and a ``meta.statusCode`` other than OK."""
+    if not isinstance(body, Mapping):
+        return "the reply is not a JSON object (an HTML page, an empty or cut-off body)"
+    status = body.get("status")
+    if isinstance(status, str):
+        word = status.strip().lower()
+        if word in SUCCESS_STATUSES or word in ERROR_STATUSES:
+            return None
+        return f"undocumented status {status[:40]!r}"
+    if body.get("error") or isinstance(body.get("meta"), Mapping):
+        return None
+    return "the reply has neither a status nor an error"
 
 
 def classify(
@@ -155,6 +174,13 @@ def classify(
 ) -> BrokerError | None:
     """The error a reply stands for, or ``None`` when it is a success."""
     status = reply.status_code
+    if 200 <= status < 300 and kind is not CallKind.LOGIN:
+        problem = envelope_problem(reply.body)
+        if problem is not None:
+            # Neither a success nor a documented failure: nothing says whether it acted.
+            if kind is CallKind.WRITE:
+                return OutcomeUnknown(f"unreadable reply to an order write: {problem}")
+            return BrokerUnavailable(f"unreadable reply: {problem}")
     failed = status >= 400 or body_reports_error(reply.body)
     if not failed:
         return None

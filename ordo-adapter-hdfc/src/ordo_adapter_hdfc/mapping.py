@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from ordo.adapters.values import decimal_or_zero, parse_decimal, parse_int, positive_decimal
 from ordo.domain import (
     Exchange,
     Funds,
@@ -39,15 +40,11 @@ from ordo_adapter_hdfc.master import (
 from ordo_adapter_hdfc.normalise import (
     clean_symbol,
     date_or_none,
-    decimal_or_none,
-    decimal_or_zero,
     expiry_to_broker,
-    int_or_zero,
     option_right,
     order_type_from_broker,
     order_type_to_broker,
     pick,
-    positive_or_none,
     product_from_broker,
     product_to_broker,
     side_from_broker,
@@ -71,12 +68,16 @@ def unwrap(body: Any) -> Any:
 
 
 def rows(body: Any) -> list[Row]:
-    """A list payload as rows. A lone object counts as a list of one."""
+    """A list payload as rows. A lone object counts as a list of one, ``null`` as none;
+    anything else is not a book (``ValueError``), never an empty one: an empty order
+    book would "prove" a lost order absent."""
     data = unwrap(body)
+    if data is None:
+        return []
     if isinstance(data, Mapping):
         data = [data]
     if not isinstance(data, list):
-        return []
+        raise ValueError(f"expected rows, got {type(data).__name__}")
     return [row for row in data if isinstance(row, Mapping)]
 
 
@@ -112,6 +113,13 @@ def tag_to_reference(tag: str) -> str:
     """``external_reference_number`` is numeric (at most 20 characters): the tag's decimal
     form, at most 19 digits."""
     return tag_to_number(tag)
+
+
+def reference_to_broker(tag: str, *, as_number: bool = True) -> int | str:
+    """The ``external_reference_number`` value sent for ``tag``: a JSON number as the docs
+    show (``as_number``), else the same digits as a string."""
+    digits = tag_to_reference(tag)
+    return int(digits) if as_number else digits
 
 
 def _reference_digits(reference: str) -> str:
@@ -167,7 +175,7 @@ def _derivative_from_row(
     if segment in FUTURE_SEGMENTS:
         return exchange, derivative_symbol(name, expiry, InstrumentType.FUTURE)
     right = option_right(text(row, "option_type"))
-    strike = positive_or_none(pick(row, "strike_price"))
+    strike = positive_decimal(pick(row, "strike_price"))
     if right is None or strike is None:
         return None
     return exchange, derivative_symbol(name, expiry, right, strike)
@@ -191,9 +199,11 @@ def _product(row: Row) -> Product:
 def funds_from_broker(body: Any) -> Funds:
     """``data.equity`` of ``/user/margins``."""
     data = unwrap(body)
-    equity = data.get("equity", data) if isinstance(data, Mapping) else {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"expected the margins object, got {type(data).__name__}")
+    equity = data.get("equity", data)
     if not isinstance(equity, Mapping):
-        equity = {}
+        raise ValueError(f"expected the equity margins, got {type(equity).__name__}")
     details = pick(equity, "total_limit_details", {})
     collateral = pick(details, "pledge_limit") if isinstance(details, Mapping) else None
     return Funds(
@@ -211,8 +221,8 @@ def holding_from_broker(row: Row, resolve: Resolve) -> Holding:
     if not text(row, "security_id") and isin:
         symbol = clean_symbol(isin)
     average = decimal_or_zero(pick(row, "average_price"))
-    quantity = int_or_zero(pick(row, "quantity"))
-    close = positive_or_none(pick(row, "close_price"))
+    quantity = parse_int(pick(row, "quantity"))
+    close = positive_decimal(pick(row, "close_price"))
     pnl = (close - average) * quantity if close is not None else None
     if exchange not in (Exchange.NSE, Exchange.BSE):
         exchange = Exchange.NSE
@@ -230,9 +240,9 @@ def holding_from_broker(row: Row, resolve: Resolve) -> Holding:
 def position_from_broker(row: Row, resolve: Resolve) -> Position:
     """A ``data.net`` row. The API carries no LTP or unrealised P&L."""
     exchange, symbol = symbol_of(row, resolve)
-    net = int_or_zero(pick(row, "net_qty"))
-    buy_avg = positive_or_none(pick(row, "average_buy_price"))
-    sell_avg = positive_or_none(pick(row, "average_sell_price"))
+    net = parse_int(pick(row, "net_qty"))
+    buy_avg = positive_decimal(pick(row, "average_buy_price"))
+    sell_avg = positive_decimal(pick(row, "average_sell_price"))
     average = buy_avg if net > 0 else sell_avg if net < 0 else None
     return Position(
         exchange=exchange,
@@ -240,8 +250,8 @@ def position_from_broker(row: Row, resolve: Resolve) -> Position:
         product=_product(row),
         quantity=net,
         average_price=average or Decimal(0),
-        buy_quantity=int_or_zero(pick(row, "total_buy_quantity")),
-        sell_quantity=int_or_zero(pick(row, "total_sell_qty", pick(row, "total_sell_quantity"))),
+        buy_quantity=parse_int(pick(row, "total_buy_quantity")),
+        sell_quantity=parse_int(pick(row, "total_sell_qty", pick(row, "total_sell_quantity"))),
         buy_average=buy_avg,
         sell_average=sell_avg,
         realised_pnl=decimal_or_zero(pick(row, "realised_pl_overall_position")),
@@ -252,7 +262,7 @@ def position_from_broker(row: Row, resolve: Resolve) -> Position:
 def order_from_broker(row: Row, resolve: Resolve) -> Order:
     """An order-book row (``GET /orders`` or ``/orders/{id}``)."""
     exchange, symbol = symbol_of(row, resolve)
-    filled = int_or_zero(pick(row, "filled_quantity"))
+    filled = parse_int(pick(row, "filled_quantity"))
     message = text(row, "status_message") or text(row, "status_message_raw")
     reference = text(row, "external_reference_number")
     return Order(
@@ -260,14 +270,14 @@ def order_from_broker(row: Row, resolve: Resolve) -> Order:
         exchange=exchange,
         symbol=symbol,
         side=side_from_broker(text(row, "transaction_type")),
-        quantity=int_or_zero(pick(row, "quantity")),
+        quantity=parse_int(pick(row, "quantity")),
         filled_quantity=filled,
         order_type=order_type_from_broker(text(row, "order_type")),
         product=_product(row),
         validity=validity_from_broker(text(row, "validity")),
-        price=positive_or_none(pick(row, "price")),
-        trigger_price=positive_or_none(pick(row, "trigger_price")),
-        average_price=positive_or_none(pick(row, "average_price")),
+        price=positive_decimal(pick(row, "price")),
+        trigger_price=positive_decimal(pick(row, "trigger_price")),
+        average_price=positive_decimal(pick(row, "average_price")),
         status=status_from_broker(text(row, "status"), filled),
         status_message=message,
         tag=tag_from_reference(reference) if reference else None,
@@ -285,7 +295,7 @@ def trade_from_broker(row: Row, resolve: Resolve) -> Trade:
         exchange=exchange,
         symbol=symbol,
         side=side_from_broker(text(row, "transaction_type")),
-        quantity=int_or_zero(pick(row, "filled_quantity")),
+        quantity=parse_int(pick(row, "filled_quantity")),
         price=decimal_or_zero(pick(row, "average_price")),
         product=_product(row),
         traded_at=timestamp_or_none(pick(row, "fill_timestamp")),
@@ -294,14 +304,14 @@ def trade_from_broker(row: Row, resolve: Resolve) -> Trade:
 
 def quote_from_broker(row: Row, item: HdfcInstrument) -> Quote | None:
     """An LTP row; ``None`` when it carries no price."""
-    last = decimal_or_none(pick(row, "ltp"))
+    last = parse_decimal(pick(row, "ltp"))
     if last is None:
         return None
     return Quote(
         exchange=item.instrument.exchange,
         symbol=item.instrument.symbol,
         last_price=last,
-        close=decimal_or_none(pick(row, "prev_close")),
+        close=parse_decimal(pick(row, "prev_close")),
     )
 
 
@@ -323,7 +333,9 @@ def _money(value: Decimal | None) -> float:
     return float(value) if value is not None else 0.0
 
 
-def order_to_broker(order: OrderRequest, item: HdfcInstrument, tag: str) -> dict[str, Any]:
+def order_to_broker(
+    order: OrderRequest, item: HdfcInstrument, tag: str, *, reference_as_number: bool = True
+) -> dict[str, Any]:
     """The ``POST /orders/regular`` body. ``ValueError`` when the order cannot be expressed
     (product not valid for the segment)."""
     body: dict[str, Any] = {
@@ -339,7 +351,7 @@ def order_to_broker(order: OrderRequest, item: HdfcInstrument, tag: str) -> dict
         "disclosed_quantity": order.disclosed_quantity,
         "validity": order.validity.value,
         "amo": order.amo,
-        "external_reference_number": tag_to_reference(tag),
+        "external_reference_number": reference_to_broker(tag, as_number=reference_as_number),
     }
     instrument = item.instrument
     if item.is_derivative and instrument.expiry is not None:
@@ -356,11 +368,11 @@ def modification_to_broker(current: Row, changes: OrderModification) -> dict[str
     current book row and overridden by ``changes``. ``ValueError`` when the result is not a
     consistent order (a MARKET order with a price, an SL without a trigger...)."""
     order_type = changes.order_type or order_type_from_broker(text(current, "order_type"))
-    price = changes.price if changes.price is not None else positive_or_none(pick(current, "price"))
+    price = changes.price if changes.price is not None else positive_decimal(pick(current, "price"))
     trigger = (
         changes.trigger_price
         if changes.trigger_price is not None
-        else positive_or_none(pick(current, "trigger_price"))
+        else positive_decimal(pick(current, "trigger_price"))
     )
     if order_type in (OrderType.MARKET, OrderType.SL_M):
         price = None
@@ -372,10 +384,10 @@ def modification_to_broker(current: Row, changes: OrderModification) -> dict[str
     if amo is None:
         amo = text(current, "order_slot").upper() == "AMO"
     return {
-        "quantity": changes.quantity or int_or_zero(pick(current, "quantity")),
+        "quantity": changes.quantity or parse_int(pick(current, "quantity")),
         "order_type": order_type_to_broker(order_type),
         "validity": validity,
-        "disclosed_quantity": int_or_zero(pick(current, "disclosed_quantity")),
+        "disclosed_quantity": parse_int(pick(current, "disclosed_quantity")),
         "product": text(current, "product"),
         "price": _money(price),
         "trigger_price": _money(trigger),

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from ordo.adapters.values import parse_decimal, parse_int
 from ordo.domain import Exchange, Instrument, InstrumentType, SymbolRef, derivative_symbol
 
 from ordo_adapter_hdfc.normalise import (
     clean_symbol,
     date_or_none,
-    decimal_or_none,
-    int_or_zero,
     option_right,
 )
 
@@ -78,7 +77,7 @@ class HdfcInstrument:
 
 def tick_size(raw: str, unit: TickUnit = "auto") -> Decimal:
     """The tick in rupees. ``auto``: an integer is paise (``5`` -> 0.05), a decimal rupees."""
-    value = decimal_or_none(raw)
+    value = parse_decimal(raw)
     if value is None or value <= 0:
         return Decimal("0.05")
     in_paise = unit == "paise" or (unit == "auto" and "." not in raw)
@@ -114,7 +113,7 @@ def parse_row(row: dict[str, str], unit: TickUnit = "auto") -> HdfcInstrument | 
     common = {
         "exchange": exchange,
         "name": (row.get("symbol_name") or "").strip(),
-        "lot_size": max(1, int_or_zero(row.get("lot_size"))),
+        "lot_size": max(1, parse_int(row.get("lot_size"))),
         "tick_size": tick_size((row.get("tick_size") or "").strip(), unit),
         "broker_token": security_id,
     }
@@ -133,7 +132,7 @@ def parse_row(row: dict[str, str], unit: TickUnit = "auto") -> HdfcInstrument | 
     right = option_right(row.get("option_type") or "")
     strike: Decimal | None = None
     if segment in OPTION_SEGMENTS:
-        strike = decimal_or_none(row.get("strike_price"))
+        strike = parse_decimal(row.get("strike_price"))
         if right is None or strike is None or strike <= 0:
             return None
         kind = right

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from ordo.adapters.clock import IST
+from ordo.adapters.values import parse_ist_time
 from ordo.domain import InstrumentType, OrderStatus, OrderType, Product, Side, Validity
 
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
@@ -45,35 +44,6 @@ def text(row: Mapping[str, Any], name: str) -> str:
     return str(value).strip()
 
 
-def decimal_or_none(value: Any) -> Decimal | None:
-    """A number from a float, int or string; ``None`` for blanks and garbage."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        result = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        return None
-    return result if result.is_finite() else None
-
-
-def decimal_or_zero(value: Any) -> Decimal:
-    result = decimal_or_none(value)
-    return Decimal(0) if result is None else result
-
-
-def positive_or_none(value: Any) -> Decimal | None:
-    """The broker writes 0 for "no price"; the domain wants ``None``."""
-    result = decimal_or_none(value)
-    return result if result is not None and result > 0 else None
-
-
-def int_or_zero(value: Any) -> int:
-    result = decimal_or_none(value)
-    return 0 if result is None else int(result)
-
-
 def _key(value: str) -> str:
     return re.sub(r"[\s_\-]+", " ", value.strip().lower())
 
@@ -81,11 +51,19 @@ def _key(value: str) -> str:
 _SIDES = {"buy": Side.BUY, "b": Side.BUY, "sell": Side.SELL, "s": Side.SELL}
 
 
-def side_from_broker(value: str) -> Side:
+_T = TypeVar("_T")
+
+
+def _known(table: dict[str, _T], value: str, field: str) -> _T:
+    """The unified value of a broker word, or ``ValueError`` naming the field."""
     try:
-        return _SIDES[_key(value)]
+        return table[_key(value)]
     except KeyError:
-        raise ValueError(f"unknown transaction_type {value!r}") from None
+        raise ValueError(f"unknown {field} {value!r}") from None
+
+
+def side_from_broker(value: str) -> Side:
+    return _known(_SIDES, value, "transaction_type")
 
 
 _ORDER_TYPES = {
@@ -105,10 +83,7 @@ _ORDER_TYPES = {
 
 
 def order_type_from_broker(value: str) -> OrderType:
-    try:
-        return _ORDER_TYPES[_key(value)]
-    except KeyError:
-        raise ValueError(f"unknown order_type {value!r}") from None
+    return _known(_ORDER_TYPES, value, "order_type")
 
 
 def order_type_to_broker(order_type: OrderType) -> str:
@@ -132,10 +107,7 @@ _PRODUCTS = {
 
 
 def product_from_broker(value: str) -> Product:
-    try:
-        return _PRODUCTS[_key(value)]
-    except KeyError:
-        raise ValueError(f"unknown product {value!r}") from None
+    return _known(_PRODUCTS, value, "product")
 
 
 def product_to_broker(product: Product, *, derivative: bool) -> str:
@@ -260,19 +232,7 @@ _TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M:
 
 def timestamp_or_none(value: Any) -> datetime | None:
     """``30/04/2024 12:40:12`` (IST wall clock) as an aware datetime."""
-    if value is None or not str(value).strip():
-        return None
-    raw = str(value).strip()
-    for fmt in _TIMESTAMP_FORMATS:
-        try:
-            return datetime.strptime(raw, fmt).replace(tzinfo=IST)
-        except ValueError:
-            continue
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)
+    return parse_ist_time(value, _TIMESTAMP_FORMATS)
 
 
 _SYMBOL_JUNK = re.compile(r"[^A-Z0-9&_\-.]")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal
 
-from ordo.adapters.base import AdapterSettings
+from ordo.adapters.http import HttpSettings
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 DEFAULT_BASE_URL = "https://developer.hdfcsec.com"
@@ -52,7 +52,7 @@ class HdfcPaths(BaseModel):
     security_master: str = "/oapi/v1/security-master"
 
 
-class HdfcSettings(AdapterSettings):
+class HdfcSettings(HttpSettings):
     """Configuration of one InvestRight account (``accounts.<name>.settings``)."""
 
     api_key: SecretStr
@@ -85,12 +85,14 @@ class HdfcSettings(AdapterSettings):
     tick_size_unit: Literal["auto", "paise", "rupees"] = "auto"
     """How to read the master's ``tick_size``. ``auto``: an integer is paise, a decimal
     rupees (OpenAlgo's reading; unconfirmed)."""
+    reference_as_number: bool = True
+    """Send the order tag's ``external_reference_number`` as a JSON number (at most 20
+    digits), as the docs' samples do; ``false`` sends the same digits as a string. The order
+    book's echo is read either way, as a number or a prefixed string ("STAPI...")."""
     user_agent: str = DEFAULT_USER_AGENT
     """The broker rejects non-browser User-Agents."""
     paths: HdfcPaths = Field(default_factory=HdfcPaths)
 
-    connect_timeout: Annotated[float, Field(gt=0)] = 5.0
-    read_timeout: Annotated[float, Field(gt=0)] = 10.0
     ltp_batch_size: Annotated[int, Field(ge=1, le=500)] = 10
     orders_per_second: Annotated[int, Field(ge=1, le=10)] = 10
     """Regulatory ceiling without exchange algo registration: 10."""

@@ -15,8 +15,7 @@ from ordo_testing.harness import AdapterHarness, SampleInstruments
 from pydantic import SecretStr
 
 from ordo_adapter_hdfc.adapter import HdfcAdapter
-from ordo_adapter_hdfc.fake import FakeTransport
-from ordo_adapter_hdfc.fake_state import FakeBroker, FakeConfig
+from ordo_adapter_hdfc.fake import FakeBroker, FakeConfig, FakeTransport
 from ordo_adapter_hdfc.settings import HdfcSettings
 
 FAKE_BASE_URL = "https://developer.hdfcsec.test"

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pyotp
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
 from ordo.adapters.capabilities import REQUIRED_CAPABILITIES, Capability
 from ordo.adapters.errors import (
-    AuthFailed,
     BrokerError,
     BrokerUnavailable,
     InstrumentNotFound,
@@ -22,9 +21,9 @@ from ordo.adapters.errors import (
     OutcomeUnknown,
     SessionExpired,
 )
+from ordo.adapters.values import parse_text
 from ordo.domain import (
     BrokerSession,
-    ChallengeKind,
     Funds,
     Holding,
     Instrument,
@@ -42,19 +41,17 @@ from ordo.domain import (
 from ordo.safety.tags import is_order_tag
 from pydantic import SecretStr
 
-from ordo_adapter_mirae import forms, mapping, values
+from ordo_adapter_mirae import forms, mapping
 from ordo_adapter_mirae.client import MiraeClient
 from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
-from ordo_adapter_mirae.session import login_flag, session_from_data
+from ordo_adapter_mirae.login import MiraeLogin
 from ordo_adapter_mirae.settings import MiraeSettings
 from ordo_adapter_mirae.typea import TypeAApi
 
 ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-STEP_OTP = "otp"
-STEP_TOTP = "totp"
 
 
-class MiraeAdapter(BrokerAdapter):
+class MiraeAdapter(BrokerAdapter[MiraeSettings]):
     """Mirae Asset m.Stock through its Type A REST API.
 
     Login is username + password, then the SMS OTP (or the authenticator's TOTP; fully
@@ -71,7 +68,7 @@ class MiraeAdapter(BrokerAdapter):
         Capability.INSTRUMENT_SEARCH,
     }
     Settings: ClassVar[type[AdapterSettings]] = MiraeSettings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(30, 1.0, RateScope.ORDERS),
         RateLimit(250, 60.0, RateScope.ORDERS),
         RateLimit(1000, 3600.0, RateScope.ORDERS),
@@ -79,11 +76,8 @@ class MiraeAdapter(BrokerAdapter):
         RateLimit(20, 1.0, RateScope.QUOTES),
     )
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
-        if not isinstance(settings, MiraeSettings):
-            raise TypeError("MiraeAdapter needs MiraeSettings")
+    def __init__(self, settings: MiraeSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self.config: MiraeSettings = settings
         self._client = MiraeClient(settings, transport=context.transport)
         self._api = TypeAApi(self._client)
         source_key = settings.instruments_source or f"{settings.base_url}{settings.api_prefix}"
@@ -91,7 +85,7 @@ class MiraeAdapter(BrokerAdapter):
             MasterCache(Path(context.data_dir), source_key), settings.instruments_refresh_at
         )
         self._master_lock = asyncio.Lock()
-        self._checksum = settings.checksum
+        self._login = MiraeLogin(settings, self._api, self._now)
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -106,36 +100,15 @@ class MiraeAdapter(BrokerAdapter):
 
     # -- login -------------------------------------------------------------------------
     async def begin_login(self) -> LoginChallenge | BrokerSession:
-        """Send username and password; then either finish with the configured TOTP secret
-        or ask for the SMS OTP / the authenticator code."""
-        await self._password_step()
-        secret = self.config.totp_secret
-        if secret is not None:
-            code = _totp_now(secret)
-            return await self._finish(STEP_TOTP, code)
-        return self._challenge(STEP_TOTP if self.config.authenticator else STEP_OTP)
+        return self._adopt(await self._login.begin(self.account))
 
     async def complete_login(
         self, challenge: LoginChallenge, answer: str
     ) -> LoginChallenge | BrokerSession:
-        step = challenge.state.get("step")
-        if step not in (STEP_OTP, STEP_TOTP) or challenge.state.get("account") != self.account:
-            raise InvalidRequest(
-                "this challenge does not belong to an m.Stock login of this account"
-            )
-        if challenge.is_expired(self._now()):
-            raise AuthFailed("the login challenge has expired; start the login again")
-        code = answer.strip()
-        if not code.isdigit() or not 4 <= len(code) <= 8:
-            raise InvalidRequest("the answer must be the 4 to 8 digit code")
-        return await self._finish(str(step), code)
+        return self._adopt(await self._login.complete(self.account, challenge, answer))
 
     async def resend_challenge(self, challenge: LoginChallenge) -> LoginChallenge:
-        """Repeat the password step, which makes m.Stock send a new SMS OTP."""
-        if challenge.state.get("step") != STEP_OTP:
-            raise InvalidRequest("only an SMS OTP can be sent again")
-        await self._password_step()
-        return self._challenge(STEP_OTP)
+        return await self._login.resend(self.account, challenge)
 
     async def logout(self) -> None:
         session = self.session
@@ -147,59 +120,10 @@ class MiraeAdapter(BrokerAdapter):
         except SessionExpired:
             return  # already ended at the broker: the goal is reached
 
-    async def _password_step(self) -> None:
-        data = await self._api.login(self.config.username, self.config.password)
-        row = data[0] if isinstance(data, list) and data else data
-        if isinstance(row, dict) and login_flag(row.get("is_error")):
-            raise AuthFailed("m.Stock refused the sign-in")
-
-    def _challenge(self, step: str) -> LoginChallenge:
-        expires = self._now() + timedelta(seconds=self.config.challenge_ttl_seconds)
-        if step == STEP_TOTP:
-            return LoginChallenge(
-                kind=ChallengeKind.TOTP,
-                prompt="Enter the 6-digit code from the authenticator app linked to m.Stock",
-                expires_at=expires,
-                state={"step": STEP_TOTP, "account": self.account},
-            )
-        return LoginChallenge(
-            kind=ChallengeKind.OTP,
-            prompt="Enter the OTP m.Stock sent by SMS to the registered mobile number",
-            expires_at=expires,
-            resendable=True,
-            state={"step": STEP_OTP, "account": self.account},
-        )
-
-    async def _finish(self, step: str, code: str) -> BrokerSession:
-        if step == STEP_TOTP:
-            data = await self._api.verify_totp(self.config.api_key, code)
-            extra = {"login": "totp"}
-        else:
-            data, checksum = await self._session_token(code)
-            extra = {"login": "otp", "checksum": checksum}
-        try:
-            session = session_from_data(
-                data, logged_in_at=self._now(), hours=self.config.session_hours, extra=extra
-            )
-        except mapping.MappingError as exc:
-            raise BrokerUnavailable(f"m.Stock login reply: {exc}") from None
-        self.session = session
-        return session
-
-    async def _session_token(self, otp: str) -> tuple[Any, str]:
-        """Send the OTP with the literal checksum ``L``; when m.Stock refuses that as input,
-        try the fallback ``W`` once and remember whichever worked."""
-        try:
-            return await self._api.session_token(self.config.api_key, otp, self._checksum), (
-                self._checksum
-            )
-        except InvalidRequest:
-            fallback = self.config.checksum_fallback
-            if not fallback or fallback == self._checksum:
-                raise
-        data = await self._api.session_token(self.config.api_key, otp, fallback)
-        self._checksum = fallback
-        return data, fallback
+    def _adopt(self, step: LoginChallenge | BrokerSession) -> LoginChallenge | BrokerSession:
+        if isinstance(step, BrokerSession):
+            self.session = step
+        return step
 
     # -- instruments -------------------------------------------------------------------
     async def load_instruments(self, *, force: bool = False) -> int:
@@ -212,7 +136,7 @@ class MiraeAdapter(BrokerAdapter):
             return len(self._store.index)
 
     async def _fetch_master(self) -> str:
-        source = self.config.instruments_source
+        source = self.settings.instruments_source
         if source and not source.startswith(("http://", "https://")):
             try:
                 return await asyncio.to_thread(_read_text, source)
@@ -262,19 +186,21 @@ class MiraeAdapter(BrokerAdapter):
     async def get_funds(self) -> Funds:
         data = await self._api.fund_summary(self.require_session().access_token)
         try:
-            return mapping.funds_from_summary(data)
+            return mapping.funds_from_broker(data)
         except mapping.MappingError as exc:
             raise BrokerUnavailable(f"m.Stock funds reply: {exc}") from None
 
     async def get_holdings(self) -> list[Holding]:
         data = await self._api.holdings(self.require_session().access_token)
         await self._mapped()
-        return mapping.holdings_from_data(data, self._resolve_token)
+        with _unreadable():
+            return mapping.holdings_from_data(data, self._resolve_token)
 
     async def get_positions(self) -> list[Position]:
         data = await self._api.positions(self.require_session().access_token)
         await self._mapped()
-        return mapping.positions_from_data(data, self._resolve)
+        with _unreadable():
+            return mapping.positions_from_data(data, self._resolve)
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
         """OHLC for every symbol in one call; LTP asked separately only for entries the OHLC
@@ -290,7 +216,7 @@ class MiraeAdapter(BrokerAdapter):
         missing = mapping.keys_missing(entries, keyed)
         if missing:
             entries.update(mapping.quote_entries(await self._api.quotes(token, "ltp", missing)))
-        quotes = (mapping.quote_from_entry(ref, entries.get(key)) for key, ref in keyed.items())
+        quotes = (mapping.quote_from_broker(ref, entries.get(key)) for key, ref in keyed.items())
         return [quote for quote in quotes if quote is not None]
 
     # -- orders ------------------------------------------------------------------------
@@ -322,12 +248,14 @@ class MiraeAdapter(BrokerAdapter):
         token = self.require_session().access_token
         row = await self._order_row(token, order_id)
         try:
-            form = forms.modify_form(row, changes)
+            form = forms.modify_form(
+                row, changes, resend_instrument=self.settings.modify_resends_instrument
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         data = await self._api.modify(token, order_id, form)
         return OrderAck(
-            order_id=mapping.order_id_from(data) or order_id,
+            order_id=_acknowledged_id(data),
             status=OrderStatus.PENDING,
             message="modification sent",
         )
@@ -337,22 +265,26 @@ class MiraeAdapter(BrokerAdapter):
         _check_order_id(order_id)
         data = await self._api.cancel(token, order_id)
         return OrderAck(
-            order_id=mapping.order_id_from(data) or order_id,
+            order_id=_acknowledged_id(data),
             status=OrderStatus.PENDING,
             message="cancellation sent",
         )
 
     async def _order_row(self, token: SecretStr, order_id: str) -> dict[str, Any]:
         _check_order_id(order_id)
-        for row in mapping.rows_of(await self._api.order_book(token)):
-            if values.to_text(row.get("order_id")) == order_id:
+        data = await self._api.order_book(token)
+        with _unreadable():
+            rows = mapping.rows_of(data)
+        for row in rows:
+            if parse_text(row.get("order_id")) == order_id:
                 return row
         raise OrderNotFound(f"order {order_id} is not in today's m.Stock order book")
 
     async def list_orders(self) -> list[Order]:
         data = await self._api.order_book(self.require_session().access_token)
         await self._mapped()
-        return mapping.orders_from_data(data, self._resolve)
+        with _unreadable():
+            return mapping.orders_from_data(data, self._resolve)
 
     async def get_order(self, order_id: str) -> Order:
         _check_order_id(order_id)
@@ -364,10 +296,28 @@ class MiraeAdapter(BrokerAdapter):
     async def get_trades(self) -> list[Trade]:
         data = await self._api.trade_book(self.require_session().access_token)
         await self._mapped()
-        return mapping.trades_from_data(data, self._resolve)
+        with _unreadable():
+            return mapping.trades_from_data(data, self._resolve)
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         return [order for order in await self.list_orders() if order.tag == tag]
+
+
+@contextmanager
+def _unreadable() -> Iterator[None]:
+    """A book that is not the documented shape did not take effect: unavailable."""
+    try:
+        yield
+    except mapping.MappingError as exc:
+        raise BrokerUnavailable(f"m.Stock sent an unreadable book: {exc}") from None
+
+
+def _acknowledged_id(data: Any) -> str:
+    """The order id a modify or cancel acknowledged; without one the write's fate is open."""
+    order_id = mapping.order_id_from(data)
+    if order_id is None:
+        raise OutcomeUnknown("m.Stock acknowledged the request without an order id")
+    return order_id
 
 
 def _check_order_id(order_id: str) -> None:
@@ -378,10 +328,3 @@ def _check_order_id(order_id: str) -> None:
 
 def _read_text(path: str) -> str:
     return Path(path).expanduser().read_text(encoding="utf-8")
-
-
-def _totp_now(secret: SecretStr) -> str:
-    try:
-        return pyotp.TOTP(secret.get_secret_value()).now()
-    except (ValueError, TypeError):
-        raise AuthFailed("the configured totp_secret is not a valid base32 secret") from None

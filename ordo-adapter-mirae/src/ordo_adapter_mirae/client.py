@@ -33,12 +33,7 @@ class MiraeClient:
         self, settings: MiraeSettings, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self._settings = settings
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.connect_timeout,
-        )
+        timeout = settings.http_timeout()
         self._transport = transport
         self._timeout = timeout
         self._http = build_http_client(

@@ -24,8 +24,10 @@ from ordo.adapters.errors import (
     RateLimited,
     SessionExpired,
 )
+from ordo.adapters.http import retry_after_seconds
 
 OK_STATUSES = frozenset({"success", "true", "ok"})
+ERROR_STATUSES = frozenset({"error", "false"})
 """``status`` values meaning success, compared lower-cased: "success", "true", true, "True"."""
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -121,6 +123,11 @@ def is_success(envelope: Mapping[str, Any]) -> bool:
     return code in (None, "", "None")
 
 
+def _reports_error(envelope: Mapping[str, Any]) -> bool:
+    """Whether ``status`` is a documented failure word (``error``; Type B ``false``)."""
+    return str(envelope.get("status")).strip().lower() in ERROR_STATUSES
+
+
 def envelope_code(envelope: Mapping[str, Any]) -> str:
     for key in ("error_type", "errorcode", "errorCode"):
         value = envelope.get(key)
@@ -137,16 +144,6 @@ def envelope_message(envelope: Mapping[str, Any]) -> str:
         parts = [f"{field}: {'; '.join(map(str, msgs))}" for field, msgs in details.items()]
         message = f"{message} ({', '.join(parts)})" if message else ", ".join(parts)
     return str(message).strip()
-
-
-def parse_retry_after(value: str | None) -> float:
-    if value is None:
-        return DEFAULT_RETRY_AFTER
-    try:
-        seconds = float(value)
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
-    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER
 
 
 def _by_message(message: str) -> Target | None:
@@ -237,7 +234,9 @@ def error_from_reply(
     even on HTTP 200, because m.Stock reports most failures that way.
     """
     envelope = unwrap(body)
-    wait = parse_retry_after(retry_after)
+    wait = retry_after_seconds(
+        {"Retry-After": retry_after} if retry_after else {}, DEFAULT_RETRY_AFTER
+    )
     if not isinstance(envelope, Mapping):
         if 200 <= http_status < 300 and http_status != 204:
             # An unreadable success: a write may have gone through, a read just failed.
@@ -253,6 +252,16 @@ def error_from_reply(
         return None
     code = envelope_code(envelope)
     message = envelope_message(envelope)
+    if 200 <= http_status < 300 and not code and not _reports_error(envelope):
+        # Neither success nor a documented failure (a status word nobody documented, or
+        # none): nothing says whether the broker acted.
+        return build_error(
+            Outcome.SERVER,
+            f"m.Stock sent an envelope it does not document ({message or 'no status'})",
+            code="",
+            write=write,
+            retry_after=wait,
+        )
     target = classify(http_status, code, message)
     return build_error(target, message, code=code, write=write, retry_after=wait)
 

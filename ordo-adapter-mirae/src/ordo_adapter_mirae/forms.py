@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ordo.adapters.values import parse_int, parse_text, positive_decimal
 from ordo.domain import OrderModification, OrderRequest, OrderType, Validity
 from ordo.domain.orders import check_prices
 
 from ordo_adapter_mirae.mapping import ORDER_TYPES
-from ordo_adapter_mirae.values import Row, lower_keys, positive, to_int, to_text
+from ordo_adapter_mirae.values import Row, lower_keys
 
 
 def _price_text(value: Decimal | None) -> str:
@@ -34,22 +35,42 @@ def order_form(
     }
 
 
-def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
-    """The form body of ``PUT /orders/regular/{id}``.
+PLACE_PRODUCTS = frozenset({"CNC", "MIS", "NRML", "MTF"})
+"""The ``product`` values ``POST /orders/{variety}`` takes."""
+_BOOK_TO_PLACE_PRODUCT = {"INTRADAY": "MIS", "DELIVERY": "CNC", "MARGIN": "NRML"}
+"""The order book reports some products by other names (MIS as INTRADAY)."""
 
-    m.Stock treats a modify as a full replace, so every field is resent: the changed ones
-    from ``changes``, the others from the order's current order-book row. Raises
-    ``ValueError`` when the result is not a valid order (a LIMIT without a price).
+
+def place_product(reported: str) -> str | None:
+    """The place-order ``product`` of an order-book ``product``; ``None`` when unknown."""
+    value = reported.strip().upper()
+    return value if value in PLACE_PRODUCTS else _BOOK_TO_PLACE_PRODUCT.get(value)
+
+
+def modify_form(
+    current: Row, changes: OrderModification, *, resend_instrument: bool = False
+) -> dict[str, str]:
+    """The form body of ``PUT /orders/regular/{id}``: the six fields the official SDK sends
+    (``order_type``, ``quantity``, ``price``, ``validity``, ``trigger_price``,
+    ``disclosed_quantity``).
+
+    m.Stock treats a modify as a full replace, so unchanged fields are resent from the
+    order's current order-book row. ``resend_instrument`` also sends the instrument, side and
+    product the docs' table lists; the product is then mapped back into the place-order set
+    and left out when it cannot be. Raises ``ValueError`` when the result is not a valid
+    order (a LIMIT without a price).
     """
     r = lower_keys(current)
     order_type = changes.order_type or ORDER_TYPES.get(
-        to_text(r.get("order_type")).upper(), OrderType.LIMIT
+        parse_text(r.get("order_type")).upper(), OrderType.LIMIT
     )
-    price = changes.price if "price" in changes.model_fields_set else positive(r.get("price"))
+    price = (
+        changes.price if "price" in changes.model_fields_set else positive_decimal(r.get("price"))
+    )
     trigger = (
         changes.trigger_price
         if "trigger_price" in changes.model_fields_set
-        else positive(r.get("trigger_price"))
+        else positive_decimal(r.get("trigger_price"))
     )
     if order_type in (OrderType.MARKET, OrderType.SL_M):
         price = None
@@ -57,18 +78,22 @@ def modify_form(current: Row, changes: OrderModification) -> dict[str, str]:
         trigger = None
     check_prices(order_type, price, trigger)
     validity = changes.validity or (
-        Validity.IOC if to_text(r.get("validity")).upper() == "IOC" else Validity.DAY
+        Validity.IOC if parse_text(r.get("validity")).upper() == "IOC" else Validity.DAY
     )
-    quantity = changes.quantity or to_int(r.get("quantity"))
-    return {
-        "tradingsymbol": to_text(r.get("tradingsymbol")),
-        "exchange": to_text(r.get("exchange")).upper(),
-        "transaction_type": to_text(r.get("transaction_type")).upper(),
-        "product": to_text(r.get("product")).upper(),
+    quantity = changes.quantity or parse_int(r.get("quantity"))
+    form: dict[str, str] = {
         "order_type": order_type.value,
         "quantity": str(quantity),
         "price": _price_text(price),
-        "trigger_price": _price_text(trigger),
         "validity": validity.value,
-        "disclosed_quantity": str(to_int(r.get("disclosed_quantity"))),
+        "trigger_price": _price_text(trigger),
+        "disclosed_quantity": str(parse_int(r.get("disclosed_quantity"))),
     }
+    if resend_instrument:
+        form["tradingsymbol"] = parse_text(r.get("tradingsymbol"))
+        form["exchange"] = parse_text(r.get("exchange")).upper()
+        form["transaction_type"] = parse_text(r.get("transaction_type")).upper()
+        product = place_product(parse_text(r.get("product")))
+        if product is not None:
+            form["product"] = product
+    return form

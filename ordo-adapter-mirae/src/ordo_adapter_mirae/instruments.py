@@ -21,7 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from ordo.adapters.clock import IST
+from ordo.adapters.values import parse_decimal, parse_int, parse_text
 from ordo.domain import Exchange, Instrument, InstrumentType, SymbolRef, derivative_symbol
+from ordo.domain.exchange_symbols import parse_exchange_derivative
 
 from ordo_adapter_mirae.symbols import (
     BROKER_EXCHANGE_OF,
@@ -29,9 +31,8 @@ from ordo_adapter_mirae.symbols import (
     INDEX_EXCHANGES,
     equity_symbol,
     index_symbol,
-    parse_broker_derivative,
 )
-from ordo_adapter_mirae.values import lower_keys, to_decimal, to_int, to_text
+from ordo_adapter_mirae.values import lower_keys
 
 INSTRUMENT_TYPES: dict[str, InstrumentType] = {
     "EQ": InstrumentType.EQUITY,
@@ -83,16 +84,18 @@ def _instrument_type(raw_type: str, segment: str, tradingsymbol: str) -> Instrum
 def entry_from_row(row: Mapping[str, str], today: date | None = None) -> MasterEntry | None:
     """One master row -> ``MasterEntry``; ``None`` for rows Ordo cannot use."""
     r = lower_keys(row)
-    tradingsymbol = to_text(r.get("tradingsymbol")).upper()
-    exchange = BROKER_EXCHANGES.get(to_text(r.get("exchange")).upper())
+    tradingsymbol = parse_text(r.get("tradingsymbol")).upper()
+    exchange = BROKER_EXCHANGES.get(parse_text(r.get("exchange")).upper())
     kind = _instrument_type(
-        to_text(r.get("instrument_type")).upper(), to_text(r.get("segment")).upper(), tradingsymbol
+        parse_text(r.get("instrument_type")).upper(),
+        parse_text(r.get("segment")).upper(),
+        tradingsymbol,
     )
     if not tradingsymbol or exchange is None or kind is None:
         return None
-    name = to_text(r.get("name"))
-    expiry = parse_expiry(to_text(r.get("expiry")))
-    strike = to_decimal(r.get("strike"))
+    name = parse_text(r.get("name"))
+    expiry = parse_expiry(parse_text(r.get("expiry")))
+    strike = parse_decimal(r.get("strike"))
     underlying: str | None = None
     if kind is InstrumentType.INDEX:
         if exchange not in INDEX_EXCHANGES:
@@ -102,7 +105,7 @@ def entry_from_row(row: Mapping[str, str], today: date | None = None) -> MasterE
     elif kind is InstrumentType.EQUITY:
         symbol = equity_symbol(tradingsymbol)
     else:
-        parsed = parse_broker_derivative(tradingsymbol)
+        parsed = parse_exchange_derivative(tradingsymbol)
         underlying = index_symbol(name) if name else (parsed.underlying if parsed else "")
         if expiry is None and parsed is not None and parsed.day is not None:
             expiry = date(parsed.year, parsed.month, parsed.day)
@@ -116,8 +119,8 @@ def entry_from_row(row: Mapping[str, str], today: date | None = None) -> MasterE
         symbol = derivative_symbol(underlying, expiry, kind, option_strike)
     if not symbol or len(symbol) > 64:
         return None
-    lot = to_int(r.get("lot_size"))
-    tick = to_decimal(r.get("tick_size")) or Decimal(0)
+    lot = parse_int(r.get("lot_size"))
+    tick = parse_decimal(r.get("tick_size")) or Decimal(0)
     expired = expiry is not None and today is not None and expiry < today
     tradable = kind is not InstrumentType.INDEX and lot > 0 and tick > 0 and not expired
     instrument = Instrument(
@@ -131,7 +134,7 @@ def entry_from_row(row: Mapping[str, str], today: date | None = None) -> MasterE
         expiry=expiry if kind not in (InstrumentType.EQUITY, InstrumentType.INDEX) else None,
         strike=strike if kind in (InstrumentType.CALL, InstrumentType.PUT) else None,
         underlying=underlying,
-        broker_token=to_text(r.get("instrument_token")) or None,
+        broker_token=parse_text(r.get("instrument_token")) or None,
     )
     return MasterEntry(instrument, tradingsymbol, BROKER_EXCHANGE_OF[exchange])
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ordo.adapters.values import parse_decimal, parse_int, parse_text, positive_decimal
 from ordo.domain import (
     Exchange,
     Funds,
@@ -29,15 +30,7 @@ from ordo.domain import (
 )
 
 from ordo_adapter_mirae.symbols import BROKER_EXCHANGES, fallback_symbol
-from ordo_adapter_mirae.values import (
-    Row,
-    lower_keys,
-    parse_timestamp,
-    positive,
-    to_decimal,
-    to_int,
-    to_text,
-)
+from ordo_adapter_mirae.values import Row, lower_keys, parse_timestamp
 
 Resolve = Callable[[str, str], SymbolRef | None]
 """(broker exchange, broker tradingsymbol) -> unified reference, or ``None``."""
@@ -103,7 +96,7 @@ counts as open (safer than terminal: the order may still fill)."""
 
 
 def order_status(status: Any, filled: int, quantity: int) -> OrderStatus:
-    mapped = STATUSES.get(to_text(status).lower(), OrderStatus.OPEN)
+    mapped = STATUSES.get(parse_text(status).lower(), OrderStatus.OPEN)
     if mapped is OrderStatus.FILLED and 0 < filled < quantity:
         return OrderStatus.PARTIALLY_FILLED
     if mapped in (OrderStatus.OPEN, OrderStatus.TRIGGER_PENDING) and filled > 0:
@@ -112,7 +105,7 @@ def order_status(status: Any, filled: int, quantity: int) -> OrderStatus:
 
 
 def product_of(value: Any, exchange: Exchange) -> Product:
-    product = PRODUCTS.get(to_text(value).upper())
+    product = PRODUCTS.get(parse_text(value).upper())
     if product is not None:
         return product
     # An empty product is reported for carried positions; derivatives carry as NRML.
@@ -120,7 +113,7 @@ def product_of(value: Any, exchange: Exchange) -> Product:
 
 
 def exchange_of(value: Any) -> Exchange | None:
-    return BROKER_EXCHANGES.get(to_text(value).upper())
+    return BROKER_EXCHANGES.get(parse_text(value).upper())
 
 
 def ref_of(exchange: Exchange, tradingsymbol: str, resolve: Resolve) -> SymbolRef:
@@ -134,11 +127,11 @@ def tag_of(value: Any) -> str | None:
     """``tag`` arrives as ``[]``, ``"None"``, ``"O1A2..."`` or ``["O1A2..."]``."""
     if isinstance(value, list | tuple):
         for item in value:
-            text = to_text(item)
+            text = parse_text(item)
             if text:
                 return text
         return None
-    return to_text(value) or None
+    return parse_text(value) or None
 
 
 # -- funds -------------------------------------------------------------------------------
@@ -147,18 +140,18 @@ def fund_numbers(row: Row) -> dict[str, Decimal]:
     text fields (``SEG``, ``LIMIT_TYPE``) are left out."""
     numbers: dict[str, Decimal] = {}
     for key, value in row.items():
-        number = to_decimal(value)
+        number = parse_decimal(value)
         if number is not None:
             numbers[str(key).strip().upper()] = number
     return numbers
 
 
-def funds_from_summary(data: Any) -> Funds:
+def funds_from_broker(data: Any) -> Funds:
     """``data`` is an array of segment rows; the ``SEG: "A"`` (all) row is preferred."""
     rows = [row for row in (data if isinstance(data, list) else [data]) if isinstance(row, dict)]
     if not rows:
         raise MappingError("fundsummary returned no rows")
-    chosen = next((r for r in rows if to_text(lower_keys(r).get("seg")).upper() == "A"), rows[0])
+    chosen = next((r for r in rows if parse_text(lower_keys(r).get("seg")).upper() == "A"), rows[0])
     numbers = fund_numbers(chosen)
     available = numbers.get("AVAILABLE_BALANCE", Decimal(0))
     used = numbers.get("AMOUNT_UTILIZED", Decimal(0))
@@ -172,89 +165,94 @@ def funds_from_summary(data: Any) -> Funds:
 
 # -- portfolio ---------------------------------------------------------------------------
 def rows_of(data: Any, key: str | None = None) -> list[dict[str, Any]]:
-    """A list of row dicts from ``data`` (``null``, ``"None"``, ``[]`` or a keyed object)."""
+    """A list of row dicts from ``data`` (``null``, ``"None"``, ``[]`` or a keyed object).
+
+    Anything else is not a book at all: ``MappingError``, never an empty list (an empty
+    order book would "prove" a lost order absent)."""
     if key is not None and isinstance(data, dict):
         data = data.get(key)
-    if not isinstance(data, list):
+    if data is None or (isinstance(data, str) and data.strip() in ("None", "null", "")):
         return []
+    if not isinstance(data, list):
+        raise MappingError(f"expected a list of rows, got {type(data).__name__}")
     return [lower_keys(row) for row in data if isinstance(row, dict)]
 
 
-def holding_from_row(row: Row, by_token: ResolveToken) -> Holding:
+def holding_from_broker(row: Row, by_token: ResolveToken) -> Holding:
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange")) or Exchange.NSE  # null exchange: NSE holding
-    ref = by_token(to_text(r.get("instrument_token")))
-    symbol = ref.symbol if ref is not None else to_text(r.get("tradingsymbol"))
+    ref = by_token(parse_text(r.get("instrument_token")))
+    symbol = ref.symbol if ref is not None else parse_text(r.get("tradingsymbol"))
     return Holding(
         exchange=ref.exchange if ref is not None else exchange,
         symbol=symbol,
-        quantity=to_int(r.get("quantity")),
-        average_price=to_decimal(r.get("average_price")) or Decimal(0),
-        last_price=to_decimal(r.get("last_price")),
-        pnl=to_decimal(r.get("pnl")),
-        isin=to_text(r.get("isin")) or None,
-        t1_quantity=to_int(r.get("t1_quantity")),
+        quantity=parse_int(r.get("quantity")),
+        average_price=parse_decimal(r.get("average_price")) or Decimal(0),
+        last_price=parse_decimal(r.get("last_price")),
+        pnl=parse_decimal(r.get("pnl")),
+        isin=parse_text(r.get("isin")) or None,
+        t1_quantity=parse_int(r.get("t1_quantity")),
     )
 
 
 def holdings_from_data(data: Any, by_token: ResolveToken) -> list[Holding]:
-    return [holding_from_row(row, by_token) for row in rows_of(data)]
+    return [holding_from_broker(row, by_token) for row in rows_of(data)]
 
 
-def position_from_row(row: Row, resolve: Resolve) -> Position | None:
+def position_from_broker(row: Row, resolve: Resolve) -> Position | None:
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange"))
     if exchange is None:
         return None
-    ref = ref_of(exchange, to_text(r.get("tradingsymbol")), resolve)
+    ref = ref_of(exchange, parse_text(r.get("tradingsymbol")), resolve)
     return Position(
         exchange=ref.exchange,
         symbol=ref.symbol,
         product=product_of(r.get("product"), exchange),
-        quantity=to_int(r.get("quantity")),
-        average_price=to_decimal(r.get("average_price")) or Decimal(0),
-        last_price=to_decimal(r.get("last_price")),
-        buy_quantity=to_int(r.get("buy_quantity")),
-        sell_quantity=to_int(r.get("sell_quantity")),
-        buy_average=positive(r.get("buy_price")),
-        sell_average=positive(r.get("sell_price")),
-        realised_pnl=to_decimal(r.get("realised")) or Decimal(0),
-        unrealised_pnl=to_decimal(r.get("unrealised")) or Decimal(0),
+        quantity=parse_int(r.get("quantity")),
+        average_price=parse_decimal(r.get("average_price")) or Decimal(0),
+        last_price=parse_decimal(r.get("last_price")),
+        buy_quantity=parse_int(r.get("buy_quantity")),
+        sell_quantity=parse_int(r.get("sell_quantity")),
+        buy_average=positive_decimal(r.get("buy_price")),
+        sell_average=positive_decimal(r.get("sell_price")),
+        realised_pnl=parse_decimal(r.get("realised")) or Decimal(0),
+        unrealised_pnl=parse_decimal(r.get("unrealised")) or Decimal(0),
     )
 
 
 def positions_from_data(data: Any, resolve: Resolve) -> list[Position]:
     """``data`` is ``{"net": [...], "day": ...}``; net positions are the ones that count."""
-    mapped = (position_from_row(row, resolve) for row in rows_of(data, "net"))
+    mapped = (position_from_broker(row, resolve) for row in rows_of(data, "net"))
     return [p for p in mapped if p is not None]
 
 
 # -- orders and trades -------------------------------------------------------------------
-def order_from_row(row: Row, resolve: Resolve) -> Order | None:
+def order_from_broker(row: Row, resolve: Resolve) -> Order | None:
     """One order-book row; ``None`` for a row on an exchange Ordo does not know."""
     r = lower_keys(row)
     exchange = exchange_of(r.get("exchange"))
-    side = SIDES.get(to_text(r.get("transaction_type")).upper())
+    side = SIDES.get(parse_text(r.get("transaction_type")).upper())
     if exchange is None or side is None:
         return None
-    ref = ref_of(exchange, to_text(r.get("tradingsymbol")), resolve)
-    quantity = to_int(r.get("quantity"))
-    filled = to_int(r.get("filled_quantity"))
+    ref = ref_of(exchange, parse_text(r.get("tradingsymbol")), resolve)
+    quantity = parse_int(r.get("quantity"))
+    filled = parse_int(r.get("filled_quantity"))
     return Order(
-        order_id=to_text(r.get("order_id")),
+        order_id=parse_text(r.get("order_id")),
         exchange=ref.exchange,
         symbol=ref.symbol,
         side=side,
         quantity=quantity,
         filled_quantity=filled,
-        order_type=ORDER_TYPES.get(to_text(r.get("order_type")).upper(), OrderType.LIMIT),
+        order_type=ORDER_TYPES.get(parse_text(r.get("order_type")).upper(), OrderType.LIMIT),
         product=product_of(r.get("product"), exchange),
-        validity=Validity.IOC if to_text(r.get("validity")).upper() == "IOC" else Validity.DAY,
-        price=positive(r.get("price")),
-        trigger_price=positive(r.get("trigger_price")),
-        average_price=positive(r.get("average_price")),
+        validity=Validity.IOC if parse_text(r.get("validity")).upper() == "IOC" else Validity.DAY,
+        price=positive_decimal(r.get("price")),
+        trigger_price=positive_decimal(r.get("trigger_price")),
+        average_price=positive_decimal(r.get("average_price")),
         status=order_status(r.get("status"), filled, quantity),
-        status_message=to_text(r.get("status_message")),
+        status_message=parse_text(r.get("status_message")),
         tag=tag_of(r.get("tag")),
         placed_at=parse_timestamp(r.get("order_timestamp")),
         updated_at=parse_timestamp(
@@ -264,35 +262,35 @@ def order_from_row(row: Row, resolve: Resolve) -> Order | None:
 
 
 def orders_from_data(data: Any, resolve: Resolve) -> list[Order]:
-    mapped = (order_from_row(row, resolve) for row in rows_of(data))
+    mapped = (order_from_broker(row, resolve) for row in rows_of(data))
     return [o for o in mapped if o is not None and o.order_id]
 
 
 def _first(r: Row, *keys: str) -> Any:
     for key in keys:
         value = r.get(key)
-        if to_text(value):
+        if parse_text(value):
             return value
     return None
 
 
-def trade_from_row(row: Row, resolve: Resolve) -> Trade | None:
+def trade_from_broker(row: Row, resolve: Resolve) -> Trade | None:
     """A trade-book row. Type A's shape is undocumented: both the Kite-like lower-case keys
     and the upper-case keys of the Type B trade book are accepted."""
     r = lower_keys(row)
     exchange = exchange_of(_first(r, "exchange"))
-    side = SIDES.get(to_text(_first(r, "transaction_type", "buy_sell")).upper())
-    price = to_decimal(_first(r, "average_price", "price", "fill_price"))
+    side = SIDES.get(parse_text(_first(r, "transaction_type", "buy_sell")).upper())
+    price = parse_decimal(_first(r, "average_price", "price", "fill_price"))
     if exchange is None or side is None or price is None:
         return None
-    ref = ref_of(exchange, to_text(_first(r, "tradingsymbol", "symbol", "full_symbol")), resolve)
+    ref = ref_of(exchange, parse_text(_first(r, "tradingsymbol", "symbol", "full_symbol")), resolve)
     return Trade(
-        trade_id=to_text(_first(r, "trade_id", "trade_number", "fillid")),
-        order_id=to_text(_first(r, "order_id", "order_number")),
+        trade_id=parse_text(_first(r, "trade_id", "trade_number", "fillid")),
+        order_id=parse_text(_first(r, "order_id", "order_number")),
         exchange=ref.exchange,
         symbol=ref.symbol,
         side=side,
-        quantity=to_int(_first(r, "quantity", "fill_size")),
+        quantity=parse_int(_first(r, "quantity", "fill_size")),
         price=price,
         product=product_of(_first(r, "product"), exchange),
         traded_at=parse_timestamp(_first(r, "fill_timestamp", "order_date_time", "trade_time")),
@@ -301,7 +299,7 @@ def trade_from_row(row: Row, resolve: Resolve) -> Trade | None:
 
 
 def trades_from_data(data: Any, resolve: Resolve) -> list[Trade]:
-    mapped = (trade_from_row(row, resolve) for row in rows_of(data))
+    mapped = (trade_from_broker(row, resolve) for row in rows_of(data))
     return [t for t in mapped if t is not None and t.trade_id]
 
 
@@ -312,7 +310,7 @@ def order_id_from(data: Any) -> str | None:
     if not isinstance(data, dict):
         return None
     r = lower_keys(data)
-    return to_text(r.get("order_id") or r.get("orderid")) or None
+    return parse_text(r.get("order_id") or r.get("orderid")) or None
 
 
 # -- quotes ------------------------------------------------------------------------------
@@ -321,13 +319,13 @@ def quote_key(broker_exchange: str, tradingsymbol: str) -> str:
     return f"{broker_exchange}:{tradingsymbol}"
 
 
-def quote_from_entry(ref: SymbolRef, entry: Any) -> Quote | None:
+def quote_from_broker(ref: SymbolRef, entry: Any) -> Quote | None:
     """An ``ohlc`` or ``ltp`` reply entry -> ``Quote``; ``None`` when the entry is empty
     (``null`` or ``"None"`` for an unknown instrument) or lacks a last price."""
     if not isinstance(entry, dict):
         return None
     r = lower_keys(entry)
-    last = to_decimal(r.get("last_price"))
+    last = parse_decimal(r.get("last_price"))
     if last is None:
         return None
     ohlc = r.get("ohlc")
@@ -336,11 +334,11 @@ def quote_from_entry(ref: SymbolRef, entry: Any) -> Quote | None:
         exchange=ref.exchange,
         symbol=ref.symbol,
         last_price=last,
-        open=to_decimal(bars.get("open")),
-        high=to_decimal(bars.get("high")),
-        low=to_decimal(bars.get("low")),
-        close=to_decimal(bars.get("close")),
-        volume=to_int(r.get("volume")) if to_text(r.get("volume")) else None,
+        open=parse_decimal(bars.get("open")),
+        high=parse_decimal(bars.get("high")),
+        low=parse_decimal(bars.get("low")),
+        close=parse_decimal(bars.get("close")),
+        volume=parse_int(r.get("volume")) if parse_text(r.get("volume")) else None,
     )
 
 
@@ -353,6 +351,9 @@ def keys_missing(entries: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
     missing = []
     for key in keys:
         entry = entries.get(key)
-        if not isinstance(entry, dict) or to_decimal(lower_keys(entry).get("last_price")) is None:
+        if (
+            not isinstance(entry, dict)
+            or parse_decimal(lower_keys(entry).get("last_price")) is None
+        ):
             missing.append(key)
     return missing

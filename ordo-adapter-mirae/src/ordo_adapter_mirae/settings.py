@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ordo.adapters.base import AdapterSettings
+from ordo.adapters.http import HttpSettings
 from pydantic import Field, SecretStr, field_validator
 
 DEFAULT_BASE_URL = "https://api.mstock.trade"
 TYPE_A_PREFIX = "/openapi/typea"
 
 
-class MiraeSettings(AdapterSettings):
+class MiraeSettings(HttpSettings):
     """Configuration of the m.Stock (Type A) adapter for one account."""
 
     username: Annotated[str, Field(min_length=1)]
     """The m.Stock client code used to sign in (``username`` on ``connect/login``)."""
     password: SecretStr
+    login_field_names: tuple[str, str] = ("Username", "Password")
+    """Form keys of the user id and password on ``connect/login``: the official SDK's
+    capitalised names, the form known to work in production (the docs show lower case)."""
+    modify_resends_instrument: bool = False
+    """On modify, also send ``tradingsymbol``, ``exchange``, ``transaction_type`` and
+    ``product`` (listed in the docs' table). Off: only the six fields the official SDK sends.
+    The product is always one the place-order call takes (``INTRADAY`` goes back as MIS)."""
     api_key: SecretStr
     """Generated at trade.mstock.com under Products > Trading APIs."""
     totp_secret: SecretStr | None = None
@@ -38,8 +45,7 @@ class MiraeSettings(AdapterSettings):
     endpoint (needs a session), an ``http(s)://`` URL, or a local CSV path."""
     instruments_refresh_at: str = "08:35"
     """IST wall-clock time after which the cached master counts as stale (after BOD)."""
-    connect_timeout: Annotated[float, Field(gt=0)] = 5.0
-    read_timeout: Annotated[float, Field(gt=0)] = 7.0
+    read_timeout: Annotated[float, Field(gt=0, le=120)] = 7.0
     """The official SDK's default is 7 s."""
     challenge_ttl_seconds: Annotated[int, Field(ge=30, le=1800)] = 300
     session_hours: Annotated[float, Field(gt=0, le=24)] = 12.0

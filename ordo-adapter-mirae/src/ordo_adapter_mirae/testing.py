@@ -12,8 +12,7 @@ from ordo_testing.harness import AdapterHarness, SampleInstruments
 from pydantic import SecretStr
 
 from ordo_adapter_mirae.adapter import MiraeAdapter
-from ordo_adapter_mirae.fake import FakeMirae, FakeTransport
-from ordo_adapter_mirae.fake_state import FakeBroker, FakeUser
+from ordo_adapter_mirae.fake import FakeBroker, FakeMirae, FakeTransport, FakeUser
 from ordo_adapter_mirae.settings import MiraeSettings
 
 FAKE_BASE_URL = "http://mstock.fake"

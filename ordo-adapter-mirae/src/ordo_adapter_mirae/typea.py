@@ -24,12 +24,14 @@ class TypeAApi:
         self._client = client
 
     # -- login -----------------------------------------------------------------------------
-    async def login(self, username: str, password: SecretStr) -> Any:
-        """Step 1: checks the password and, unless TOTP is on, sends an SMS OTP."""
+    async def login(self, username: str, password: SecretStr, field_names: tuple[str, str]) -> Any:
+        """Step 1: checks the password and, unless TOTP is on, sends an SMS OTP.
+        ``field_names`` are the form keys of the user id and the password."""
+        user_key, password_key = field_names
         return await self._client.call(
             "POST",
             "/connect/login",
-            form={"username": username, "password": password.get_secret_value()},
+            form={user_key: username, password_key: password.get_secret_value()},
         )
 
     async def session_token(self, api_key: SecretStr, otp: str, checksum: str) -> Any:

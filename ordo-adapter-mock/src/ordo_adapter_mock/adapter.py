@@ -61,7 +61,7 @@ def _ack(order: Order) -> OrderAck:
     return OrderAck(order_id=order.order_id, status=order.status, message=order.status_message)
 
 
-class MockAdapter(BrokerAdapter):
+class MockAdapter(BrokerAdapter[MockSettings]):
     """Paper broker: a simulated account with fills, funds, faults and call counting.
 
     ``adapter.broker`` is the ``PaperBroker`` behind it: tests set prices, inject faults and
@@ -75,32 +75,31 @@ class MockAdapter(BrokerAdapter):
     reconcile_settle_seconds: ClassVar[float] = 0.0
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
     Settings: ClassVar[type[AdapterSettings]] = MockSettings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(10, 1.0, RateScope.ORDERS),
         RateLimit(200, 60.0, RateScope.ORDERS),
     )
 
+    @classmethod
+    def rate_limits_for(cls, settings: MockSettings) -> tuple[RateLimit, ...]:
+        """The paper account declares the quotas its settings name."""
+        return settings.rate_limits()
+
     def __init__(
         self,
-        settings: AdapterSettings,
+        settings: MockSettings,
         context: AdapterContext,
         *,
         broker: PaperBroker | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if not isinstance(settings, MockSettings):
-            raise TypeError(f"MockAdapter needs MockAdapter.Settings, not {type(settings)!r}")
         super().__init__(settings, context)
-        self.mock_settings = settings
         self.broker = broker or PaperBroker.from_settings(settings)
         self._sleep = sleep
-        # The configured quotas shadow the class defaults on this instance, so whoever
-        # reads ``adapter.rate_limits`` sees what this account declares.
-        self.__dict__["rate_limits"] = settings.rate_limits()
 
     def logs_in_unattended(self) -> bool:
         """Without a configured OTP, ``begin_login`` returns a session straight away."""
-        return self.mock_settings.login_otp is None
+        return self.settings.login_otp is None
 
     # -- the call pipeline ---------------------------------------------------------------
     async def _call(self, operation: str, kind: CallKind, effect: Callable[[], T]) -> T:
@@ -110,7 +109,7 @@ class MockAdapter(BrokerAdapter):
             delay = broker.latency.next_delay()
             if delay > 0:
                 await self._sleep(delay)
-            if self.mock_settings.enforce_rate_limits:
+            if self.settings.enforce_rate_limits:
                 wait = broker.calls.retry_after(record, self.rate_limits)
                 if wait is not None:
                     raise RateLimited("paper broker quota exceeded", retry_after=wait)

@@ -41,32 +41,37 @@ from ordo.domain import (
     Trade,
     Validity,
 )
+from ordo.domain.matching import STOP_TYPES, limit_crossed, stop_hit
 from pydantic import ValidationError
 
 from ordo_adapter_mock import margin, rules
-from ordo_adapter_mock.auth import SessionDesk
 from ordo_adapter_mock.book import BookEntry, OrderBook
 from ordo_adapter_mock.calls import CallRecorder
 from ordo_adapter_mock.faults import FaultInjector, Latency
 from ordo_adapter_mock.instruments import Listing, seeded_listings
 from ordo_adapter_mock.ledger import Ledger
+from ordo_adapter_mock.login import SessionDesk
 from ordo_adapter_mock.prices import Key, PriceFeed, key_of
 from ordo_adapter_mock.settings import MockSettings
 
+REQUEST_FIELDS = frozenset(
+    {
+        "exchange",
+        "symbol",
+        "side",
+        "quantity",
+        "order_type",
+        "product",
+        "validity",
+        "price",
+        "trigger_price",
+    }
+)
+"""What an order carries over from its request (and back, when it is re-checked)."""
+
 
 def _request_of(order: Order, amo: bool) -> OrderRequest:
-    return OrderRequest(
-        exchange=order.exchange,
-        symbol=order.symbol,
-        side=order.side,
-        quantity=order.quantity,
-        order_type=order.order_type,
-        product=order.product,
-        validity=order.validity,
-        price=order.price,
-        trigger_price=order.trigger_price,
-        amo=amo,
-    )
+    return OrderRequest(**order.model_dump(include=set(REQUEST_FIELDS)), amo=amo)
 
 
 class PaperBroker:
@@ -212,16 +217,8 @@ class PaperBroker:
         key = (instrument.exchange, instrument.symbol)
         now = self.clock()
         order = Order(
+            **request.model_dump(include=set(REQUEST_FIELDS)),
             order_id=self.book.next_order_id(),
-            exchange=request.exchange,
-            symbol=request.symbol,
-            side=request.side,
-            quantity=request.quantity,
-            order_type=request.order_type,
-            product=request.product,
-            validity=request.validity,
-            price=request.price,
-            trigger_price=request.trigger_price,
             status=OrderStatus.PENDING,
             tag=tag,
             placed_at=now,
@@ -282,7 +279,7 @@ class PaperBroker:
             raise InvalidRequest(f"modification of {order_id} is invalid: {reason}") from None
         last = self.prices.last(entry.key)
         stop_changed = order_type != current.order_type or trigger != current.trigger_price
-        rearm = order_type in rules.STOP_TYPES and (stop_changed or not entry.triggered)
+        rearm = order_type in STOP_TYPES and (stop_changed or not entry.triggered)
         problem = rules.order_problem(entry.instrument, request)
         if problem is None and rearm and trigger is not None and not entry.awaiting_session:
             problem = rules.stop_problem(request.side, trigger, last)
@@ -342,7 +339,7 @@ class PaperBroker:
 
     def _arrive(self, entry: BookEntry, last: Decimal) -> None:
         order = entry.order
-        if order.order_type in rules.STOP_TYPES and not entry.triggered:
+        if order.order_type in STOP_TYPES and not entry.triggered:
             self._update(entry, status=OrderStatus.TRIGGER_PENDING)
         else:
             self._update(entry, status=OrderStatus.OPEN)
@@ -350,17 +347,15 @@ class PaperBroker:
 
     def _evaluate(self, entry: BookEntry, last: Decimal, *, arriving: bool) -> None:
         order = entry.order
-        if order.order_type in rules.STOP_TYPES and not entry.triggered:
-            if order.trigger_price is None or not rules.stop_hit(
-                order.side, order.trigger_price, last
-            ):
+        if order.order_type in STOP_TYPES and not entry.triggered:
+            if order.trigger_price is None or not stop_hit(order.side, order.trigger_price, last):
                 return
             entry.triggered = True
             arriving = True  # a triggered stop reaches the exchange as a fresh order
             self._update(entry, status=OrderStatus.OPEN, status_message="triggered")
         if order.order_type in (OrderType.MARKET, OrderType.SL_M) or order.price is None:
             self._fill(entry, last)
-        elif rules.limit_crossed(order.side, order.price, last):
+        elif limit_crossed(order.side, order.price, last):
             self._fill(entry, last if arriving else order.price)
         elif arriving and order.validity is Validity.IOC:
             self._close(entry, OrderStatus.CANCELLED, "IOC order cancelled: no match")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ordo.domain import Exchange, Funds, Holding, Position, Product, Side
+from ordo.domain.matching import DayPosition
 
 Key = tuple[Exchange, str]
 PriceOf = Callable[[Key], Decimal]
@@ -26,22 +27,8 @@ def _average(value: Decimal, quantity: int) -> Decimal:
     return (value / quantity).quantize(AVERAGE_PLACES)
 
 
-@dataclass(slots=True)
-class _Position:
-    buy_quantity: int = 0
-    buy_value: Decimal = Decimal(0)
-    sell_quantity: int = 0
-    sell_value: Decimal = Decimal(0)
-
-    @property
-    def net(self) -> int:
-        return self.buy_quantity - self.sell_quantity
-
-    def buy_average(self) -> Decimal | None:
-        return _average(self.buy_value, self.buy_quantity) if self.buy_quantity else None
-
-    def sell_average(self) -> Decimal | None:
-        return _average(self.sell_value, self.sell_quantity) if self.sell_quantity else None
+def _rounded(average: Decimal | None) -> Decimal | None:
+    return None if average is None else average.quantize(AVERAGE_PLACES)
 
 
 @dataclass(slots=True)
@@ -56,13 +43,13 @@ class Ledger:
 
     def __init__(self, starting_cash: Decimal) -> None:
         self.cash = Decimal(starting_cash)
-        self._positions: dict[tuple[Key, Product], _Position] = {}
+        self._positions: dict[tuple[Key, Product], DayPosition] = {}
         self._holdings: dict[Key, _Holding] = {}
 
     # -- queries ---------------------------------------------------------------------
     def net_quantity(self, key: Key, product: Product) -> int:
         position = self._positions.get((key, product))
-        return 0 if position is None else position.net
+        return 0 if position is None else position.net_quantity
 
     def holding_quantity(self, key: Key) -> int:
         holding = self._holdings.get(key)
@@ -73,9 +60,9 @@ class Ledger:
         until the short is covered."""
         total = Decimal(0)
         for (_, product), position in self._positions.items():
-            if product is not Product.CNC and position.net < 0:
-                average = position.sell_average() or Decimal(0)
-                total += -position.net * average
+            if product is not Product.CNC and position.net_quantity < 0:
+                average = _rounded(position.average_sell) or Decimal(0)
+                total += -position.net_quantity * average
         return 2 * total
 
     def funds(self, blocked: Decimal) -> Funds:
@@ -94,15 +81,8 @@ class Ledger:
     ) -> None:
         """Book one fill: cash, the day position, and for CNC the holding."""
         value = price * quantity
-        position = self._positions.setdefault((key, product), _Position())
-        if side is Side.BUY:
-            self.cash -= value
-            position.buy_quantity += quantity
-            position.buy_value += value
-        else:
-            self.cash += value
-            position.sell_quantity += quantity
-            position.sell_value += value
+        self._positions.setdefault((key, product), DayPosition()).add_fill(side, quantity, price)
+        self.cash += -value if side is Side.BUY else value
         if product is Product.CNC:
             self._move_holding(key, side, quantity, price, isin)
 
@@ -136,32 +116,20 @@ class Ledger:
         result: list[Position] = []
         for (key, product), position in self._positions.items():
             last = price_of(key)
-            buy_avg, sell_avg = position.buy_average(), position.sell_average()
-            net = position.net
-            matched = min(position.buy_quantity, position.sell_quantity)
-            realised = Decimal(0)
-            if matched and buy_avg is not None and sell_avg is not None:
-                realised = matched * (sell_avg - buy_avg)
-            if net > 0 and buy_avg is not None:
-                average, unrealised = buy_avg, net * (last - buy_avg)
-            elif net < 0 and sell_avg is not None:
-                average, unrealised = sell_avg, -net * (sell_avg - last)
-            else:
-                average, unrealised = Decimal(0), Decimal(0)
             result.append(
                 Position(
                     exchange=key[0],
                     symbol=key[1],
                     product=product,
-                    quantity=net,
-                    average_price=average,
+                    quantity=position.net_quantity,
+                    average_price=_rounded(position.net_average) or Decimal(0),
                     last_price=last,
-                    buy_quantity=position.buy_quantity,
-                    sell_quantity=position.sell_quantity,
-                    buy_average=buy_avg,
-                    sell_average=sell_avg,
-                    realised_pnl=realised.quantize(MONEY_PLACES),
-                    unrealised_pnl=unrealised.quantize(MONEY_PLACES),
+                    buy_quantity=position.bought,
+                    sell_quantity=position.sold,
+                    buy_average=_rounded(position.average_buy),
+                    sell_average=_rounded(position.average_sell),
+                    realised_pnl=position.realized.quantize(MONEY_PLACES),
+                    unrealised_pnl=position.unrealized(last).quantize(MONEY_PLACES),
                 )
             )
         return result

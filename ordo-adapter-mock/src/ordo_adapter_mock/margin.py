@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ordo.domain import OrderRequest, Product, Side
+from ordo.domain.matching import reference_price
 
 from ordo_adapter_mock import rules
 from ordo_adapter_mock.book import BookEntry, OrderBook
@@ -47,7 +48,7 @@ def requirement(
             "HOLDINGS",
             f"insufficient holdings: {covered} free to sell, order is for {request.quantity}",
         )
-    price = rules.reference_price(request.order_type, request.price, request.trigger_price, last)
+    price = reference_price(request.order_type, request.price, request.trigger_price, last)
     amount = price * uncovered
     available = ledger.funds(book.blocked).available + entry.blocked
     if amount > available:

@@ -1,4 +1,6 @@
-"""The paper broker's order checks and price arithmetic: pure functions, no state.
+"""The paper broker's order checks: pure functions, no state. The exchange arithmetic they
+rest on (stop triggers, limit crossing, reference prices) is ``ordo.domain.matching``,
+shared with the fake matching engine of ``ordo-testing``.
 
 A failed check is a ``Problem``: a machine-readable code (it becomes the error's
 ``broker_code``) and the message a broker's RMS would show.
@@ -10,8 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ordo.domain import Instrument, InstrumentType, OrderRequest, OrderType, Product, Side
-
-STOP_TYPES = frozenset({OrderType.SL, OrderType.SL_M})
+from ordo.domain.matching import stop_already_hit, stop_limit_inverted
 
 
 @dataclass(frozen=True)
@@ -48,42 +49,22 @@ def order_problem(instrument: Instrument, order: OrderRequest) -> Problem | None
         return Problem("PRODUCT", "CNC is for equity delivery; use NRML or MIS for derivatives")
     if order.product is Product.NRML and is_equity:
         return Problem("PRODUCT", "NRML is for derivatives; use CNC or MIS for equity")
-    if order.order_type is OrderType.SL and order.price is not None and order.trigger_price:
-        if order.side is Side.BUY and order.price < order.trigger_price:
-            return Problem("PRICE", "a BUY SL order's price must be at or above its trigger price")
-        if order.side is Side.SELL and order.price > order.trigger_price:
-            return Problem("PRICE", "a SELL SL order's price must be at or below its trigger price")
-    return None
+    price, trigger = order.price, order.trigger_price
+    if order.order_type is not OrderType.SL or price is None or not trigger:
+        return None
+    if not stop_limit_inverted(order.side, price, trigger):
+        return None
+    where = "at or above" if order.side is Side.BUY else "at or below"
+    return Problem(
+        "PRICE", f"a {order.side.value} SL order's price must be {where} its trigger price"
+    )
 
 
 def stop_problem(side: Side, trigger: Decimal, last: Decimal) -> Problem | None:
     """A stop must sit on the far side of the market, or it would trigger at once."""
-    if side is Side.BUY and trigger <= last:
-        return Problem("TRIGGER", f"a BUY stop's trigger price must be above the last price {last}")
-    if side is Side.SELL and trigger >= last:
-        return Problem(
-            "TRIGGER", f"a SELL stop's trigger price must be below the last price {last}"
-        )
-    return None
-
-
-def stop_hit(side: Side, trigger: Decimal, last: Decimal) -> bool:
-    """Whether the market reached a stop's trigger."""
-    return last >= trigger if side is Side.BUY else last <= trigger
-
-
-def limit_crossed(side: Side, limit: Decimal, last: Decimal) -> bool:
-    """Whether a limit order can trade at the last price."""
-    return last <= limit if side is Side.BUY else last >= limit
-
-
-def reference_price(
-    order_type: OrderType, price: Decimal | None, trigger: Decimal | None, last: Decimal
-) -> Decimal:
-    """The price an order is valued at for margin: its limit, its trigger for SL-M, else
-    the market."""
-    if order_type in (OrderType.LIMIT, OrderType.SL) and price is not None:
-        return price
-    if order_type is OrderType.SL_M and trigger is not None:
-        return trigger
-    return last
+    if not stop_already_hit(side, trigger, last):
+        return None
+    where = "above" if side is Side.BUY else "below"
+    return Problem(
+        "TRIGGER", f"a {side.value} stop's trigger price must be {where} the last price {last}"
+    )

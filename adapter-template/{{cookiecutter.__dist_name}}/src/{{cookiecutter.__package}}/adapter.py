@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -13,11 +12,9 @@ from ordo import (
     BrokerAdapter,
     BrokerSession,
     Capability,
-    ChallengeKind,
     Funds,
     Holding,
     Instrument,
-    InstrumentNotFound,
     LoginChallenge,
     Order,
     OrderAck,
@@ -30,16 +27,15 @@ from ordo import (
     UnsupportedOperation,
 )
 from ordo.adapters.http import build_http_client
-from pydantic import SecretStr
 
 from {{ cookiecutter.__package }} import mapping
 from {{ cookiecutter.__package }}.client import call
+from {{ cookiecutter.__package }}.instruments import InstrumentMaster
+from {{ cookiecutter.__package }}.login import begin_login, complete_login
 from {{ cookiecutter.__package }}.settings import {{ cookiecutter.class_prefix }}Settings
 
-OTP_VALIDITY = timedelta(minutes=5)
 
-
-class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
+class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter[{{ cookiecutter.class_prefix }}Settings]):
     """{{ cookiecutter.broker_name }}: an OTP login, an order book with tags, quotes and a master."""
 
     id: ClassVar[str] = "{{ cookiecutter.adapter_id }}"
@@ -58,24 +54,25 @@ class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
         }
     )
     Settings: ClassVar[type[AdapterSettings]] = {{ cookiecutter.class_prefix }}Settings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
         RateLimit(10, 1.0),
         RateLimit(5, 1.0, RateScope.ORDERS),
     )
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+    def __init__(self, settings: {{ cookiecutter.class_prefix }}Settings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        assert isinstance(settings, {{ cookiecutter.class_prefix }}Settings)
-        self.config = settings
         self._http: httpx.AsyncClient | None = None
-        self._by_ref: dict[SymbolRef, Instrument] = {}
-        self._by_token: dict[str, Instrument] = {}
+        self._master = InstrumentMaster()
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = build_http_client(self.config.base_url, transport=self.context.transport)
+            self._http = build_http_client(
+                self.settings.base_url,
+                transport=self.context.transport,
+                timeout=self.settings.http_timeout(),
+            )
         return self._http
 
     async def aclose(self) -> None:
@@ -93,30 +90,13 @@ class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
 
     # -- login -------------------------------------------------------------------------
     async def begin_login(self) -> LoginChallenge | BrokerSession:
-        body = {
-            "client_id": self.config.client_id,
-            "password": self.config.password.get_secret_value(),
-        }
-        data = await call(self.http, "POST", "/v1/session/login", json=body)
-        return LoginChallenge(
-            kind=ChallengeKind.OTP,
-            prompt=f"Enter the OTP {{ cookiecutter.broker_name }} sent for {self.config.client_id}",
-            expires_at=datetime.now(UTC) + OTP_VALIDITY,
-            state={"request_id": data["request_id"]},
-        )
+        return await begin_login(self.http, self.settings)
 
     async def complete_login(
         self, challenge: LoginChallenge, answer: str
     ) -> LoginChallenge | BrokerSession:
-        body = {"request_id": challenge.state["request_id"], "otp": answer.strip()}
-        data = await call(self.http, "POST", "/v1/session/otp", json=body)
-        session = BrokerSession(
-            access_token=SecretStr(data["access_token"]),
-            user_id=self.config.client_id,
-            expires_at=datetime.fromtimestamp(data["expires_at"], UTC),
-        )
-        self.session = session
-        return session
+        self.session = await complete_login(self.http, self.settings, challenge, answer)
+        return self.session
 
     async def logout(self) -> None:
         try:
@@ -127,29 +107,23 @@ class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
 
     # -- portfolio and data -----------------------------------------------------------
     async def get_funds(self) -> Funds:
-        return mapping.funds_from_json(await self._get("/v1/funds"))
+        return mapping.funds_from_broker(await self._get("/v1/funds"))
 
     async def get_holdings(self) -> list[Holding]:
-        return [mapping.holding_from_json(r) for r in await self._get("/v1/holdings")]
+        return [mapping.holding_from_broker(r) for r in await self._get("/v1/holdings")]
 
     async def get_positions(self) -> list[Position]:
-        return [mapping.position_from_json(r) for r in await self._get("/v1/positions")]
+        return [mapping.position_from_broker(r) for r in await self._get("/v1/positions")]
 
     async def load_instruments(self, *, force: bool = False) -> int:
-        if self._by_ref and not force:
-            return len(self._by_ref)
+        if len(self._master) and not force:
+            return len(self._master)
         rows = await self._get("/v1/instruments")
-        instruments = [mapping.instrument_from_json(r) for r in rows]
-        self._by_ref = {i.ref: i for i in instruments}
-        self._by_token = {str(i.broker_token): i for i in instruments}
-        return len(instruments)
+        return self._master.replace(mapping.instrument_from_broker(r) for r in rows)
 
     async def get_instrument(self, ref: SymbolRef) -> Instrument:
         await self.load_instruments()
-        try:
-            return self._by_ref[ref]
-        except KeyError:
-            raise InstrumentNotFound(f"{ref} is not in the {{ cookiecutter.broker_name }} master") from None
+        return self._master.get(ref)
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
         instruments = [await self.get_instrument(ref) for ref in symbols]
@@ -163,7 +137,7 @@ class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
             token=self.require_session().access_token.get_secret_value(),
             json=body,
         )
-        return [mapping.quote_from_json(r, self._by_token[str(r["token"])]) for r in rows]
+        return [mapping.quote_from_broker(r, self._master.by_token(str(r["token"]))) for r in rows]
 
     # -- orders ------------------------------------------------------------------------
     async def place_order(self, order: OrderRequest, tag: str) -> OrderAck:
@@ -172,7 +146,7 @@ class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
             SymbolRef(exchange=order.exchange, symbol=order.symbol)
         )
         try:
-            body = mapping.order_to_json(order, instrument, tag)
+            body = mapping.order_to_broker(order, instrument, tag)
         except ValueError as exc:
             raise UnsupportedOperation(str(exc)) from None
         data = await self._write("POST", "/v1/orders", json=body)
@@ -183,12 +157,12 @@ class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter):
         return OrderAck(order_id=str(data["order_no"]), status=mapping.STATUS[data["state"]])
 
     async def get_order(self, order_id: str) -> Order:
-        return mapping.order_from_json(await self._get(f"/v1/orders/{order_id}"))
+        return mapping.order_from_broker(await self._get(f"/v1/orders/{order_id}"))
 
     async def list_orders(self) -> list[Order]:
-        return [mapping.order_from_json(r) for r in await self._get("/v1/orders")]
+        return [mapping.order_from_broker(r) for r in await self._get("/v1/orders")]
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         rows = await self._get("/v1/orders", params={"tag": tag})
         # Filter again: a broker that ignores the filter must not make us adopt others.
-        return [o for o in map(mapping.order_from_json, rows) if o.tag == tag]
+        return [o for o in map(mapping.order_from_broker, rows) if o.tag == tag]

@@ -1,60 +1,15 @@
 """HTTP only: one call to the {{ cookiecutter.broker_name }} API, its envelope unwrapped and its errors mapped
-onto Ordo's error contract. No domain mapping here (that is ``mapping.py``)."""
+onto Ordo's error contract (the tables are in ``errors.py``). No domain mapping here
+(that is ``mapping.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
-from ordo import (
-    AuthFailed,
-    BrokerError,
-    BrokerUnavailable,
-    InstrumentNotFound,
-    InvalidRequest,
-    OrderNotFound,
-    OrderRejected,
-    OutcomeUnknown,
-    RateLimited,
-    SessionExpired,
-)
 from ordo.adapters.http import transport_error
 
-_BY_CODE: dict[str, type[BrokerError]] = {
-    "E_AUTH": AuthFailed,
-    "E_OTP": AuthFailed,
-    "E_SESSION": SessionExpired,
-    "E_SCRIP": InstrumentNotFound,
-    "E_BLOCKED": OrderRejected,
-    "E_NOORDER": OrderNotFound,
-    "E_STATE": OrderRejected,
-    "E_INPUT": InvalidRequest,
-}
-
-
-def error_from_response(response: httpx.Response, *, write: bool) -> BrokerError:
-    """Classify a non-2xx reply. A 5xx on a write may have taken effect."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    code = str(body.get("code", "")) if isinstance(body, dict) else ""
-    message = str(body.get("message", "")) if isinstance(body, dict) else ""
-    message = message or f"HTTP {response.status_code}"
-    if response.status_code == 429:
-        try:
-            retry_after = float(response.headers.get("retry-after", "1"))
-        except ValueError:
-            retry_after = 1.0
-        return RateLimited(message, retry_after=retry_after, broker_code=code or None)
-    if code in _BY_CODE:
-        return _BY_CODE[code](message, broker_code=code)
-    if response.status_code == 401:
-        return SessionExpired(message, broker_code=code or None)
-    if response.status_code >= 500:
-        error = OutcomeUnknown if write else BrokerUnavailable
-        return error(message, broker_code=code or None)
-    return InvalidRequest(message, broker_code=code or None)
+from {{ cookiecutter.__package }}.errors import error_from_response, malformed_reply
 
 
 async def call(
@@ -75,8 +30,9 @@ async def call(
     if response.status_code >= 400:
         raise error_from_response(response, write=write)
     try:
-        return response.json()["data"]
-    except (ValueError, KeyError, TypeError):
-        raise (OutcomeUnknown if write else BrokerUnavailable)(
-            "the broker sent a malformed reply"
-        ) from None
+        body = response.json()
+    except ValueError:
+        raise malformed_reply(write=write) from None
+    if not isinstance(body, dict) or body.get("status") != "ok" or "data" not in body:
+        raise malformed_reply(write=write)
+    return body["data"]

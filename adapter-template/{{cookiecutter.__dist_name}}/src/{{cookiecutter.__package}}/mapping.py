@@ -24,6 +24,7 @@ from ordo import (
     Quote,
     Side,
 )
+from ordo.adapters.values import parse_decimal
 
 STATUS: dict[str, OrderStatus] = {
     "OPEN": OrderStatus.OPEN,
@@ -37,11 +38,7 @@ KIND_OUT = {OrderType.LIMIT: "LMT", OrderType.MARKET: "MKT"}
 KIND_IN = {v: k for k, v in KIND_OUT.items()}
 
 
-def _dec(value: Any) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
-
-
-def instrument_from_json(row: dict[str, Any]) -> Instrument:
+def instrument_from_broker(row: dict[str, Any]) -> Instrument:
     return Instrument(
         exchange=Exchange(row["exch"]),
         symbol=row["sym"],
@@ -53,7 +50,7 @@ def instrument_from_json(row: dict[str, Any]) -> Instrument:
     )
 
 
-def funds_from_json(data: dict[str, Any]) -> Funds:
+def funds_from_broker(data: dict[str, Any]) -> Funds:
     return Funds(
         available=Decimal(data["available_cash"]),
         used=Decimal(data["utilised"]),
@@ -61,17 +58,17 @@ def funds_from_json(data: dict[str, Any]) -> Funds:
     )
 
 
-def holding_from_json(row: dict[str, Any]) -> Holding:
+def holding_from_broker(row: dict[str, Any]) -> Holding:
     return Holding(
         exchange=Exchange(row["exch"]),
         symbol=row["sym"],
         quantity=int(row["qty"]),
         average_price=Decimal(row["avg"]),
-        last_price=_dec(row.get("ltp")),
+        last_price=parse_decimal(row.get("ltp")),
     )
 
 
-def position_from_json(row: dict[str, Any]) -> Position:
+def position_from_broker(row: dict[str, Any]) -> Position:
     bought, sold = int(row["buy_qty"]), int(row["sell_qty"])
     return Position(
         exchange=Exchange(row["exch"]),
@@ -79,13 +76,13 @@ def position_from_json(row: dict[str, Any]) -> Position:
         product=Product(row["product"]),
         quantity=bought - sold,
         average_price=Decimal(row["avg"]),
-        last_price=_dec(row.get("ltp")),
+        last_price=parse_decimal(row.get("ltp")),
         buy_quantity=bought,
         sell_quantity=sold,
     )
 
 
-def quote_from_json(row: dict[str, Any], instrument: Instrument) -> Quote:
+def quote_from_broker(row: dict[str, Any], instrument: Instrument) -> Quote:
     return Quote(
         exchange=instrument.exchange,
         symbol=instrument.symbol,
@@ -93,7 +90,7 @@ def quote_from_json(row: dict[str, Any], instrument: Instrument) -> Quote:
     )
 
 
-def order_to_json(order: OrderRequest, instrument: Instrument, tag: str) -> dict[str, Any]:
+def order_to_broker(order: OrderRequest, instrument: Instrument, tag: str) -> dict[str, Any]:
     """The body of ``POST /v1/orders``. Raises ``ValueError`` for an order type the toy
     broker lacks (the adapter turns it into ``UnsupportedOperation``)."""
     if order.order_type not in KIND_OUT:
@@ -109,7 +106,7 @@ def order_to_json(order: OrderRequest, instrument: Instrument, tag: str) -> dict
     }
 
 
-def order_from_json(row: dict[str, Any]) -> Order:
+def order_from_broker(row: dict[str, Any]) -> Order:
     return Order(
         order_id=str(row["order_no"]),
         exchange=Exchange(row["exch"]),
@@ -119,8 +116,8 @@ def order_from_json(row: dict[str, Any]) -> Order:
         filled_quantity=int(row.get("filled", 0)),
         order_type=KIND_IN[row["kind"]],
         product=Product(row["product"]),
-        price=_dec(row.get("price")),
-        average_price=_dec(row.get("avg")),
+        price=parse_decimal(row.get("price")),
+        average_price=parse_decimal(row.get("avg")),
         status=STATUS[row["state"]],
         tag=row.get("tag") or None,
         placed_at=datetime.fromtimestamp(row["ts"], UTC) if row.get("ts") else None,

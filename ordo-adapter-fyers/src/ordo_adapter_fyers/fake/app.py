@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from ordo_adapter_fyers.fake.book import BookError
 from ordo_adapter_fyers.fake.master import MASTER_FILES, master_text
+from ordo_adapter_fyers.fake.operations import check_cover_and_bracket, operation_routes
 from ordo_adapter_fyers.fake.portfolio import holdings_reply, positions_reply
 from ordo_adapter_fyers.fake.state import FakeFyers, Rejected
 
@@ -44,6 +45,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
         data = json.loads(raw)
     except ValueError:
         raise Rejected(400, -50, "Invalid JSON body") from None
+    if data is None:
+        return {}  # the official SDK posts a body of ``null`` on logout
     if not isinstance(data, dict):
         raise Rejected(400, -50, "Expected a JSON object")
     return data
@@ -155,7 +158,6 @@ class FakeApi:
 
     async def funds(self, request: Request) -> Response:
         async def run(_: Request, __: dict[str, Any]) -> dict[str, Any]:
-            self.fake.book.settle()
             return {"fund_limit": self.fake.book.fund_limit()}
 
         return await self._serve(request, run)
@@ -168,7 +170,6 @@ class FakeApi:
 
     async def positions(self, request: Request) -> Response:
         async def run(_: Request, __: dict[str, Any]) -> dict[str, Any]:
-            self.fake.book.settle()
             return positions_reply(self.fake.book)
 
         return await self._serve(request, run)
@@ -176,13 +177,12 @@ class FakeApi:
     async def orders(self, request: Request) -> Response:
         async def run(req: Request, _: dict[str, Any]) -> dict[str, Any]:
             book = self.fake.book
-            book.settle()
             wanted_id = req.query_params.get("id")
             wanted_tag = req.query_params.get("order_tag")
             items = [
-                o.as_fyers(book.prices[o.symbol.ticker])
+                book.order_row(o)
                 for o in book.orders.values()
-                if (not wanted_id or o.id in wanted_id.split(","))
+                if (not wanted_id or o.order_id in wanted_id.split(","))
                 and (not wanted_tag or wanted_tag in (o.tag, f"1:{o.tag}"))
             ]
             return {"orderBook": items}
@@ -191,12 +191,12 @@ class FakeApi:
 
     async def tradebook(self, request: Request) -> Response:
         async def run(req: Request, _: dict[str, Any]) -> dict[str, Any]:
-            self.fake.book.settle()
-            tag = req.query_params.get("order_tag")
+            book, tag = self.fake.book, req.query_params.get("order_tag")
             trades = [
-                t.as_fyers()
-                for t in self.fake.book.trades
-                if not tag or tag in (t.order.tag, f"1:{t.order.tag}")
+                book.trade_row(t)
+                for t in book.trades
+                if not tag
+                or tag in (book.orders[t.order_id].tag, f"1:{book.orders[t.order_id].tag}")
             ]
             return {"tradeBook": trades}
 
@@ -218,20 +218,21 @@ class FakeApi:
         return await self._serve(request, run, write=True)
 
     async def _place(self, _: Request, body: dict[str, Any]) -> dict[str, Any]:
+        check_cover_and_bracket(body)
         order = self.fake.book.place(body)
         if self.fake.fault.no_ack_next_place:
             self.fake.fault.no_ack_next_place = False
             return {"code": 201, "message": "Request sent, acknowledgement pending"}
-        message = f"Order submitted successfully. Your Order Ref. No. {order.id}"
-        return {"code": 1101, "message": message, "id": order.id}
+        message = f"Order submitted successfully. Your Order Ref. No. {order.order_id}"
+        return {"code": 1101, "message": message, "id": order.order_id}
 
     async def _modify(self, _: Request, body: dict[str, Any]) -> dict[str, Any]:
         order = self.fake.book.modify(body)
-        return {"code": 1102, "message": "Successfully modified order", "id": order.id}
+        return {"code": 1102, "message": "Successfully modified order", "id": order.order_id}
 
     async def _cancel(self, _: Request, body: dict[str, Any]) -> dict[str, Any]:
         order = self.fake.book.cancel(str(body.get("id", "")))
-        return {"code": 1103, "message": "Successfully cancelled order", "id": order.id}
+        return {"code": 1103, "message": "Successfully cancelled order", "id": order.order_id}
 
     # -- market data -----------------------------------------------------------------------
     async def quotes(self, request: Request) -> Response:
@@ -331,6 +332,7 @@ def create_app(fake: FakeFyers | None = None) -> Starlette:
         Route("/sym_details/{name}", api.sym_details, methods=["GET"]),
         Route("/callback", api.callback, methods=["GET"]),
         Route("/_fake/{action}", api.control, methods=["POST"]),
+        *operation_routes(api),
     ]
     app = Starlette(routes=routes)
     app.state.fake = api.fake

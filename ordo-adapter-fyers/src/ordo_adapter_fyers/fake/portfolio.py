@@ -1,20 +1,29 @@
-"""Holdings and positions replies of the fake, derived from its book's fills."""
+"""Holdings and positions replies of the fake, rendered from the engine's holdings and day
+positions."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from ordo_adapter_fyers.fake.book import FakeTrade, OrderBook
+from ordo_testing.matching import PositionBook
+
+from ordo_adapter_fyers.fake.book import OrderBook
 
 
 def holdings_reply(book: OrderBook) -> dict[str, Any]:
     items = []
-    for n, (ticker, qty, cost) in enumerate(book.holdings, start=1):
-        symbol, ltp = book.symbols[ticker], book.prices[ticker]
+    prices = book.prices
+    for n, lot in enumerate(book.holdings, start=1):
+        symbol, ltp, qty, cost = (
+            book.symbols[lot.key],
+            prices[lot.key],
+            lot.quantity,
+            lot.average_price,
+        )
         items.append(
             {
-                "symbol": ticker,
+                "symbol": lot.key,
                 "holdingType": "HLD",
                 "quantity": qty,
                 "remainingQuantity": qty,
@@ -32,8 +41,8 @@ def holdings_reply(book: OrderBook) -> dict[str, Any]:
                 "collateralQuantity": 0,
             }
         )
-    invested = sum((cost * qty for _, qty, cost in book.holdings), Decimal(0))
-    current = sum((book.prices[t] * q for t, q, _ in book.holdings), Decimal(0))
+    invested = sum((lot.average_price * lot.quantity for lot in book.holdings), Decimal(0))
+    current = sum((prices[lot.key] * lot.quantity for lot in book.holdings), Decimal(0))
     overall = {
         "count_total": len(items),
         "total_investment": float(invested),
@@ -45,12 +54,7 @@ def holdings_reply(book: OrderBook) -> dict[str, Any]:
 
 
 def positions_reply(book: OrderBook) -> dict[str, Any]:
-    groups: dict[tuple[str, str], list[FakeTrade]] = {}
-    for trade in book.trades:
-        groups.setdefault((trade.order.symbol.ticker, trade.order.product), []).append(trade)
-    items = [
-        _position(book, ticker, product, trades) for (ticker, product), trades in groups.items()
-    ]
+    items = [_position(book, p) for p in book.engine.open_positions()]
     overall = {
         "count_total": len(items),
         "count_open": sum(1 for i in items if i["netQty"]),
@@ -61,22 +65,12 @@ def positions_reply(book: OrderBook) -> dict[str, Any]:
     return {"netPositions": items, "overall": overall}
 
 
-def _position(
-    book: OrderBook, ticker: str, product: str, trades: list[FakeTrade]
-) -> dict[str, Any]:
+def _position(book: OrderBook, position: PositionBook) -> dict[str, Any]:
+    ticker, product = position.key, position.book_product
     symbol, ltp = book.symbols[ticker], book.prices[ticker]
-    buys = [t for t in trades if t.order.side == 1]
-    sells = [t for t in trades if t.order.side == -1]
-    buy_qty, sell_qty = sum(t.qty for t in buys), sum(t.qty for t in sells)
-    buy_val = sum((t.price * t.qty for t in buys), Decimal(0))
-    sell_val = sum((t.price * t.qty for t in sells), Decimal(0))
-    buy_avg = buy_val / buy_qty if buy_qty else Decimal(0)
-    sell_avg = sell_val / sell_qty if sell_qty else Decimal(0)
-    net = buy_qty - sell_qty
-    net_avg = buy_avg if net > 0 else sell_avg if net < 0 else Decimal(0)
-    closed = min(buy_qty, sell_qty)
-    realized = (sell_avg - buy_avg) * closed if closed else Decimal(0)
-    unrealized = (ltp - net_avg) * net
+    net = position.net_quantity
+    net_avg = position.net_average or Decimal(0)
+    realized, unrealized = position.realized, position.unrealized(ltp)
     return {
         "symbol": ticker,
         "id": f"{ticker}-{product}",
@@ -85,12 +79,12 @@ def _position(
         "side": (net > 0) - (net < 0),
         "avgPrice": float(net_avg),
         "netAvg": float(net_avg),
-        "buyQty": buy_qty,
-        "buyAvg": float(buy_avg),
-        "buyVal": float(buy_val),
-        "sellQty": sell_qty,
-        "sellAvg": float(sell_avg),
-        "sellVal": float(sell_val),
+        "buyQty": position.bought,
+        "buyAvg": float(position.average_buy or 0),
+        "buyVal": float(position.bought_value),
+        "sellQty": position.sold,
+        "sellAvg": float(position.average_sell or 0),
+        "sellVal": float(position.sold_value),
         "productType": product,
         "realized_profit": float(realized),
         "unrealized_profit": float(unrealized),
@@ -104,7 +98,7 @@ def _position(
         "fyToken": symbol.fytoken,
         "cfBuyQty": 0,
         "cfSellQty": 0,
-        "dayBuyQty": buy_qty,
-        "daySellQty": sell_qty,
+        "dayBuyQty": position.bought,
+        "daySellQty": position.sold,
         "slNo": 0,
     }

@@ -8,14 +8,16 @@ the core decides that from the error class.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic
 
 import httpx
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
 
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import SessionExpired, UnsupportedOperation
@@ -41,6 +43,11 @@ class AdapterSettings(BaseModel):
     config file is caught at start. Declare secrets as ``SecretStr``."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+SettingsT = TypeVar("SettingsT", bound=AdapterSettings, default=Any)
+"""An adapter's settings model. The default lets core code name ``BrokerAdapter`` (any
+adapter, whatever its settings) without a type argument."""
 
 
 class RateScope(StrEnum):
@@ -74,26 +81,49 @@ class AdapterContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class BrokerAdapter:
-    """Base class of every broker adapter.
+class BrokerAdapter(ABC, Generic[SettingsT]):
+    """Base class of every broker adapter, generic over its settings model.
 
-    Subclasses set the class attributes and override the operations their capabilities
-    declare. An operation that is not overridden raises ``UnsupportedOperation``.
+    Subclasses set the class attributes, implement the abstract operations (what every
+    broker must do: login, funds, holdings, positions, quotes, instruments, place, cancel,
+    the order book and the lookup by tag) and override the optional operations their
+    capabilities declare. An optional operation that is not overridden raises
+    ``UnsupportedOperation``.
     """
 
     id: ClassVar[str]
     display_name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
-    rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
+    """The settings model the core validates an account's ``settings`` with; an instance
+    of it (``SettingsT``) is what ``__init__`` receives."""
+    declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
+    """The broker's quotas under default settings; ``rate_limits_for`` may adjust them."""
     reconcile_settle_seconds: ClassVar[float] = 0.5
     """How long after a lost order reply the broker's book can be trusted to show the
     order. Absence is believed (and the order resent) only after this pause."""
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
-        self.settings = settings
+    def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
+        if not isinstance(settings, type(self).Settings):
+            # The core validates raw config with ``cls.Settings``; anything else is a bug.
+            raise TypeError(
+                f"{type(self).__name__} needs {type(self).Settings.__name__}, "
+                f"not {type(settings).__name__}"
+            )
+        self.settings: SettingsT = settings
         self.context = context
         self.session: BrokerSession | None = None
+
+    @classmethod
+    def rate_limits_for(cls, settings: SettingsT) -> tuple[RateLimit, ...]:
+        """The quotas of an account with ``settings``; override when a setting (a paid
+        tier, a configurable read rate) changes them."""
+        return cls.declared_rate_limits
+
+    @property
+    def rate_limits(self) -> tuple[RateLimit, ...]:
+        """This account's quotas, as the rate limiter and ``/status`` read them."""
+        return self.rate_limits_for(self.settings)
 
     @property
     def account(self) -> str:
@@ -124,10 +154,12 @@ class BrokerAdapter:
         return self.session
 
     # -- login -------------------------------------------------------------------------
+    @abstractmethod
     async def begin_login(self) -> LoginChallenge | BrokerSession:
         """Start a login: return the first challenge, or a session when none is needed."""
         raise UnsupportedOperation(f"{self.id} has no login flow")
 
+    @abstractmethod
     async def complete_login(
         self, challenge: LoginChallenge, answer: str
     ) -> LoginChallenge | BrokerSession:
@@ -147,22 +179,28 @@ class BrokerAdapter:
         self.session = None
 
     # -- portfolio and data -----------------------------------------------------------
+    @abstractmethod
     async def get_funds(self) -> Funds:
         raise UnsupportedOperation(f"{self.id} does not report funds")
 
+    @abstractmethod
     async def get_holdings(self) -> list[Holding]:
         raise UnsupportedOperation(f"{self.id} does not report holdings")
 
+    @abstractmethod
     async def get_positions(self) -> list[Position]:
         raise UnsupportedOperation(f"{self.id} does not report positions")
 
+    @abstractmethod
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
         raise UnsupportedOperation(f"{self.id} does not serve quotes")
 
+    @abstractmethod
     async def get_instrument(self, ref: SymbolRef) -> Instrument:
         """The instrument for ``ref``; ``InstrumentNotFound`` when the master lacks it."""
         raise UnsupportedOperation(f"{self.id} has no instrument master")
 
+    @abstractmethod
     async def load_instruments(self, *, force: bool = False) -> int:
         """(Re)load the instrument master; returns how many instruments are known."""
         raise UnsupportedOperation(f"{self.id} has no instrument master")
@@ -171,6 +209,7 @@ class BrokerAdapter:
         raise UnsupportedOperation(f"{self.id} cannot search instruments")
 
     # -- orders ------------------------------------------------------------------------
+    @abstractmethod
     async def place_order(self, order: OrderRequest, tag: str) -> OrderAck:
         """Send one order carrying ``tag`` (see ``ordo.safety.tags``) so it can be found
         again by ``find_orders_by_tag`` when the reply is lost."""
@@ -179,19 +218,23 @@ class BrokerAdapter:
     async def modify_order(self, order_id: str, changes: OrderModification) -> OrderAck:
         raise UnsupportedOperation(f"{self.id} cannot modify orders")
 
+    @abstractmethod
     async def cancel_order(self, order_id: str) -> OrderAck:
         raise UnsupportedOperation(f"{self.id} cannot cancel orders")
 
+    @abstractmethod
     async def get_order(self, order_id: str) -> Order:
         """One order; ``OrderNotFound`` when the broker does not know ``order_id``."""
         raise UnsupportedOperation(f"{self.id} has no order book")
 
+    @abstractmethod
     async def list_orders(self) -> list[Order]:
         raise UnsupportedOperation(f"{self.id} has no order book")
 
     async def get_trades(self) -> list[Trade]:
         raise UnsupportedOperation(f"{self.id} has no trade book")
 
+    @abstractmethod
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         """Every order of today's book that carries ``tag``; empty when none does."""
         raise UnsupportedOperation(f"{self.id} cannot look orders up by tag")

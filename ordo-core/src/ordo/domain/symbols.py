@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from ordo.domain.enums import InstrumentType
 
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _PATTERN = re.compile(
-    r"^(?P<underlying>[A-Z0-9&\-_]+?)(?P<day>\d{2})(?P<month>" + "|".join(_MONTHS) + r")"
+    r"^(?P<underlying>[A-Z0-9&\-_]+?)(?P<day>\d{2})(?P<month>" + "|".join(MONTHS) + r")"
     r"(?P<year>\d{2})(?:(?P<fut>FUT)|(?P<strike>\d+(?:\.\d+)?)(?P<right>CE|PE))$"
 )
 
@@ -41,7 +41,7 @@ def derivative_symbol(
     underlying: str, expiry: date, instrument_type: InstrumentType, strike: Decimal | None = None
 ) -> str:
     """Build the unified symbol of a future or option."""
-    stem = f"{underlying.upper()}{expiry.day:02d}{_MONTHS[expiry.month - 1]}{expiry.year % 100:02d}"
+    stem = f"{underlying.upper()}{expiry.day:02d}{MONTHS[expiry.month - 1]}{expiry.year % 100:02d}"
     if instrument_type is InstrumentType.FUTURE:
         return f"{stem}FUT"
     if instrument_type in (InstrumentType.CALL, InstrumentType.PUT):
@@ -56,7 +56,7 @@ def parse_derivative_symbol(symbol: str) -> DerivativeSymbol | None:
     match = _PATTERN.match(symbol.upper())
     if match is None:
         return None
-    expiry = date(2000 + int(match["year"]), _MONTHS.index(match["month"]) + 1, int(match["day"]))
+    expiry = date(2000 + int(match["year"]), MONTHS.index(match["month"]) + 1, int(match["day"]))
     if match["fut"]:
         return DerivativeSymbol(match["underlying"], expiry, InstrumentType.FUTURE)
     return DerivativeSymbol(

@@ -93,7 +93,7 @@ class ContractSuite:
 
     @verifies("contract")
     async def test_rate_limits_are_well_formed(self, harness: AdapterHarness) -> None:
-        for limit in harness.adapter_cls.rate_limits:
+        for limit in harness.adapter_cls.declared_rate_limits:
             assert isinstance(limit, RateLimit), f"{limit!r} is not a RateLimit"
             assert limit.max_calls >= 1, f"{limit!r} allows no calls"
             assert limit.period > 0, f"{limit!r} has no period"

@@ -21,14 +21,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
-from ordo_adapter_hdfc.fake_book import Answer, FakeBook, error, money, tick_of
+from ordo_adapter_hdfc.fake.book import FakeBook
+from ordo_adapter_hdfc.fake.reference import ReferenceEcho
+from ordo_adapter_hdfc.fake.wire import Answer, error, money, tick_of
 
 
 def master_csv() -> str:
     """The small security master the fake serves (and tests read)."""
     return (
-        resources.files("ordo_adapter_hdfc")
-        .joinpath("data/fake_security_master.csv")
+        resources.files("ordo_adapter_hdfc.fake")
+        .joinpath("data/security_master.csv")
         .read_text(encoding="utf-8")
     )
 
@@ -52,6 +54,9 @@ class FakeConfig:
     """Enforce the 10 orders/s quota with 429s (off in tests, on when run standalone)."""
     reads_before_transition: int = 1
     """Reads of a new order that still show ``Pending`` before RMS decides."""
+    reference_echo: ReferenceEcho = "prefixed"
+    """How the order book echoes ``external_reference_number``: ``prefixed`` ("STAPI" and the
+    digits, as the docs' sample book shows), ``number`` or ``string`` (the digits)."""
     stall_on_lost_reply: float = 0.0
     """Seconds to hold a lost reply when served over a socket (the client times out)."""
 
@@ -87,7 +92,6 @@ class FakeBroker:
         self.switches = Switches()
         self.master = master_csv()
         self.rows = list(csv.DictReader(io.StringIO(self.master)))
-        self.ltp = {(r["exchange"], r["exch_security_id"]): self._initial_ltp(r) for r in self.rows}
         self.token_ids: dict[str, float] = {}
         self.validated: set[str] = set()
         self.consent_tokens: dict[str, str] = {}
@@ -99,7 +103,7 @@ class FakeBroker:
 
     # -- instruments ----------------------------------------------------------------------
     @staticmethod
-    def _initial_ltp(row: dict[str, str]) -> Decimal:
+    def initial_ltp(row: dict[str, str]) -> Decimal:
         close = money(row["close_price"] or "0")
         tick = tick_of(row)
         return (close * Decimal("1.002") / tick).quantize(Decimal(1), ROUND_HALF_UP) * tick
@@ -119,7 +123,16 @@ class FakeBroker:
         )
 
     def price_of(self, row: dict[str, str]) -> Decimal:
-        return self.ltp.get((row["exchange"], row["exch_security_id"]), Decimal(0))
+        return self.book.price_of(row)
+
+    def set_ltp(self, exchange: str, token: str, price: Decimal) -> None:
+        """Move the market: resting orders and stops react as at the exchange."""
+        row = next(
+            (r for r in self.rows if r["exchange"] == exchange and r["exch_security_id"] == token),
+            None,
+        )
+        if row is not None:
+            self.book.set_price(row, price)
 
     # -- switches ---------------------------------------------------------------------------
     def expire_sessions(self) -> None:
@@ -264,43 +277,48 @@ class FakeBroker:
 
     # -- data -----------------------------------------------------------------------------
     def holdings(self) -> list[dict[str, Any]]:
-        """One listed holding and one mutual fund row with blank ids (as in the docs)."""
-        return [
+        """One listed holding (the engine's) and one mutual fund row with blank ids (as in
+        the docs)."""
+        sbin = self.instrument("NSE", "SBIINDEQNR")
+        lot = self.book.holding(sbin) if sbin is not None else None
+        listed = [
             {
                 "security_id": "SBIINDEQNR",
                 "exchange": "NSE",
                 "company_name": "STATE BANK OF INDIA",
                 "sector_name": "BANKS",
                 "isin": "INE062A01020",
-                "quantity": 10,
-                "average_price": 520.5,
-                "investment_value": "5205",
+                "quantity": lot.quantity,
+                "average_price": float(lot.average_price),
+                "investment_value": format((lot.quantity * lot.average_price).normalize(), "f"),
                 "close_price": 812.35,
                 "realised": "",
                 "sip_indicator": "N",
                 "mtf_indicator": "N",
-                "ltcg_quantity": 10,
+                "ltcg_quantity": lot.quantity,
                 "corporate_action_indicator": "",
                 "corporate_action_message": "",
-            },
-            {
-                "security_id": "",
-                "exchange": "NSE",
-                "company_name": "",
-                "sector_name": "",
-                "isin": "INF209K01YY7",
-                "quantity": 25,
-                "average_price": 41.2,
-                "investment_value": "",
-                "close_price": 44.8,
-                "realised": "",
-                "sip_indicator": "Y",
-                "mtf_indicator": "N",
-                "ltcg_quantity": 0,
-                "corporate_action_indicator": "",
-                "corporate_action_message": "",
-            },
+            }
+            for lot in ([lot] if lot is not None else [])
         ]
+        mutual_fund = {
+            "security_id": "",
+            "exchange": "NSE",
+            "company_name": "",
+            "sector_name": "",
+            "isin": "INF209K01YY7",
+            "quantity": 25,
+            "average_price": 41.2,
+            "investment_value": "",
+            "close_price": 44.8,
+            "realised": "",
+            "sip_indicator": "Y",
+            "mtf_indicator": "N",
+            "ltcg_quantity": 0,
+            "corporate_action_indicator": "",
+            "corporate_action_message": "",
+        }
+        return [*listed, mutual_fund]
 
     def fetch_ltp(self, body: Any, batch_limit: int = 10) -> Answer:
         items = body.get("data") if isinstance(body, dict) else None

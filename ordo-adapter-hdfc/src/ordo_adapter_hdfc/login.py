@@ -24,7 +24,7 @@ from ordo.domain import BrokerSession, ChallengeKind, LoginChallenge
 from pydantic import SecretStr
 
 from ordo_adapter_hdfc.client import HdfcClient
-from ordo_adapter_hdfc.errors import CallKind, Reply, classify
+from ordo_adapter_hdfc.errors import CallKind, Reply
 from ordo_adapter_hdfc.mapping import login_field, unwrap
 from ordo_adapter_hdfc.settings import HdfcSettings
 
@@ -101,15 +101,7 @@ class HdfcLogin:
     async def _call(
         self, method: str, path: str, params: dict[str, str], body: Any = None
     ) -> Reply:
-        reply = await self._client.call(method, path, kind=CallKind.LOGIN, params=params, body=body)
-        error = classify(
-            reply,
-            CallKind.LOGIN,
-            default_retry_after=self._settings.rate_limit_retry_after,
-        )
-        if error is not None:
-            raise error
-        return reply
+        return await self._client.call(method, path, kind=CallKind.LOGIN, params=params, body=body)
 
     async def begin(self) -> LoginChallenge:
         if self._settings.login_flow == "redirect":

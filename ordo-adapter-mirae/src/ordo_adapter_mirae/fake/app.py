@@ -30,8 +30,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ordo_adapter_mirae.fake_rows import FakeError
-from ordo_adapter_mirae.fake_state import (
+from ordo_adapter_mirae.fake.operations import operation_routes
+from ordo_adapter_mirae.fake.rows import PRODUCTS, FakeError
+from ordo_adapter_mirae.fake.state import (
     API_KEY_MESSAGE,
     IP_MESSAGE,
     FakeBroker,
@@ -90,8 +91,11 @@ class FakeMirae:
             ("DELETE", "/orders/regular/{order_id}", "orders", True, self._cancel),
         ]
         return [
-            Route(PREFIX + path, self._endpoint(handler, category, write), methods=[method])
-            for method, path, category, write, handler in table
+            *operation_routes(self),
+            *(
+                Route(PREFIX + path, self._endpoint(handler, category, write), methods=[method])
+                for method, path, category, write, handler in table
+            ),
         ]
 
     def _endpoint(
@@ -225,6 +229,9 @@ class FakeMirae:
 
     async def _modify(self, request: Request, form: dict[str, str]) -> Response:
         self._user(request)
+        if form.get("product", "") not in ("", *PRODUCTS):
+            # The order book reports MIS as INTRADAY; that value is no place-order product.
+            raise FakeError("InputException", "Invalid product", 400)
         order_id = self.broker.book.modify(request.path_params["order_id"], form)
         return JSONResponse(ok({"order_id": order_id}))
 
@@ -296,6 +303,3 @@ def main(argv: list[str] | None = None) -> None:
 
 
 __all__ = ["API_KEY_MESSAGE", "FakeBroker", "FakeMirae", "FakeTransport", "FakeUser", "main"]
-
-if __name__ == "__main__":
-    main()

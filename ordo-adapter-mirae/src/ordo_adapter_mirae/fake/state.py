@@ -22,8 +22,8 @@ from typing import Any
 import pyotp
 from ordo.adapters.clock import IST
 
-from ordo_adapter_mirae.fake_book import OrderBook
-from ordo_adapter_mirae.fake_rows import ORDER_TYPES, FakeError, sample_master_csv
+from ordo_adapter_mirae.fake.book import OrderBook
+from ordo_adapter_mirae.fake.rows import ORDER_TYPES, FakeError, sample_master_csv
 
 TOKEN_MESSAGE = "Invalid request. Please try again."
 API_KEY_MESSAGE = (

@@ -29,8 +29,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
-from ordo_adapter_hdfc.fake_book import Answer
-from ordo_adapter_hdfc.fake_state import FakeBroker, FakeConfig
+from ordo_adapter_hdfc.fake.documented import (
+    documented_funds,
+    documented_order_trades,
+    documented_position,
+    documented_profile,
+)
+from ordo_adapter_hdfc.fake.state import FakeBroker, FakeConfig
+from ordo_adapter_hdfc.fake.wire import Answer
 
 __all__ = ["FakeBroker", "FakeConfig", "FakeTransport", "create_app", "main"]
 
@@ -159,11 +165,16 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
     # -- account data -----------------------------------------------------------------------
     @app.api_route("/oapi/v3/user/profile", methods=["GET", "POST"])
     async def profile(request: Request) -> Response:
-        return _respond(refused(request) or fake.profile())
+        answer = refused(request) or fake.profile()
+        if answer[0] == 200:
+            rows = [documented_profile(r, fake.config.client_code) for r in answer[1]["data"]]
+            answer = (200, {**answer[1], "data": rows})
+        return _respond(answer)
 
     @app.get("/oapi/v1/user/margins")
     async def margins(request: Request) -> Response:
-        return _respond(refused(request) or (200, {"status": "success", "data": fake.book.funds()}))
+        data = documented_funds(fake.book.funds())
+        return _respond(refused(request) or (200, {"status": "success", "data": data}))
 
     @app.get("/oapi/v1/portfolio/holdings")
     async def holdings(request: Request) -> Response:
@@ -171,7 +182,7 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
 
     @app.get("/oapi/v1/portfolio/cumulative-positions")
     async def positions(request: Request) -> Response:
-        data = {"net": fake.book.position_rows()}
+        data = {"net": [documented_position(row) for row in fake.book.position_rows()]}
         return _respond(refused(request) or (200, {"status": "success", "data": data}))
 
     @app.get("/oapi/v1/orders")
@@ -185,7 +196,7 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
 
     @app.get("/oapi/v1/orders/{order_id}/trades")
     async def order_trades(request: Request, order_id: str) -> Response:
-        data = fake.book.trade_rows(camel=True, order_id=order_id)
+        data = documented_order_trades(fake.book.trade_rows(camel=True, order_id=order_id))
         return _respond(refused(request) or (200, {"status": "success", "data": data}))
 
     @app.get("/oapi/v1/trades")
@@ -260,7 +271,7 @@ def _control_routes(app: FastAPI, fake: FakeBroker) -> None:
 
     @app.post("/_fake/ltp")
     async def set_ltp(exchange: str, token: str, price: str) -> Response:
-        fake.ltp[(exchange, token)] = Decimal(price)
+        fake.set_ltp(exchange, token, Decimal(price))
         return JSONResponse({"ok": True})
 
 
@@ -304,7 +315,3 @@ def main(argv: list[str] | None = None) -> None:
         f"password={config.password} otp={config.otp}"
     )
     uvicorn.run(create_app(FakeBroker(config)), host=args.host, port=args.port)
-
-
-if __name__ == "__main__":
-    main()

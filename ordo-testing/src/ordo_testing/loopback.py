@@ -1,0 +1,73 @@
+"""Serve an ASGI app (a broker fake) on 127.0.0.1 for clients that need a real socket,
+such as a broker's official SDK built on ``requests``, and keep those clients off the
+network while they run."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+LOOPBACK = "127.0.0.1"
+_START_TIMEOUT = 10.0
+
+
+@contextmanager
+def serve_on_loopback(app: Any) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port in a daemon thread; yield its base
+    URL (``http://127.0.0.1:<port>``) and stop the server on exit."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=LOOPBACK, port=0, log_level="error", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name="loopback-fake", daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(int(_START_TIMEOUT / 0.01)):
+        if server.started or not thread.is_alive():
+            break
+        started.wait(0.01)
+    if not server.started:
+        server.should_exit = True
+        thread.join(timeout=5)
+        raise RuntimeError("the loopback server did not start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{LOOPBACK}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+class NetworkRefused(AssertionError):
+    """A client under test tried to reach a host other than the loopback fake."""
+
+
+@contextmanager
+def loopback_only() -> Iterator[None]:
+    """While active, any outgoing TCP connection to a host other than 127.0.0.1 fails with
+    ``NetworkRefused`` instead of leaving the machine (name lookups of other hosts too)."""
+    original_connect = socket.socket.connect
+    original_getaddrinfo = socket.getaddrinfo
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in (LOOPBACK, "::1"):
+            raise NetworkRefused(f"a test client tried to reach {address!r}")
+        original_connect(sock, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in (LOOPBACK, "localhost", "::1", None):
+            raise NetworkRefused(f"a test client tried to resolve {host!r}")
+        return original_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.getaddrinfo = getaddrinfo
+    try:
+        yield
+    finally:
+        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.getaddrinfo = original_getaddrinfo
