@@ -2,7 +2,8 @@
 
 A fresh interpreter imports every runtime module of every distribution a user installs
 (ordo-core, ordo-client and the adapters; not an adapter's ``testing`` module, the harness
-seam only ordo-testing loads), loads every CLI command and the plugins, builds the app, and
+seam only ordo-testing loads, nor its ``fake`` package, the broker fake that drives
+ordo-testing's matching engine and comes with the adapter's ``fake`` extra), loads every CLI command and the plugins, builds the app, and
 then reports which test-only packages ended up in ``sys.modules``.
 """
 
@@ -28,14 +29,29 @@ from pathlib import Path
 
 packages, test_only = json.loads(sys.argv[1])
 imported = []
-for name in packages:
+
+
+def skipped(name):
+    # An adapter's harness seam and its broker fake are what ordo-testing loads, not a server.
+    root = name.split(".")[0]
+    return root.startswith("ordo_adapter_") and name in (root + ".testing", root + ".fake")
+
+
+def walk(name):
     package = importlib.import_module(name)
     imported.append(name)
-    for info in pkgutil.walk_packages(package.__path__, prefix=name + "."):
-        if name.startswith("ordo_adapter_") and info.name == name + ".testing":
+    for info in pkgutil.iter_modules(getattr(package, "__path__", []), prefix=name + "."):
+        if skipped(info.name):
             continue
-        importlib.import_module(info.name)
-        imported.append(info.name)
+        if info.ispkg:
+            walk(info.name)
+        else:
+            importlib.import_module(info.name)
+            imported.append(info.name)
+
+
+for name in packages:
+    walk(name)
 
 from ordo.cli import COMMANDS, build_cli
 from ordo.api.app import create_app, plugins_from_settings
