@@ -3,8 +3,9 @@
 A fresh interpreter imports every runtime module of every distribution a user installs
 (ordo-core, ordo-client and the adapters; not an adapter's ``testing`` module, the harness
 seam only ordo-testing loads, nor its ``fake`` package, the broker fake that drives
-ordo-testing's matching engine and comes with the adapter's ``fake`` extra), loads every CLI command and the plugins, builds the app, and
-then reports which test-only packages ended up in ``sys.modules``.
+ordo-testing's matching engine and comes with the adapter's ``fake`` extra), loads every
+CLI command and the plugins, builds the app, and then reports which test-only packages ended
+up in ``sys.modules``.
 """
 
 from __future__ import annotations
