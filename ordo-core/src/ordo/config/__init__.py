@@ -12,6 +12,7 @@ from ordo.config.loading import (
     load_settings,
     validate_account_settings,
 )
+from ordo.config.sections import declared_sections, validate_plugin_sections
 from ordo.config.models import AccountConfig, ApiTokenEntry, AuditConfig, LimitsConfig
 from ordo.config.settings import LogLevel, Settings
 from ordo.config.sources import CONFIG_ENV
@@ -30,9 +31,11 @@ __all__ = [
     "LogLevel",
     "Settings",
     "api_token_table",
+    "declared_sections",
     "demo_settings",
     "hash_token",
     "load_settings",
     "match_token",
     "validate_account_settings",
+    "validate_plugin_sections",
 ]
