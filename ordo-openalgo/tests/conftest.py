@@ -41,12 +41,18 @@ def openalgo_section(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def build_app(tmp_path: Path, **section: Any) -> FastAPI:
+def build_app(
+    tmp_path: Path, desk: dict[str, Any] | None = None, **section: Any
+) -> FastAPI:
+    """Paper accounts ``paper`` and ``desk`` (``desk`` settings may be overridden) and the
+    facade with ``openalgo_section(**section)``."""
+    extra = {"paper": {}, "desk": desk or {}}
     settings = demo_settings(
         tmp_path,
         api_token=TOKEN,
         accounts={
-            name: AccountConfig(adapter="mock", settings=dict(FAST)) for name in ("paper", "desk")
+            name: AccountConfig(adapter="mock", settings={**FAST, **overrides})
+            for name, overrides in extra.items()
         },
         sections={"openalgo": openalgo_section(**section)},
     )
