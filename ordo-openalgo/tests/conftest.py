@@ -41,9 +41,7 @@ def openalgo_section(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def build_app(
-    tmp_path: Path, desk: dict[str, Any] | None = None, **section: Any
-) -> FastAPI:
+def build_app(tmp_path: Path, desk: dict[str, Any] | None = None, **section: Any) -> FastAPI:
     """Paper accounts ``paper`` and ``desk`` (``desk`` settings may be overridden) and the
     facade with ``openalgo_section(**section)``."""
     extra = {"paper": {}, "desk": desk or {}}

@@ -34,7 +34,8 @@ def test_an_alert_sent_three_times_books_one_order(facade: Facade) -> None:
     assert first["status"] == "success"
     assert "duplicate" not in first
     assert second["orderid"] == third["orderid"] == first["orderid"]
-    assert second["duplicate"] is True and third["duplicate"] is True
+    assert second["duplicate"] is True
+    assert third["duplicate"] is True
     assert "no new order was placed" in second["message"]
     assert len(_orders(facade)) == 1
 
@@ -113,9 +114,7 @@ def test_analyzer_key_reaches_paper_accounts_only(tmp_path: Path) -> None:
 
 
 def test_the_kill_switch_stops_facade_orders(facade: Facade) -> None:
-    on = facade.ordo(
-        "POST", "/api/v1/kill-switch", {"reason": "test", "cancel_open_orders": False}
-    )
+    on = facade.ordo("POST", "/api/v1/kill-switch", {"reason": "test", "cancel_open_orders": False})
     assert on["status"] == "success", on
     reply = facade.post("placeorder", ALERT)
     assert reply.status_code == 423

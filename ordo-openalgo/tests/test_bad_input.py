@@ -43,7 +43,9 @@ def test_missing_fields_are_named(facade: Facade, field: str) -> None:
 
 
 def test_invalid_values(facade: Facade) -> None:
-    assert "unknown action 'HOLD'" in _error(facade.post("placeorder", {**ORDER, "action": "HOLD"}), 400)
+    assert "unknown action 'HOLD'" in _error(
+        facade.post("placeorder", {**ORDER, "action": "HOLD"}), 400
+    )
     assert "unknown product" in _error(facade.post("placeorder", {**ORDER, "product": "BO"}), 400)
     assert "quantity" in _error(facade.post("placeorder", {**ORDER, "quantity": "-3"}), 400)
     limit_without_price = {**ORDER, "pricetype": "LIMIT"}
@@ -61,7 +63,9 @@ def test_unknown_symbol(facade: Facade) -> None:
 def test_an_exchange_ordo_lacks(facade: Facade) -> None:
     message = _error(facade.post("placeorder", {**ORDER, "exchange": "NCDEX"}), 400)
     assert message.startswith("exchange NCDEX is not available in Ordo (available: NSE, BSE")
-    assert "unknown exchange 'XYZ'" in _error(facade.post("placeorder", {**ORDER, "exchange": "XYZ"}), 400)
+    assert "unknown exchange 'XYZ'" in _error(
+        facade.post("placeorder", {**ORDER, "exchange": "XYZ"}), 400
+    )
 
 
 def test_unknown_order(facade: Facade) -> None:

@@ -26,7 +26,9 @@ def test_market_order_is_placed_and_completes(facade: Facade) -> None:
         symbol="SBIN", exchange="NSE", action="BUY", quantity=3, price_type="MARKET", product="MIS"
     )
     assert reply["status"] == "success", reply
-    assert reply["results"] == [{"account": "paper", "status": "success", "orderid": reply["orderid"]}]
+    assert reply["results"] == [
+        {"account": "paper", "status": "success", "orderid": reply["orderid"]}
+    ]
     status = _status(facade, reply["orderid"])
     assert status["order_status"] == "complete"
     assert (status["action"], status["symbol"], status["exchange"]) == ("BUY", "SBIN", "NSE")
@@ -41,8 +43,13 @@ def test_limit_order_is_modified_then_cancelled(facade: Facade) -> None:
     quote = client.quotes(symbol="SBIN", exchange="NSE")
     far = round(quote["data"]["ltp"] * 0.8, 1)
     placed = client.placeorder(
-        symbol="SBIN", exchange="NSE", action="BUY", quantity=2, price_type="LIMIT",
-        product="CNC", price=far,
+        symbol="SBIN",
+        exchange="NSE",
+        action="BUY",
+        quantity=2,
+        price_type="LIMIT",
+        product="CNC",
+        price=far,
     )
     assert placed["status"] == "success", placed
     order_id = placed["orderid"]
@@ -50,8 +57,14 @@ def test_limit_order_is_modified_then_cancelled(facade: Facade) -> None:
 
     lower = round(far - 1, 1)
     modified = client.modifyorder(
-        order_id=order_id, symbol="SBIN", action="BUY", exchange="NSE", price_type="LIMIT",
-        product="CNC", quantity=4, price=lower,
+        order_id=order_id,
+        symbol="SBIN",
+        action="BUY",
+        exchange="NSE",
+        price_type="LIMIT",
+        product="CNC",
+        quantity=4,
+        price=lower,
     )
     assert modified["status"] == "success", modified
     assert modified["orderid"] == order_id
@@ -72,7 +85,11 @@ def test_smart_orders_converge_on_their_target(facade: Facade) -> None:
 
     def smart(target: int) -> dict[str, Any]:
         reply: dict[str, Any] = client.placesmartorder(
-            symbol="SBIN", exchange="NSE", action="BUY", quantity=1, position_size=target,
+            symbol="SBIN",
+            exchange="NSE",
+            action="BUY",
+            quantity=1,
+            position_size=target,
             product="MIS",
         )
         assert reply["status"] == "success", reply
@@ -98,10 +115,22 @@ def test_basket_and_split_orders(facade: Facade) -> None:
     client = facade.client()
     basket = client.basketorder(
         orders=[
-            {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1,
-             "pricetype": "MARKET", "product": "MIS"},
-            {"symbol": "INFY", "exchange": "NSE", "action": "BUY", "quantity": 2,
-             "pricetype": "MARKET", "product": "MIS"},
+            {
+                "symbol": "SBIN",
+                "exchange": "NSE",
+                "action": "BUY",
+                "quantity": 1,
+                "pricetype": "MARKET",
+                "product": "MIS",
+            },
+            {
+                "symbol": "INFY",
+                "exchange": "NSE",
+                "action": "BUY",
+                "quantity": 2,
+                "pricetype": "MARKET",
+                "product": "MIS",
+            },
         ]
     )
     assert basket["status"] == "success", basket
@@ -126,8 +155,13 @@ def test_cancel_all_and_close_all(facade: Facade) -> None:
     # Two different prices: identical bodies within the window would be one order.
     for fraction in (0.8, 0.7):
         placed = client.placeorder(
-            symbol="SBIN", exchange="NSE", action="BUY", quantity=1, price_type="LIMIT",
-            product="CNC", price=round(ltp * fraction, 1),
+            symbol="SBIN",
+            exchange="NSE",
+            action="BUY",
+            quantity=1,
+            price_type="LIMIT",
+            product="CNC",
+            price=round(ltp * fraction, 1),
         )
         open_ids.append(placed["orderid"])
     client.placeorder(symbol="INFY", exchange="NSE", action="SELL", quantity=2, product="MIS")

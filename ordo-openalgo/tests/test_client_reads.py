@@ -10,7 +10,9 @@ from .conftest import APIKEY, PAPER_ONLY_KEY, Facade
 
 def test_books_and_funds_parse(facade: Facade) -> None:
     client = facade.client()
-    placed = client.placeorder(symbol="SBIN", exchange="NSE", action="BUY", quantity=5, product="MIS")
+    placed = client.placeorder(
+        symbol="SBIN", exchange="NSE", action="BUY", quantity=5, product="MIS"
+    )
     assert placed["status"] == "success", placed
 
     book = client.orderbook()
@@ -34,16 +36,27 @@ def test_books_and_funds_parse(facade: Facade) -> None:
     holdings = client.holdings()
     assert holdings["status"] == "success", holdings
     assert set(holdings["data"]["statistics"]) == {
-        "totalholdingvalue", "totalinvvalue", "totalprofitandloss", "totalpnlpercentage",
+        "totalholdingvalue",
+        "totalinvvalue",
+        "totalprofitandloss",
+        "totalpnlpercentage",
     }
 
     funds = client.funds()
     assert funds["status"] == "success", funds
     data = funds["data"]
-    assert set(data) == {"availablecash", "collateral", "m2mrealized", "m2munrealized", "utiliseddebits"}
+    assert set(data) == {
+        "availablecash",
+        "collateral",
+        "m2mrealized",
+        "m2munrealized",
+        "utiliseddebits",
+    }
     assert all(len(value.split(".")[1]) == 2 for value in data.values())
     # The paper broker's cash pays for the fill at once (one crore to start).
-    assert float(data["availablecash"]) == pytest.approx(10_000_000 - trade["trade_value"], abs=0.01)
+    assert float(data["availablecash"]) == pytest.approx(
+        10_000_000 - trade["trade_value"], abs=0.01
+    )
 
 
 def test_reads_answer_get_with_the_key_in_the_query(facade: Facade) -> None:
@@ -57,19 +70,33 @@ def test_quotes_and_instruments(facade: Facade) -> None:
     quote = client.quotes(symbol="SBIN", exchange="NSE")
     assert quote["status"] == "success", quote
     assert quote["data"]["ltp"] > 0
-    assert set(quote["data"]) >= {"ltp", "open", "high", "low", "prev_close", "bid", "ask", "volume"}
+    assert set(quote["data"]) >= {
+        "ltp",
+        "open",
+        "high",
+        "low",
+        "prev_close",
+        "bid",
+        "ask",
+        "volume",
+    }
 
     multi = client.multiquotes(
-        symbols=[{"symbol": "SBIN", "exchange": "NSE"}, {"symbol": "NIFTY", "exchange": "NSE_INDEX"}]
+        symbols=[
+            {"symbol": "SBIN", "exchange": "NSE"},
+            {"symbol": "NIFTY", "exchange": "NSE_INDEX"},
+        ]
     )
     assert [(r["symbol"], r["exchange"]) for r in multi["results"]] == [
-        ("SBIN", "NSE"), ("NIFTY", "NSE_INDEX"),
+        ("SBIN", "NSE"),
+        ("NIFTY", "NSE_INDEX"),
     ]
     assert all(r["data"]["ltp"] > 0 for r in multi["results"])
 
     found = client.search(query="NIFTY", exchange="NFO")
     assert found["status"] == "success", found
-    assert found["data"] and all(r["exchange"] == "NFO" for r in found["data"])
+    assert found["data"]
+    assert all(r["exchange"] == "NFO" for r in found["data"])
 
     symbol = client.symbol(symbol="SBIN", exchange="NSE")
     assert symbol["data"]["symbol"] == "SBIN"
@@ -90,7 +117,11 @@ def test_ping(facade: Facade) -> None:
 
 def test_analyzer_status_and_toggle(facade: Facade) -> None:
     client = facade.client()
-    assert client.analyzerstatus()["data"] == {"analyze_mode": False, "mode": "live", "total_logs": 0}
+    assert client.analyzerstatus()["data"] == {
+        "analyze_mode": False,
+        "mode": "live",
+        "total_logs": 0,
+    }
     switched = client.analyzertoggle(mode=True)
     assert switched["data"]["mode"] == "analyze"
     assert switched["data"]["message"] == "Analyzer mode switched to analyze"

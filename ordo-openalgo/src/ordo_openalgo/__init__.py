@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import BaseModel
-
 from ordo import hookimpl
 from ordo.api.plugin_routes import PluginMount
+from pydantic import BaseModel
+
 from ordo_openalgo.config import SECTION, OpenAlgoConfig
 from ordo_openalgo.facade import Facade
 from ordo_openalgo.router import build_router

@@ -7,9 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
+from ordo.domain import OrderModification, OrderRequest, OrderType
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ordo.domain import OrderModification, OrderRequest, OrderType
 from ordo_openalgo import translate
 
 Quantity = Annotated[int, Field(gt=0, le=10_000_000)]
@@ -61,7 +61,7 @@ class PlaceOrder(Body, OrderFields):
 
 
 class SmartOrder(PlaceOrder):
-    quantity: Annotated[int, Field(ge=0, le=10_000_000)] = 0  # type: ignore[assignment]
+    quantity: Annotated[int, Field(ge=0, le=10_000_000)] = 0
     position_size: Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
     """The net position wanted (negative: short); the order is the difference."""
 
@@ -148,5 +148,3 @@ class AnalyzerToggle(Body):
         if text in ("live", "false", "0"):
             return False
         raise ValueError(f"mode {self.mode!r}: use true (analyze) or false (live)")
-
-

@@ -9,9 +9,9 @@ import asyncio
 from typing import Any
 
 from ordo.domain import Funds, Holding, Order, Position, Trade
+
 from ordo_openalgo import bodies, translate
 from ordo_openalgo.common import Services, first_success, per_account
-
 from ordo_openalgo.facade import Facade
 from ordo_openalgo.keys import Caller
 from ordo_openalgo.orders import locate
@@ -88,9 +88,7 @@ def positionbook_data(positions: list[Position]) -> list[dict[str, Any]]:
     return [translate.position_row(p) for p in positions]
 
 
-async def position_book(
-    facade: Facade, svc: Services, caller: Caller, body: bodies.Body
-) -> Answer:
+async def position_book(facade: Facade, svc: Services, caller: Caller, body: bodies.Body) -> Answer:
     results = await svc.reads.positions(svc.accounts(facade.config, caller))
     first = first_success(results)
     return _with_results(
@@ -130,6 +128,6 @@ async def funds(facade: Facade, svc: Services, caller: Caller, body: bodies.Body
     for row in rows:
         if row["status"] == "success":
             row["data"] = render(row["account"], row["data"])
-    return _with_results({"status": "success", "data": render(first.account, first.data)}, rows), 200
-
-
+    return _with_results(
+        {"status": "success", "data": render(first.account, first.data)}, rows
+    ), 200

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-
 from ordo.api import services
 from ordo.domain import AccountResult, ResultStatus
 from ordo.orchestrator.accounts import Account
@@ -19,6 +18,7 @@ from ordo.orchestrator.lookup import OrderLookup
 from ordo.orchestrator.place import PlacementService
 from ordo.orchestrator.reads import ReadService
 from ordo.orchestrator.unit_of_work import REPLAYED_HEADER
+
 from ordo_openalgo.config import OpenAlgoConfig
 from ordo_openalgo.errors import FacadeError
 from ordo_openalgo.keys import Caller
@@ -150,7 +150,9 @@ def per_account(results: Sequence[AccountResult], render: Any) -> list[dict[str,
     rows = []
     for result in results:
         if result.status is ResultStatus.SUCCESS:
-            rows.append({"account": result.account, "status": "success", "data": render(result.data)})
+            rows.append(
+                {"account": result.account, "status": "success", "data": render(result.data)}
+            )
         else:
             rows.append(
                 {

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-
 from ordo.errors import OrdoError
+from pydantic import ValidationError
 
 
 class FacadeError(Exception):

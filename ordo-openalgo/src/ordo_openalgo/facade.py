@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordo.orchestrator.unit_of_work import Ticket
+
 from ordo_openalgo.alerts import AlertWindow, body_digest, client_key
 from ordo_openalgo.config import OpenAlgoConfig
 from ordo_openalgo.keys import Caller, KeyRing
@@ -28,9 +29,7 @@ class Facade:
     def position_lock(self, account: str, exchange: str, symbol: str, product: str) -> asyncio.Lock:
         """One lock per account and position: two smart orders on one position run one after
         the other, so the second sees the position the first left. (Per process.)"""
-        return self._position_locks.setdefault(
-            (account, exchange, symbol, product), asyncio.Lock()
-        )
+        return self._position_locks.setdefault((account, exchange, symbol, product), asyncio.Lock())
 
     def ticket(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ordo.domain import Instrument, Quote, SymbolRef
+
 from ordo_openalgo import bodies, translate
 from ordo_openalgo.common import Services, first_success
 from ordo_openalgo.errors import FacadeError
@@ -20,7 +21,9 @@ def _ref(symbol: str, exchange: str) -> SymbolRef:
     return SymbolRef(exchange=translate.exchange(exchange), symbol=translate.symbol(symbol))
 
 
-async def _quotes(facade: Facade, svc: Services, caller: Caller, refs: list[SymbolRef]) -> list[Quote]:
+async def _quotes(
+    facade: Facade, svc: Services, caller: Caller, refs: list[SymbolRef]
+) -> list[Quote]:
     lead = svc.accounts(facade.config, caller)[:1]
     quotes: list[Quote] = first_success(await svc.reads.quotes(lead, refs)).data
     return quotes
@@ -51,9 +54,7 @@ async def multi_quotes(
     return {"status": "success", "results": results}, 200
 
 
-async def _search(
-    facade: Facade, svc: Services, caller: Caller, query: str
-) -> list[Instrument]:
+async def _search(facade: Facade, svc: Services, caller: Caller, query: str) -> list[Instrument]:
     lead = svc.accounts(facade.config, caller)[:1]
     found: list[Instrument] = first_success(
         await svc.reads.search(lead, query.strip().upper(), SEARCH_LIMIT)
@@ -68,7 +69,11 @@ async def search(facade: Facade, svc: Services, caller: Caller, body: bodies.Sea
         for i in await _search(facade, svc, caller, body.query)
         if exchange is None or i.exchange is exchange
     ]
-    return {"status": "success", "message": f"Found {len(rows)} matching symbols", "data": rows}, 200
+    return {
+        "status": "success",
+        "message": f"Found {len(rows)} matching symbols",
+        "data": rows,
+    }, 200
 
 
 async def symbol(facade: Facade, svc: Services, caller: Caller, body: bodies.SymbolQuery) -> Answer:
@@ -94,7 +99,9 @@ async def expiry(facade: Facade, svc: Services, caller: Caller, body: bodies.Exp
         }
     )
     if not dates:
-        raise FacadeError(f"no {body.instrumenttype} expiries for {underlying} on {exchange.value}", 404)
+        raise FacadeError(
+            f"no {body.instrumenttype} expiries for {underlying} on {exchange.value}", 404
+        )
     return {
         "status": "success",
         "message": f"Found {len(dates)} expiry dates for {underlying} "
@@ -117,7 +124,9 @@ def _analyzer(caller: Caller) -> dict[str, Any]:
     }
 
 
-async def analyzer_status(facade: Facade, svc: Services, caller: Caller, body: bodies.Body) -> Answer:
+async def analyzer_status(
+    facade: Facade, svc: Services, caller: Caller, body: bodies.Body
+) -> Answer:
     return {"status": "success", "data": _analyzer(caller)}, 200
 
 
@@ -139,7 +148,10 @@ async def analyzer_toggle(
         svc.accounts(facade.config, _probe(caller))
     caller.analyze = wanted
     mode = "analyze" if wanted else "live"
-    return {"status": "success", "data": {**_analyzer(caller), "message": f"Analyzer mode switched to {mode}"}}, 200
+    return {
+        "status": "success",
+        "data": {**_analyzer(caller), "message": f"Analyzer mode switched to {mode}"},
+    }, 200
 
 
 def _probe(caller: Caller) -> Caller:

@@ -14,6 +14,7 @@ from ordo.domain import OrderRequest, Position, ResultStatus, Side
 from ordo.errors import OrdoError
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.unit_of_work import Ticket
+
 from ordo_openalgo import bodies
 from ordo_openalgo.common import Leg, Services, answer, first_success, legs_of
 from ordo_openalgo.errors import FacadeError, from_ordo
@@ -113,7 +114,11 @@ async def basket(
         legs = legs_of(reply)
         duplicate = duplicate or any(leg.duplicate for leg in legs)
         first = legs[0]
-        row: dict[str, Any] = {"symbol": order.symbol, **first.row(), "accounts": [g.row() for g in legs]}
+        row: dict[str, Any] = {
+            "symbol": order.symbol,
+            **first.row(),
+            "accounts": [g.row() for g in legs],
+        }
         results.append(row)
     _count(caller)
     ok = sum(1 for r in results if r["status"] == "success")
@@ -242,12 +247,21 @@ async def close_positions(
                 quantity=abs(position.quantity),
                 product=position.product,
             )
-            suffix = f"{account.name}:{position.exchange.value}:{position.symbol}:{position.product.value}"
+            suffix = ":".join(
+                (account.name, position.exchange.value, position.symbol, position.product.value)
+            )
             try:
                 reply = await svc.placement.place([account.name], order, _sub(ticket, suffix))
             except OrdoError as exc:
                 error = from_ordo(exc)
-                rows.append({"account": account.name, "symbol": position.symbol, "status": "error", "message": error.message})
+                rows.append(
+                    {
+                        "account": account.name,
+                        "symbol": position.symbol,
+                        "status": "error",
+                        "message": error.message,
+                    }
+                )
                 failed += 1
                 continue
             leg = legs_of(reply)[0]
@@ -260,6 +274,8 @@ async def close_positions(
         if not failed
         else f"Squared off {closed} positions; {failed} failed"
     )
-    return {"status": status, "message": message, "results": rows}, 200 if status != "error" else 400
-
-
+    return {
+        "status": status,
+        "message": message,
+        "results": rows,
+    }, 200 if status != "error" else 400

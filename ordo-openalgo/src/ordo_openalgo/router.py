@@ -11,12 +11,12 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
-
 from ordo.api.errors import request_id_of
 from ordo.context import actor_var
 from ordo.errors import OrdoError
 from ordo.orchestrator.unit_of_work import Ticket
+from pydantic import BaseModel, ValidationError
+
 from ordo_openalgo import bodies, books, market, orders
 from ordo_openalgo.common import Services
 from ordo_openalgo.errors import FacadeError, error_response, from_ordo, from_validation
@@ -61,7 +61,9 @@ WRITES: dict[str, tuple[type[BaseModel], Write, bool]] = {
     "cancelallorder": (bodies.Body, orders.cancel_all, False),
     "closeposition": (bodies.Body, orders.close_positions, False),
 }
-GET_TOO = frozenset({"orderbook", "tradebook", "positionbook", "holdings", "funds", "ping", "analyzer"})
+GET_TOO = frozenset(
+    {"orderbook", "tradebook", "positionbook", "holdings", "funds", "ping", "analyzer"}
+)
 """Reads that also answer GET with the apikey in the query (as OpenAlgo's browser-friendly
 reads do); everything else is POST with a JSON body."""
 

@@ -27,6 +27,7 @@ from ordo.domain import (
     Trade,
 )
 from ordo.domain.enums import InstrumentType
+
 from ordo_openalgo.errors import FacadeError
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -213,9 +214,7 @@ def holding_row(holding: Holding) -> dict[str, Any]:
 
 def holding_statistics(holdings: list[Holding]) -> dict[str, float]:
     invested = sum((h.average_price * h.quantity for h in holdings), Decimal(0))
-    value = sum(
-        ((h.last_price or h.average_price) * h.quantity for h in holdings), Decimal(0)
-    )
+    value = sum(((h.last_price or h.average_price) * h.quantity for h in holdings), Decimal(0))
     pnl = value - invested
     return {
         "totalholdingvalue": number(value),

@@ -107,7 +107,9 @@ def create_app(
     app.include_router(api)
     mounts = [m for ms in loaded.hook.register_mounts(sections=sections) for m in ms or []]
     for mount in mounts:
-        logger.info("plugin router mounted at {} outside the bearer token: {}", mount.prefix, mount.reason)
+        logger.info(
+            "plugin router mounted at {} outside the bearer token: {}", mount.prefix, mount.reason
+        )
     include_plugin_mounts(app, mounts)
     install_openapi(app)
     return app

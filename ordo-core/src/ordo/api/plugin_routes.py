@@ -57,7 +57,9 @@ class PluginMount:
 
     def __post_init__(self) -> None:
         if not self.prefix.startswith("/") or self.prefix.endswith("/") or len(self.prefix) < 2:
-            raise ValueError(f"mount prefix {self.prefix!r} must start with '/' and not end with it")
+            raise ValueError(
+                f"mount prefix {self.prefix!r} must start with '/' and not end with it"
+            )
         if self.prefix == "/api" or self.prefix.startswith(RESERVED_PREFIXES):
             raise ValueError(f"mount prefix {self.prefix!r} is reserved for Ordo's own API")
         if not self.reason.strip():

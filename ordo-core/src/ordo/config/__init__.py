@@ -12,8 +12,8 @@ from ordo.config.loading import (
     load_settings,
     validate_account_settings,
 )
-from ordo.config.sections import declared_sections, validate_plugin_sections
 from ordo.config.models import AccountConfig, ApiTokenEntry, AuditConfig, LimitsConfig
+from ordo.config.sections import declared_sections, validate_plugin_sections
 from ordo.config.settings import LogLevel, Settings
 from ordo.config.sources import CONFIG_ENV
 from ordo.config.tokens import ApiToken, api_token_table, hash_token, match_token
