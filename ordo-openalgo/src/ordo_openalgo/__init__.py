@@ -4,14 +4,15 @@ OpenAlgo run unchanged (``host=<ordo>/openalgo``). A plugin of entry-point group
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ordo import hookimpl
-from ordo.api.plugin_routes import PluginMount
 from pydantic import BaseModel
 
 from ordo_openalgo.config import SECTION, OpenAlgoConfig
-from ordo_openalgo.facade import Facade
-from ordo_openalgo.router import build_router
+
+if TYPE_CHECKING:
+    from ordo.api.plugin_routes import PluginMount
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,13 @@ def register_mounts(sections: Mapping[str, BaseModel]) -> list[PluginMount] | No
     config = sections.get(SECTION)
     if not isinstance(config, OpenAlgoConfig):
         return None  # installed but not configured: nothing is mounted
+    # Imported here: every command that loads plugins imports this module, and only a
+    # configured server needs the router and Ordo's services behind it.
+    from ordo.api.plugin_routes import PluginMount
+
+    from ordo_openalgo.facade import Facade
+    from ordo_openalgo.router import build_router
+
     return [
         PluginMount(
             prefix=config.prefix,
