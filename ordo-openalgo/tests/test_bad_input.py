@@ -82,3 +82,13 @@ def test_bodies_that_are_not_json_objects(facade: Facade) -> None:
     assert _error(a_list, 400) == "the request body must be a JSON object with an apikey"
     plain_text = httpx.post(url, content=b"BUY SBIN", headers={"Content-Type": "text/plain"})
     assert _error(plain_text, 400) == "the request body must be JSON"
+
+
+def test_a_basket_refused_by_the_kill_switch_says_so(facade: Facade) -> None:
+    facade.ordo("POST", "/api/v1/kill-switch", {"reason": "test", "cancel_open_orders": False})
+    leg = {k: v for k, v in ORDER.items() if k != "apikey"}
+    reply = facade.post("basketorder", {"apikey": APIKEY, "orders": [leg]})
+    assert reply.status_code == 423
+    body = reply.json()
+    assert body["status"] == "error"
+    assert "KILL_SWITCH" in body["results"][0]["message"]

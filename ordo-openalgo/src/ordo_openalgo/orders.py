@@ -29,6 +29,22 @@ def _sub(ticket: Ticket, suffix: str) -> Ticket:
     return replace(ticket, key=f"{ticket.key}:{suffix}" if ticket.key else None)
 
 
+async def place_legs(
+    svc: Services, accounts: list[str], order: OrderRequest, ticket: Ticket
+) -> list[Leg]:
+    """One placement's legs; a refusal of the whole request (kill switch, a key reused with
+    another body) is every account's error, so the other parts of a basket or split still
+    get their own answer."""
+    try:
+        return legs_of(await svc.placement.place(accounts, order, ticket))
+    except OrdoError as exc:
+        error = from_ordo(exc)
+        return [
+            Leg(name, ok=False, message=error.message, http_status=error.http_status)
+            for name in accounts
+        ]
+
+
 async def place(
     facade: Facade, svc: Services, caller: Caller, body: bodies.PlaceOrder, ticket: Ticket
 ) -> Answer:
@@ -93,8 +109,8 @@ async def _smart_leg(
         order = template.model_copy(
             update={"side": Side.BUY if delta > 0 else Side.SELL, "quantity": abs(delta)}
         )
-        reply = await svc.placement.place([account.name], order, _sub(ticket, account.name))
-        return legs_of(reply)[0]
+        legs = await place_legs(svc, [account.name], order, _sub(ticket, account.name))
+        return legs[0]
 
 
 async def basket(
@@ -102,18 +118,19 @@ async def basket(
 ) -> Answer:
     accounts = [a.name for a in svc.accounts(facade.config, caller)]
     orders = [leg.order() for leg in body.orders]
-    replies = await asyncio.gather(
+    placed = await asyncio.gather(
         *(
-            svc.placement.place(accounts, order, _sub(ticket, f"leg{index}"))
+            place_legs(svc, accounts, order, _sub(ticket, f"leg{index}"))
             for index, order in enumerate(orders)
         )
     )
     results = []
     duplicate = False
-    for order, reply in zip(orders, replies, strict=True):
-        legs = legs_of(reply)
+    failure = 400
+    for order, legs in zip(orders, placed, strict=True):
         duplicate = duplicate or any(leg.duplicate for leg in legs)
         first = legs[0]
+        failure = first.http_status if not first.ok and failure == 400 else failure
         row: dict[str, Any] = {
             "symbol": order.symbol,
             **first.row(),
@@ -128,7 +145,7 @@ async def basket(
         response["duplicate"] = True
     if not ok:
         response["message"] = "no order of the basket was placed"
-    return response, 200 if ok else 400
+    return response, 200 if ok else failure
 
 
 async def split(
@@ -144,12 +161,13 @@ async def split(
     accounts = [a.name for a in svc.accounts(facade.config, caller)]
     results = []
     duplicate = False
+    failure = 400
     for number, size in enumerate(sizes, start=1):
-        reply = await svc.placement.place(
-            accounts, body.order(quantity=size), _sub(ticket, f"part{number}")
+        legs = await place_legs(
+            svc, accounts, body.order(quantity=size), _sub(ticket, f"part{number}")
         )
-        legs = legs_of(reply)
         duplicate = duplicate or any(leg.duplicate for leg in legs)
+        failure = legs[0].http_status if not legs[0].ok and failure == 400 else failure
         results.append({"order_num": number, "quantity": size, **legs[0].row()})
     _count(caller)
     ok = sum(1 for r in results if r["status"] == "success")
@@ -161,7 +179,7 @@ async def split(
     }
     if duplicate:
         response["duplicate"] = True
-    return response, 200 if ok else 400
+    return response, 200 if ok else failure
 
 
 async def locate(svc: Services, accounts: list[Account], order_id: str) -> Account:
@@ -250,21 +268,7 @@ async def close_positions(
             suffix = ":".join(
                 (account.name, position.exchange.value, position.symbol, position.product.value)
             )
-            try:
-                reply = await svc.placement.place([account.name], order, _sub(ticket, suffix))
-            except OrdoError as exc:
-                error = from_ordo(exc)
-                rows.append(
-                    {
-                        "account": account.name,
-                        "symbol": position.symbol,
-                        "status": "error",
-                        "message": error.message,
-                    }
-                )
-                failed += 1
-                continue
-            leg = legs_of(reply)[0]
+            (leg,) = await place_legs(svc, [account.name], order, _sub(ticket, suffix))
             rows.append({"symbol": position.symbol, **leg.row()})
             closed += leg.ok
             failed += not leg.ok
