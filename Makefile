@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 # Tests that drive uv themselves (the adapter template's) use this same uv.
 export ORDO_UV := $(abspath $(UV))
 SRC := ordo-core/src ordo-adapter-mock/src ordo-adapter-fyers/src ordo-adapter-hdfc/src \
-       ordo-adapter-mirae/src ordo-client/src ordo-testing/src
+       ordo-adapter-mirae/src ordo-client/src ordo-testing/src ordo-openalgo/src
 # `make run` serves from its own environment holding the runtime packages only (no test,
 # lint or type tools, no ordo-testing), as `pip install ordo-core ordo-adapter-...` would.
 RUN_ENV := .venv-run
@@ -41,7 +41,7 @@ lint: sync
 # modules are then tests.*, and `from .conftest import ...` resolves. The adapter template is
 # rendered first (its paths and code hold cookiecutter placeholders) and its output checked.
 TESTED := ordo-core ordo-adapter-mock ordo-adapter-fyers ordo-adapter-hdfc ordo-adapter-mirae \
-          ordo-client ordo-testing
+          ordo-client ordo-testing ordo-openalgo
 TEMPLATE_OUT := build/adapter-template
 
 typecheck: sync

@@ -47,6 +47,7 @@ DISTRIBUTIONS = (
     "ordo-adapter-fyers",
     "ordo-adapter-hdfc",
     "ordo-adapter-mirae",
+    "ordo-openalgo",
 )
 TEST_ONLY = ("pytest", "pytest_asyncio", "hypothesis", "cookiecutter", "ordo_testing")
 ORDER = {

@@ -40,6 +40,8 @@ def test_config_check_accepts_a_good_file(tmp_path: Path) -> None:
         ("accounts:\n  paper:\n    adapter: nosuch\n", "accounts.paper.adapter"),
         ("accounts:\n  paper:\n    adapter: mock\n    settings: {seeed: 1}\n", "seeed"),
         ("port: many\n", "port"),
+        # A mapping no plugin declares as its section is as wrong as an unknown setting.
+        ("limitz:\n  max_order_quantity: 5\n", "limitz: unknown setting or plugin section"),
     ],
 )
 def test_config_check_names_the_bad_field(tmp_path: Path, yaml_text: str, field: str) -> None:

@@ -7,16 +7,18 @@ its exact signature in ``docs/plugin_hooks.md``; a test keeps the two in step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
+    from pydantic import BaseModel
     from typer import Typer
 
     from ordo.adapters.base import BrokerAdapter
+    from ordo.api.plugin_routes import PluginMount
     from ordo.audit.events import AuditEvent
     from ordo.domain import OrderRequest, Rejection
     from ordo.hook_context import HookContext
@@ -76,6 +78,26 @@ def register_routes() -> list[APIRouter] | None:
     endpoint). Called once in ``create_app``. Routes get the standard bearer-token auth
     and the error envelope; a router wrapped in ``ordo.api.plugin_routes.public()`` is
     reachable without a token. Return ``None`` or a list of routers.
+    """
+
+
+@hookspec
+def register_config_sections() -> dict[str, type[BaseModel]] | None:
+    """Declare top-level sections of the YAML config that this plugin owns, as
+    ``{name: PydanticModel}``. Called once in ``create_app`` (and by ``ordo config check``);
+    each section present in the file is validated against its model, and a section no
+    plugin declares is a configuration error. Every ``SecretStr`` in a validated section is
+    redacted by value in logs and audit. Return ``None`` or the mapping.
+    """
+
+
+@hookspec
+def register_mounts(sections: Mapping[str, BaseModel]) -> list[PluginMount] | None:
+    """Return routers to mount at a prefix of the plugin's choosing, outside ``/api/v1``
+    and outside Ordo's bearer-token auth: the router authenticates its callers itself (a
+    facade speaking another API's scheme). ``sections`` are the validated config sections
+    (by name; a declared section absent from the file is absent here). Called once in
+    ``create_app``. Return ``None`` or a list of ``ordo.api.plugin_routes.PluginMount``.
     """
 
 

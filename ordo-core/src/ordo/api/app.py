@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from loguru import logger
 
 from ordo import __version__
 from ordo.api.access import AccessMiddleware
@@ -15,13 +16,13 @@ from ordo.api.errors import install_error_handlers
 from ordo.api.methods import MethodsMiddleware
 from ordo.api.middleware import RequestIdMiddleware
 from ordo.api.openapi import install_openapi
-from ordo.api.plugin_routes import include_plugin_routers
+from ordo.api.plugin_routes import include_plugin_mounts, include_plugin_routers
 from ordo.api.routes import accounts, health, market, orders, portfolio, safety
 from ordo.api.routes import audit as audit_routes
 from ordo.api.routes import metrics as metrics_routes
 from ordo.api.routes import plugins as plugin_routes
 from ordo.api.routes import status as status_routes
-from ordo.config import Settings
+from ordo.config import Settings, validate_plugin_sections
 from ordo.hook_context import resolved
 from ordo.plugins import Plugins, create_plugins
 from ordo.runtime import OrdoRuntime
@@ -61,10 +62,15 @@ def create_app(
     ``transports`` routes an account's broker HTTP to a fake (tests, rehearsal).
     """
     loaded = plugins or plugins_from_settings(settings)
+    # Plugin config sections are checked before anything starts: a section no plugin
+    # declares, or a bad field in one, stops the app like any other config error.
+    sections = validate_plugin_sections(settings, loaded.hook)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = OrdoRuntime(settings, loaded, transports=transports)
+        for section in sections.values():
+            runtime.emitter.secrets.add_from(section)
         app.state.ordo = runtime
         await runtime.start()
         await resolved(loaded.hook.startup(app=app, context=runtime.hook_context()))
@@ -99,5 +105,11 @@ def create_app(
     for extra in loaded.hook.register_routes():
         include_plugin_routers(api, extra or [])
     app.include_router(api)
+    mounts = [m for ms in loaded.hook.register_mounts(sections=sections) for m in ms or []]
+    for mount in mounts:
+        logger.info(
+            "plugin router mounted at {} outside the bearer token: {}", mount.prefix, mount.reason
+        )
+    include_plugin_mounts(app, mounts)
     install_openapi(app)
     return app

@@ -19,10 +19,15 @@ def check(
         typer.Argument(help="The YAML file to check (default: $ORDO_CONFIG).", dir_okay=False),
     ] = None,
 ) -> None:
-    """Validate settings, accounts and every account's adapter settings."""
+    """Validate settings, accounts, every account's adapter settings and plugin sections."""
     from rich.console import Console
 
-    from ordo.config import ConfigError, load_settings, validate_account_settings
+    from ordo.config import (
+        ConfigError,
+        load_settings,
+        validate_account_settings,
+        validate_plugin_sections,
+    )
     from ordo.extras import check_extras
     from ordo.plugins import create_plugins
 
@@ -33,6 +38,7 @@ def check(
         check_extras(settings.database_url, settings.redis_url)
         plugins = create_plugins(allow=settings.load_plugins, disabled=settings.disabled_adapters)
         validate_account_settings(settings, plugins.registry)
+        validate_plugin_sections(settings, plugins.hook)
     except ConfigError as exc:
         console.print(f"[red]invalid configuration:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None

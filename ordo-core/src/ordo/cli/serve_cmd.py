@@ -103,7 +103,13 @@ def serve(
 ) -> None:
     """Serve the Ordo REST API."""
     from ordo.api.app import plugins_from_settings
-    from ordo.config import ConfigError, demo_settings, load_settings, validate_account_settings
+    from ordo.config import (
+        ConfigError,
+        demo_settings,
+        load_settings,
+        validate_account_settings,
+        validate_plugin_sections,
+    )
     from ordo.extras import check_extras
 
     cli_logging()
@@ -130,6 +136,7 @@ def serve(
         check_extras(settings.database_url, settings.redis_url)
         plugins = plugins_from_settings(settings)
         validate_account_settings(settings, plugins.registry)
+        validate_plugin_sections(settings, plugins.hook)
     except ConfigError as exc:
         fail(f"invalid configuration: {exc}")
     problem = transport_problem(settings) or data_dir_problem(settings.data_dir)

@@ -13,6 +13,7 @@ from ordo.config.loading import (
     validate_account_settings,
 )
 from ordo.config.models import AccountConfig, ApiTokenEntry, AuditConfig, LimitsConfig
+from ordo.config.sections import declared_sections, validate_plugin_sections
 from ordo.config.settings import LogLevel, Settings
 from ordo.config.sources import CONFIG_ENV
 from ordo.config.tokens import ApiToken, api_token_table, hash_token, match_token
@@ -30,9 +31,11 @@ __all__ = [
     "LogLevel",
     "Settings",
     "api_token_table",
+    "declared_sections",
     "demo_settings",
     "hash_token",
     "load_settings",
     "match_token",
     "validate_account_settings",
+    "validate_plugin_sections",
 ]

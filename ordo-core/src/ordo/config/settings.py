@@ -137,6 +137,14 @@ class Settings(BaseSettings):
     accounts: dict[str, AccountConfig] = Field(
         default_factory=dict, description="Broker accounts by name (e.g. 'fyers-main')."
     )
+    sections: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        # May hold a plugin's secrets until its own model wraps them in SecretStr.
+        repr=False,
+        description="Plugin config sections: in YAML each is a top-level mapping named by the "
+        "plugin (e.g. 'openalgo:'), validated against the model the plugin declares "
+        "(register_config_sections); one that no installed plugin declares is an error.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -19,6 +19,8 @@ from ordo.config.errors import ConfigError, format_loc
 CONFIG_ENV = "ORDO_CONFIG"
 ENV_PREFIX = "ORDO_"
 NESTED_DELIMITER = "__"
+SECTIONS_FIELD = "sections"
+"""The ``Settings`` field holding plugin config sections (top-level mappings of the file)."""
 # Fields whose env form is not JSON; their validators parse the raw string.
 _RAW_ENV_FIELDS = frozenset({"api_tokens"})
 
@@ -142,8 +144,16 @@ class YamlSource(PydanticBaseSettingsSource):
         return self.data.get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        # Unknown top-level keys are passed on so ``extra="forbid"`` reports them.
-        return dict(self.data)
+        # Unknown top-level keys holding a mapping are plugin sections, validated once the
+        # plugins are loaded (``validate_plugin_sections``: a section no plugin declares is
+        # an error there). Other unknown keys are passed on so ``extra="forbid"`` reports
+        # them now.
+        fields = self.settings_cls.model_fields
+        data = {k: v for k, v in self.data.items() if k in fields or not isinstance(v, dict)}
+        sections = {k: v for k, v in self.data.items() if k not in fields and isinstance(v, dict)}
+        if sections:
+            data[SECTIONS_FIELD] = sections
+        return data
 
 
 class EnvSource(EnvSettingsSource):
