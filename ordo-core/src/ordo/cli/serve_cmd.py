@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from ordo.cli.lean_start import leave_out_unused_imports
 from ordo.cli.options import ConfigOption, cli_logging
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the Ordo REST API."""
-    leave_out_httpx_cli()
+    leave_out_unused_imports()
     from ordo.api.app import plugins_from_settings
     from ordo.config import ConfigError, demo_settings, load_settings, validate_account_settings
     from ordo.extras import check_extras
@@ -145,22 +146,6 @@ def serve(
             err=True,
         )
     run_server(settings, plugins)
-
-
-def leave_out_httpx_cli() -> None:
-    """Keep ``import httpx`` from loading httpx's own command line in this process.
-
-    httpx imports its ``httpx`` console script (``httpx._main``) whenever click, rich and
-    pygments are installed, and typer and uvicorn install them: about 6 MiB of resident
-    memory and a tenth of a second at start for a module the server never runs. A ``None``
-    entry in ``sys.modules`` makes that import fail, which httpx handles by defining a
-    ``main`` that explains the CLI is unavailable. Only the serving process does this, and
-    only while httpx is not yet imported; the library's client API is untouched.
-    """
-    import sys
-
-    if "httpx" not in sys.modules:
-        sys.modules.setdefault("httpx._main", None)
 
 
 def fail(message: str) -> NoReturn:
