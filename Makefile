@@ -23,8 +23,11 @@ RUN_PACKAGES := ordo-core ordo-adapter-mock ordo-adapter-fyers ordo-adapter-hdfc
 sync: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 	$(UV) sync --all-packages --locked
 
+# --compile-bytecode: like pip, write every module's bytecode at install; uv leaves that to
+# the first import, which then compiles every module again on each start wherever it cannot
+# write it (read-only installs, PYTHONDONTWRITEBYTECODE): seconds of `ordo serve` start-up.
 run-env: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	UV_PROJECT_ENVIRONMENT=$(RUN_ENV) $(UV) sync --locked --no-dev --quiet \
+	UV_PROJECT_ENVIRONMENT=$(RUN_ENV) $(UV) sync --locked --no-dev --quiet --compile-bytecode \
 	    $(addprefix --package ,$(RUN_PACKAGES))
 
 run: run-env

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from ordo.cli.lean_start import leave_out_unused_imports
 from ordo.cli.options import ConfigOption, cli_logging
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the Ordo REST API."""
+    leave_out_unused_imports()
     from ordo.api.app import plugins_from_settings
     from ordo.config import (
         ConfigError,
