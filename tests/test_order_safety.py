@@ -157,7 +157,9 @@ async def test_unknown_until_reconciled_in_background(make_gateway: GatewayFacto
         assert legs["data"]["legs"][0]["state"] == "unknown"
 
         faults.clear()
-        assert await gw.runtime.reconcile() == 1
+        runtime = gw.runtime
+        accounts = {a.name: a for a in runtime.accounts}
+        assert await runtime.ledger.reconcile_unknown(accounts, runtime.safety.policy) == 1
         legs = (await gw.client.get(f"/api/v1/requests/{body['request_id']}")).json()
         settled = legs["data"]["legs"][0]
         assert settled["state"] == "acknowledged"
