@@ -110,6 +110,7 @@ class Reservations:
         self._ids = itertools.count(1)
         self._spent: dict[str, list[tuple[int, Decimal]]] = {}
         """Per account: (sequence number, amount) of each order spent since funds were read."""
+        self._spent_totals: dict[str, Decimal] = {}
         self._sequence = 0
 
     def reserve(self, account: str, amount: Decimal) -> Reservation:
@@ -136,6 +137,7 @@ class Reservations:
         self.release(token)
         self._sequence += 1
         self._spent.setdefault(token.account, []).append((self._sequence, token.amount))
+        self._spent_totals[token.account] = self.spent(token.account) + token.amount
 
     def mark(self) -> int:
         """Take before reading funds; pass to ``funds_read`` once the read succeeded."""
@@ -150,12 +152,14 @@ class Reservations:
         kept = [entry for entry in spent if entry[0] > mark]
         if kept:
             self._spent[account] = kept
+            self._spent_totals[account] = sum((amount for _, amount in kept), Decimal(0))
         else:
             del self._spent[account]
+            del self._spent_totals[account]
 
     def spent(self, account: str) -> Decimal:
         """Money spent by orders of ``account`` that the last funds read may not show."""
-        return sum((amount for _, amount in self._spent.get(account, ())), Decimal(0))
+        return self._spent_totals.get(account, Decimal(0))
 
     def committed(self, account: str) -> Decimal:
         """Money held or spent: what the cached funds no longer have."""
