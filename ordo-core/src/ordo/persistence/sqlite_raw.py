@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ordo.persistence.statements import ORDER_PATH, OrderStatements
@@ -31,7 +31,6 @@ from ordo.persistence.types import json_dumps, to_utc
 
 Processor = Callable[[Any], Any] | None
 _REQUIRED = object()
-
 
 
 @functools.cache
@@ -119,11 +118,12 @@ def _params(compiled: SQLCompiler, names: Iterable[str]) -> tuple[_Param, ...]:
 
 @functools.cache
 def compile_for_sqlite(
-    statement: ClauseElement, keys: frozenset[str], expanded: tuple[tuple[str, int], ...] = ()
+    statement: Executable, keys: frozenset[str], expanded: tuple[tuple[str, int], ...] = ()
 ) -> SqliteStatement:
     """``statement`` compiled for SQLite with the value ``keys`` the caller passes (an
     ``INSERT`` or ``UPDATE`` sets those columns), each expanding parameter in ``expanded``
     rendered for that many values; cached, so each form is compiled once."""
+    assert isinstance(statement, ClauseElement)
     compiled = statement.compile(dialect=_dialect(), column_keys=sorted(keys))
     assert isinstance(compiled, SQLCompiler)
     sql = compiled.string
@@ -139,7 +139,7 @@ def compile_for_sqlite(
     return SqliteStatement(sql, _params(compiled, names), columns, converters, expanding)
 
 
-def _compiled(statement: ClauseElement, values: Mapping[str, Any]) -> SqliteStatement:
+def _compiled(statement: Executable, values: Mapping[str, Any]) -> SqliteStatement:
     keys = frozenset(values)
     compiled = compile_for_sqlite(statement, keys)
     if not compiled.expanding:
@@ -155,24 +155,24 @@ class SqliteExecutor:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def count(self, statement: ClauseElement, values: Mapping[str, Any]) -> int:
+    def count(self, statement: Executable, values: Mapping[str, Any]) -> int:
         """Run a write; returns how many rows it changed."""
         compiled = _compiled(statement, values)
         return self.conn.execute(compiled.sql, compiled.bind(values)).rowcount
 
-    def returned(self, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
+    def returned(self, statement: Executable, values: Mapping[str, Any]) -> Any:
         """Run a statement; returns the first column of its first row, or ``None``."""
         compiled = _compiled(statement, values)
         row = self.conn.execute(compiled.sql, compiled.bind(values)).fetchone()
         return None if row is None else compiled.row(row)[compiled.columns[0]]
 
-    def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def rows(self, statement: Executable, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a query; returns its rows as column values."""
         compiled = _compiled(statement, values)
         cursor = self.conn.execute(compiled.sql, compiled.bind(values))
         return [compiled.row(row) for row in cursor]
 
-    def many(self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+    def many(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run a write once per row (each with the first row's keys)."""
         if rows:
             compiled = _compiled(statement, rows[0])

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import Executable
 
 from ordo.audit.events import AuditEvent
 from ordo.domain.ledger import LedgerLeg, LegChanges, Settlement
@@ -39,9 +39,7 @@ _THIS_KEY = (_CLAIMS.c.scope == bindparam("b_scope"), _CLAIMS.c.key == bindparam
 
 # Built once with bound parameters: building a statement per call costs more than running
 # it. The ``ON CONFLICT`` insert is PostgreSQL's construct, which SQLite compiles the same.
-DELETE_EXPIRED_CLAIM = delete(_CLAIMS).where(
-    *_THIS_KEY, _CLAIMS.c.expires_at <= bindparam("b_now")
-)
+DELETE_EXPIRED_CLAIM = delete(_CLAIMS).where(*_THIS_KEY, _CLAIMS.c.expires_at <= bindparam("b_now"))
 INSERT_CLAIM = (
     postgresql.insert(_CLAIMS)
     .on_conflict_do_nothing(index_elements=["scope", "key"])
@@ -59,7 +57,7 @@ LEGS_BY_TAGS = (
 )
 ADD_AUDIT = insert(_AUDIT)
 
-ORDER_PATH: tuple[ClauseElement, ...] = (
+ORDER_PATH: tuple[Executable, ...] = (
     DELETE_EXPIRED_CLAIM,
     INSERT_CLAIM,
     SELECT_CLAIM,
@@ -77,19 +75,19 @@ _SETTABLE = ("state", "broker_order_id", "response", "error_code", "message")
 class Executor(Protocol):
     """Runs a Core statement with the given values in the caller's transaction."""
 
-    def count(self, statement: ClauseElement, values: Mapping[str, Any]) -> int:
+    def count(self, statement: Executable, values: Mapping[str, Any]) -> int:
         """Run a write; returns how many rows it changed."""
         ...
 
-    def returned(self, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
+    def returned(self, statement: Executable, values: Mapping[str, Any]) -> Any:
         """Run a statement; returns the first column of its first row, or ``None``."""
         ...
 
-    def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def rows(self, statement: Executable, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a query; returns its rows as column values."""
         ...
 
-    def many(self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+    def many(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run a write once per row."""
         ...
 
@@ -100,19 +98,19 @@ class CoreExecutor:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def count(self, statement: ClauseElement, values: Mapping[str, Any]) -> int:
-        return int(self.conn.execute(statement, dict(values)).rowcount)  # type: ignore[attr-defined]
+    def count(self, statement: Executable, values: Mapping[str, Any]) -> int:
+        return int(self.conn.execute(statement, dict(values)).rowcount)
 
-    def returned(self, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
-        return self.conn.execute(statement, dict(values)).scalar_one_or_none()  # type: ignore[call-overload]
+    def returned(self, statement: Executable, values: Mapping[str, Any]) -> Any:
+        return self.conn.execute(statement, dict(values)).scalar_one_or_none()
 
-    def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[dict[str, Any]]:
-        result = self.conn.execute(statement, dict(values))  # type: ignore[call-overload]
+    def rows(self, statement: Executable, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        result = self.conn.execute(statement, dict(values))
         return [dict(row._mapping) for row in result]
 
-    def many(self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+    def many(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
-            self.conn.execute(statement, [dict(row) for row in rows])  # type: ignore[call-overload]
+            self.conn.execute(statement, [dict(row) for row in rows])
 
 
 class OrderStatements:
@@ -248,4 +246,4 @@ __all__ = [
     "LegChanges",
     "OrderStatements",
     "Settlement",
-    ]
+]

@@ -49,7 +49,10 @@ ChallengeId = Annotated[str, Path(min_length=1, max_length=64)]
 )
 async def begin_login(
     accounts: Accounts,
-    sessions: Sessions, request_id: RequestId, _: Principal, account: AccountName
+    sessions: Sessions,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
 ) -> JSONResponse:
     target = accounts.get(account)
     return envelope.success(request_id, await sessions.begin(target))
@@ -101,7 +104,10 @@ async def resend_challenge(
 )
 async def logout(
     accounts: Accounts,
-    sessions: Sessions, request_id: RequestId, _: Principal, account: AccountName
+    sessions: Sessions,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
 ) -> JSONResponse:
     target = accounts.get(account)
     return envelope.success(request_id, await sessions.logout(target))
