@@ -157,7 +157,9 @@ async def test_unknown_until_reconciled_in_background(make_gateway: GatewayFacto
         assert legs["data"]["legs"][0]["state"] == "unknown"
 
         faults.clear()
-        assert await gw.runtime.reconcile() == 1
+        runtime = gw.runtime
+        accounts = {a.name: a for a in runtime.accounts}
+        assert await runtime.ledger.reconcile_unknown(accounts, runtime.safety.policy) == 1
         legs = (await gw.client.get(f"/api/v1/requests/{body['request_id']}")).json()
         settled = legs["data"]["legs"][0]
         assert settled["state"] == "acknowledged"
@@ -344,3 +346,26 @@ async def test_ledger_states_for_failed_and_rejected_legs(make_gateway: GatewayF
         assert legs["data"]["legs"][0]["state"] == "failed"
         assert failed["results"][0]["retryable"] is True
         assert broker.orders() == []
+
+
+async def test_cached_funds_minus_spent_orders_decide_the_next_order(
+    make_gateway: GatewayFactory,
+) -> None:
+    # Funds are read once and kept; an order placed since then still counts against them,
+    # so the next one is refused before the broker although the cache predates the first.
+    async with make_gateway(
+        {"paper": {"adapter": "mock", "settings": {**UNLIMITED, "starting_cash": "10000"}}},
+        funds_cache_ttl_seconds=3600,
+    ) as gw:
+        limit = {"order_type": "LIMIT", "price": "1000.00"}
+        first = await gw.client.post("/api/v1/orders", json=order(quantity=6, **limit))
+        assert first.json()["status"] == "success", first.json()
+        second = await gw.client.post("/api/v1/orders", json=order(quantity=6, **limit))
+        assert second.json()["results"][0]["error_code"] == "INSUFFICIENT_FUNDS"
+        third = await gw.client.post("/api/v1/orders", json=order(quantity=3, **limit))
+        assert third.json()["status"] == "success", third.json()
+        broker = broker_of(gw)
+        assert broker.calls.count("get_funds") == 1
+        assert broker.calls.count("place_order") == 2
+        assert gw.runtime.safety.reservations.total("paper") == 0
+        assert gw.runtime.safety.reservations.spent("paper") == 9000

@@ -18,18 +18,34 @@ from ordo.persistence import (
     AuditRepository,
     ClaimStatus,
     Database,
-    IdempotencyRepository,
+    IdempotencyRecord,
     IdempotencyState,
-    LedgerRepository,
+    LedgerEntry,
     LegState,
 )
 from ordo.persistence import writer as writer_module
 from ordo.persistence.ledger import leg_values
 from ordo.persistence.sqlite_raw import parse_sqlite_time, sqlite_time
 from ordo.persistence.statements import LegChanges, OrderStatements, Settlement
+from sqlmodel import col, select
 
 TTL = timedelta(hours=1)
 T0 = datetime(2025, 1, 30, 3, 45, 0, 0, tzinfo=UTC)
+
+
+async def stored_claim(database: Database, scope: str, key: str) -> IdempotencyRecord | None:
+    """The record as SQLAlchemy's ORM reads it."""
+    async with database.session() as session:
+        statement = select(IdempotencyRecord).where(
+            col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key
+        )
+        return (await session.exec(statement)).one_or_none()
+
+
+async def stored_leg(database: Database, entry_id: int) -> LedgerEntry | None:
+    """The leg as SQLAlchemy's ORM reads it."""
+    async with database.session() as session:
+        return await session.get(LedgerEntry, entry_id)
 
 
 def claim(
@@ -72,9 +88,8 @@ async def test_claims_follow_the_idempotency_rules(database: Database) -> None:
     assert await database.transact(lambda s: s.release(scope="desk", key="k")) is False
     assert await database.transact(lambda s: claim(s, key="other")) is ClaimStatus.CLAIMED
     assert await database.transact(lambda s: s.release(scope="desk", key="other")) is True
-    # What the statements wrote reads back through the ORM repository.
-    async with database.session() as session:
-        record = await IdempotencyRepository(session).get(scope="desk", key="k")
+    # What the statements wrote reads back through SQLAlchemy's ORM.
+    record = await stored_claim(database, "desk", "k")
     assert record is not None
     assert (record.state, record.status_code, record.request_id) == ("completed", 201, "rq")
     assert record.expires_at - record.created_at == TTL
@@ -102,9 +117,7 @@ async def test_legs_are_added_settled_and_read_back_alike(database: Database) ->
     found = await database.transact(lambda s: s.legs_by_tags(["TA", "TZ"]))
     assert found["TZ"] == []
     assert [e.id for e in found["TA"]] == [first, second]
-    async with database.session() as session:
-        repo = LedgerRepository(session)
-        orm_first, orm_second = await repo.get(first), await repo.get(second)
+    orm_first, orm_second = await stored_leg(database, first), await stored_leg(database, second)
     assert orm_first is not None
     assert orm_second is not None
     # The statements' reading and the ORM's agree on every column.
@@ -129,9 +142,8 @@ async def test_a_settlement_is_written_when_applied(database: Database) -> None:
         s.complete(scope="desk", key="k", status_code=200, body={"done": True})
 
     await database.transact(settle_and_complete)
-    async with database.session() as session:
-        leg = await LedgerRepository(session).get(entry)
-        record = await IdempotencyRepository(session).get(scope="desk", key="k")
+    leg = await stored_leg(database, entry)
+    record = await stored_claim(database, "desk", "k")
     assert leg is not None
     assert record is not None
     assert (leg.state, leg.error_code, leg.message) == (LegState.REJECTED, "X", "m")

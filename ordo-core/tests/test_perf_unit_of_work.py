@@ -1,5 +1,5 @@
-"""Short units of work (``Database.run``) and the Core functions the order path runs in
-them, on SQLite and PostgreSQL."""
+"""Short units of work (``Database.run``) and the order path's statements run as SQLAlchemy
+Core in them (``CoreStatements``), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,20 +7,24 @@ import threading
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
-from ordo.persistence import ClaimStatus, Database, LedgerRepository, LegState
-from ordo.persistence.idempotency import claim_on, complete_on, release_on
-from ordo.persistence.ledger import add_leg_on, leg_values, legs_by_tags_on, set_leg_on
+from ordo.domain.ledger import LegChanges
+from ordo.persistence import ClaimStatus, Database, LedgerEntry, LegState
+from ordo.persistence.ledger import leg_values
+from ordo.persistence.statements import CoreStatements
 from sqlalchemy import Connection, text
 
 TTL = timedelta(hours=1)
 
 
 def claim(conn: Connection, key: str = "k", fingerprint: str = "fp") -> ClaimStatus:
-    return claim_on(
-        conn, scope="desk", key=key, fingerprint=fingerprint, request_id="rq", ttl=TTL
-    ).status
+    return (
+        CoreStatements(conn)
+        .claim(scope="desk", key=key, fingerprint=fingerprint, request_id="rq", ttl=TTL)
+        .status
+    )
 
 
 async def test_claim_complete_and_release_in_units_of_work(database: Database) -> None:
@@ -28,19 +32,25 @@ async def test_claim_complete_and_release_in_units_of_work(database: Database) -
     assert await database.run(claim) is ClaimStatus.IN_FLIGHT
     assert await database.run(lambda c: claim(c, fingerprint="other")) is ClaimStatus.MISMATCH
     done = await database.run(
-        lambda c: complete_on(c, scope="desk", key="k", status_code=201, body=b'{"ok":1}')
+        lambda c: CoreStatements(c).complete(
+            scope="desk", key="k", status_code=201, body=b'{"ok":1}'
+        )
     )
     assert done is True
     replay = await database.run(
-        lambda c: claim_on(c, scope="desk", key="k", fingerprint="fp", request_id="r2", ttl=TTL)
+        lambda c: CoreStatements(c).claim(
+            scope="desk", key="k", fingerprint="fp", request_id="r2", ttl=TTL
+        )
     )
     assert replay.status is ClaimStatus.COMPLETED
     assert (replay.status_code, replay.response()) == (201, {"ok": 1})
     assert replay.record.request_id == "rq"
     # A completed key is never released; an in-flight one is.
-    assert await database.run(lambda c: release_on(c, scope="desk", key="k")) is False
+    assert await database.run(lambda c: CoreStatements(c).release(scope="desk", key="k")) is False
     await database.run(lambda c: claim(c, key="other"))
-    assert await database.run(lambda c: release_on(c, scope="desk", key="other")) is True
+    assert (
+        await database.run(lambda c: CoreStatements(c).release(scope="desk", key="other")) is True
+    )
     assert await database.run(lambda c: claim(c, key="other")) is ClaimStatus.CLAIMED
 
 
@@ -55,7 +65,7 @@ async def test_a_failing_unit_of_work_is_rolled_back(database: Database) -> None
 
 
 async def test_legs_are_added_settled_and_found_by_tag(database: Database) -> None:
-    def values(tag: str, leg: int) -> dict[str, object]:
+    def values(tag: str, leg: int) -> dict[str, Any]:
         return leg_values(
             request_id="rq",
             account="paper",
@@ -66,15 +76,22 @@ async def test_legs_are_added_settled_and_found_by_tag(database: Database) -> No
             state=LegState.SENT,
         )
 
-    first = await database.run(lambda c: add_leg_on(c, values("TA", 0)))
-    second = await database.run(lambda c: add_leg_on(c, values("TA", 1)))
-    await database.run(lambda c: add_leg_on(c, values("TB", 0)))
+    first = await database.run(lambda c: CoreStatements(c).add_leg(values("TA", 0)))
+    second = await database.run(lambda c: CoreStatements(c).add_leg(values("TA", 1)))
+    await database.run(lambda c: CoreStatements(c).add_leg(values("TB", 0)))
     settled = await database.run(
-        lambda c: set_leg_on(c, first, state=LegState.ACKNOWLEDGED, broker_order_id="B1")
+        lambda c: CoreStatements(c).set_leg(
+            first, LegChanges(state=LegState.ACKNOWLEDGED, broker_order_id="B1")
+        )
     )
     assert settled is True
-    assert await database.run(lambda c: set_leg_on(c, 10_000, state=LegState.FAILED)) is False
-    found = await database.run(lambda c: legs_by_tags_on(c, ["TA", "TC"]))
+    assert (
+        await database.run(
+            lambda c: CoreStatements(c).set_leg(10_000, LegChanges(state=LegState.FAILED))
+        )
+        is False
+    )
+    found = await database.run(lambda c: CoreStatements(c).legs_by_tags(["TA", "TC"]))
     assert set(found) == {"TA", "TC"}
     assert found["TC"] == []
     assert [e.id for e in found["TA"]] == [first, second]
@@ -83,7 +100,7 @@ async def test_legs_are_added_settled_and_found_by_tag(database: Database) -> No
     assert found["TA"][0].request == {"price": "812.05"}
     assert found["TA"][1].state is LegState.SENT
     async with database.session() as s:
-        entry = await LedgerRepository(s).get(first)
+        entry = await s.get(LedgerEntry, first)
     assert entry is not None
     assert entry.updated_at >= entry.created_at
 

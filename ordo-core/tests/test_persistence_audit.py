@@ -12,6 +12,11 @@ from ordo.persistence import AuditRepository, Database
 T0 = datetime(2025, 1, 30, 3, 45, 0, 123987, tzinfo=UTC)
 
 
+async def add_events(database: Database, events: list[AuditEvent]) -> int:
+    """Store events as the database sink does (the order path's audit statement)."""
+    return await database.transact(lambda s: s.add_audit_events(events), inline=False)
+
+
 def _events() -> list[AuditEvent]:
     kinds = ["api.request", "broker.call", "order.outcome"]
     return [
@@ -27,11 +32,11 @@ def _events() -> list[AuditEvent]:
     ]
 
 
-async def test_add_many_keeps_millisecond_timestamps_and_payloads(database: Database) -> None:
+async def test_stored_events_keep_millisecond_timestamps_and_payloads(database: Database) -> None:
     async with database.session() as s:
         repo = AuditRepository(s)
-        assert await repo.add_many(_events()) == 9
-        assert await repo.add_many([]) == 0
+        assert await add_events(database, _events()) == 9
+        assert await add_events(database, []) == 0
         page = await repo.query(limit=100)
     assert [r.payload["i"] for r in page.items] == list(range(9))
     first = page.items[0]
@@ -43,7 +48,7 @@ async def test_add_many_keeps_millisecond_timestamps_and_payloads(database: Data
 async def test_query_filters(database: Database) -> None:
     async with database.session() as s:
         repo = AuditRepository(s)
-        await repo.add_many(_events())
+        await add_events(database, _events())
         by_request = await repo.query(request_id="req-1")
         assert [r.payload["i"] for r in by_request.items] == [3, 4, 5]
         by_account = await repo.query(account="fyers-main", kind="broker.call")
@@ -57,7 +62,7 @@ async def test_query_filters(database: Database) -> None:
 async def test_cursor_pages_through_everything_once(database: Database) -> None:
     async with database.session() as s:
         repo = AuditRepository(s)
-        await repo.add_many(_events())
+        await add_events(database, _events())
         for newest_first, expected in ((False, list(range(9))), (True, list(range(8, -1, -1)))):
             seen: list[int] = []
             cursor: str | None = None

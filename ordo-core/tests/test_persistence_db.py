@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ordo.persistence import Database, KillSwitchRepository
+from ordo.persistence import Database
+from ordo.persistence.kill_switch import kill_switch_on, set_kill_switch_on
 from sqlalchemy import text
 
 
@@ -27,18 +28,18 @@ async def test_in_memory_sqlite_shares_one_database(tmp_path: Path) -> None:
     db = Database("sqlite+aiosqlite://")
     try:
         await db.create_all()
-        async with db.session() as s:
-            await KillSwitchRepository(s).set(True, "test", "me")
-        async with db.session() as s:
-            assert (await KillSwitchRepository(s).get()).active is True
+        await db.run(lambda c: set_kill_switch_on(c, True, "test", "me"))
+        stored = await db.run(kill_switch_on)
+        assert stored is not None
+        assert stored["active"] is True
     finally:
         await db.dispose()
 
 
 async def test_create_all_is_repeatable(database: Database) -> None:
     await database.create_all()
-    async with database.session() as s:
-        assert (await KillSwitchRepository(s).get()).active is False
+    # Never changed: no row, which reads as off.
+    assert await database.run(kill_switch_on) is None
 
 
 @pytest.mark.postgres

@@ -1,11 +1,15 @@
-"""Idempotency claims on SQLite and PostgreSQL."""
+"""Idempotency claims on SQLite and PostgreSQL, through the order path's statements
+(``OrderStatements``) and the off-path ones (``persistence.idempotency``)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from ordo.persistence import ClaimStatus, Database, IdempotencyRepository
+from ordo.persistence import ClaimResult, ClaimStatus, Database
+from ordo.persistence.idempotency import purge_expired_on, release_abandoned_on
+from ordo.persistence.statements import OrderStatements
 
 TTL = timedelta(hours=24)
 T0 = datetime(2025, 1, 30, 4, 0, tzinfo=UTC)
@@ -19,11 +23,33 @@ async def claim(
     scope: str = "default",
     now: datetime | None = None,
 ) -> ClaimStatus:
-    async with db.session() as s:
-        result = await IdempotencyRepository(s).claim(
+    result = await db.transact(
+        lambda s: s.claim(
             scope=scope, key=key, fingerprint=fingerprint, request_id="req-1", ttl=TTL, now=now
         )
-        return result.status
+    )
+    return result.status
+
+
+async def claim_at(
+    db: Database, *, scope: str, key: str, request_id: str, now: datetime
+) -> ClaimResult:
+    return await db.transact(
+        lambda s: s.claim(
+            scope=scope, key=key, fingerprint="f", request_id=request_id, ttl=TTL, now=now
+        )
+    )
+
+
+async def record(db: Database, key: str, scope: str = "default") -> dict[str, Any] | None:
+    return await db.transact(lambda s: s.find_claim(scope=scope, key=key))
+
+
+async def complete(db: Database, key: str, status_code: int, body: Any) -> bool:
+    def work(s: OrderStatements) -> bool:
+        return s.complete(scope="default", key=key, status_code=status_code, body=body)
+
+    return await db.transact(work)
 
 
 async def test_first_claim_wins_then_in_flight_then_mismatch(database: Database) -> None:
@@ -34,13 +60,13 @@ async def test_first_claim_wins_then_in_flight_then_mismatch(database: Database)
 
 async def test_completed_claim_replays_the_stored_response(database: Database) -> None:
     await claim(database)
-    async with database.session() as s:
-        repo = IdempotencyRepository(s)
-        body = {"status": "success", "data": {"order_id": "2501300001"}}
-        assert await repo.complete(scope="default", key="k1", status_code=201, body=body)
-        again = await repo.claim(
+    body = {"status": "success", "data": {"order_id": "2501300001"}}
+    assert await complete(database, "k1", 201, body)
+    again = await database.transact(
+        lambda s: s.claim(
             scope="default", key="k1", fingerprint="fp-a", request_id="req-2", ttl=TTL
         )
+    )
     assert again.status is ClaimStatus.COMPLETED
     assert again.status_code == 201
     assert again.response() == body
@@ -50,11 +76,7 @@ async def test_completed_claim_replays_the_stored_response(database: Database) -
 
 
 async def test_complete_without_claim_reports_false(database: Database) -> None:
-    async with database.session() as s:
-        done = await IdempotencyRepository(s).complete(
-            scope="default", key="nope", status_code=200, body="{}"
-        )
-    assert done is False
+    assert await complete(database, "nope", 200, "{}") is False
 
 
 async def test_release_frees_an_in_flight_key_but_never_a_completed_one(
@@ -62,15 +84,13 @@ async def test_release_frees_an_in_flight_key_but_never_a_completed_one(
 ) -> None:
     await claim(database, "a")
     await claim(database, "b")
-    async with database.session() as s:
-        repo = IdempotencyRepository(s)
-        await repo.complete(scope="default", key="b", status_code=200, body=b'{"ok":true}')
-        assert await repo.release(scope="default", key="a") is True
-        assert await repo.release(scope="default", key="b") is False
-        assert await repo.get(scope="default", key="a") is None
-        completed = await repo.get(scope="default", key="b")
+    await complete(database, "b", 200, b'{"ok":true}')
+    assert await database.transact(lambda s: s.release(scope="default", key="a")) is True
+    assert await database.transact(lambda s: s.release(scope="default", key="b")) is False
+    assert await record(database, "a") is None
+    completed = await record(database, "b")
     assert completed is not None
-    assert completed.response_body == '{"ok":true}'
+    assert completed["response_body"] == '{"ok":true}'
     assert await claim(database, "a") is ClaimStatus.CLAIMED
 
 
@@ -85,15 +105,13 @@ async def test_expired_record_is_replaced_and_purged(database: Database) -> None
     # Past retention the key is free again, even with another body.
     assert await claim(database, fingerprint="fp-b", now=T0 + TTL) is ClaimStatus.CLAIMED
     await claim(database, "old", now=T0)
-    async with database.session() as s:
-        repo = IdempotencyRepository(s)
-        assert await repo.purge_expired(T0 + TTL) == 1
-        assert await repo.get(scope="default", key="old") is None
-        kept = await repo.get(scope="default", key="k1")
+    assert await database.run(lambda c: purge_expired_on(c, T0 + TTL)) == 1
+    assert await record(database, "old") is None
+    kept = await record(database, "k1")
     assert kept is not None
-    assert kept.fingerprint == "fp-b"
-    assert kept.expires_at == T0 + 2 * TTL
-    assert kept.expires_at.tzinfo is not None
+    assert kept["fingerprint"] == "fp-b"
+    assert kept["expires_at"] == T0 + 2 * TTL
+    assert kept["expires_at"].tzinfo is not None
 
 
 async def test_fifty_concurrent_claims_have_exactly_one_winner(database: Database) -> None:
@@ -111,37 +129,20 @@ async def test_fifty_concurrent_claims_have_exactly_one_winner(database: Databas
 
 async def test_abandoned_in_flight_claims_are_released(database: Database) -> None:
     start = datetime(2026, 1, 5, 9, 15, tzinfo=UTC)
-    async with database.session() as s:
-        repo = IdempotencyRepository(s)
-        for key in ("dead", "alive"):
-            now = start if key == "dead" else start + timedelta(minutes=5)
-            claim = await repo.claim(
-                scope="desk",
-                key=key,
-                fingerprint="f",
-                request_id="r",
-                ttl=timedelta(hours=24),
-                now=now,
-            )
-            assert claim.status is ClaimStatus.CLAIMED
-        await repo.complete(scope="desk", key="alive", status_code=200, body=b"{}")
-        released = await repo.release_abandoned(start + timedelta(minutes=10))
-        assert released == 1
-        again = await repo.claim(
-            scope="desk",
-            key="dead",
-            fingerprint="f",
-            request_id="r2",
-            ttl=timedelta(hours=24),
-            now=start + timedelta(minutes=11),
-        )
-        assert again.status is ClaimStatus.CLAIMED
-        kept = await repo.claim(
-            scope="desk",
-            key="alive",
-            fingerprint="f",
-            request_id="r3",
-            ttl=timedelta(hours=24),
-            now=start + timedelta(minutes=11),
-        )
-        assert kept.status is ClaimStatus.COMPLETED
+    for key in ("dead", "alive"):
+        now = start if key == "dead" else start + timedelta(minutes=5)
+        claimed = await claim_at(database, scope="desk", key=key, request_id="r", now=now)
+        assert claimed.status is ClaimStatus.CLAIMED
+
+    def finish(s: OrderStatements) -> bool:
+        return s.complete(scope="desk", key="alive", status_code=200, body=b"{}")
+
+    await database.transact(finish)
+    cutoff = start + timedelta(minutes=10)
+    released = await database.run(lambda c: release_abandoned_on(c, cutoff))
+    assert released == 1
+    later = start + timedelta(minutes=11)
+    again = await claim_at(database, scope="desk", key="dead", request_id="r2", now=later)
+    assert again.status is ClaimStatus.CLAIMED
+    kept = await claim_at(database, scope="desk", key="alive", request_id="r3", now=later)
+    assert kept.status is ClaimStatus.COMPLETED

@@ -5,30 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from ordo.persistence import (
-    CredentialRepository,
-    Database,
-    KillSwitchRepository,
-    SessionRepository,
-)
+from ordo.persistence import CredentialRepository, Database, SessionRepository
+from ordo.persistence.kill_switch import kill_switch_on, set_kill_switch_on
 
 IST = timezone(timedelta(hours=5, minutes=30))
 
 
 async def test_kill_switch_is_off_until_set_and_persists(database: Database) -> None:
-    async with database.session() as s:
-        switch = await KillSwitchRepository(s).get()
-        assert switch.active is False
-        assert switch.changed_at is None
-        on = await KillSwitchRepository(s).set(True, "runaway strategy", "desk")
-        assert on.active is True
-    async with database.session() as s:
-        stored = await KillSwitchRepository(s).get()
-        assert (stored.active, stored.reason, stored.actor) == (True, "runaway strategy", "desk")
-        assert stored.changed_at is not None
-        assert stored.changed_at.tzinfo is not None
-        off = await KillSwitchRepository(s).set(False, None, "ops")
-        assert (off.active, off.reason, off.actor) == (False, None, "ops")
+    # Never changed: no row (off, with no change time).
+    assert await database.run(kill_switch_on) is None
+    await database.run(lambda c: set_kill_switch_on(c, True, "runaway strategy", "desk"))
+    on = await database.run(kill_switch_on)
+    assert on is not None
+    assert on["active"] is True
+    stored = await database.run(kill_switch_on)
+    assert stored is not None
+    assert (stored["active"], stored["reason"], stored["actor"]) == (
+        True,
+        "runaway strategy",
+        "desk",
+    )
+    assert stored["changed_at"] is not None
+    assert stored["changed_at"].tzinfo is not None
+    await database.run(lambda c: set_kill_switch_on(c, False, None, "ops"))
+    off = await database.run(kill_switch_on)
+    assert off is not None
+    assert (off["active"], off["reason"], off["actor"]) == (False, None, "ops")
 
 
 async def test_sessions_upsert_read_and_delete(database: Database) -> None:

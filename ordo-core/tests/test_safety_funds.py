@@ -192,3 +192,27 @@ async def test_a_burst_cannot_overspend_between_refreshes() -> None:
     await asyncio.gather(*tasks)
     assert len(sent) == 3
     assert broker.calls == 1
+
+
+def test_spent_orders_count_until_funds_are_read_after_them() -> None:
+    reservations = Reservations()
+    available = Decimal(1000)
+    first = reservations.try_reserve("acct", Decimal(600), available)
+    assert first is not None
+    reservations.spend(first)
+    # The order reached the broker: no longer in flight, still not in the cached funds.
+    assert reservations.total("acct") == Decimal(0)
+    assert reservations.spent("acct") == Decimal(600)
+    assert reservations.committed("acct") == Decimal(600)
+    assert reservations.try_reserve("acct", Decimal(500), available) is None
+    mark = reservations.mark()
+    second = reservations.try_reserve("acct", Decimal(300), available)
+    assert second is not None
+    reservations.spend(second)  # spent while the funds read below was under way
+    reservations.spend(second)  # twice is harmless
+    reservations.funds_read("acct", mark)
+    # The read began after the first order: it shows that one, not the second.
+    assert reservations.spent("acct") == Decimal(300)
+    reservations.funds_read("acct", reservations.mark())
+    assert reservations.committed("acct") == Decimal(0)
+    assert reservations.committed("other") == Decimal(0)

@@ -1,6 +1,7 @@
 """The statements layer behaves the same on both backends: one scenario (idempotency,
 ledger, settlements, kill switch, audit rows, claim recovery) runs on a SQLite file (the
-raw ``sqlite3`` fast path) and on PostgreSQL (SQLAlchemy Core), and the rows each leaves
+``sqlite3`` fast path, the Core statements compiled once for SQLite) and on PostgreSQL
+(SQLAlchemy Core); both must run the same statement objects, and the rows each leaves
 behind are compared column by column (ids and clock values aside)."""
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from ordo.persistence.idempotency import (
 )
 from ordo.persistence.kill_switch import kill_switch_on, set_kill_switch_on
 from ordo.persistence.ledger import leg_by_order_on, leg_values, legs_for_request_on
-from ordo.persistence.statements import OrderStatements
+from ordo.persistence.sqlite_raw import SqliteExecutor
+from ordo.persistence.statements import ORDER_PATH, CoreExecutor, OrderStatements
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -132,9 +134,29 @@ async def rows(db: Database) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+Ran = list[tuple[str, Any]]
+
+
+def record_statements(monkeypatch: pytest.MonkeyPatch) -> Ran:
+    """Every (executor, statement object) the order path's statements run, in order."""
+    ran: Ran = []
+    for executor in (CoreExecutor, SqliteExecutor):
+        for method in ("count", "returned", "rows", "many"):
+            original = getattr(executor, method)
+
+            def recording(self: Any, statement: Any, values: Any, _original: Any = original) -> Any:
+                ran.append((type(self).__name__, statement))
+                return _original(self, statement, values)
+
+            monkeypatch.setattr(executor, method, recording)
+    return ran
+
+
 async def test_one_scenario_leaves_the_same_rows_on_sqlite_and_postgresql(
-    tmp_path: Path, postgres_schema: tuple[str, str]
+    tmp_path: Path, postgres_schema: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    ran = record_statements(monkeypatch)
+    ran_by_backend: list[Ran] = []
     sqlite = Database(f"sqlite+aiosqlite:///{tmp_path / 'parity.db'}")
     url, schema = postgres_schema
     postgres = Database(url, schema=schema)
@@ -147,12 +169,21 @@ async def test_one_scenario_leaves_the_same_rows_on_sqlite_and_postgresql(
                 async with db.engine.begin() as conn:
                     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
                     await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            ran.clear()
             outcomes.append(await scenario(db))
+            ran_by_backend.append(list(ran))
             tables.append(await rows(db))
     finally:
         await sqlite.dispose()
         await postgres.dispose()
     on_sqlite, on_postgres = outcomes
+    # Both backends ran the very same statement objects, in the same order: the SQLite
+    # file through the compiled fast path, PostgreSQL through SQLAlchemy.
+    ran_on_sqlite, ran_on_postgres = ran_by_backend
+    assert {name for name, _ in ran_on_sqlite} == {"SqliteExecutor"}
+    assert {name for name, _ in ran_on_postgres} == {"CoreExecutor"}
+    assert [id(st) for _, st in ran_on_sqlite] == [id(st) for _, st in ran_on_postgres]
+    assert {id(st) for _, st in ran_on_sqlite} == {id(st) for st in ORDER_PATH}
     assert on_sqlite == on_postgres
     assert on_sqlite["claim"] == "claimed"
     assert on_sqlite["replay"] == ("completed", 207, {"status": "partial"})

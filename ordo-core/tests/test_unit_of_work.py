@@ -26,13 +26,23 @@ from ordo.orchestrator.unit_of_work import (
     Ticket,
     Work,
 )
-from ordo.persistence import Database, IdempotencyRepository
+from ordo.persistence import Database, IdempotencyRecord
 from ordo.persistence.idempotency import ClaimStatus
 from ordo.persistence.ledger import leg_values
 from ordo.persistence.statements import OrderStatements
 from ordo.safety.idempotency import InFlightRegistry
+from sqlmodel import col, select
 
 TTL = timedelta(hours=24)
+
+
+async def stored_claim(database: Database, scope: str, key: str) -> IdempotencyRecord | None:
+    """The record as SQLAlchemy's ORM reads it."""
+    async with database.session() as session:
+        statement = select(IdempotencyRecord).where(
+            col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key
+        )
+        return (await session.exec(statement)).one_or_none()
 
 
 def sent_leg(tag: str) -> dict[str, object]:
@@ -98,8 +108,7 @@ async def _run(
 async def test_a_final_response_is_stored_with_the_legs_outcomes(database: Database) -> None:
     status_code, body, seen = await _run(database, "final", [result(ResultStatus.SUCCESS)])
     assert (status_code, seen) == (200, ["finish"])
-    async with database.session() as session:
-        record = await IdempotencyRepository(session).get(scope="desk", key="final")
+    record = await stored_claim(database, "desk", "final")
     assert record is not None
     assert (record.state, record.status_code) == ("completed", 200)
     assert record.response_body == body.decode()
@@ -114,10 +123,8 @@ async def test_a_retryable_or_failed_handler_releases_the_key_with_the_outcomes(
     assert (status_code, seen) == (503, ["finish"])
     with pytest.raises(RuntimeError, match="bug"):
         await _run(database, "broken", RuntimeError("bug"))
-    async with database.session() as session:
-        repo = IdempotencyRepository(session)
-        assert await repo.get(scope="desk", key="retry") is None
-        assert await repo.get(scope="desk", key="broken") is None
+    assert await stored_claim(database, "desk", "retry") is None
+    assert await stored_claim(database, "desk", "broken") is None
 
 
 async def test_without_a_key_the_outcomes_are_written_on_their_own(database: Database) -> None:
@@ -128,8 +135,7 @@ async def test_without_a_key_the_outcomes_are_written_on_their_own(database: Dat
 async def test_an_unknown_leg_is_not_final(database: Database) -> None:
     status_code, _, _ = await _run(database, "unknown", [result(ResultStatus.UNKNOWN)])
     assert status_code == 202
-    async with database.session() as session:
-        assert await IdempotencyRepository(session).get(scope="desk", key="unknown") is None
+    assert await stored_claim(database, "desk", "unknown") is None
 
 
 async def test_a_completed_key_replays_and_an_invalid_key_is_refused(database: Database) -> None:

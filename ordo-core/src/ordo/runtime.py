@@ -207,14 +207,6 @@ class OrdoRuntime:
             jobs.append(daily_at(login_time, self.sessions.login_unattended))
         return jobs
 
-    async def reconcile(self) -> int:
-        """Settle ``unknown`` ledger legs by their broker tags, and free idempotency keys
-        whose request died mid-way."""
-        await self.claims.release_abandoned()
-        return await self.ledger.reconcile_unknown(
-            {a.name: a for a in self.accounts}, self.safety.policy
-        )
-
     def _breaker_transition(self, account: str, old: str, new: str) -> None:
         self.emitter.emit("breaker.transition", account=account, old=old, new=new)
 

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the runtime, the request id, the caller and account selection."""
+"""FastAPI dependencies: the request id, the caller and account selection."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ from ordo.runtime import OrdoRuntime
 
 # ``async def`` although nothing awaits: FastAPI runs plain ``def`` dependencies in a worker
 # thread, a round trip per dependency on every request.
-async def get_runtime(request: Request) -> OrdoRuntime:
-    runtime: OrdoRuntime = request.app.state.ordo
-    return runtime
-
-
 async def get_request_id(request: Request) -> str:
     return request_id_of(request)
 
@@ -37,8 +32,7 @@ async def selected_accounts(
     return runtime.accounts.select(parse_account_list(accounts))
 
 
-RuntimeDep = Annotated[OrdoRuntime, Depends(get_runtime)]
 RequestId = Annotated[str, Depends(get_request_id)]
 SelectedAccounts = Annotated[list[Account], Depends(selected_accounts)]
 
-__all__ = ["Principal", "RequestId", "RuntimeDep", "SelectedAccounts"]
+__all__ = ["Principal", "RequestId", "SelectedAccounts"]

@@ -7,13 +7,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ordo.audit.query import AuditQuery
+from ordo.config import Settings
+from ordo.metrics import OrdoMetrics
+from ordo.orchestrator.accounts import AccountSet
 from ordo.orchestrator.changes import OrderChanges
 from ordo.orchestrator.kill_switch import KillSwitchService
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.lookup import OrderLookup
 from ordo.orchestrator.place import PlacementService
 from ordo.orchestrator.reads import ReadService
+from ordo.plugins import Plugins
 from ordo.runtime import OrdoRuntime
+from ordo.sessions.manager import SessionManager
 
 
 # ``async def`` although nothing awaits: FastAPI runs plain ``def`` dependencies in a worker
@@ -51,6 +56,31 @@ async def reads(request: Request) -> ReadService:
     return _runtime(request).reads
 
 
+async def accounts(request: Request) -> AccountSet:
+    return _runtime(request).accounts
+
+
+async def sessions(request: Request) -> SessionManager:
+    return _runtime(request).sessions
+
+
+async def plugins(request: Request) -> Plugins:
+    return _runtime(request).plugins
+
+
+async def settings(request: Request) -> Settings:
+    return _runtime(request).settings
+
+
+async def metrics(request: Request) -> OrdoMetrics:
+    return _runtime(request).observability.metrics
+
+
+Accounts = Annotated[AccountSet, Depends(accounts)]
+Sessions = Annotated[SessionManager, Depends(sessions)]
+PluginsDep = Annotated[Plugins, Depends(plugins)]
+SettingsDep = Annotated[Settings, Depends(settings)]
+MetricsDep = Annotated[OrdoMetrics, Depends(metrics)]
 Audit = Annotated[AuditQuery, Depends(audit_query)]
 Reads = Annotated[ReadService, Depends(reads)]
 Placement = Annotated[PlacementService, Depends(placement)]

@@ -31,7 +31,7 @@ STOP_TIMEOUT = 10.0
 
 
 class DatabaseAuditSink:
-    """An ``audit_event`` plugin that stores events with ``AuditRepository.add_many``.
+    """An ``audit_event`` plugin that stores events with ``OrderStatements.add_audit_events``.
 
     ``start()`` (on the event loop) launches the writer; ``flush()`` waits until everything
     queued so far is stored; ``stop()`` flushes and ends the writer. The queue is bounded:

@@ -112,12 +112,19 @@ class LegPlacer:
                 account, plan.request, plan.tag, plan.scope, plan.key, plan.leg
             )
         except BaseException:
-            self.pretrade.release(account, cleared)
+            self.pretrade.release(cleared)
             raise
         try:
-            return await self._send(plan, entry, deadline, settlements)
-        finally:
-            self.pretrade.release(account, cleared)
+            result = await self._send(plan, entry, deadline, settlements)
+        except BaseException:
+            # Cancelled mid-call: the order may have reached the broker.
+            self.pretrade.spend(cleared)
+            raise
+        if result.status is ResultStatus.ERROR:
+            self.pretrade.release(cleared)
+        else:
+            self.pretrade.spend(cleared)
+        return result
 
     async def _send(
         self, plan: LegPlan, entry: int, deadline: Deadline, settlements: Settlements
@@ -173,6 +180,9 @@ class LegPlacer:
         self, plan: LegPlan, entry: int, exc: OrdoError, settlements: Settlements
     ) -> AccountResult:
         state = settled_state(exc)
+        if isinstance(exc, InsufficientFunds):
+            # The broker's figure is lower than the cached one: read it again next time.
+            self.safety.funds.invalidate(plan.account.name)
         changes = LegChanges(state=state, error_code=exc.code, message=exc.message)
         settlements.add(Settlement(entry, changes))
         self._outcome(plan.account, plan.tag, state.value, exc.code)

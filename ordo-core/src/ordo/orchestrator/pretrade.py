@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordo.adapters.capabilities import Capability
-from ordo.domain import Instrument, OrderRequest, Rejection, Side, SymbolRef
+from ordo.domain import Funds, Instrument, OrderRequest, Rejection, Side, SymbolRef
 from ordo.errors import InstrumentNotFound
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.guard import CallGuard, CallKind
@@ -79,11 +79,25 @@ class PreTrade:
             return [_overspend(account, value, reservations)]
         return Cleared(reservation)
 
-    def release(self, account: Account, cleared: Cleared) -> None:
-        """After the broker call: free the reservation; the next check reads fresh funds."""
+    def release(self, cleared: Cleared) -> None:
+        """The leg did not reach the broker (or the broker proved it took no effect): free
+        its reservation."""
         if cleared.reservation is not None:
             self.safety.reservations.release(cleared.reservation)
-        self.safety.funds.invalidate(account.name)
+
+    def spend(self, cleared: Cleared) -> None:
+        """The leg reached the broker, or may have: its money stays counted until funds are
+        read again (the cached funds are kept: no read per order)."""
+        if cleared.reservation is not None:
+            self.safety.reservations.spend(cleared.reservation)
+
+    async def _read_funds(self, account: Account, deadline: Deadline) -> Funds:
+        """Read funds from the broker; orders spent before the read began are in it."""
+        reservations = self.safety.reservations
+        mark = reservations.mark()
+        funds: Funds = await self.read(account, "get_funds", account.adapter.get_funds, deadline)
+        reservations.funds_read(account.name, mark)
+        return funds
 
     async def check_context(
         self, account: Account, order: OrderRequest, deadline: Deadline
@@ -108,8 +122,7 @@ class PreTrade:
         wants_funds = order.side is Side.BUY and account.adapter.supports(Capability.FUNDS)
         if instrument is not None and wants_funds:
             funds = await self.safety.funds.get(
-                account.name,
-                lambda: self.read(account, "get_funds", account.adapter.get_funds, deadline),
+                account.name, lambda: self._read_funds(account, deadline)
             )
             if reference is None and account.adapter.supports(Capability.QUOTES):
                 quotes = await self.read(
@@ -125,7 +138,7 @@ class PreTrade:
             adapter=account.adapter,
             instrument=instrument,
             funds=funds,
-            reserved=self.safety.reservations.total(account.name),
+            reserved=self.safety.reservations.committed(account.name),
             reference_price=reference,
             limits=self.limits_for(account.name),
         )
@@ -151,6 +164,6 @@ def _overspend(account: Account, value: Decimal, reservations: Reservations) -> 
     return Rejection(
         code="INSUFFICIENT_FUNDS",
         message=f"order value {value:.2f} does not fit the funds left after orders in flight "
-        f"(reserved {reservations.total(account.name):.2f})",
+        f"(reserved or spent {reservations.committed(account.name):.2f})",
         check="funds",
     )

@@ -1,16 +1,13 @@
-"""Persistence: SQLModel tables and repositories over SQLite (default) or PostgreSQL."""
+"""Persistence: SQLModel tables, the order path's statements and the repositories off it,
+over SQLite (default) or PostgreSQL."""
 
 from ordo.domain.ledger import LegState
+from ordo.persistence.claims import ClaimResult, ClaimStatus
 from ordo.persistence.db import Database
 from ordo.persistence.repositories import (
     AuditPage,
     AuditRepository,
-    ClaimResult,
-    ClaimStatus,
     CredentialRepository,
-    IdempotencyRepository,
-    KillSwitchRepository,
-    LedgerRepository,
     SessionRepository,
 )
 from ordo.persistence.tables import (
@@ -34,12 +31,9 @@ __all__ = [
     "CredentialRepository",
     "Database",
     "IdempotencyRecord",
-    "IdempotencyRepository",
     "IdempotencyState",
     "KillSwitchRecord",
-    "KillSwitchRepository",
     "LedgerEntry",
-    "LedgerRepository",
     "LegState",
     "SessionRecord",
     "SessionRepository",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,26 +24,3 @@ def upsert_insert(session: AsyncSession | Connection, table: Any) -> Any:
 
         return sqlite.insert(table)
     raise ValueError(f"unsupported database backend {name!r}: use SQLite or PostgreSQL")
-
-
-@functools.cache
-def insert_ignoring_conflict(dialect: str, table: Any, *columns: str) -> Any:
-    """A prepared ``INSERT ... ON CONFLICT (columns) DO NOTHING RETURNING id`` for ``table``,
-    built once per backend: the row's values are passed as parameters when executing, so
-    SQLAlchemy compiles it once and only binds values afterwards."""
-    index = list(columns)
-    if dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return (
-            postgresql.insert(table)
-            .on_conflict_do_nothing(index_elements=index)
-            .returning(table.c.id)
-        )
-    if dialect == "sqlite":
-        from sqlalchemy.dialects import sqlite
-
-        return (
-            sqlite.insert(table).on_conflict_do_nothing(index_elements=index).returning(table.c.id)
-        )
-    raise ValueError(f"unsupported database backend {dialect!r}: use SQLite or PostgreSQL")

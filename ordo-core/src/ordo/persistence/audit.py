@@ -1,17 +1,13 @@
-"""The database audit sink's storage: bulk inserts and filtered, cursor-paged queries."""
+"""The audit rows' filtered, cursor-paged queries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ordo.audit.events import AuditEvent
 from ordo.persistence.tables import AuditRecord
 from ordo.persistence.types import to_millis
 
@@ -26,43 +22,12 @@ class AuditPage:
     next_cursor: str | None
 
 
-_INSERT = insert(AuditRecord)
-
-
-def _row(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "timestamp": to_millis(event.timestamp),
-        "request_id": event.request_id,
-        "actor": event.actor,
-        "account": event.account,
-        "kind": event.kind,
-        "payload": event.payload,
-    }
-
-
-def add_events_on(conn: Connection, events: Iterable[AuditEvent]) -> int:
-    """Insert ``events`` (timestamps truncated to milliseconds) within the caller's
-    transaction (see ``Database.run``); returns how many."""
-    rows = [_row(event) for event in events]
-    if rows:
-        conn.execute(_INSERT, rows)
-    return len(rows)
-
-
 class AuditRepository:
-    """Audit rows; ``add_many`` commits."""
+    """Filtered, cursor-paged queries of the audit rows (written by the order path's
+    statements, ``OrderStatements.add_audit_events``)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add_many(self, events: Iterable[AuditEvent]) -> int:
-        """Store ``events`` (timestamps truncated to milliseconds) in one transaction."""
-        rows = [_row(event) for event in events]
-        if not rows:
-            return 0
-        await self.session.exec(insert(AuditRecord).values(rows))
-        await self.session.commit()
-        return len(rows)
 
     async def query(
         self,

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import ordo.persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from ordo.extras import require_extra
-from ordo.persistence.sqlite_raw import SqliteStatements
+from ordo.persistence.sqlite_raw import SqliteStatements, compile_order_path
 from ordo.persistence.statements import CoreStatements, OrderStatements
 from ordo.persistence.types import json_dumps
 from ordo.persistence.writer import SQLITE_BUSY_TIMEOUT_MS, SqliteWriter, configure_sqlite
@@ -92,12 +92,15 @@ class Database:
         return engine
 
     async def create_all(self) -> None:
-        """Create the schema (PostgreSQL, when set) and every table that does not exist."""
+        """Create the schema (PostgreSQL, when set) and every table that does not exist; on
+        a SQLite file, compile the order path's statements for the fast path."""
         async with self.engine.begin() as conn:
             if self.schema is not None:
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             await conn.run_sync(SQLModel.metadata.create_all)
             await conn.run_sync(add_missing_columns)
+        if self._writer is not None:
+            compile_order_path()
 
     async def drop_schema(self) -> None:
         """Drop the PostgreSQL schema with everything in it (test teardown)."""

@@ -1,6 +1,5 @@
-"""The kill switch's row as statements (one row, id ``KILL_SWITCH_ROW``), run through
-``Database.run`` on either backend. ``KillSwitchRepository`` (persistence/sessions.py) is
-the same row through a session, for callers that hold one."""
+"""The kill switch's row as statements (one row, id ``KILL_SWITCH_ROW``), each defined once
+and run through ``Database.run`` on either backend."""
 
 from __future__ import annotations
 
@@ -8,13 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql
 
-from ordo.persistence._sql import upsert_insert
 from ordo.persistence.tables import KILL_SWITCH_ROW, KillSwitchRecord
 from ordo.persistence.types import utcnow
 
 _TABLE: Any = KillSwitchRecord.__table__  # type: ignore[attr-defined]
 _GET = select(_TABLE).where(_TABLE.c.id == KILL_SWITCH_ROW)
+_SET_COLUMNS = ("active", "reason", "actor", "changed_at")
+# PostgreSQL's ``ON CONFLICT`` insert, which SQLite compiles the same: one statement.
+_INSERT = postgresql.insert(_TABLE)
+_SET = _INSERT.on_conflict_do_update(
+    index_elements=["id"], set_={name: _INSERT.excluded[name] for name in _SET_COLUMNS}
+)
 
 
 def kill_switch_on(conn: Connection) -> dict[str, Any] | None:
@@ -30,6 +35,5 @@ def set_kill_switch_on(
     """Turn the switch on or off, recording why and who; returns when."""
     changed_at = utcnow()
     values = {"active": active, "reason": reason, "actor": actor, "changed_at": changed_at}
-    statement = upsert_insert(conn, _TABLE).values(id=KILL_SWITCH_ROW, **values)
-    conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+    conn.execute(_SET, {"id": KILL_SWITCH_ROW, **values})
     return changed_at

@@ -2,24 +2,11 @@
 
 Each repository wraps one ``AsyncSession`` and each of its methods is one committed unit
 of work, so what a method wrote is durable (and visible to other processes) on return.
-Writes are issued before reads inside each method: on SQLite a transaction that has already
-read cannot wait for the write lock. So call them on a session with no transaction of the
-caller's own still open (``async with db.session() as s`` per unit of work is the pattern).
+They hold what is off the order path (broker sessions, credentials, audit queries); the
+order path's statements are ``persistence.statements``.
 """
 
 from ordo.persistence.audit import AuditPage, AuditRepository
-from ordo.persistence.idempotency import ClaimResult, ClaimStatus, IdempotencyRepository
-from ordo.persistence.ledger import LedgerRepository
-from ordo.persistence.sessions import CredentialRepository, KillSwitchRepository, SessionRepository
+from ordo.persistence.sessions import CredentialRepository, SessionRepository
 
-__all__ = [
-    "AuditPage",
-    "AuditRepository",
-    "ClaimResult",
-    "ClaimStatus",
-    "CredentialRepository",
-    "IdempotencyRepository",
-    "KillSwitchRepository",
-    "LedgerRepository",
-    "SessionRepository",
-]
+__all__ = ["AuditPage", "AuditRepository", "CredentialRepository", "SessionRepository"]

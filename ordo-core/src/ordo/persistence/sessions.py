@@ -1,4 +1,5 @@
-"""Small pieces of durable state: the kill switch, broker sessions, broker credentials.
+"""Small pieces of durable state: broker sessions and broker credentials (the kill switch's
+row is ``persistence.kill_switch``).
 Sessions and credentials arrive here already encrypted (``ordo.sessions.crypto``)."""
 
 from __future__ import annotations
@@ -10,40 +11,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ordo.persistence._sql import upsert_insert
-from ordo.persistence.tables import (
-    KILL_SWITCH_ROW,
-    CredentialRecord,
-    KillSwitchRecord,
-    SessionRecord,
-)
+from ordo.persistence.tables import CredentialRecord, SessionRecord
 from ordo.persistence.types import to_utc, utcnow
 
 
 def _table(model: type[object]) -> object:
     return model.__table__  # type: ignore[attr-defined]
-
-
-class KillSwitchRepository:
-    """The persisted kill switch (one row). Each method commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self) -> KillSwitchRecord:
-        """The current switch; off (never changed) when no row exists yet."""
-        record = await self.session.get(KillSwitchRecord, KILL_SWITCH_ROW, populate_existing=True)
-        await self.session.commit()
-        return record if record is not None else KillSwitchRecord(active=False)
-
-    async def set(self, active: bool, reason: str | None, actor: str | None) -> KillSwitchRecord:
-        """Turn the switch on or off, recording why and who."""
-        values = {"active": active, "reason": reason, "actor": actor, "changed_at": utcnow()}
-        statement = upsert_insert(self.session, _table(KillSwitchRecord)).values(
-            id=KILL_SWITCH_ROW, **values
-        )
-        await self.session.exec(statement.on_conflict_do_update(index_elements=["id"], set_=values))
-        await self.session.commit()
-        return await self.get()
 
 
 class SessionRepository:

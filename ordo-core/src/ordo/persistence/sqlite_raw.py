@@ -1,96 +1,43 @@
-"""The order path's statements as SQL text on a stdlib ``sqlite3`` connection.
+"""The order path's Core statements, compiled once for SQLite and run on a stdlib ``sqlite3``
+connection.
 
-SQLAlchemy spends more time per statement (parameter processing, result set set-up, the
-type decorators) than SQLite spends running it; these few statements run on every order,
-so here they are written out once and their values converted by hand, exactly as the
-SQLAlchemy column types store them: datetimes as naive UTC text with microseconds
-(``UTCDateTime`` on SQLite), JSON as ``json_dumps`` text (``NULL`` as JSON ``null``, like the
-``JSON`` type), states as their values. The tests check that rows written either way read
-back the same through either way.
+SQLAlchemy spends more time per execution (parameter processing, result set set-up,
+compiled-cache lookups) than SQLite spends running these few statements, which run on
+every order. So each Core statement of ``persistence.statements`` is compiled for the
+SQLite dialect once, the first time it runs (``Database`` compiles the order path's at
+start-up): its SQL text, its parameters in positional order, and the column types' own
+converters (``UTCDateTime`` to naive UTC text, JSON through ``json_dumps``, states to their
+values, and back for result rows). Executing it is then binding values and one
+``sqlite3`` call, with exactly the conversions SQLAlchemy would apply, so rows written
+this way and through SQLAlchemy read back the same.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from ordo.audit.events import AuditEvent
-from ordo.domain.ledger import LedgerLeg, LegChanges, LegState
-from ordo.persistence.idempotency import ClaimResult, ClaimStatus, body_text
-from ordo.persistence.tables import IdempotencyState
-from ordo.persistence.types import json_dumps, to_millis, to_utc, utcnow
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 
-_IDEMPOTENCY_COLUMNS = (
-    "id",
-    "scope",
-    "key",
-    "fingerprint",
-    "state",
-    "status_code",
-    "response_body",
-    "request_id",
-    "created_at",
-    "expires_at",
-    "owner",
-)
-_LEDGER_COLUMNS = (
-    "id",
-    "request_id",
-    "idempotency_scope",
-    "idempotency_key",
-    "leg",
-    "account",
-    "adapter",
-    "broker_tag",
-    "broker_order_id",
-    "state",
-    "request",
-    "response",
-    "error_code",
-    "message",
-    "created_at",
-    "updated_at",
-)
-_JSON_NULL = "null"
+from ordo.persistence.statements import ORDER_PATH, OrderStatements
+from ordo.persistence.types import json_dumps, to_utc
+
+Processor = Callable[[Any], Any] | None
+_REQUIRED = object()
 
 
-_DELETE_EXPIRED = (
-    'DELETE FROM idempotency_records WHERE scope = ? AND "key" = ? AND expires_at <= ?'
-)
-_CLAIM = (
-    'INSERT INTO idempotency_records (scope, "key", fingerprint, state, request_id, '
-    "created_at, expires_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-    'ON CONFLICT (scope, "key") DO NOTHING RETURNING id'
-)
-_SELECT_CLAIM = (
-    'SELECT id, scope, "key", fingerprint, state, status_code, response_body, request_id, '
-    'created_at, expires_at, owner FROM idempotency_records WHERE scope = ? AND "key" = ?'
-)
-_COMPLETE = (
-    "UPDATE idempotency_records SET state = ?, status_code = ?, response_body = ? "
-    'WHERE scope = ? AND "key" = ?'
-)
-_RELEASE = 'DELETE FROM idempotency_records WHERE scope = ? AND "key" = ? AND state = ?'
-_INSERTED_LEG_COLUMNS = _LEDGER_COLUMNS[1:]
-_ADD_LEG = (
-    "INSERT INTO ledger_entries (request_id, idempotency_scope, idempotency_key, leg, account, "
-    "adapter, broker_tag, broker_order_id, state, request, response, error_code, message, "
-    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SELECT_LEGS = (
-    "SELECT id, request_id, idempotency_scope, idempotency_key, leg, account, adapter, "
-    "broker_tag, broker_order_id, state, request, response, error_code, message, created_at, "
-    "updated_at FROM ledger_entries WHERE broker_tag IN ({marks}) ORDER BY id"
-)
-_ADD_AUDIT = (
-    "INSERT INTO audit_events (timestamp, request_id, actor, account, kind, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
-)
-_SETTABLE = ("state", "broker_order_id", "response", "error_code", "message")
+@functools.cache
+def _dialect() -> Dialect:
+    """The dialect the statements are compiled for: the same JSON serializer as the engines."""
+    dialect: Dialect = sqlite.dialect(json_serializer=json_dumps)
+    return dialect
 
 
 def sqlite_time(value: datetime) -> str:
@@ -105,161 +52,142 @@ def parse_sqlite_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def _json_text(value: Any) -> str:
-    return _JSON_NULL if value is None else json_dumps(value)
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    """The key in the caller's values."""
+    index: int | None
+    """The position within an expanding (``IN``) parameter's list."""
+    constant: Any
+    """The value bound in the statement itself, or ``_REQUIRED``."""
+    convert: Processor
 
 
-def _json_value(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+@dataclass(frozen=True)
+class SqliteStatement:
+    """One Core statement compiled for SQLite: SQL text, parameter order and converters."""
+
+    sql: str
+    params: tuple[_Param, ...]
+    columns: tuple[str, ...]
+    """The names of the result columns (none for a statement that returns no rows)."""
+    converters: tuple[Processor, ...]
+    expanding: tuple[str, ...]
+    """The expanding (``IN``) parameters: compiled again for each number of values."""
+
+    def bind(self, values: Mapping[str, Any]) -> list[Any]:
+        """The positional parameters for ``values`` (keys as in the Core statement)."""
+        bound = []
+        for param in self.params:
+            if param.constant is not _REQUIRED:
+                value = param.constant
+            elif param.index is None:
+                value = values[param.name]
+            else:
+                value = values[param.name][param.index]
+            bound.append(value if param.convert is None else param.convert(value))
+        return bound
+
+    def row(self, row: Sequence[Any]) -> dict[str, Any]:
+        """A result row as its columns' Python values."""
+        return {
+            name: value if convert is None or value is None else convert(value)
+            for name, value, convert in zip(self.columns, row, self.converters, strict=True)
+        }
+
+
+def _bind_processor(bind: Any) -> Processor:
+    processor: Processor = bind.type._cached_bind_processor(_dialect())
+    return processor
+
+
+def _params(compiled: SQLCompiler, names: Iterable[str]) -> tuple[_Param, ...]:
+    params = []
+    for name in names:
+        bind = compiled.binds.get(name)
+        if bind is not None:
+            constant = _REQUIRED if bind.required or bind.callable else bind.effective_value
+            params.append(_Param(name, None, constant, _bind_processor(bind)))
+            continue
+        # One element of an expanding parameter: ``b_tags_2`` is ``values["b_tags"][1]``.
+        base, _, position = name.rpartition("_")
+        expanding = compiled.binds[base]
+        params.append(_Param(base, int(position) - 1, _REQUIRED, _bind_processor(expanding)))
+    return tuple(params)
 
 
 @functools.cache
-def _set_leg_sql(columns: tuple[str, ...]) -> str:
-    # Only ever names from ``_SETTABLE``: no value reaches the SQL text.
-    assignments = ", ".join(f"{name} = ?" for name in (*columns, "updated_at"))
-    return f"UPDATE ledger_entries SET {assignments} WHERE id = ?"  # noqa: S608
+def compile_for_sqlite(
+    statement: Executable, keys: frozenset[str], expanded: tuple[tuple[str, int], ...] = ()
+) -> SqliteStatement:
+    """``statement`` compiled for SQLite with the value ``keys`` the caller passes (an
+    ``INSERT`` or ``UPDATE`` sets those columns), each expanding parameter in ``expanded``
+    rendered for that many values; cached, so each form is compiled once."""
+    assert isinstance(statement, ClauseElement)
+    compiled = statement.compile(dialect=_dialect(), column_keys=sorted(keys))
+    assert isinstance(compiled, SQLCompiler)
+    sql = compiled.string
+    names: Sequence[str] = compiled.positiontup or ()
+    expanding = tuple(name for name in names if compiled.binds[name].expanding)
+    if expanded:
+        state = compiled.construct_expanded_state({name: [None] * n for name, n in expanded})
+        sql, names = state.statement, state.positiontup or ()
+    columns = tuple(column[0] for column in compiled._result_columns)
+    converters = tuple(
+        column[3]._cached_result_processor(_dialect(), None) for column in compiled._result_columns
+    )
+    return SqliteStatement(sql, _params(compiled, names), columns, converters, expanding)
 
 
-@functools.cache
-def _legs_by_tags_sql(count: int) -> str:
-    return _SELECT_LEGS.format(marks=", ".join("?" for _ in range(count)))
+def _compiled(statement: Executable, values: Mapping[str, Any]) -> SqliteStatement:
+    keys = frozenset(values)
+    compiled = compile_for_sqlite(statement, keys)
+    if not compiled.expanding:
+        return compiled
+    counts = tuple((name, len(values[name])) for name in compiled.expanding)
+    return compile_for_sqlite(statement, keys, counts)
 
 
-def _claim_values(row: tuple[Any, ...]) -> dict[str, Any]:
-    values = dict(zip(_IDEMPOTENCY_COLUMNS, row, strict=True))
-    values["state"] = IdempotencyState(values["state"])
-    values["created_at"] = parse_sqlite_time(values["created_at"])
-    values["expires_at"] = parse_sqlite_time(values["expires_at"])
-    return values
-
-
-def _ledger_entry(row: tuple[Any, ...]) -> LedgerLeg:
-    values = dict(zip(_LEDGER_COLUMNS, row, strict=True))
-    values["state"] = LegState(values["state"])
-    values["request"] = _json_value(values["request"])
-    values["response"] = _json_value(values["response"])
-    values["created_at"] = parse_sqlite_time(values["created_at"])
-    values["updated_at"] = parse_sqlite_time(values["updated_at"])
-    return LedgerLeg(**values)
-
-
-class SqliteStatements:
-    """``OrderStatements`` as SQL text on a ``sqlite3`` connection in a transaction."""
+class SqliteExecutor:
+    """Runs Core statements on a ``sqlite3`` connection in a transaction, each compiled once
+    (``compile_for_sqlite``); the same interface as ``persistence.statements.CoreExecutor``."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def claim(
-        self,
-        *,
-        scope: str,
-        key: str,
-        fingerprint: str,
-        request_id: str,
-        ttl: timedelta,
-        now: datetime | None = None,
-        owner: str | None = None,
-    ) -> ClaimResult:
-        now = to_utc(now) if now is not None else utcnow()
-        expires = now + ttl
-        execute = self.conn.execute
-        # Writes before the read, as in ``claim_on``.
-        execute(_DELETE_EXPIRED, (scope, key, sqlite_time(now)))
-        state = IdempotencyState.IN_FLIGHT
-        inserted = execute(
-            _CLAIM,
-            (
-                scope,
-                key,
-                fingerprint,
-                state.value,
-                request_id,
-                sqlite_time(now),
-                sqlite_time(expires),
-                owner,
-            ),
-        ).fetchone()
-        if inserted is not None:
-            values = {
-                "id": inserted[0],
-                "scope": scope,
-                "key": key,
-                "fingerprint": fingerprint,
-                "state": state,
-                "request_id": request_id,
-                "created_at": now,
-                "expires_at": expires,
-                "owner": owner,
-            }
-            return ClaimResult(ClaimStatus.CLAIMED, values)
-        found = _claim_values(execute(_SELECT_CLAIM, (scope, key)).fetchone())
-        if found["fingerprint"] != fingerprint:
-            return ClaimResult(ClaimStatus.MISMATCH, found)
-        if found["state"] is IdempotencyState.COMPLETED:
-            return ClaimResult(ClaimStatus.COMPLETED, found)
-        return ClaimResult(ClaimStatus.IN_FLIGHT, found)
+    def count(self, statement: Executable, values: Mapping[str, Any]) -> int:
+        """Run a write; returns how many rows it changed."""
+        compiled = _compiled(statement, values)
+        return self.conn.execute(compiled.sql, compiled.bind(values)).rowcount
 
-    def complete(self, *, scope: str, key: str, status_code: int, body: Any) -> bool:
-        cursor = self.conn.execute(
-            _COMPLETE,
-            (IdempotencyState.COMPLETED.value, status_code, body_text(body), scope, key),
-        )
-        return cursor.rowcount > 0
+    def returned(self, statement: Executable, values: Mapping[str, Any]) -> Any:
+        """Run a statement; returns the first column of its first row, or ``None``."""
+        compiled = _compiled(statement, values)
+        row = self.conn.execute(compiled.sql, compiled.bind(values)).fetchone()
+        return None if row is None else compiled.row(row)[compiled.columns[0]]
 
-    def release(self, *, scope: str, key: str) -> bool:
-        cursor = self.conn.execute(_RELEASE, (scope, key, IdempotencyState.IN_FLIGHT.value))
-        return cursor.rowcount > 0
+    def rows(self, statement: Executable, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run a query; returns its rows as column values."""
+        compiled = _compiled(statement, values)
+        cursor = self.conn.execute(compiled.sql, compiled.bind(values))
+        return [compiled.row(row) for row in cursor]
 
-    def add_leg(self, values: dict[str, Any]) -> int:
-        row = dict(values)
-        row["state"] = LegState(row["state"]).value
-        row["request"] = _json_text(row["request"])
-        row["response"] = _json_text(row["response"])
-        row["created_at"] = sqlite_time(row["created_at"])
-        row["updated_at"] = sqlite_time(row["updated_at"])
-        cursor = self.conn.execute(_ADD_LEG, [row[name] for name in _INSERTED_LEG_COLUMNS])
-        entry_id = cursor.lastrowid
-        if entry_id is None:  # pragma: no cover - an INSERT always sets it
-            raise RuntimeError("the ledger insert returned no row id")
-        return entry_id
-
-    def set_leg(self, entry_id: int, changes: LegChanges) -> bool:
-        stored: tuple[Any, ...] = (
-            None if changes.state is None else LegState(changes.state).value,
-            changes.broker_order_id,
-            None if changes.response is None else _json_text(changes.response),
-            changes.error_code,
-            changes.message,
-        )
-        columns = tuple(
-            name for name, value in zip(_SETTABLE, stored, strict=True) if value is not None
-        )
-        params = [value for value in stored if value is not None]
-        params.extend((sqlite_time(utcnow()), entry_id))
-        cursor = self.conn.execute(_set_leg_sql(columns), params)
-        return cursor.rowcount > 0
-
-    def legs_by_tags(self, broker_tags: Iterable[str]) -> dict[str, list[LedgerLeg]]:
-        tags = list(broker_tags)
-        found: dict[str, list[LedgerLeg]] = {tag: [] for tag in tags}
-        if tags:
-            for row in self.conn.execute(_legs_by_tags_sql(len(tags)), tags):
-                entry = _ledger_entry(row)
-                found[entry.broker_tag or ""].append(entry)
-        return found
-
-    def add_audit_events(self, events: Sequence[AuditEvent]) -> int:
-        rows = [
-            (
-                sqlite_time(to_millis(event.timestamp)),
-                event.request_id,
-                event.actor,
-                event.account,
-                event.kind,
-                _json_text(event.payload),
-            )
-            for event in events
-        ]
+    def many(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write once per row (each with the first row's keys)."""
         if rows:
-            self.conn.executemany(_ADD_AUDIT, rows)
-        return len(rows)
+            compiled = _compiled(statement, rows[0])
+            self.conn.executemany(compiled.sql, [compiled.bind(row) for row in rows])
+
+
+class SqliteStatements(OrderStatements):
+    """``OrderStatements`` on a ``sqlite3`` connection in a transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(SqliteExecutor(conn))
+
+
+def compile_order_path() -> None:
+    """Compile the order path's fixed statements for SQLite now (at start-up), not on the
+    first order; the forms that depend on the values given compile on first use."""
+    for statement in ORDER_PATH:
+        compile_for_sqlite(statement, frozenset())

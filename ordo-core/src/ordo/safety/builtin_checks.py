@@ -114,8 +114,8 @@ def _funds(order: OrderRequest, ctx: CheckContext) -> Rejection | None:
         return Rejection(
             code="INSUFFICIENT_FUNDS",
             message=f"order value {value:.2f} exceeds available funds {free:.2f} "
-            f"(available {ctx.funds.available:.2f}, reserved by orders in flight "
-            f"{ctx.reserved:.2f})",
+            f"(available {ctx.funds.available:.2f}, reserved by orders in flight or "
+            f"not yet in the funds {ctx.reserved:.2f})",
             check="funds",
         )
     return None

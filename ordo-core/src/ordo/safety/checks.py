@@ -31,7 +31,8 @@ class CheckContext:
     funds: Funds | None = None
     """Cached funds (short TTL), or ``None`` when the adapter does not report funds."""
     reserved: Decimal = Decimal(0)
-    """Money held by this account's orders still in flight."""
+    """Money held by this account's orders still in flight, or spent by orders the cached
+    funds do not show yet (``Reservations.committed``)."""
     reference_price: Decimal | None = None
     """The price used to value the order: its limit price, else the last traded price."""
     limits: OrderLimits = field(default_factory=OrderLimits)

@@ -3,7 +3,9 @@
 Fetching funds on every order would double the broker calls and the latency, so funds are
 cached for a few seconds. Between refreshes, money taken by orders still in flight is held
 in ``Reservations`` and subtracted from the cached figure, so a burst of orders cannot
-spend the same rupee twice.
+spend the same rupee twice. An order that reached the broker (or may have) keeps its money
+counted as ``spent`` until funds are read again after it: the cached figure predates it, so
+the cache is kept across orders and the funds check stays as strict as a fresh read.
 """
 
 from __future__ import annotations
@@ -99,12 +101,17 @@ class Reservation:
 
 
 class Reservations:
-    """Money held by orders in flight, per account."""
+    """Money held by orders in flight, and money spent by orders the cached funds do not
+    show yet, per account."""
 
     def __init__(self) -> None:
         self._held: dict[int, Reservation] = {}
         self._totals: dict[str, Decimal] = {}
         self._ids = itertools.count(1)
+        self._spent: dict[str, list[tuple[int, Decimal]]] = {}
+        """Per account: (sequence number, amount) of each order spent since funds were read."""
+        self._spent_totals: dict[str, Decimal] = {}
+        self._sequence = 0
 
     def reserve(self, account: str, amount: Decimal) -> Reservation:
         """Hold ``amount`` (not negative) for an order about to be sent."""
@@ -118,9 +125,45 @@ class Reservations:
     def try_reserve(self, account: str, amount: Decimal, available: Decimal) -> Reservation | None:
         """Check and hold in one step: reserve ``amount`` only if it fits in ``available``
         minus what is already held, else return ``None``. Nothing can slip in between."""
-        if self.total(account) + amount > available:
+        if self.committed(account) + amount > available:
             return None
         return self.reserve(account, amount)
+
+    def spend(self, token: Reservation) -> None:
+        """The order holding ``token`` reached the broker (or may have): its money stays
+        counted, as spent, until funds are read after this (``funds_read``)."""
+        if self._held.get(token.id) is None:
+            return
+        self.release(token)
+        self._sequence += 1
+        self._spent.setdefault(token.account, []).append((self._sequence, token.amount))
+        self._spent_totals[token.account] = self.spent(token.account) + token.amount
+
+    def mark(self) -> int:
+        """Take before reading funds; pass to ``funds_read`` once the read succeeded."""
+        return self._sequence
+
+    def funds_read(self, account: str, mark: int) -> None:
+        """Funds of ``account`` were read after ``mark``: orders spent before it are in
+        that figure, so they stop counting here."""
+        spent = self._spent.get(account)
+        if not spent:
+            return
+        kept = [entry for entry in spent if entry[0] > mark]
+        if kept:
+            self._spent[account] = kept
+            self._spent_totals[account] = sum((amount for _, amount in kept), Decimal(0))
+        else:
+            del self._spent[account]
+            del self._spent_totals[account]
+
+    def spent(self, account: str) -> Decimal:
+        """Money spent by orders of ``account`` that the last funds read may not show."""
+        return self._spent_totals.get(account, Decimal(0))
+
+    def committed(self, account: str) -> Decimal:
+        """Money held or spent: what the cached funds no longer have."""
+        return self.total(account) + self.spent(account)
 
     def release(self, token: Reservation) -> None:
         """Drop a hold; releasing twice is harmless."""
@@ -133,7 +176,7 @@ class Reservations:
             del self._totals[token.account]
 
     def total(self, account: str) -> Decimal:
-        """Money currently held for ``account``."""
+        """Money currently held for ``account`` by orders in flight."""
         return self._totals.get(account, Decimal(0))
 
     def count(self, account: str) -> int:

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordo.api import envelope
-from ordo.api.deps import Principal, RequestId, RuntimeDep
+from ordo.api.deps import Principal, RequestId
+from ordo.api.services import Accounts, Sessions
 from ordo.sessions.descriptions import describe_accounts
 
 router = APIRouter(tags=["accounts"])
@@ -21,8 +22,10 @@ router = APIRouter(tags=["accounts"])
     summary="Configured accounts: adapter, capabilities, session state and expiry",
     response_model=envelope.Envelope[list[dict[str, Any]]],
 )
-async def list_accounts(runtime: RuntimeDep, request_id: RequestId, _: Principal) -> JSONResponse:
-    return envelope.success(request_id, describe_accounts(runtime.accounts, runtime.sessions))
+async def list_accounts(
+    accounts: Accounts, sessions: Sessions, request_id: RequestId, _: Principal
+) -> JSONResponse:
+    return envelope.success(request_id, describe_accounts(accounts, sessions))
 
 
 class LoginAnswer(BaseModel):
@@ -45,10 +48,14 @@ ChallengeId = Annotated[str, Path(min_length=1, max_length=64)]
     response_model=LOGIN_RESPONSE,
 )
 async def begin_login(
-    runtime: RuntimeDep, request_id: RequestId, _: Principal, account: AccountName
+    accounts: Accounts,
+    sessions: Sessions,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
 ) -> JSONResponse:
-    target = runtime.accounts.get(account)
-    return envelope.success(request_id, await runtime.sessions.begin(target))
+    target = accounts.get(account)
+    return envelope.success(request_id, await sessions.begin(target))
 
 
 @router.post(
@@ -58,15 +65,16 @@ async def begin_login(
     response_model=LOGIN_RESPONSE,
 )
 async def answer_challenge(
-    runtime: RuntimeDep,
+    accounts: Accounts,
+    sessions: Sessions,
     request_id: RequestId,
     _: Principal,
     account: AccountName,
     challenge_id: ChallengeId,
     body: LoginAnswer,
 ) -> JSONResponse:
-    target = runtime.accounts.get(account)
-    result = await runtime.sessions.answer(target, challenge_id, body.answer)
+    target = accounts.get(account)
+    result = await sessions.answer(target, challenge_id, body.answer)
     return envelope.success(request_id, result)
 
 
@@ -77,14 +85,15 @@ async def answer_challenge(
     response_model=LOGIN_RESPONSE,
 )
 async def resend_challenge(
-    runtime: RuntimeDep,
+    accounts: Accounts,
+    sessions: Sessions,
     request_id: RequestId,
     _: Principal,
     account: AccountName,
     challenge_id: ChallengeId,
 ) -> JSONResponse:
-    target = runtime.accounts.get(account)
-    return envelope.success(request_id, await runtime.sessions.resend(target, challenge_id))
+    target = accounts.get(account)
+    return envelope.success(request_id, await sessions.resend(target, challenge_id))
 
 
 @router.delete(
@@ -94,7 +103,11 @@ async def resend_challenge(
     response_model=LOGIN_RESPONSE,
 )
 async def logout(
-    runtime: RuntimeDep, request_id: RequestId, _: Principal, account: AccountName
+    accounts: Accounts,
+    sessions: Sessions,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
 ) -> JSONResponse:
-    target = runtime.accounts.get(account)
-    return envelope.success(request_id, await runtime.sessions.logout(target))
+    target = accounts.get(account)
+    return envelope.success(request_id, await sessions.logout(target))

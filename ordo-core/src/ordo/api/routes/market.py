@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from ordo.api import envelope
-from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
+from ordo.api.deps import Principal, RequestId, SelectedAccounts
+from ordo.api.services import Reads
 from ordo.domain import Exchange, Instrument, Quote, SymbolRef
 from ordo.orchestrator.errors import OrdoError
 
@@ -51,7 +52,7 @@ def parse_symbols(text: str) -> list[SymbolRef]:
     response_model=envelope.FanoutEnvelope[list[Quote]],
 )
 async def get_quotes(
-    runtime: RuntimeDep,
+    reads: Reads,
     request_id: RequestId,
     accounts: SelectedAccounts,
     _: Principal,
@@ -65,7 +66,7 @@ async def get_quotes(
     ],
 ) -> JSONResponse:
     refs = parse_symbols(symbols)
-    results = await runtime.reads.quotes(accounts, refs)
+    results = await reads.quotes(accounts, refs)
     return envelope.fanout(request_id, results)
 
 
@@ -76,12 +77,12 @@ async def get_quotes(
     response_model=envelope.FanoutEnvelope[list[Instrument]],
 )
 async def search_instruments(
-    runtime: RuntimeDep,
+    reads: Reads,
     request_id: RequestId,
     accounts: SelectedAccounts,
     _: Principal,
     q: Annotated[str, Query(min_length=1, max_length=64, examples=["SBIN"])],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> JSONResponse:
-    results = await runtime.reads.search(accounts, q, limit)
+    results = await reads.search(accounts, q, limit)
     return envelope.fanout(request_id, results)

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ordo.api.auth import require_token
-from ordo.api.deps import RuntimeDep
+from ordo.api.services import MetricsDep, SettingsDep
 
 router = APIRouter(tags=["metrics"])
 
@@ -19,8 +19,8 @@ router = APIRouter(tags=["metrics"])
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
-async def get_metrics(request: Request, runtime: RuntimeDep) -> Response:
-    if not runtime.settings.metrics_public:
+async def get_metrics(request: Request, settings: SettingsDep, metrics: MetricsDep) -> Response:
+    if not settings.metrics_public:
         await require_token(request)
-    body = runtime.observability.metrics.exposition()
+    body = metrics.exposition()
     return Response(body, media_type=CONTENT_TYPE_LATEST)

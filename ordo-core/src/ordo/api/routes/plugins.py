@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ordo.api import envelope
-from ordo.api.deps import Principal, RequestId, RuntimeDep
+from ordo.api.deps import Principal, RequestId
+from ordo.api.services import PluginsDep
 
 router = APIRouter(tags=["plugins"])
 
@@ -20,7 +21,7 @@ router = APIRouter(tags=["plugins"])
     response_model=envelope.Envelope[list[dict[str, Any]]],
 )
 async def list_plugins(
-    runtime: RuntimeDep, request_id: RequestId, _: Principal, all: bool = False
+    plugins: PluginsDep, request_id: RequestId, _: Principal, all: bool = False
 ) -> JSONResponse:
-    listing = runtime.plugins.listing(include_builtin=all)
+    listing = plugins.listing(include_builtin=all)
     return envelope.success(request_id, [p.as_dict() for p in listing])

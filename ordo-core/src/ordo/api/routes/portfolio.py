@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ordo.api import envelope
-from ordo.api.deps import Principal, RequestId, RuntimeDep, SelectedAccounts
+from ordo.api.deps import Principal, RequestId, SelectedAccounts
+from ordo.api.services import Reads
 from ordo.domain import Funds, Holding, Position
 
 router = APIRouter(tags=["portfolio"])
@@ -21,9 +22,9 @@ router = APIRouter(tags=["portfolio"])
     response_model=envelope.FanoutEnvelope[Funds],
 )
 async def get_funds(
-    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+    reads: Reads, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
-    results = await runtime.reads.funds(accounts)
+    results = await reads.funds(accounts)
     return envelope.fanout(request_id, results)
 
 
@@ -34,9 +35,9 @@ async def get_funds(
     response_model=envelope.FanoutEnvelope[list[Holding]],
 )
 async def get_holdings(
-    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+    reads: Reads, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
-    results = await runtime.reads.holdings(accounts)
+    results = await reads.holdings(accounts)
     return envelope.fanout(request_id, results)
 
 
@@ -47,9 +48,9 @@ async def get_holdings(
     response_model=envelope.FanoutEnvelope[list[Position]],
 )
 async def get_positions(
-    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+    reads: Reads, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
-    results = await runtime.reads.positions(accounts)
+    results = await reads.positions(accounts)
     return envelope.fanout(request_id, results)
 
 
@@ -60,7 +61,7 @@ async def get_positions(
     response_model=envelope.FanoutEnvelope[dict[str, Any]],
 )
 async def get_portfolio(
-    runtime: RuntimeDep, request_id: RequestId, accounts: SelectedAccounts, _: Principal
+    reads: Reads, request_id: RequestId, accounts: SelectedAccounts, _: Principal
 ) -> JSONResponse:
-    results, consolidated = await runtime.reads.portfolio(accounts)
+    results, consolidated = await reads.portfolio(accounts)
     return envelope.fanout(request_id, results, data=consolidated)

@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse
 from ordo import __version__
 from ordo.api import envelope
 from ordo.api.auth import require_token
-from ordo.api.deps import RequestId, RuntimeDep
-from ordo.runtime import OrdoRuntime
+from ordo.api.deps import RequestId
+from ordo.api.services import Accounts, Sessions, SettingsDep
+from ordo.orchestrator.accounts import AccountSet
+from ordo.sessions.manager import SessionManager
 from ordo.status import account_snapshots, build_status
 
 router = APIRouter(tags=["status"])
@@ -21,21 +23,25 @@ root_router = APIRouter(tags=["status"])
 """The same document at ``/status``."""
 
 
-def status_document(runtime: OrdoRuntime) -> dict[str, Any]:
-    """The current status document of ``runtime``."""
-    accounts = list(runtime.accounts)
+def status_document(accounts: AccountSet, sessions: SessionManager) -> dict[str, Any]:
+    """The current status document of ``accounts`` and their sessions."""
+    listed = list(accounts)
     snapshots = account_snapshots(
-        accounts,
-        {a.name: runtime.sessions.state(a) for a in accounts},
-        runtime.sessions.last_login,
+        listed, {a.name: sessions.state(a) for a in listed}, sessions.last_login
     )
     return build_status(snapshots, version=__version__)
 
 
-async def _status(request: Request, runtime: OrdoRuntime, request_id: str) -> JSONResponse:
-    if not runtime.settings.status_public:
+async def _status(
+    request: Request,
+    public: bool,
+    accounts: AccountSet,
+    sessions: SessionManager,
+    request_id: str,
+) -> JSONResponse:
+    if not public:
         await require_token(request)
-    return envelope.success(request_id, status_document(runtime))
+    return envelope.success(request_id, status_document(accounts, sessions))
 
 
 @router.get(
@@ -44,12 +50,22 @@ async def _status(request: Request, runtime: OrdoRuntime, request_id: str) -> JS
     summary="Gateway and per-account health: session, broker, breaker, rate limits",
     response_model=envelope.Envelope[dict[str, Any]],
 )
-async def get_status(request: Request, runtime: RuntimeDep, request_id: RequestId) -> JSONResponse:
-    return await _status(request, runtime, request_id)
+async def get_status(
+    request: Request,
+    settings: SettingsDep,
+    accounts: Accounts,
+    sessions: Sessions,
+    request_id: RequestId,
+) -> JSONResponse:
+    return await _status(request, settings.status_public, accounts, sessions, request_id)
 
 
 @root_router.get("/status", operation_id="get_status_root", include_in_schema=False)
 async def get_status_root(
-    request: Request, runtime: RuntimeDep, request_id: RequestId
+    request: Request,
+    settings: SettingsDep,
+    accounts: Accounts,
+    sessions: Sessions,
+    request_id: RequestId,
 ) -> JSONResponse:
-    return await _status(request, runtime, request_id)
+    return await _status(request, settings.status_public, accounts, sessions, request_id)
