@@ -107,6 +107,12 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         super().restore_session(session)
 
     # -- login -------------------------------------------------------------------------
+    def logs_in_unattended(self) -> bool:
+        """Only the (unofficial) headless flow with both the TOTP seed and the PIN in the
+        settings needs nobody; the official flow always sends a person to a browser."""
+        s = self.settings
+        return s.unofficial_headless_login and s.totp_secret is not None and s.pin is not None
+
     async def begin_login(self) -> LoginChallenge | BrokerSession:
         return await self._login.begin()
 

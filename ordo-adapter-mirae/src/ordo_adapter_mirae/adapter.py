@@ -99,6 +99,10 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         return datetime.now(UTC)
 
     # -- login -------------------------------------------------------------------------
+    def logs_in_unattended(self) -> bool:
+        """With ``totp_secret`` the login goes through ``session/verifytotp`` unasked."""
+        return self.settings.totp_secret is not None
+
     async def begin_login(self) -> LoginChallenge | BrokerSession:
         return self._adopt(await self._login.begin(self.account))
 

@@ -73,6 +73,7 @@ class MockAdapter(BrokerAdapter[MockSettings]):
     display_name: ClassVar[str] = "Paper broker"
     # The paper book is updated synchronously: a missing order is missing at once.
     reconcile_settle_seconds: ClassVar[float] = 0.0
+    sessions_survive_restart: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
     Settings: ClassVar[type[AdapterSettings]] = MockSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (

@@ -102,6 +102,10 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
     reconcile_settle_seconds: ClassVar[float] = 0.5
     """How long after a lost order reply the broker's book can be trusted to show the
     order. Absence is believed (and the order resent) only after this pause."""
+    sessions_survive_restart: ClassVar[bool] = True
+    """Whether a stored session is still good after Ordo restarts. ``False`` (the paper
+    broker, whose book lives in the process) makes an unattended adapter log in afresh at
+    every start instead of adopting the stored session."""
 
     def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
         if not isinstance(settings, type(self).Settings):
@@ -137,8 +141,11 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
         """Release the HTTP client and anything else ``start`` opened."""
 
     def logs_in_unattended(self) -> bool:
-        """Whether ``begin_login`` completes without any user input (no OTP, no browser),
-        so the core may log in at start-up without sending an SMS or opening a URL."""
+        """Whether ``begin_login`` completes without any user input (no OTP, no browser)
+        under this account's settings, e.g. because they carry a TOTP seed (and PIN), so the
+        core may log in at start, after a broker 401 and daily without sending an SMS or
+        opening a URL. A seed in the account's own config (``totp_secret`` beside
+        ``settings``) is answered by the core and need not be reported here."""
         return False
 
     def restore_session(self, session: BrokerSession | None) -> None:

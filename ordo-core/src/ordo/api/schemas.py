@@ -34,6 +34,10 @@ class AccountInfo(_Open):
     display_name: str
     capabilities: list[str]
     session_state: SessionStateName
+    unattended_login: bool = Field(
+        description="Whether the account logs in by itself (at start, after a broker 401 "
+        "and daily): a TOTP seed (and PIN where needed) in its config or adapter settings."
+    )
     logged_in_at: datetime | None
     expires_at: datetime | None
 
