@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import ClassVar, TypeVar
 
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
@@ -33,6 +34,7 @@ from ordo.domain import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
     SymbolRef,
     Trade,
@@ -240,7 +242,20 @@ class MockAdapter(BrokerAdapter[MockSettings]):
     async def get_trades(self) -> list[Trade]:
         return await self._call("get_trades", CallKind.READ, self.broker.trades)
 
+    async def required_margin(self, order: OrderRequest) -> Decimal:
+        return await self._call(
+            "required_margin", CallKind.READ, lambda: self.broker.required_margin(order)
+        )
+
+    async def get_profile(self) -> Profile:
+        return await self._call(
+            "get_profile",
+            CallKind.READ,
+            lambda: Profile(client_id=self.account, name="Paper trader", broker=self.id),
+        )
+
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         return await self._call(
             "find_orders_by_tag", CallKind.READ, lambda: self.broker.orders_by_tag(tag)
         )
+

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -161,6 +161,10 @@ class PlacedOrder(ResponseModel):
     reconciled: bool = False
     """True when the first attempt's outcome was unknown and the gateway found the order by
     its tag instead of sending it again."""
+    margin_source: Literal["broker", "estimate"] | None = None
+    """What the pre-trade funds check valued the order with: the broker's margin
+    calculator or the local estimate (price x quantity); ``None`` when funds were not
+    checked."""
 
 
 class OrderAck(ResponseModel):

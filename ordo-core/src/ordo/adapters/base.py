@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Generic
@@ -32,6 +33,7 @@ from ordo.domain import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
     SymbolRef,
     Trade,
@@ -214,6 +216,15 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
 
     async def search_instruments(self, query: str, limit: int = 20) -> list[Instrument]:
         raise UnsupportedOperation(f"{self.id} cannot search instruments")
+
+    async def get_profile(self) -> Profile:
+        """The user's profile at the broker (``Capability.PROFILE``)."""
+        raise UnsupportedOperation(f"{self.id} does not report the user's profile")
+
+    async def required_margin(self, order: OrderRequest) -> Decimal:
+        """What the broker would block for ``order`` now, from its margin calculator
+        (``Capability.MARGIN``); read only, it places nothing."""
+        raise UnsupportedOperation(f"{self.id} has no margin calculator")
 
     # -- orders ------------------------------------------------------------------------
     @abstractmethod

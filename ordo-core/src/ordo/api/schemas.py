@@ -103,6 +103,12 @@ class OrderAckData(_Open):
     message: str = ""
     tag: str | None = None
     reconciled: bool | None = None
+    margin_source: Literal["broker", "estimate"] | None = Field(
+        default=None,
+        description="What the pre-trade funds check valued a placed order with: the "
+        "broker's margin calculator, or the local estimate (price x quantity); null when "
+        "funds were not checked (a sell, or an adapter without funds).",
+    )
 
 
 class LedgerLeg(_Open):

@@ -12,6 +12,7 @@ from ordo.domain.enums import (
 from ordo.domain.instruments import Instrument, SymbolRef
 from ordo.domain.orders import Order, OrderAck, OrderModification, OrderRequest, Trade
 from ordo.domain.portfolio import Funds, Holding, Position
+from ordo.domain.profile import Profile
 from ordo.domain.quotes import Quote
 from ordo.domain.results import AccountResult, Rejection, ResultStatus
 from ordo.domain.sessions import BrokerSession, ChallengeKind, LoginChallenge, SessionState
@@ -36,6 +37,7 @@ __all__ = [
     "OrderType",
     "Position",
     "Product",
+    "Profile",
     "Quote",
     "Rejection",
     "ResultStatus",

@@ -115,12 +115,17 @@ class LegPlacer:
             self.pretrade.release(account, cleared)
             raise
         try:
-            return await self._send(plan, entry, deadline, settlements)
+            return await self._send(plan, entry, deadline, settlements, cleared)
         finally:
             self.pretrade.release(account, cleared)
 
     async def _send(
-        self, plan: LegPlan, entry: int, deadline: Deadline, settlements: Settlements
+        self,
+        plan: LegPlan,
+        entry: int,
+        deadline: Deadline,
+        settlements: Settlements,
+        cleared: Cleared,
     ) -> AccountResult:
         account, tag = plan.account, plan.tag
         try:
@@ -166,6 +171,7 @@ class LegPlacer:
                 "tag": tag,
                 "message": ack.message,
                 "reconciled": sent.reconciled,
+                "margin_source": cleared.margin_source,
             },
         )
 
