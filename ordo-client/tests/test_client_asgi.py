@@ -191,3 +191,21 @@ async def test_otp_login_flow(tmp_path: Path) -> None:
         assert (await ordo.accounts())[0].session_state is SessionState.ACTIVE
         out = await ordo.logout("otp")
         assert out.state is SessionState.NONE
+
+
+async def test_trade_book_profile_and_margin_source(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    buy = OrderRequest(exchange="NSE", symbol="SBIN", side="BUY", quantity=3)
+    placed = await ordo.place_order(buy, "paper")
+    placed.raise_for_failures()
+    [leg] = placed.succeeded
+    assert leg.data is not None
+    # The paper broker declares its margin calculator: the funds check used it.
+    assert leg.data.margin_source == "broker"
+
+    trades = (await ordo.trades()).data()["paper"]
+    assert [(t.order_id, t.symbol, t.quantity) for t in trades] == [(leg.data.order_id, "SBIN", 3)]
+    assert trades[0].price == Decimal("800.00")
+
+    profile = (await ordo.profile("paper")).data()["paper"]
+    assert (profile.client_id, profile.broker) == ("paper", "mock")

@@ -22,7 +22,9 @@ from ordo_client import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
+    Trade,
     enums,
 )
 from ordo_client import endpoints as api
@@ -52,6 +54,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "Order": Order,
     "OrderDetail": OrderDetail,
     "OrderModification": OrderModification,
+    "Trade": Trade,
+    "Profile": Profile,
 }
 # Fields the client derives itself; they are never on the wire.
 CLIENT_ONLY = {"details", "http_status", "idempotency_key"}

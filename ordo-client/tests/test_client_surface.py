@@ -73,6 +73,8 @@ def test_every_route_is_reachable_from_the_client() -> None:
             lambda: ordo.search_instruments("SB"),
             lambda: ordo.place_order(ORDER, "a"),
             ordo.orders,
+            ordo.trades,
+            ordo.profile,
             lambda: ordo.get_order("a", "1"),
             lambda: ordo.modify_order("a", "1", OrderModification(quantity=2)),
             lambda: ordo.cancel_order("a", "1"),

@@ -258,4 +258,3 @@ class MockAdapter(BrokerAdapter[MockSettings]):
         return await self._call(
             "find_orders_by_tag", CallKind.READ, lambda: self.broker.orders_by_tag(tag)
         )
-

@@ -71,8 +71,10 @@ from ordo_client.models import (
     OrderRequest,
     PlacedOrder,
     Position,
+    Profile,
     Quote,
     RequestLeg,
+    Trade,
 )
 from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
 from ordo_client.retry import RetryPolicy
@@ -136,6 +138,7 @@ __all__ = [
     "PortfolioResult",
     "Position",
     "Product",
+    "Profile",
     "Quote",
     "RequestLeg",
     "RequestTrace",
@@ -143,6 +146,7 @@ __all__ = [
     "SessionInfo",
     "SessionState",
     "Side",
+    "Trade",
     "Validity",
     "__version__",
 ]

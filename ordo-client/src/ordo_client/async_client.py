@@ -35,7 +35,9 @@ from ordo_client.models import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
+    Trade,
 )
 from ordo_client.protocol import Call, Sleep, exchange
 from ordo_client.results import FanoutResult, OrderResult, PortfolioResult
@@ -167,6 +169,14 @@ class AsyncOrdo:
 
     async def positions(self, accounts: api.Accounts = None) -> FanoutResult[list[Position]]:
         return await self.call(api.positions(accounts))
+
+    async def trades(self, accounts: api.Accounts = None) -> FanoutResult[list[Trade]]:
+        """Today's trade book (fills) per account."""
+        return await self.call(api.trades(accounts))
+
+    async def profile(self, accounts: api.Accounts = None) -> FanoutResult[Profile]:
+        """The user's profile at each account's broker."""
+        return await self.call(api.profile(accounts))
 
     async def portfolio(self, accounts: api.Accounts = None) -> PortfolioResult:
         """Per-account portfolios plus ``consolidated`` over the accounts that answered."""

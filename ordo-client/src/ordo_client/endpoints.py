@@ -36,7 +36,9 @@ from ordo_client.models import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
+    Trade,
 )
 from ordo_client.protocol import Call, Reply
 from ordo_client.results import FanoutResult, OrderResult, PortfolioResult
@@ -78,6 +80,8 @@ QUOTES = Route("GET", "/api/v1/quotes", ("symbols", "accounts"))
 INSTRUMENTS = Route("GET", "/api/v1/instruments/search", ("q", "limit", "accounts"))
 PLACE_ORDER = Route("POST", "/api/v1/orders", keyed=True)
 LIST_ORDERS = Route("GET", "/api/v1/orders", ("accounts",))
+TRADES = Route("GET", "/api/v1/trades", ("accounts",))
+PROFILE = Route("GET", "/api/v1/profile", ("accounts",))
 GET_ORDER = Route("GET", "/api/v1/orders/{account}/{order_id}")
 MODIFY_ORDER = Route("PATCH", "/api/v1/orders/{account}/{order_id}", keyed=True)
 CANCEL_ORDER = Route("DELETE", "/api/v1/orders/{account}/{order_id}", keyed=True)
@@ -104,6 +108,8 @@ ROUTES: tuple[Route, ...] = (
     INSTRUMENTS,
     PLACE_ORDER,
     LIST_ORDERS,
+    TRADES,
+    PROFILE,
     GET_ORDER,
     MODIFY_ORDER,
     CANCEL_ORDER,
@@ -279,6 +285,26 @@ def list_orders(accounts: Accounts = None) -> Call[FanoutResult[list[Order]]]:
         LIST_ORDERS.method,
         LIST_ORDERS.url(),
         _fanout(FanoutResult[list[Order]]),
+        params=_accounts(accounts),
+        fanout=True,
+    )
+
+
+def trades(accounts: Accounts = None) -> Call[FanoutResult[list[Trade]]]:
+    return Call(
+        TRADES.method,
+        TRADES.url(),
+        _fanout(FanoutResult[list[Trade]]),
+        params=_accounts(accounts),
+        fanout=True,
+    )
+
+
+def profile(accounts: Accounts = None) -> Call[FanoutResult[Profile]]:
+    return Call(
+        PROFILE.method,
+        PROFILE.url(),
+        _fanout(FanoutResult[Profile]),
         params=_accounts(accounts),
         fanout=True,
     )

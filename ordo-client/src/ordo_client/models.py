@@ -126,6 +126,31 @@ class Order(ResponseModel):
     updated_at: datetime | None = None
 
 
+class Trade(ResponseModel):
+    """One fill of the trade book."""
+
+    trade_id: str
+    order_id: str
+    exchange: Exchange
+    symbol: str
+    side: Side
+    quantity: int
+    price: Decimal
+    product: Product
+    traded_at: datetime | None = None
+    tag: str | None = None
+
+
+class Profile(ResponseModel):
+    """The user's profile at an account's broker (brokers mask email and phone)."""
+
+    client_id: str
+    name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    broker: str
+
+
 class RequestLeg(ResponseModel):
     """One account's leg of an order request, as the gateway's ledger records it."""
 

@@ -35,7 +35,9 @@ from ordo_client.models import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
+    Trade,
 )
 from ordo_client.protocol import Call, Sleep, exchange
 from ordo_client.results import FanoutResult, OrderResult, PortfolioResult
@@ -167,6 +169,14 @@ class Ordo:
 
     def positions(self, accounts: api.Accounts = None) -> FanoutResult[list[Position]]:
         return self.call(api.positions(accounts))
+
+    def trades(self, accounts: api.Accounts = None) -> FanoutResult[list[Trade]]:
+        """Today's trade book (fills) per account."""
+        return self.call(api.trades(accounts))
+
+    def profile(self, accounts: api.Accounts = None) -> FanoutResult[Profile]:
+        """The user's profile at each account's broker."""
+        return self.call(api.profile(accounts))
 
     def portfolio(self, accounts: api.Accounts = None) -> PortfolioResult:
         """Per-account portfolios plus ``consolidated`` over the accounts that answered."""

@@ -103,6 +103,8 @@ FANOUT_READS = frozenset(
         "get_quotes",
         "search_instruments",
         "list_orders",
+        "list_trades",
+        "get_profile",
     }
 )
 ORDER_WRITES = frozenset({"place_order", "modify_order", "cancel_order"})

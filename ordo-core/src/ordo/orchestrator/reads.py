@@ -71,6 +71,12 @@ class ReadService:
             lambda a: self._read(a, Capability.TRADES, "get_trades", a.adapter.get_trades),
         )
 
+    async def profiles(self, accounts: Sequence[Account]) -> list[AccountResult]:
+        return await fan_out(
+            accounts,
+            lambda a: self._read(a, Capability.PROFILE, "get_profile", a.adapter.get_profile),
+        )
+
     async def quotes(
         self, accounts: Sequence[Account], refs: Sequence[SymbolRef]
     ) -> list[AccountResult]:
