@@ -9,6 +9,7 @@ from ordo.domain.enums import (
     Side,
     Validity,
 )
+from ordo.domain.indices import unified_index_symbol
 from ordo.domain.instruments import Instrument, SymbolRef
 from ordo.domain.orders import Order, OrderAck, OrderModification, OrderRequest, Trade
 from ordo.domain.portfolio import Funds, Holding, Position
@@ -48,4 +49,5 @@ __all__ = [
     "Validity",
     "derivative_symbol",
     "parse_derivative_symbol",
+    "unified_index_symbol",
 ]
