@@ -21,8 +21,10 @@ from ordo_client import (
     OrdoNotFoundError,
     OrdoPartialFailureError,
     OrdoValidationError,
+    Quote,
     RetryPolicy,
     SessionState,
+    SymbolError,
 )
 
 from .conftest import TOKEN, build_app, paper_broker
@@ -209,3 +211,17 @@ async def test_trade_book_profile_and_margin_source(ordo: AsyncOrdo, asgi_app: F
 
     profile = (await ordo.profile("paper")).data()["paper"]
     assert (profile.client_id, profile.broker) == ("paper", "mock")
+
+
+async def test_an_unknown_symbol_in_a_quote_batch_is_a_per_symbol_error(
+    ordo: AsyncOrdo, asgi_app: FastAPI
+) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    result = await ordo.quotes(["NSE:SBIN", "NSE:NOSUCHCO", "NSE_INDEX:NIFTY"])
+    assert [r.status for r in result.results] == ["success"]
+    rows = result.data()["paper"]
+    quotes = {(q.exchange, q.symbol): q.last_price for q in rows if isinstance(q, Quote)}
+    errors = [(e.symbol, e.error_code) for e in rows if isinstance(e, SymbolError)]
+    assert quotes[("NSE", "SBIN")] == Decimal("800.00")
+    assert ("NSE_INDEX", "NIFTY") in quotes
+    assert errors == [("NOSUCHCO", "INSTRUMENT_NOT_FOUND")]

@@ -24,6 +24,7 @@ from ordo_client import (
     Position,
     Profile,
     Quote,
+    SymbolError,
     Trade,
     enums,
 )
@@ -56,6 +57,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "OrderModification": OrderModification,
     "Trade": Trade,
     "Profile": Profile,
+    "SymbolError": SymbolError,
 }
 # Fields the client derives itself; they are never on the wire.
 CLIENT_ONLY = {"details", "http_status", "idempotency_key"}

@@ -74,6 +74,7 @@ from ordo_client.models import (
     Profile,
     Quote,
     RequestLeg,
+    SymbolError,
     Trade,
 )
 from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
@@ -146,6 +147,7 @@ __all__ = [
     "SessionInfo",
     "SessionState",
     "Side",
+    "SymbolError",
     "Trade",
     "Validity",
     "__version__",

@@ -38,6 +38,7 @@ from ordo_client.models import (
     Position,
     Profile,
     Quote,
+    SymbolError,
     Trade,
 )
 from ordo_client.protocol import Call, Reply
@@ -242,12 +243,12 @@ def portfolio(accounts: Accounts = None) -> Call[PortfolioResult]:
 
 def quotes(
     symbols: Sequence[str] | str, accounts: Accounts = None
-) -> Call[FanoutResult[list[Quote]]]:
+) -> Call[FanoutResult[list[Quote | SymbolError]]]:
     listed = symbols if isinstance(symbols, str) else ",".join(symbols)
     return Call(
         QUOTES.method,
         QUOTES.url(),
-        _fanout(FanoutResult[list[Quote]]),
+        _fanout(FanoutResult[list[Quote | SymbolError]]),
         params={"symbols": listed, **_accounts(accounts)},
         fanout=True,
     )

@@ -68,6 +68,16 @@ class Quote(ResponseModel):
     timestamp: datetime | None = None
 
 
+class SymbolError(ResponseModel):
+    """A symbol of a quote batch the account could not quote (unknown to its broker); the
+    batch's other symbols are still quoted."""
+
+    exchange: Exchange
+    symbol: str
+    error_code: str
+    message: str
+
+
 class Funds(ResponseModel):
     """Money available to trade, in INR."""
 

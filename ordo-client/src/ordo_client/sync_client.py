@@ -37,6 +37,7 @@ from ordo_client.models import (
     Position,
     Profile,
     Quote,
+    SymbolError,
     Trade,
 )
 from ordo_client.protocol import Call, Sleep, exchange
@@ -184,7 +185,7 @@ class Ordo:
 
     def quotes(
         self, symbols: Sequence[str] | str, accounts: api.Accounts = None
-    ) -> FanoutResult[list[Quote]]:
+    ) -> FanoutResult[list[Quote | SymbolError]]:
         """Quotes for ``EXCHANGE:SYMBOL`` references (``["NSE:SBIN", "NSE:INFY"]``)."""
         return self.call(api.quotes(symbols, accounts))
 

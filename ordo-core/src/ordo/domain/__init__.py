@@ -14,7 +14,7 @@ from ordo.domain.instruments import Instrument, SymbolRef
 from ordo.domain.orders import Order, OrderAck, OrderModification, OrderRequest, Trade
 from ordo.domain.portfolio import Funds, Holding, Position
 from ordo.domain.profile import Profile
-from ordo.domain.quotes import Quote
+from ordo.domain.quotes import Quote, SymbolError
 from ordo.domain.results import AccountResult, Rejection, ResultStatus
 from ordo.domain.sessions import BrokerSession, ChallengeKind, LoginChallenge, SessionState
 from ordo.domain.symbols import DerivativeSymbol, derivative_symbol, parse_derivative_symbol
@@ -44,6 +44,7 @@ __all__ = [
     "ResultStatus",
     "SessionState",
     "Side",
+    "SymbolError",
     "SymbolRef",
     "Trade",
     "Validity",
