@@ -18,6 +18,7 @@ from ordo_client import (
     OrderRequest,
     OrderStatus,
     OrdoAuthError,
+    OrdoError,
     OrdoNotFoundError,
     OrdoPartialFailureError,
     OrdoValidationError,
@@ -228,3 +229,29 @@ async def test_an_unknown_symbol_in_a_quote_batch_is_a_per_symbol_error(
     assert quotes[("NSE", "SBIN")] == Decimal("800.00")
     assert ("NSE_INDEX", "NIFTY") in quotes
     assert errors == [("NOSUCHCO", "INSTRUMENT_NOT_FOUND")]
+
+
+async def test_cancel_all_passes_the_kill_switch_and_replays(
+    ordo: AsyncOrdo, asgi_app: FastAPI
+) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    ids: list[str] = []
+    for _ in range(2):
+        placed = await ordo.place_order(LIMIT_BUY, "paper")  # rests: 700 is below 800
+        ids.extend(placed.raise_for_failures().order_ids().values())
+    await ordo.engage_kill_switch("test: flatten")
+    try:
+        result = await ordo.cancel_all("paper", idempotency_key="flatten-1")
+        cancelled = result.data()["paper"]
+        assert sorted(cancelled.cancelled) == sorted(ids)
+        assert cancelled.failed == []
+        statuses = {o.order_id: o.status for o in (await ordo.orders()).data()["paper"]}
+        assert {statuses[i] for i in ids} == {OrderStatus.CANCELLED}
+        # The same key replays the first answer; nothing is sent again.
+        again = await ordo.cancel_all("paper", idempotency_key="flatten-1")
+        assert sorted(again.data()["paper"].cancelled) == sorted(ids)
+        # New orders stay refused under the kill switch.
+        with pytest.raises(OrdoError):
+            (await ordo.place_order(LIMIT_BUY, "paper")).raise_for_failures()
+    finally:
+        await ordo.release_kill_switch("test done")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from ordo_client import (
     AsyncOrdo,
+    CancelledOnAccount,
     Funds,
     Holding,
     Instrument,
@@ -58,6 +59,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "Trade": Trade,
     "Profile": Profile,
     "SymbolError": SymbolError,
+    "CancelledOnAccount": CancelledOnAccount,
 }
 # Fields the client derives itself; they are never on the wire.
 CLIENT_ONLY = {"details", "http_status", "idempotency_key"}

@@ -26,6 +26,7 @@ from ordo_client.admin import (
 )
 from ordo_client.config import Cert, Verify, resolve_config
 from ordo_client.models import (
+    CancelledOnAccount,
     Funds,
     Holding,
     Instrument,
@@ -235,6 +236,13 @@ class AsyncOrdo:
         return await self.call(api.cancel_order(account, order_id, idempotency_key))
 
     # -- safety and audit ------------------------------------------------------------------------
+
+    async def cancel_all(
+        self, accounts: api.Accounts = None, idempotency_key: str | None = None
+    ) -> FanoutResult[CancelledOnAccount]:
+        """Cancel every open order of ``accounts`` (all when ``None``); allowed while the
+        kill switch is on."""
+        return await self.call(api.cancel_all(accounts, idempotency_key))
 
     async def kill_switch(self) -> KillSwitchState:
         return await self.call(api.kill_switch())

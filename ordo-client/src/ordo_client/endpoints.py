@@ -27,6 +27,7 @@ from ordo_client.admin import (
     RequestTrace,
 )
 from ordo_client.models import (
+    CancelledOnAccount,
     Funds,
     Holding,
     Instrument,
@@ -86,6 +87,7 @@ PROFILE = Route("GET", "/api/v1/profile", ("accounts",))
 GET_ORDER = Route("GET", "/api/v1/orders/{account}/{order_id}")
 MODIFY_ORDER = Route("PATCH", "/api/v1/orders/{account}/{order_id}", keyed=True)
 CANCEL_ORDER = Route("DELETE", "/api/v1/orders/{account}/{order_id}", keyed=True)
+CANCEL_ALL = Route("POST", "/api/v1/orders/cancel-all", ("accounts",), keyed=True)
 KILL_SWITCH = Route("GET", "/api/v1/kill-switch")
 KILL_SWITCH_ON = Route("POST", "/api/v1/kill-switch")
 KILL_SWITCH_OFF = Route("DELETE", "/api/v1/kill-switch")
@@ -114,6 +116,7 @@ ROUTES: tuple[Route, ...] = (
     GET_ORDER,
     MODIFY_ORDER,
     CANCEL_ORDER,
+    CANCEL_ALL,
     KILL_SWITCH,
     KILL_SWITCH_ON,
     KILL_SWITCH_OFF,
@@ -340,6 +343,19 @@ def cancel_order(
         CANCEL_ORDER.method,
         CANCEL_ORDER.url(account=account, order_id=order_id),
         _fanout(FanoutResult[OrderAck]),
+        idempotency_key=idempotency_key or new_idempotency_key(),
+        fanout=True,
+    )
+
+
+def cancel_all(
+    accounts: Accounts = None, idempotency_key: str | None = None
+) -> Call[FanoutResult[CancelledOnAccount]]:
+    return Call(
+        CANCEL_ALL.method,
+        CANCEL_ALL.url(),
+        _fanout(FanoutResult[CancelledOnAccount]),
+        params=_accounts(accounts),
         idempotency_key=idempotency_key or new_idempotency_key(),
         fanout=True,
     )

@@ -78,6 +78,19 @@ class SymbolError(ResponseModel):
     message: str
 
 
+class CancelFailure(ResponseModel):
+    order_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+
+class CancelledOnAccount(ResponseModel):
+    """One account's share of a cancel-all: the orders cancelled and those that failed."""
+
+    cancelled: list[str] = Field(default_factory=list)
+    failed: list[CancelFailure] = Field(default_factory=list)
+
+
 class Funds(ResponseModel):
     """Money available to trade, in INR."""
 
