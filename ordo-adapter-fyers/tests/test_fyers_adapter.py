@@ -268,12 +268,12 @@ async def test_find_orders_by_tag(adapter: FyersAdapter) -> None:
 
 
 async def test_quotes(adapter: FyersAdapter) -> None:
-    refs = [SBIN, SymbolRef.parse("NSE:M&M"), SymbolRef.parse("NSE_INDEX:NIFTY50"), SBIN]
+    refs = [SBIN, SymbolRef.parse("NSE:M&M"), SymbolRef.parse("NSE_INDEX:NIFTY"), SBIN]
     quotes = await adapter.get_quotes(refs)
     assert [(q.exchange, q.symbol) for q in quotes] == [
         (Exchange.NSE, "SBIN"),
         (Exchange.NSE, "M&M"),
-        (Exchange.NSE_INDEX, "NIFTY50"),
+        (Exchange.NSE_INDEX, "NIFTY"),
     ]
     assert [q.last_price for q in quotes] == [Decimal(800), Decimal(3000), Decimal(23000)]
     assert (quotes[0].bid, quotes[0].ask) == (Decimal("799.95"), Decimal("800.05"))

@@ -58,7 +58,7 @@ def test_json_master_trade_status_and_indices() -> None:
     sbin = catalog.get(SymbolRef.parse("NSE:SBIN"))
     assert sbin is not None
     assert sbin.tradable
-    index = catalog.get(SymbolRef.parse("NSE_INDEX:NIFTY50"))
+    index = catalog.get(SymbolRef.parse("NSE_INDEX:NIFTY"))
     assert index is not None
     assert (index.instrument_type, index.tradable) == (InstrumentType.INDEX, False)
     assert catalog.get(SymbolRef.parse("NSE:BAJAJ-AUTO")) is not None

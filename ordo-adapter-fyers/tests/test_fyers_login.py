@@ -227,6 +227,12 @@ async def test_headless_login_with_stored_totp_secret_and_pin(harness: FyersHarn
         totp_secret=SecretStr(harness.fake.totp.secret),
         pin=SecretStr(harness.fake.pin),
     )
+    assert adapter.logs_in_unattended()
+    # A seed without the PIN, or the official browser flow, still needs a person.
+    assert not _headless(
+        harness, totp_secret=SecretStr(harness.fake.totp.secret)
+    ).logs_in_unattended()
+    assert not harness.create_adapter("compliance").logs_in_unattended()
     session = await adapter.begin_login()
     assert isinstance(session, BrokerSession)
     assert session.expires_at == jwt_expiry(session.access_token.get_secret_value())

@@ -133,7 +133,7 @@ async def test_instruments(anon: MiraeAdapter) -> None:
     assert (fut.lot_size, str(fut.expiry), fut.underlying) == (75, "2030-12-26", "NIFTY")
     weekly = await anon.get_instrument(SymbolRef.parse("NFO:NIFTY19DEC3021500CE"))
     assert weekly.strike == Decimal(21500)
-    index = await anon.get_instrument(SymbolRef.parse("NSE_INDEX:NIFTY50"))
+    index = await anon.get_instrument(SymbolRef.parse("NSE_INDEX:NIFTY"))
     assert not index.tradable
     assert not (await anon.get_instrument(SymbolRef.parse("NSE:SUSPCO"))).tradable
     with pytest.raises(InstrumentNotFound):

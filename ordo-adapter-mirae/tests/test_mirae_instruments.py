@@ -36,7 +36,7 @@ def test_parse_sample_master() -> None:
     assert len(entries) == 15
     assert entries[(Exchange.NSE, "SBIN")].tradingsymbol == "SBIN-EQ"
     assert entries[(Exchange.BSE, "SBIN")].tradingsymbol == "SBIN"
-    assert entries[(Exchange.NSE_INDEX, "NIFTY50")].broker_exchange == "NSE"
+    assert entries[(Exchange.NSE_INDEX, "NIFTY")].broker_exchange == "NSE"
     option = entries[(Exchange.NFO, "NIFTY26DEC3021500PE")].instrument
     assert (option.instrument_type, option.lot_size, option.underlying) == (
         InstrumentType.PUT,

@@ -140,6 +140,8 @@ async def test_totp_login_with_a_prompt(tmp_path: Path) -> None:
 async def test_unattended_totp_login(tmp_path: Path) -> None:
     harness = MiraeHarness(tmp_path, totp=True)
     adapter = harness.create_adapter(totp_secret=SecretStr(TOTP_SECRET))
+    assert adapter.logs_in_unattended()
+    assert not harness.create_adapter().logs_in_unattended()
     session = await adapter.begin_login()
     assert isinstance(session, BrokerSession)
     assert adapter.session is session

@@ -194,4 +194,4 @@ def test_equity_and_index_symbols() -> None:
     assert index_symbol("Nifty Bank") == "NIFTYBANK"
     assert fallback_symbol(Exchange.NSE, "SBIN-EQ") == "SBIN"
     assert fallback_symbol(Exchange.NFO, "nifty25janfut") == "NIFTY25JANFUT"
-    assert fallback_symbol(Exchange.NSE_INDEX, "NIFTY 50") == "NIFTY50"
+    assert fallback_symbol(Exchange.NSE_INDEX, "NIFTY 50") == "NIFTY"

@@ -18,11 +18,14 @@ from ordo_client import (
     OrderRequest,
     OrderStatus,
     OrdoAuthError,
+    OrdoError,
     OrdoNotFoundError,
     OrdoPartialFailureError,
     OrdoValidationError,
+    Quote,
     RetryPolicy,
     SessionState,
+    SymbolError,
 )
 
 from .conftest import TOKEN, build_app, paper_broker
@@ -84,7 +87,10 @@ async def test_funds_are_decimals(ordo: AsyncOrdo) -> None:
 async def test_quotes_and_instrument_search(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
     paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("812.35"))
     quotes = (await ordo.quotes(["NSE:SBIN"])).data()["paper"]
-    assert [(q.symbol, q.last_price) for q in quotes] == [("SBIN", Decimal("812.35"))]
+    assert len(quotes) == 1
+    assert [(q.symbol, q.last_price) for q in quotes if isinstance(q, Quote)] == [
+        ("SBIN", Decimal("812.35"))
+    ]
     found = (await ordo.search_instruments("SBIN", limit=5)).data()["paper"]
     assert any(i.ref == "NSE:SBIN" for i in found)
     assert all(i.lot_size >= 1 for i in found)
@@ -191,3 +197,61 @@ async def test_otp_login_flow(tmp_path: Path) -> None:
         assert (await ordo.accounts())[0].session_state is SessionState.ACTIVE
         out = await ordo.logout("otp")
         assert out.state is SessionState.NONE
+
+
+async def test_trade_book_profile_and_margin_source(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    buy = OrderRequest(exchange="NSE", symbol="SBIN", side="BUY", quantity=3)
+    placed = await ordo.place_order(buy, "paper")
+    placed.raise_for_failures()
+    [leg] = placed.succeeded
+    assert leg.data is not None
+    # The paper broker declares its margin calculator: the funds check used it.
+    assert leg.data.margin_source == "broker"
+
+    trades = (await ordo.trades()).data()["paper"]
+    assert [(t.order_id, t.symbol, t.quantity) for t in trades] == [(leg.data.order_id, "SBIN", 3)]
+    assert trades[0].price == Decimal("800.00")
+
+    profile = (await ordo.profile("paper")).data()["paper"]
+    assert (profile.client_id, profile.broker) == ("paper", "mock")
+
+
+async def test_an_unknown_symbol_in_a_quote_batch_is_a_per_symbol_error(
+    ordo: AsyncOrdo, asgi_app: FastAPI
+) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    result = await ordo.quotes(["NSE:SBIN", "NSE:NOSUCHCO", "NSE_INDEX:NIFTY"])
+    assert [r.status for r in result.results] == ["success"]
+    rows = result.data()["paper"]
+    quotes = {(str(q.exchange), q.symbol): q.last_price for q in rows if isinstance(q, Quote)}
+    errors = [(e.symbol, e.error_code) for e in rows if isinstance(e, SymbolError)]
+    assert quotes[("NSE", "SBIN")] == Decimal("800.00")
+    assert ("NSE_INDEX", "NIFTY") in quotes
+    assert errors == [("NOSUCHCO", "INSTRUMENT_NOT_FOUND")]
+
+
+async def test_cancel_all_passes_the_kill_switch_and_replays(
+    ordo: AsyncOrdo, asgi_app: FastAPI
+) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    ids: list[str] = []
+    for _ in range(2):
+        placed = await ordo.place_order(LIMIT_BUY, "paper")  # rests: 700 is below 800
+        ids.extend(placed.raise_for_failures().order_ids().values())
+    await ordo.engage_kill_switch("test: flatten")
+    try:
+        result = await ordo.cancel_all("paper", idempotency_key="flatten-1")
+        cancelled = result.data()["paper"]
+        assert sorted(cancelled.cancelled) == sorted(ids)
+        assert cancelled.failed == []
+        statuses = {o.order_id: o.status for o in (await ordo.orders()).data()["paper"]}
+        assert {statuses[i] for i in ids} == {OrderStatus.CANCELLED}
+        # The same key replays the first answer; nothing is sent again.
+        again = await ordo.cancel_all("paper", idempotency_key="flatten-1")
+        assert sorted(again.data()["paper"].cancelled) == sorted(ids)
+        # New orders stay refused under the kill switch.
+        with pytest.raises(OrdoError):
+            (await ordo.place_order(LIMIT_BUY, "paper")).raise_for_failures()
+    finally:
+        await ordo.release_kill_switch("test done")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from ordo_client import (
     AsyncOrdo,
+    CancelledOnAccount,
     Funds,
     Holding,
     Instrument,
@@ -22,7 +23,10 @@ from ordo_client import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
+    SymbolError,
+    Trade,
     enums,
 )
 from ordo_client import endpoints as api
@@ -52,6 +56,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "Order": Order,
     "OrderDetail": OrderDetail,
     "OrderModification": OrderModification,
+    "Trade": Trade,
+    "Profile": Profile,
+    "SymbolError": SymbolError,
+    "CancelledOnAccount": CancelledOnAccount,
 }
 # Fields the client derives itself; they are never on the wire.
 CLIENT_ONLY = {"details", "http_status", "idempotency_key"}

@@ -14,6 +14,7 @@ from ordo_client import (
     OrdoAuthError,
     OrdoConnectionError,
     OrdoNotFoundError,
+    Quote,
     RetryPolicy,
 )
 
@@ -25,7 +26,9 @@ def test_sync_client_end_to_end(live_server: LiveServer) -> None:
     with Ordo(live_server.url, token=TOKEN) as ordo:
         assert ordo.health().status == "ok"
         assert [a.name for a in ordo.accounts()] == ["paper"]
-        assert ordo.quotes("NSE:INFY").data()["paper"][0].last_price == Decimal("1500.00")
+        quote = ordo.quotes("NSE:INFY").data()["paper"][0]
+        assert isinstance(quote, Quote), quote
+        assert quote.last_price == Decimal("1500.00")
         buy = OrderRequest(exchange="NSE", symbol="INFY", side="BUY", quantity=4)
         result = ordo.place_order(buy, ["paper"]).raise_for_failures()
         order_id = result.order_ids()["paper"]

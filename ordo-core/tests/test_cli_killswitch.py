@@ -15,7 +15,7 @@ import uvicorn
 from ordo.api.app import create_app
 from ordo.cli import build_cli
 from ordo.config import AccountConfig, load_settings
-from ordo_client import OrderRequest, OrderStatus, Ordo
+from ordo_client import OrderRequest, OrderStatus, Ordo, Quote
 from ordo_client.errors import OrdoValidationError
 from typer.testing import CliRunner, Result
 
@@ -62,7 +62,9 @@ def kill_switch(url: str, *args: str, token: str = TOKEN) -> Result:
 
 def resting_buy(client: Ordo) -> str:
     """A limit buy far below the market, so it stays open."""
-    ltp = client.quotes("NSE:SBIN").data()["paper"][0].last_price
+    quote = client.quotes("NSE:SBIN").data()["paper"][0]
+    assert isinstance(quote, Quote), quote
+    ltp = quote.last_price
     price = (ltp * Decimal("0.8") / Decimal("0.05")).quantize(Decimal("1")) * Decimal("0.05")
     order = OrderRequest(
         exchange="NSE", symbol="SBIN", side="BUY", quantity=1, order_type="LIMIT", price=price

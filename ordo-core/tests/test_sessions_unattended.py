@@ -232,3 +232,79 @@ async def test_an_adapter_bug_in_unattended_login_does_not_stop_the_server(
         assert failed.payload["reason"] == "INTERNAL_ERROR"
         health = await gw.client.get("/health")
         assert health.status_code == 200
+
+
+class SeedInSettings(TotpSettings):
+    login_seed: SecretStr | None = None
+    """The user's seed in the adapter's own settings (as Fyers' and m.Stock's are)."""
+
+
+class SeedInSettingsAdapter(TotpAdapter):
+    """An adapter that answers the broker's TOTP step itself from its settings."""
+
+    id: ClassVar[str] = "settingsseed"
+    Settings: ClassVar[type[AdapterSettings]] = SeedInSettings
+    sessions_survive_restart: ClassVar[bool] = True
+
+    def logs_in_unattended(self) -> bool:
+        assert isinstance(self.settings, SeedInSettings)
+        return self.settings.login_seed is not None
+
+    async def begin_login(self) -> LoginChallenge | BrokerSession:
+        assert isinstance(self.settings, SeedInSettings)
+        challenge = await super().begin_login()
+        if self.settings.login_seed is None:
+            return challenge
+        assert isinstance(challenge, LoginChallenge)
+        code = pyotp.TOTP(self.settings.login_seed.get_secret_value()).now()
+        return await self.complete_login(challenge, code)
+
+
+class SeedInSettingsPlugin(Plugin):
+    __name__ = "settings_seed_plugin"
+
+    @hookimpl
+    def register_adapters(self, register: Any) -> None:
+        register(SeedInSettingsAdapter)
+        register(TotpAdapter)
+
+
+async def test_a_seed_in_the_adapter_settings_logs_in_unattended_too(tmp_path: Path) -> None:
+    plugin = SeedInSettingsPlugin()
+    settings = load_settings(
+        None,
+        data_dir=tmp_path,
+        api_token=TOKEN,
+        accounts={
+            "inner": AccountConfig(
+                adapter="settingsseed", settings={"totp_seed": SEED, "login_seed": SEED}
+            ),
+            "outer": AccountConfig(
+                adapter="totppaper", settings={"totp_seed": SEED}, totp_secret=SEED
+            ),
+            "manual": AccountConfig(adapter="settingsseed", settings={"totp_seed": SEED}),
+        },
+    )
+    plugins = create_plugins(allow="mock", extra_plugins=[plugin])
+    async with gateway_in_process(settings, token=TOKEN, plugins=plugins) as gw:
+        rows = (await gw.client.get("/api/v1/accounts")).json()["data"]
+        assert {r["name"]: r["unattended_login"] for r in rows} == {
+            "inner": True,
+            "outer": True,
+            "manual": False,
+        }
+        # At start: both levels of the config log in by themselves, the other does not.
+        assert await states(gw) == {"inner": "active", "outer": "active", "manual": "none"}
+
+        # After a broker 401 the account logs in again at once.
+        paper(gw, "inner").broker.expire_sessions()
+        failed = await gw.client.get("/api/v1/funds", params={"accounts": "inner"})
+        assert failed.json()["results"][0]["error_code"] == "SESSION_EXPIRED"
+        assert (await states(gw))["inner"] == "active"
+
+        # The daily schedule logs in every account that can, whichever level holds the seed.
+        await gw.client.delete("/api/v1/accounts/inner/session")
+        await gw.client.delete("/api/v1/accounts/outer/session")
+        await gw.runtime.sessions.login_unattended()
+        assert await states(gw) == {"inner": "active", "outer": "active", "manual": "none"}
+        assert [e.kind for e in plugin.events if e.kind == "login.failed"] == []

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
@@ -31,6 +32,7 @@ from ordo.domain import (
     OrderRequest,
     OrderStatus,
     Position,
+    Profile,
     Quote,
     SymbolRef,
     Trade,
@@ -64,6 +66,8 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         Capability.STOP_ORDERS,
         Capability.AMO,
         Capability.INSTRUMENT_SEARCH,
+        Capability.MARGIN,
+        Capability.PROFILE,
     }
     Settings: ClassVar[type[AdapterSettings]] = FyersSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
@@ -107,6 +111,12 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         super().restore_session(session)
 
     # -- login -------------------------------------------------------------------------
+    def logs_in_unattended(self) -> bool:
+        """Only the (unofficial) headless flow with both the TOTP seed and the PIN in the
+        settings needs nobody; the official flow always sends a person to a browser."""
+        s = self.settings
+        return s.unofficial_headless_login and s.totp_secret is not None and s.pin is not None
+
     async def begin_login(self) -> LoginChallenge | BrokerSession:
         return await self._login.begin()
 
@@ -206,6 +216,26 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         return _map_list(
             reply.body.get("netPositions"), lambda i: mapping.position_from_broker(i, resolve)
         )
+
+    async def get_profile(self) -> Profile:
+        reply = await self._get(self._client.api("profile"))
+        try:
+            return mapping.profile_from_broker(reply.body.get("data"))
+        except ValueError as exc:
+            raise BrokerUnavailable(f"unexpected profile reply: {exc}") from None
+
+    async def required_margin(self, order: OrderRequest) -> Decimal:
+        self.require_session()
+        instrument = await self._instrument(SymbolRef(exchange=order.exchange, symbol=order.symbol))
+        body = mapping.margin_request_to_broker(order, str(instrument.broker_token))
+        # A read, though it is a POST: nothing is placed, so it is never an unknown outcome.
+        reply = await self._client.call(
+            "POST", self._client.api("multiorder/margin"), headers=self._auth(), json_body=body
+        )
+        try:
+            return mapping.margin_from_broker(reply.body.get("data"))
+        except ValueError as exc:
+            raise BrokerUnavailable(f"unexpected margin reply: {exc}") from None
 
     async def get_quotes(self, symbols: Sequence[SymbolRef]) -> list[Quote]:
         self.require_session()

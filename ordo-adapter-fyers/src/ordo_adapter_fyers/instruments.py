@@ -16,7 +16,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ordo.adapters.clock import IST
-from ordo.domain import Exchange, Instrument, InstrumentType, SymbolRef, derivative_symbol
+from ordo.domain import (
+    Exchange,
+    Instrument,
+    InstrumentType,
+    SymbolRef,
+    derivative_symbol,
+    unified_index_symbol,
+)
 
 from ordo_adapter_fyers.symbology import INDEX_SUFFIX, split_ticker, strip_series, unified_exchange
 
@@ -93,7 +100,7 @@ def build_instrument(
     }
     try:
         if is_index:
-            symbol = ticker_name.removesuffix(INDEX_SUFFIX)
+            symbol = unified_index_symbol(exchange, ticker_name.removesuffix(INDEX_SUFFIX))
             return Instrument(
                 symbol=symbol, instrument_type=InstrumentType.INDEX, tradable=False, **common
             )

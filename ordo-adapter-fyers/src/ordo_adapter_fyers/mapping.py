@@ -23,6 +23,7 @@ from ordo.domain import (
     OrderType,
     Position,
     Product,
+    Profile,
     Quote,
     Side,
     SymbolRef,
@@ -93,6 +94,37 @@ def order_to_broker(order: OrderRequest, ticker: str, tag: str) -> dict[str, Any
     """The JSON body of ``POST /orders/sync``."""
     if not FYERS_TAG.match(tag):
         raise ValueError(f"Fyers orderTag must be 1-30 alphanumerics, got {tag!r}")
+    return {**_order_fields(order, ticker), "orderTag": tag}
+
+
+def margin_request_to_broker(order: OrderRequest, ticker: str) -> dict[str, Any]:
+    """The JSON body of ``POST /multiorder/margin`` for one order: the place-order fields,
+    without a tag (nothing is placed)."""
+    return {"data": [_order_fields(order, ticker)]}
+
+
+def margin_from_broker(data: Any) -> Decimal:
+    """``data.margin_total`` of the margin calculator's reply: the order's required margin."""
+    total = parse_decimal(data.get("margin_total")) if isinstance(data, Mapping) else None
+    if total is None or total < 0:
+        raise ValueError(f"no usable margin_total in {data!r:.200}")
+    return total
+
+
+def profile_from_broker(data: Any) -> Profile:
+    """``data`` of ``GET /profile``."""
+    if not isinstance(data, Mapping) or not data.get("fy_id"):
+        raise ValueError("the profile has no fy_id")
+    return Profile(
+        client_id=str(data["fy_id"]),
+        name=str(data.get("name") or ""),
+        email=str(data["email_id"]) if data.get("email_id") else None,
+        phone=str(data["mobile_number"]) if data.get("mobile_number") else None,
+        broker="fyers",
+    )
+
+
+def _order_fields(order: OrderRequest, ticker: str) -> dict[str, Any]:
     return {
         "symbol": ticker,
         "qty": order.quantity,
@@ -106,7 +138,6 @@ def order_to_broker(order: OrderRequest, ticker: str, tag: str) -> dict[str, Any
         "offlineOrder": order.amo,
         "stopLoss": 0,
         "takeProfit": 0,
-        "orderTag": tag,
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ordo.domain import Exchange, InstrumentType, SymbolRef
+from ordo.domain import Exchange, InstrumentType, SymbolRef, unified_index_symbol
 from ordo.domain.exchange_symbols import format_exchange_derivative, parse_exchange_derivative
 from ordo.domain.symbols import parse_derivative_symbol
 
@@ -28,6 +28,15 @@ TICKER_PREFIX: dict[Exchange, str] = {
 }
 DEFAULT_SERIES: dict[Exchange, str] = {Exchange.NSE: "EQ", Exchange.BSE: "A"}
 INDEX_SUFFIX = "-INDEX"
+FYERS_INDEX_NAMES = {
+    "NIFTY": "NIFTY50",
+    "BANKNIFTY": "NIFTYBANK",
+    "FINNIFTY": "FINNIFTY",
+    "MIDCPNIFTY": "MIDCPNIFTY",
+    "SENSEX": "SENSEX",
+    "BANKEX": "BANKEX",
+}
+"""Unified index symbol -> the name in Fyers' index ticker (``NSE:NIFTY50-INDEX``)."""
 
 # (Fyers exchange code, segment code) -> unified exchange, per the fact sheet's appendix.
 _SEGMENTS: dict[tuple[int, int], Exchange] = {
@@ -91,7 +100,7 @@ def to_fyers_ticker(ref: SymbolRef, *, monthly: bool = True, series: str | None 
     ``series`` overrides the equity series (EQ on NSE, A on BSE by default)."""
     prefix = TICKER_PREFIX[ref.exchange]
     if ref.exchange in (Exchange.NSE_INDEX, Exchange.BSE_INDEX):
-        return f"{prefix}:{ref.symbol}{INDEX_SUFFIX}"
+        return f"{prefix}:{FYERS_INDEX_NAMES.get(ref.symbol, ref.symbol)}{INDEX_SUFFIX}"
     if ref.exchange in (Exchange.NSE, Exchange.BSE):
         return equity_ticker(ref.exchange, ref.symbol, series)
     parsed = parse_derivative_symbol(ref.symbol)
@@ -120,7 +129,8 @@ def from_fyers_ticker(
         index_exchange = {"NSE": Exchange.NSE_INDEX, "BSE": Exchange.BSE_INDEX}.get(prefix)
         if index_exchange is None:
             raise ValueError(f"{ticker!r}: no index exchange for prefix {prefix}")
-        return SymbolRef(exchange=index_exchange, symbol=name[: -len(INDEX_SUFFIX)])
+        symbol = unified_index_symbol(index_exchange, name[: -len(INDEX_SUFFIX)])
+        return SymbolRef(exchange=index_exchange, symbol=symbol)
     parsed = parse_exchange_derivative(name)
     if parsed is not None:
         exchange = derivative_exchange or {

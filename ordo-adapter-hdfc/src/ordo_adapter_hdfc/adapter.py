@@ -28,6 +28,7 @@ from ordo.domain import (
     OrderRequest,
     OrderStatus,
     Position,
+    Profile,
     Quote,
     SymbolRef,
     Trade,
@@ -67,6 +68,7 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         Capability.INSTRUMENT_SEARCH,
         Capability.MODIFY_ORDER,
         Capability.TRADES,
+        Capability.PROFILE,
         Capability.STOP_ORDERS,
         Capability.AMO,
     }
@@ -186,6 +188,11 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         return (await self._index()).search(query, limit)
 
     # -- portfolio ---------------------------------------------------------------------
+    async def get_profile(self) -> Profile:
+        paths = self.settings.paths
+        reply = await self._call(paths.profile_method, paths.profile)
+        return _readable(mapping.profile_from_broker, reply.body)
+
     async def get_funds(self) -> Funds:
         reply = await self._call_first("margins", self.settings.paths.margins)
         return _readable(mapping.funds_from_broker, reply.body)

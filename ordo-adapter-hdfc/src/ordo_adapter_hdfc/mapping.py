@@ -24,6 +24,7 @@ from ordo.domain import (
     OrderType,
     Position,
     Product,
+    Profile,
     Quote,
     Trade,
     derivative_symbol,
@@ -393,3 +394,14 @@ def modification_to_broker(current: Row, changes: OrderModification) -> dict[str
         "trigger_price": _money(trigger),
         "amo": bool(amo),
     }
+
+
+def profile_from_broker(body: Any) -> Profile:
+    """The first row of ``/v3/user/profile`` (``user_id``, ``user_name``)."""
+    found = rows(body)
+    if not found or not found[0].get("user_id"):
+        raise ValueError("the profile has no user_id")
+    row = found[0]
+    return Profile(
+        client_id=str(row["user_id"]), name=str(row.get("user_name") or ""), broker="hdfc"
+    )

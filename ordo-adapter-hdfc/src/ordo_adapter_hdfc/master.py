@@ -17,7 +17,14 @@ from decimal import Decimal
 from typing import Literal
 
 from ordo.adapters.values import parse_decimal, parse_int
-from ordo.domain import Exchange, Instrument, InstrumentType, SymbolRef, derivative_symbol
+from ordo.domain import (
+    Exchange,
+    Instrument,
+    InstrumentType,
+    SymbolRef,
+    derivative_symbol,
+    unified_index_symbol,
+)
 
 from ordo_adapter_hdfc.normalise import (
     clean_symbol,
@@ -120,7 +127,7 @@ def parse_row(row: dict[str, str], unit: TickUnit = "auto") -> HdfcInstrument | 
     if segment == "EQUITY":
         is_index = exchange in (Exchange.NSE_INDEX, Exchange.BSE_INDEX)
         instrument = Instrument(
-            symbol=name,
+            symbol=unified_index_symbol(exchange, name) if is_index else name,
             instrument_type=InstrumentType.INDEX if is_index else InstrumentType.EQUITY,
             tradable=not is_index,
             **common,

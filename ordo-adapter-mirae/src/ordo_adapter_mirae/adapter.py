@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,6 +64,7 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
     capabilities: ClassVar[frozenset[Capability]] = REQUIRED_CAPABILITIES | {
         Capability.MODIFY_ORDER,
         Capability.TRADES,
+        Capability.MARGIN,
         Capability.STOP_ORDERS,
         Capability.AMO,
         Capability.INSTRUMENT_SEARCH,
@@ -99,6 +101,10 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         return datetime.now(UTC)
 
     # -- login -------------------------------------------------------------------------
+    def logs_in_unattended(self) -> bool:
+        """With ``totp_secret`` the login goes through ``session/verifytotp`` unasked."""
+        return self.settings.totp_secret is not None
+
     async def begin_login(self) -> LoginChallenge | BrokerSession:
         return self._adopt(await self._login.begin(self.account))
 
@@ -220,6 +226,18 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         return [quote for quote in quotes if quote is not None]
 
     # -- orders ------------------------------------------------------------------------
+    async def required_margin(self, order: OrderRequest) -> Decimal:
+        token = self.require_session().access_token
+        entry = await self._entry(SymbolRef(exchange=order.exchange, symbol=order.symbol))
+        body = forms.margin_body(
+            order, tradingsymbol=entry.tradingsymbol, broker_exchange=entry.broker_exchange
+        )
+        data = await self._api.order_margin(token, body)
+        try:
+            return mapping.margin_from_broker(data)
+        except mapping.MappingError as exc:
+            raise BrokerUnavailable(f"m.Stock margin reply: {exc}") from None
+
     async def place_order(self, order: OrderRequest, tag: str) -> OrderAck:
         """Place one order with ``tag`` in m.Stock's ``tag`` field (Ordo tags are 16
         alphanumerics, within m.Stock's limit, so they are sent unchanged)."""

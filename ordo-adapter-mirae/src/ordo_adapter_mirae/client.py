@@ -62,6 +62,7 @@ class MiraeClient:
         *,
         access_token: SecretStr | None = None,
         form: Mapping[str, str] | None = None,
+        json_body: Any = None,
         params: Params | None = None,
         write: bool = False,
     ) -> Any:
@@ -75,6 +76,10 @@ class MiraeClient:
         if form is not None:
             headers["Content-Type"] = FORM_CONTENT_TYPE
             content = str(httpx.QueryParams(dict(form)))
+        elif json_body is not None:
+            # Only the margin calculator takes JSON; every other Type A write is a form.
+            headers["Content-Type"] = "application/json"
+            content = json.dumps(json_body)
         try:
             response = await self._http.request(
                 method,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ordo.adapters.values import parse_int, parse_text, positive_decimal
 from ordo.domain import OrderModification, OrderRequest, OrderType, Validity
@@ -97,3 +98,18 @@ def modify_form(
         if product is not None:
             form["product"] = product
     return form
+
+
+def margin_body(order: OrderRequest, *, tradingsymbol: str, broker_exchange: str) -> dict[str, Any]:
+    """The JSON body of ``POST /margins/orders`` for one order (numbers as numbers)."""
+    return {
+        "exchange": broker_exchange,
+        "tradingsymbol": tradingsymbol,
+        "transaction_type": order.side.value,
+        "variety": "amo" if order.amo else "regular",
+        "product": order.product.value,
+        "order_type": order.order_type.value,
+        "quantity": order.quantity,
+        "price": float(order.price or 0),
+        "trigger_price": float(order.trigger_price or 0),
+    }

@@ -31,6 +31,7 @@ from ordo_adapter_mirae.symbols import (
     INDEX_EXCHANGES,
     equity_symbol,
     index_symbol,
+    unified_index,
 )
 from ordo_adapter_mirae.values import lower_keys
 
@@ -101,7 +102,7 @@ def entry_from_row(row: Mapping[str, str], today: date | None = None) -> MasterE
         if exchange not in INDEX_EXCHANGES:
             return None
         exchange = INDEX_EXCHANGES[exchange]
-        symbol = index_symbol(tradingsymbol)
+        symbol = unified_index(exchange, tradingsymbol)
     elif kind is InstrumentType.EQUITY:
         symbol = equity_symbol(tradingsymbol)
     else:

@@ -357,3 +357,17 @@ def keys_missing(entries: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
         ):
             missing.append(key)
     return missing
+
+
+def margin_from_broker(data: Any) -> Decimal:
+    """``data.total`` of ``POST /margins/orders``: the order's required margin."""
+    row = data[0] if isinstance(data, list) and data else data
+    total = positive_or_zero(row.get("total")) if isinstance(row, Mapping) else None
+    if total is None:
+        raise MappingError("the margin reply has no usable total")
+    return total
+
+
+def positive_or_zero(value: Any) -> Decimal | None:
+    number = parse_decimal(value)
+    return number if number is not None and number >= 0 else None

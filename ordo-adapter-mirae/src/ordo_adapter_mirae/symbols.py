@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ordo.domain import Exchange
+from ordo.domain import Exchange, unified_index_symbol
 
 BROKER_EXCHANGES: dict[str, Exchange] = {
     "NSE": Exchange.NSE,
@@ -43,11 +43,17 @@ def index_symbol(tradingsymbol: str) -> str:
     return re.sub(r"[^A-Z0-9&_\-.]", "", tradingsymbol.strip().upper())
 
 
+def unified_index(exchange: Exchange, tradingsymbol: str) -> str:
+    """m.Stock's index name as the unified index symbol (``NIFTY 50`` -> ``NIFTY``,
+    ``NIFTY BANK`` -> ``BANKNIFTY``), the same on every adapter."""
+    return unified_index_symbol(exchange, tradingsymbol)
+
+
 def fallback_symbol(exchange: Exchange, tradingsymbol: str) -> str:
     """The best unified symbol when the master does not know a broker symbol (an order or
     position of an instrument that has since expired)."""
     if exchange in (Exchange.NSE, Exchange.BSE):
         return equity_symbol(tradingsymbol)
     if exchange in (Exchange.NSE_INDEX, Exchange.BSE_INDEX):
-        return index_symbol(tradingsymbol)
+        return unified_index(exchange, tradingsymbol)
     return tradingsymbol.strip().upper()

@@ -70,6 +70,12 @@ class TypeAApi:
     async def order_book(self, token: SecretStr) -> Any:
         return await self._client.call("GET", "/orders", access_token=token)
 
+    async def order_margin(self, token: SecretStr, body: Mapping[str, Any]) -> Any:
+        """``POST /margins/orders`` (JSON): what the RMS would block; places nothing."""
+        return await self._client.call(
+            "POST", "/margins/orders", access_token=token, json_body=dict(body)
+        )
+
     async def trade_book(self, token: SecretStr) -> Any:
         return await self._client.call("GET", "/tradebook", access_token=token)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import ClassVar, TypeVar
 
 from ordo.adapters.base import AdapterContext, AdapterSettings, BrokerAdapter, RateLimit, RateScope
@@ -33,6 +34,7 @@ from ordo.domain import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
     SymbolRef,
     Trade,
@@ -73,6 +75,7 @@ class MockAdapter(BrokerAdapter[MockSettings]):
     display_name: ClassVar[str] = "Paper broker"
     # The paper book is updated synchronously: a missing order is missing at once.
     reconcile_settle_seconds: ClassVar[float] = 0.0
+    sessions_survive_restart: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
     Settings: ClassVar[type[AdapterSettings]] = MockSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
@@ -238,6 +241,18 @@ class MockAdapter(BrokerAdapter[MockSettings]):
 
     async def get_trades(self) -> list[Trade]:
         return await self._call("get_trades", CallKind.READ, self.broker.trades)
+
+    async def required_margin(self, order: OrderRequest) -> Decimal:
+        return await self._call(
+            "required_margin", CallKind.READ, lambda: self.broker.required_margin(order)
+        )
+
+    async def get_profile(self) -> Profile:
+        return await self._call(
+            "get_profile",
+            CallKind.READ,
+            lambda: Profile(client_id=self.account, name="Paper trader", broker=self.id),
+        )
 
     async def find_orders_by_tag(self, tag: str) -> list[Order]:
         return await self._call(

@@ -206,6 +206,22 @@ class PaperBroker:
     def trades(self) -> list[Trade]:
         return self.book.trades()
 
+    def required_margin(self, request: OrderRequest) -> Decimal:
+        """What ``place`` would block for ``request`` now, booking nothing (the margin
+        calculator). Only the part that opens or grows a position needs money."""
+        instrument = self.instrument(SymbolRef(exchange=request.exchange, symbol=request.symbol))
+        key = (instrument.exchange, instrument.symbol)
+        probe = Order(
+            **request.model_dump(include=set(REQUEST_FIELDS)),
+            order_id="margin-probe",
+            status=OrderStatus.PENDING,
+        )
+        entry = BookEntry(probe, instrument, key)  # never added to the book
+        amount, _ = margin.requirement(
+            self.book, self.ledger, entry, request, self.prices.last(key)
+        )
+        return amount
+
     # -- placing ---------------------------------------------------------------------
     def place(self, request: OrderRequest, tag: str | None = None) -> Order:
         """Accept ``request`` into the book and match it.

@@ -59,6 +59,7 @@ from ordo_client.models import (
     AccountHolding,
     AccountPortfolio,
     AccountPosition,
+    CancelledOnAccount,
     ConsolidatedPortfolio,
     Funds,
     FundsTotal,
@@ -71,8 +72,11 @@ from ordo_client.models import (
     OrderRequest,
     PlacedOrder,
     Position,
+    Profile,
     Quote,
     RequestLeg,
+    SymbolError,
+    Trade,
 )
 from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
 from ordo_client.retry import RetryPolicy
@@ -93,6 +97,7 @@ __all__ = [
     "AuditEvent",
     "AuditPage",
     "BreakerInfo",
+    "CancelledOnAccount",
     "Challenge",
     "ChallengeKind",
     "ConsolidatedPortfolio",
@@ -136,6 +141,7 @@ __all__ = [
     "PortfolioResult",
     "Position",
     "Product",
+    "Profile",
     "Quote",
     "RequestLeg",
     "RequestTrace",
@@ -143,6 +149,8 @@ __all__ = [
     "SessionInfo",
     "SessionState",
     "Side",
+    "SymbolError",
+    "Trade",
     "Validity",
     "__version__",
 ]

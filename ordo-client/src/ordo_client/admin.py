@@ -26,6 +26,8 @@ class Account(ResponseModel):
     display_name: str = ""
     capabilities: list[str] = Field(default_factory=list)
     session_state: SessionState
+    unattended_login: bool = False
+    """The account logs in by itself (a TOTP seed, and PIN where needed, in its config)."""
     logged_in_at: datetime | None = None
     expires_at: datetime | None = None
 

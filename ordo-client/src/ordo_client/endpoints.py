@@ -27,6 +27,7 @@ from ordo_client.admin import (
     RequestTrace,
 )
 from ordo_client.models import (
+    CancelledOnAccount,
     Funds,
     Holding,
     Instrument,
@@ -36,7 +37,10 @@ from ordo_client.models import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
+    SymbolError,
+    Trade,
 )
 from ordo_client.protocol import Call, Reply
 from ordo_client.results import FanoutResult, OrderResult, PortfolioResult
@@ -78,9 +82,12 @@ QUOTES = Route("GET", "/api/v1/quotes", ("symbols", "accounts"))
 INSTRUMENTS = Route("GET", "/api/v1/instruments/search", ("q", "limit", "accounts"))
 PLACE_ORDER = Route("POST", "/api/v1/orders", keyed=True)
 LIST_ORDERS = Route("GET", "/api/v1/orders", ("accounts",))
+TRADES = Route("GET", "/api/v1/trades", ("accounts",))
+PROFILE = Route("GET", "/api/v1/profile", ("accounts",))
 GET_ORDER = Route("GET", "/api/v1/orders/{account}/{order_id}")
 MODIFY_ORDER = Route("PATCH", "/api/v1/orders/{account}/{order_id}", keyed=True)
 CANCEL_ORDER = Route("DELETE", "/api/v1/orders/{account}/{order_id}", keyed=True)
+CANCEL_ALL = Route("POST", "/api/v1/orders/cancel-all", ("accounts",), keyed=True)
 KILL_SWITCH = Route("GET", "/api/v1/kill-switch")
 KILL_SWITCH_ON = Route("POST", "/api/v1/kill-switch")
 KILL_SWITCH_OFF = Route("DELETE", "/api/v1/kill-switch")
@@ -104,9 +111,12 @@ ROUTES: tuple[Route, ...] = (
     INSTRUMENTS,
     PLACE_ORDER,
     LIST_ORDERS,
+    TRADES,
+    PROFILE,
     GET_ORDER,
     MODIFY_ORDER,
     CANCEL_ORDER,
+    CANCEL_ALL,
     KILL_SWITCH,
     KILL_SWITCH_ON,
     KILL_SWITCH_OFF,
@@ -236,12 +246,12 @@ def portfolio(accounts: Accounts = None) -> Call[PortfolioResult]:
 
 def quotes(
     symbols: Sequence[str] | str, accounts: Accounts = None
-) -> Call[FanoutResult[list[Quote]]]:
+) -> Call[FanoutResult[list[Quote | SymbolError]]]:
     listed = symbols if isinstance(symbols, str) else ",".join(symbols)
     return Call(
         QUOTES.method,
         QUOTES.url(),
-        _fanout(FanoutResult[list[Quote]]),
+        _fanout(FanoutResult[list[Quote | SymbolError]]),
         params={"symbols": listed, **_accounts(accounts)},
         fanout=True,
     )
@@ -284,6 +294,26 @@ def list_orders(accounts: Accounts = None) -> Call[FanoutResult[list[Order]]]:
     )
 
 
+def trades(accounts: Accounts = None) -> Call[FanoutResult[list[Trade]]]:
+    return Call(
+        TRADES.method,
+        TRADES.url(),
+        _fanout(FanoutResult[list[Trade]]),
+        params=_accounts(accounts),
+        fanout=True,
+    )
+
+
+def profile(accounts: Accounts = None) -> Call[FanoutResult[Profile]]:
+    return Call(
+        PROFILE.method,
+        PROFILE.url(),
+        _fanout(FanoutResult[Profile]),
+        params=_accounts(accounts),
+        fanout=True,
+    )
+
+
 def get_order(account: str, order_id: str) -> Call[OrderDetail]:
     return Call(
         GET_ORDER.method, GET_ORDER.url(account=account, order_id=order_id), _data(OrderDetail)
@@ -313,6 +343,19 @@ def cancel_order(
         CANCEL_ORDER.method,
         CANCEL_ORDER.url(account=account, order_id=order_id),
         _fanout(FanoutResult[OrderAck]),
+        idempotency_key=idempotency_key or new_idempotency_key(),
+        fanout=True,
+    )
+
+
+def cancel_all(
+    accounts: Accounts = None, idempotency_key: str | None = None
+) -> Call[FanoutResult[CancelledOnAccount]]:
+    return Call(
+        CANCEL_ALL.method,
+        CANCEL_ALL.url(),
+        _fanout(FanoutResult[CancelledOnAccount]),
+        params=_accounts(accounts),
         idempotency_key=idempotency_key or new_idempotency_key(),
         fanout=True,
     )

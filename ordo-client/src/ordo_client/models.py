@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -66,6 +66,29 @@ class Quote(ResponseModel):
     bid: Decimal | None = None
     ask: Decimal | None = None
     timestamp: datetime | None = None
+
+
+class SymbolError(ResponseModel):
+    """A symbol of a quote batch the account could not quote (unknown to its broker); the
+    batch's other symbols are still quoted."""
+
+    exchange: Exchange
+    symbol: str
+    error_code: str
+    message: str
+
+
+class CancelFailure(ResponseModel):
+    order_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+
+class CancelledOnAccount(ResponseModel):
+    """One account's share of a cancel-all: the orders cancelled and those that failed."""
+
+    cancelled: list[str] = Field(default_factory=list)
+    failed: list[CancelFailure] = Field(default_factory=list)
 
 
 class Funds(ResponseModel):
@@ -126,6 +149,31 @@ class Order(ResponseModel):
     updated_at: datetime | None = None
 
 
+class Trade(ResponseModel):
+    """One fill of the trade book."""
+
+    trade_id: str
+    order_id: str
+    exchange: Exchange
+    symbol: str
+    side: Side
+    quantity: int
+    price: Decimal
+    product: Product
+    traded_at: datetime | None = None
+    tag: str | None = None
+
+
+class Profile(ResponseModel):
+    """The user's profile at an account's broker (brokers mask email and phone)."""
+
+    client_id: str
+    name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    broker: str
+
+
 class RequestLeg(ResponseModel):
     """One account's leg of an order request, as the gateway's ledger records it."""
 
@@ -161,6 +209,10 @@ class PlacedOrder(ResponseModel):
     reconciled: bool = False
     """True when the first attempt's outcome was unknown and the gateway found the order by
     its tag instead of sending it again."""
+    margin_source: Literal["broker", "estimate"] | None = None
+    """What the pre-trade funds check valued the order with: the broker's margin
+    calculator or the local estimate (price x quantity); ``None`` when funds were not
+    checked."""
 
 
 class OrderAck(ResponseModel):

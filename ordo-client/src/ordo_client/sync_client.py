@@ -26,6 +26,7 @@ from ordo_client.admin import (
 )
 from ordo_client.config import Cert, Verify, resolve_config
 from ordo_client.models import (
+    CancelledOnAccount,
     Funds,
     Holding,
     Instrument,
@@ -35,7 +36,10 @@ from ordo_client.models import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
+    SymbolError,
+    Trade,
 )
 from ordo_client.protocol import Call, Sleep, exchange
 from ordo_client.results import FanoutResult, OrderResult, PortfolioResult
@@ -168,13 +172,21 @@ class Ordo:
     def positions(self, accounts: api.Accounts = None) -> FanoutResult[list[Position]]:
         return self.call(api.positions(accounts))
 
+    def trades(self, accounts: api.Accounts = None) -> FanoutResult[list[Trade]]:
+        """Today's trade book (fills) per account."""
+        return self.call(api.trades(accounts))
+
+    def profile(self, accounts: api.Accounts = None) -> FanoutResult[Profile]:
+        """The user's profile at each account's broker."""
+        return self.call(api.profile(accounts))
+
     def portfolio(self, accounts: api.Accounts = None) -> PortfolioResult:
         """Per-account portfolios plus ``consolidated`` over the accounts that answered."""
         return self.call(api.portfolio(accounts))
 
     def quotes(
         self, symbols: Sequence[str] | str, accounts: api.Accounts = None
-    ) -> FanoutResult[list[Quote]]:
+    ) -> FanoutResult[list[Quote | SymbolError]]:
         """Quotes for ``EXCHANGE:SYMBOL`` references (``["NSE:SBIN", "NSE:INFY"]``)."""
         return self.call(api.quotes(symbols, accounts))
 
@@ -224,6 +236,13 @@ class Ordo:
         return self.call(api.cancel_order(account, order_id, idempotency_key))
 
     # -- safety and audit ------------------------------------------------------------------------
+
+    def cancel_all(
+        self, accounts: api.Accounts = None, idempotency_key: str | None = None
+    ) -> FanoutResult[CancelledOnAccount]:
+        """Cancel every open order of ``accounts`` (all when ``None``); allowed while the
+        kill switch is on."""
+        return self.call(api.cancel_all(accounts, idempotency_key))
 
     def kill_switch(self) -> KillSwitchState:
         return self.call(api.kill_switch())

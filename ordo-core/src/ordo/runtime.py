@@ -212,9 +212,11 @@ class OrdoRuntime:
 
     async def _login_at_start(self, account: Account) -> None:
         """Log in without a person where that sends no SMS and opens no browser: adapters
-        that need no input (always afresh: a restored session may be stale), and accounts
-        with a TOTP seed whose stored session is not active."""
-        fresh = account.adapter.logs_in_unattended()
+        that need no input and whose sessions die with the process (always afresh), and
+        accounts that can log in unattended (a TOTP seed at either level of the config)
+        whose stored session is not active."""
+        adapter = account.adapter
+        fresh = adapter.logs_in_unattended() and not adapter.sessions_survive_restart
         stale = self.sessions.state(account) is not SessionState.ACTIVE
         if fresh or (stale and self.sessions.can_login_unattended(account)):
             await self.sessions.login_quietly(account)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Generic
@@ -32,6 +33,7 @@ from ordo.domain import (
     OrderModification,
     OrderRequest,
     Position,
+    Profile,
     Quote,
     SymbolRef,
     Trade,
@@ -102,6 +104,10 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
     reconcile_settle_seconds: ClassVar[float] = 0.5
     """How long after a lost order reply the broker's book can be trusted to show the
     order. Absence is believed (and the order resent) only after this pause."""
+    sessions_survive_restart: ClassVar[bool] = True
+    """Whether a stored session is still good after Ordo restarts. ``False`` (the paper
+    broker, whose book lives in the process) makes an unattended adapter log in afresh at
+    every start instead of adopting the stored session."""
 
     def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
         if not isinstance(settings, type(self).Settings):
@@ -137,8 +143,11 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
         """Release the HTTP client and anything else ``start`` opened."""
 
     def logs_in_unattended(self) -> bool:
-        """Whether ``begin_login`` completes without any user input (no OTP, no browser),
-        so the core may log in at start-up without sending an SMS or opening a URL."""
+        """Whether ``begin_login`` completes without any user input (no OTP, no browser)
+        under this account's settings, e.g. because they carry a TOTP seed (and PIN), so the
+        core may log in at start, after a broker 401 and daily without sending an SMS or
+        opening a URL. A seed in the account's own config (``totp_secret`` beside
+        ``settings``) is answered by the core and need not be reported here."""
         return False
 
     def restore_session(self, session: BrokerSession | None) -> None:
@@ -207,6 +216,15 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
 
     async def search_instruments(self, query: str, limit: int = 20) -> list[Instrument]:
         raise UnsupportedOperation(f"{self.id} cannot search instruments")
+
+    async def get_profile(self) -> Profile:
+        """The user's profile at the broker (``Capability.PROFILE``)."""
+        raise UnsupportedOperation(f"{self.id} does not report the user's profile")
+
+    async def required_margin(self, order: OrderRequest) -> Decimal:
+        """What the broker would block for ``order`` now, from its margin calculator
+        (``Capability.MARGIN``); read only, it places nothing."""
+        raise UnsupportedOperation(f"{self.id} has no margin calculator")
 
     # -- orders ------------------------------------------------------------------------
     @abstractmethod

@@ -24,6 +24,11 @@ class Capability(StrEnum):
     AMO = "amo"
     SESSION_REFRESH = "session_refresh"
     INSTRUMENT_SEARCH = "instrument_search"
+    MARGIN = "margin"
+    """``required_margin``: the broker's margin calculator, which the pre-trade funds check
+    uses instead of price x quantity (wrong for F&O and intraday products)."""
+    PROFILE = "profile"
+    """``get_profile``: the user's profile at the broker."""
 
 
 REQUIRED_CAPABILITIES: frozenset[Capability] = frozenset(

@@ -17,7 +17,7 @@ from ordo.api.methods import MethodsMiddleware
 from ordo.api.middleware import RequestIdMiddleware
 from ordo.api.openapi import install_openapi
 from ordo.api.plugin_routes import include_plugin_mounts, include_plugin_routers
-from ordo.api.routes import accounts, health, market, orders, portfolio, safety
+from ordo.api.routes import accounts, books, bulk, health, market, orders, portfolio, safety
 from ordo.api.routes import audit as audit_routes
 from ordo.api.routes import metrics as metrics_routes
 from ordo.api.routes import plugins as plugin_routes
@@ -98,7 +98,7 @@ def create_app(
     app.include_router(status_routes.root_router)
     app.include_router(metrics_routes.router)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (orders, accounts, portfolio, market, safety, plugin_routes):
+    for module in (bulk, orders, accounts, portfolio, books, market, safety, plugin_routes):
         api.include_router(module.router)
     for module in (status_routes, audit_routes):
         api.include_router(module.router)

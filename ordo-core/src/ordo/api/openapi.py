@@ -65,6 +65,10 @@ class OrderAckFanout(envelope.FanoutEnvelope[s.OrderAckData]):
     pass
 
 
+class CancelAllFanout(envelope.FanoutEnvelope[s.CancelledOnAccount]):
+    pass
+
+
 class PortfolioFanout(envelope.FanoutEnvelope[dict[str, Any]]):
     data: s.ConsolidatedPortfolio | None = None
 
@@ -90,6 +94,7 @@ SUCCESS_MODELS: dict[str, type[BaseModel]] = {
     "place_order": OrderAckFanout,
     "modify_order": OrderAckFanout,
     "cancel_order": OrderAckFanout,
+    "cancel_all_orders": CancelAllFanout,
     "get_portfolio": PortfolioFanout,
 }
 """Operations whose route declares a free-form ``data``; the others are typed at the route."""
@@ -103,9 +108,11 @@ FANOUT_READS = frozenset(
         "get_quotes",
         "search_instruments",
         "list_orders",
+        "list_trades",
+        "get_profile",
     }
 )
-ORDER_WRITES = frozenset({"place_order", "modify_order", "cancel_order"})
+ORDER_WRITES = frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders"})
 LOGIN_STEPS = frozenset({"begin_login", "answer_challenge", "resend_challenge", "logout"})
 BROKER_CALLS = FANOUT_READS | ORDER_WRITES | LOGIN_STEPS | {"get_order", "activate_kill_switch"}
 

@@ -34,6 +34,10 @@ class AccountInfo(_Open):
     display_name: str
     capabilities: list[str]
     session_state: SessionStateName
+    unattended_login: bool = Field(
+        description="Whether the account logs in by itself (at start, after a broker 401 "
+        "and daily): a TOTP seed (and PIN where needed) in its config or adapter settings."
+    )
     logged_in_at: datetime | None
     expires_at: datetime | None
 
@@ -99,6 +103,12 @@ class OrderAckData(_Open):
     message: str = ""
     tag: str | None = None
     reconciled: bool | None = None
+    margin_source: Literal["broker", "estimate"] | None = Field(
+        default=None,
+        description="What the pre-trade funds check valued a placed order with: the "
+        "broker's margin calculator, or the local estimate (price x quantity); null when "
+        "funds were not checked (a sell, or an adapter without funds).",
+    )
 
 
 class LedgerLeg(_Open):

@@ -9,10 +9,12 @@ from ordo.domain.enums import (
     Side,
     Validity,
 )
+from ordo.domain.indices import unified_index_symbol
 from ordo.domain.instruments import Instrument, SymbolRef
 from ordo.domain.orders import Order, OrderAck, OrderModification, OrderRequest, Trade
 from ordo.domain.portfolio import Funds, Holding, Position
-from ordo.domain.quotes import Quote
+from ordo.domain.profile import Profile
+from ordo.domain.quotes import Quote, SymbolError
 from ordo.domain.results import AccountResult, Rejection, ResultStatus
 from ordo.domain.sessions import BrokerSession, ChallengeKind, LoginChallenge, SessionState
 from ordo.domain.symbols import DerivativeSymbol, derivative_symbol, parse_derivative_symbol
@@ -36,14 +38,17 @@ __all__ = [
     "OrderType",
     "Position",
     "Product",
+    "Profile",
     "Quote",
     "Rejection",
     "ResultStatus",
     "SessionState",
     "Side",
+    "SymbolError",
     "SymbolRef",
     "Trade",
     "Validity",
     "derivative_symbol",
     "parse_derivative_symbol",
+    "unified_index_symbol",
 ]

@@ -25,3 +25,15 @@ class Quote(BaseModel):
     bid: Decimal | None = None
     ask: Decimal | None = None
     timestamp: datetime | None = None
+
+
+class SymbolError(BaseModel):
+    """One symbol of a quote batch the account could not quote (unknown to its broker's
+    instrument master); the other symbols of the batch are still quoted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    exchange: Exchange
+    symbol: str
+    error_code: str
+    message: str

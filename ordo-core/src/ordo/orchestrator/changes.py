@@ -118,6 +118,16 @@ class OrderChanges:
             account=account.name, broker=account.adapter_id, status=ResultStatus.SUCCESS, data=ack
         )
 
+    async def cancel_all(self, accounts: Sequence[Account], ticket: Ticket) -> Reply:
+        """Cancel every open order of ``accounts`` under one idempotency key (a replay
+        returns the first reply and cancels nothing again). Allowed under the kill switch:
+        cancels only reduce exposure; each cancel runs through the guard and is audited."""
+
+        async def work(_: PriorLegs, __: Settlements) -> list[AccountResult]:
+            return await self.cancel_all_open(accounts)
+
+        return await self.unit_of_work.run(ticket, (), work)
+
     async def cancel_all_open(self, accounts: Sequence[Account]) -> list[AccountResult]:
         """Cancel every open order on every account; each account's result lists the
         order ids cancelled and each failure with its reason."""

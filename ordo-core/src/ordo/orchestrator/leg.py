@@ -115,7 +115,7 @@ class LegPlacer:
             self.pretrade.release(cleared)
             raise
         try:
-            result = await self._send(plan, entry, deadline, settlements)
+            result = await self._send(plan, entry, deadline, settlements, cleared)
         except BaseException:
             # Cancelled mid-call: the order may have reached the broker.
             self.pretrade.spend(cleared)
@@ -127,7 +127,12 @@ class LegPlacer:
         return result
 
     async def _send(
-        self, plan: LegPlan, entry: int, deadline: Deadline, settlements: Settlements
+        self,
+        plan: LegPlan,
+        entry: int,
+        deadline: Deadline,
+        settlements: Settlements,
+        cleared: Cleared,
     ) -> AccountResult:
         account, tag = plan.account, plan.tag
         try:
@@ -173,6 +178,7 @@ class LegPlacer:
                 "tag": tag,
                 "message": ack.message,
                 "reconciled": sent.reconciled,
+                "margin_source": cleared.margin_source,
             },
         )
 

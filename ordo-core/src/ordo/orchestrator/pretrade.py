@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from loguru import logger
+
 from ordo.adapters.capabilities import Capability
 from ordo.domain import Funds, Instrument, OrderRequest, Rejection, Side, SymbolRef
-from ordo.errors import InstrumentNotFound
+from ordo.errors import InstrumentNotFound, OrdoError
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.guard import CallGuard, CallKind
 from ordo.orchestrator.instruments import InstrumentCache
-from ordo.safety.checks import CheckContext, OrderLimits, run_checks
+from ordo.safety.checks import CheckContext, MarginSource, OrderLimits, run_checks
 from ordo.safety.deadline import Deadline
 from ordo.safety.funds import FundsCache, Reservation, Reservations
 from ordo.safety.killswitch import KillSwitch
@@ -42,6 +44,8 @@ class Cleared:
     """A leg the checks let through, with the funds it holds until its broker call ends."""
 
     reservation: Reservation | None
+    margin_source: MarginSource | None = None
+    """What the funds check valued the order with; ``None`` when funds were not checked."""
 
 
 class PreTrade:
@@ -68,16 +72,17 @@ class PreTrade:
         rejections = await run_checks(self.hook, order, context)
         if rejections:
             return rejections
-        value = context.order_value(order) if order.side is Side.BUY else None
+        source = context.margin_source if context.funds is not None else None
+        value = context.funds_needed(order) if order.side is Side.BUY else None
         if not value or context.funds is None:
-            return Cleared(None)
+            return Cleared(None, source)
         # Reserve with no await since the checks, so a burst cannot all pass against the
         # same cached funds.
         reservations = self.safety.reservations
         reservation = reservations.try_reserve(account.name, value, context.funds.available)
         if reservation is None:
             return [_overspend(account, value, reservations)]
-        return Cleared(reservation)
+        return Cleared(reservation, source)
 
     def release(self, cleared: Cleared) -> None:
         """The leg did not reach the broker (or the broker proved it took no effect): free
@@ -133,6 +138,9 @@ class PreTrade:
                     CallKind.QUOTE,
                 )
                 reference = quotes[0].last_price if quotes else None
+        margin = None
+        if funds is not None and account.adapter.supports(Capability.MARGIN):
+            margin = await self.broker_margin(account, order, deadline)
         return CheckContext(
             account=account.name,
             adapter=account.adapter,
@@ -141,7 +149,31 @@ class PreTrade:
             reserved=self.safety.reservations.committed(account.name),
             reference_price=reference,
             limits=self.limits_for(account.name),
+            required_margin=margin,
         )
+
+    async def broker_margin(
+        self, account: Account, order: OrderRequest, deadline: Deadline
+    ) -> Decimal | None:
+        """The broker's required margin for ``order``, or ``None`` (the local estimate then
+        stands) when its calculator cannot answer: a margin read must not block trading.
+        One call, never retried: retries would spend the order's deadline and trip the
+        account's breaker for a read the order can do without."""
+        try:
+            margin: Decimal = await self.guard.call(
+                account,
+                "required_margin",
+                lambda: account.adapter.required_margin(order),
+                deadline=deadline,
+            )
+        except OrdoError as exc:
+            logger.info(
+                "margin calculator of {} unavailable ({}); using the estimate",
+                account.name,
+                exc.code,
+            )
+            return None
+        return margin
 
     async def read(
         self,

@@ -8,8 +8,17 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from ordo.adapters.capabilities import Capability
-from ordo.adapters.errors import UnsupportedOperation
-from ordo.domain import AccountResult, Funds, Holding, Position, ResultStatus, SymbolRef
+from ordo.adapters.errors import InstrumentNotFound, UnsupportedOperation
+from ordo.domain import (
+    AccountResult,
+    Funds,
+    Holding,
+    Position,
+    Quote,
+    ResultStatus,
+    SymbolError,
+    SymbolRef,
+)
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.fanout import fan_out
 from ordo.orchestrator.guard import CallGuard, CallKind
@@ -71,19 +80,33 @@ class ReadService:
             lambda a: self._read(a, Capability.TRADES, "get_trades", a.adapter.get_trades),
         )
 
+    async def profiles(self, accounts: Sequence[Account]) -> list[AccountResult]:
+        return await fan_out(
+            accounts,
+            lambda a: self._read(a, Capability.PROFILE, "get_profile", a.adapter.get_profile),
+        )
+
     async def quotes(
         self, accounts: Sequence[Account], refs: Sequence[SymbolRef]
     ) -> list[AccountResult]:
-        return await fan_out(
-            accounts,
-            lambda a: self._read(
-                a,
+        """Each account's quotes; a symbol its broker does not know becomes a
+        ``SymbolError`` row of that account's batch instead of failing the account."""
+
+        async def one(account: Account) -> list[Quote | SymbolError]:
+            require(account, Capability.QUOTES)
+            known, unknown = await split_known(account, refs)
+            if not known:
+                return list(unknown)
+            quotes = await self._read(
+                account,
                 Capability.QUOTES,
                 "get_quotes",
-                lambda: a.adapter.get_quotes(refs),
+                lambda: account.adapter.get_quotes(known),
                 CallKind.QUOTE,
-            ),
-        )
+            )
+            return [*quotes, *unknown]
+
+        return await fan_out(accounts, one)
 
     async def search(
         self, accounts: Sequence[Account], query: str, limit: int
@@ -117,6 +140,29 @@ class ReadService:
 
         results = await fan_out(accounts, one)
         return results, consolidate(results)
+
+
+async def split_known(
+    account: Account, refs: Sequence[SymbolRef]
+) -> tuple[list[SymbolRef], list[SymbolError]]:
+    """The symbols the account's instrument master knows, and an error for each other."""
+    known: list[SymbolRef] = []
+    unknown: list[SymbolError] = []
+    for ref in refs:
+        try:
+            await account.adapter.get_instrument(ref)
+        except InstrumentNotFound as exc:
+            unknown.append(
+                SymbolError(
+                    exchange=ref.exchange,
+                    symbol=ref.symbol,
+                    error_code=exc.code,
+                    message=exc.message,
+                )
+            )
+        else:
+            known.append(ref)
+    return known, unknown
 
 
 def consolidate(results: Sequence[AccountResult]) -> dict[str, Any]:

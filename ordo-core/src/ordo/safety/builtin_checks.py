@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ordo.domain import OrderRequest, OrderType, Rejection
 from ordo.hookspecs import hookimpl
-from ordo.safety.checks import CheckContext
+from ordo.safety.checks import CheckContext, MarginSource
 
 
 @hookimpl
@@ -104,16 +104,23 @@ def _limits(order: OrderRequest, ctx: CheckContext) -> Rejection | None:
 
 def _funds(order: OrderRequest, ctx: CheckContext) -> Rejection | None:
     # Sells reduce exposure on delivery; margin rules for short sells are the broker's call.
-    if ctx.funds is None or order.side.value == "SELL" or order.order_type is OrderType.SL_M:
+    if ctx.funds is None or order.side.value == "SELL":
         return None
-    value = ctx.order_value(order)
+    if order.order_type is OrderType.SL_M and ctx.margin_source is MarginSource.ESTIMATE:
+        return None  # no price to estimate with; the broker's calculator knows the margin
+    value = ctx.funds_needed(order)
     if value is None:
         return None
     free = ctx.funds.available - ctx.reserved
     if value > free:
+        what = (
+            "required margin (broker)"
+            if ctx.margin_source is MarginSource.BROKER
+            else "order value (estimate)"
+        )
         return Rejection(
             code="INSUFFICIENT_FUNDS",
-            message=f"order value {value:.2f} exceeds available funds {free:.2f} "
+            message=f"{what} {value:.2f} exceeds available funds {free:.2f} "
             f"(available {ctx.funds.available:.2f}, reserved by orders in flight or "
             f"not yet in the funds {ctx.reserved:.2f})",
             check="funds",

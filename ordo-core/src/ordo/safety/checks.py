@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from ordo.adapters.base import BrokerAdapter
@@ -21,6 +22,15 @@ class OrderLimits:
     max_daily_value: Decimal | None = None
 
 
+class MarginSource(StrEnum):
+    """What the funds check valued an order with; the order's reply says which."""
+
+    BROKER = "broker"
+    """The broker's margin calculator (``Capability.MARGIN``)."""
+    ESTIMATE = "estimate"
+    """Price x quantity: right for delivery, too high for intraday, wrong for F&O."""
+
+
 @dataclass
 class CheckContext:
     """Everything a pre-trade check may use, gathered once per leg before the checks run."""
@@ -36,6 +46,8 @@ class CheckContext:
     reference_price: Decimal | None = None
     """The price used to value the order: its limit price, else the last traded price."""
     limits: OrderLimits = field(default_factory=OrderLimits)
+    required_margin: Decimal | None = None
+    """The broker's required margin for the order, when its margin calculator answered."""
     day_quantity: int = 0
     day_value: Decimal = Decimal(0)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -43,6 +55,17 @@ class CheckContext:
     def order_value(self, order: OrderRequest) -> Decimal | None:
         price = order.price or self.reference_price
         return None if price is None else price * order.quantity
+
+    @property
+    def margin_source(self) -> MarginSource:
+        return MarginSource.ESTIMATE if self.required_margin is None else MarginSource.BROKER
+
+    def funds_needed(self, order: OrderRequest) -> Decimal | None:
+        """The money the order will block: the broker's margin where it has a calculator,
+        else the local estimate (price x quantity)."""
+        if self.required_margin is not None:
+            return self.required_margin
+        return self.order_value(order)
 
 
 async def run_checks(hook: Any, order: OrderRequest, context: CheckContext) -> list[Rejection]:

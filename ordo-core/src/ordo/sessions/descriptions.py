@@ -23,6 +23,7 @@ def describe_accounts(
                 "display_name": account.adapter.display_name,
                 "capabilities": sorted(c.value for c in account.adapter.capabilities),
                 "session_state": state.value,
+                "unattended_login": sessions.can_login_unattended(account),
                 "logged_in_at": session.logged_in_at.isoformat() if session else None,
                 "expires_at": session.expires_at.isoformat()
                 if session and session.expires_at

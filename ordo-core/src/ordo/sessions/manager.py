@@ -290,6 +290,8 @@ class SessionManager:
             await self.login_quietly(account)
 
     def can_login_unattended(self, account: Account) -> bool:
+        """The adapter's settings suffice (a seed and PIN there), or the account's own
+        config holds a TOTP seed that the core answers challenges with."""
         return account.adapter.logs_in_unattended() or account.name in self._totp
 
     async def login_quietly(self, account: Account) -> None:
@@ -330,10 +332,11 @@ class SessionManager:
                 await self.mark_expired(account, "clock")
 
     async def login_unattended(self) -> None:
-        """Log in every account that has a TOTP seed (the daily schedule)."""
-        for name in list(self._totp):
-            if name in self.accounts.names():
-                await self.login_quietly(self.accounts.get(name))
+        """Log in every account that can log in unattended (the daily schedule), whichever
+        level of its config holds the TOTP seed."""
+        for account in list(self.accounts):
+            if self.can_login_unattended(account):
+                await self.login_quietly(account)
 
     # -- audit ------------------------------------------------------------------------------
     def _audit(self, account: Account, kind: str, **payload: Any) -> None:

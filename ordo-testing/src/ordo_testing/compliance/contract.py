@@ -26,6 +26,8 @@ CAPABILITY_METHODS: dict[Capability, tuple[str, ...]] = {
     Capability.TRADES: ("get_trades",),
     Capability.SESSION_REFRESH: ("refresh",),
     Capability.INSTRUMENT_SEARCH: ("search_instruments",),
+    Capability.MARGIN: ("required_margin",),
+    Capability.PROFILE: ("get_profile",),
 }
 
 

@@ -16,7 +16,7 @@ from ordo.adapters.errors import (
     SessionExpired,
     UnsupportedOperation,
 )
-from ordo.domain import Funds, OrderModification
+from ordo.domain import Exchange, Funds, OrderModification, OrderRequest, Side
 
 from ordo_testing.compliance.checks import (
     assert_domain,
@@ -43,6 +43,10 @@ OPTIONAL_CALLS: dict[Capability, Callable[[BrokerAdapter], Awaitable[Any]]] = {
     Capability.TRADES: lambda a: a.get_trades(),
     Capability.INSTRUMENT_SEARCH: lambda a: a.search_instruments("SBIN"),
     Capability.SESSION_REFRESH: lambda a: a.refresh(a.require_session()),
+    Capability.PROFILE: lambda a: a.get_profile(),
+    Capability.MARGIN: lambda a: a.required_margin(
+        OrderRequest(exchange=Exchange.NSE, symbol="SBIN", side=Side.BUY, quantity=1)
+    ),
 }
 """Optional operations that must raise ``UnsupportedOperation`` when not declared."""
 

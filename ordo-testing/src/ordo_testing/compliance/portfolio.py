@@ -7,9 +7,16 @@ from decimal import Decimal
 import pytest
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
-from ordo.domain import Funds, Holding, Position, Trade
+from ordo.domain import Funds, Holding, Position, Profile, Trade
 
-from ordo_testing.compliance.checks import assert_domain, assert_domain_list, require, verifies
+from ordo_testing.compliance.checks import (
+    assert_domain,
+    assert_domain_list,
+    require,
+    resting_buy,
+    verifies,
+)
+from ordo_testing.harness import SampleInstruments
 
 
 @pytest.mark.asyncio
@@ -59,3 +66,25 @@ class PortfolioSuite:
         for t in trades:
             assert t.quantity > 0, f"trade {t.trade_id}: quantity {t.quantity}"
             assert t.price > 0, f"trade {t.trade_id}: price {t.price}"
+
+    @verifies(Capability.PROFILE)
+    async def test_profile_names_the_user(self, adapter: BrokerAdapter) -> None:
+        require(adapter, Capability.PROFILE)
+        profile = assert_domain(await adapter.get_profile(), Profile)
+        assert profile.client_id.strip(), "the profile has no client id"
+        assert profile.broker == adapter.id, f"profile.broker {profile.broker!r} != {adapter.id!r}"
+
+    @verifies(Capability.MARGIN)
+    async def test_margin_of_a_delivery_buy_places_nothing(
+        self, adapter: BrokerAdapter, samples: SampleInstruments
+    ) -> None:
+        require(adapter, Capability.MARGIN)
+        before = len(await adapter.list_orders())
+        order = resting_buy(samples, quantity=2)
+        margin = await adapter.required_margin(order)
+        assert isinstance(margin, Decimal), f"required_margin gave {type(margin).__name__}"
+        assert margin.is_finite(), f"required margin {margin} is not finite"
+        value = samples.resting_buy_price * 2
+        # Delivery is paid in full; charges may add a little, leverage must not apply.
+        assert value <= margin <= value * Decimal("1.05"), f"margin {margin} for value {value}"
+        assert len(await adapter.list_orders()) == before, "asking for the margin placed an order"

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, SelectedAccounts
 from ordo.api.services import Reads
-from ordo.domain import Exchange, Instrument, Quote, SymbolRef
+from ordo.domain import Exchange, Instrument, Quote, SymbolError, SymbolRef
 from ordo.orchestrator.errors import OrdoError
 
 router = APIRouter(tags=["market data"])
@@ -49,7 +49,7 @@ def parse_symbols(text: str) -> list[SymbolRef]:
     "/quotes",
     operation_id="get_quotes",
     summary="Snapshot quotes (LTP, OHLC) per account",
-    response_model=envelope.FanoutEnvelope[list[Quote]],
+    response_model=envelope.FanoutEnvelope[list[Quote | SymbolError]],
 )
 async def get_quotes(
     reads: Reads,
