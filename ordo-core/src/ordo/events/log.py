@@ -13,13 +13,12 @@ from loguru import logger
 
 from ordo.audit.events import AuditEmitter
 from ordo.domain.ledger import LegState
-from ordo.events.model import OrderEvent, OrderUpdate
+from ordo.events.model import LegOrderState, OrderEvent, OrderUpdate
 from ordo.hook_context import resolved
 from ordo.persistence.db import Database
 from ordo.persistence.order_events import (
     Appended,
     FollowedOrder,
-    LegOrderState,
     append_event_on,
     events_after_on,
     events_for_order_on,

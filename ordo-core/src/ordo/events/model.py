@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -108,3 +110,25 @@ class OrderEvent(BaseModel):
     received_at: datetime
     after_ack: bool = False
     """A rejection of an order Ordo had already reported as acknowledged."""
+
+
+@dataclass(frozen=True, slots=True)
+class LegOrderState:
+    """A ledger leg's latest order state from its events."""
+
+    entry_id: int
+    order_status: str | None
+    last_event_id: int | None
+    rejected_after_ack: bool
+
+    @staticmethod
+    def describe(state: LegOrderState | None) -> dict[str, Any]:
+        """The fields ``GET /api/v1/requests/{id}`` adds to a leg (all empty with no
+        event yet)."""
+        if state is None:
+            return {"order_status": None, "last_event_id": None, "rejected_after_ack": False}
+        return {
+            "order_status": state.order_status,
+            "last_event_id": state.last_event_id,
+            "rejected_after_ack": state.rejected_after_ack,
+        }

@@ -17,7 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from ordo.domain.ledger import LegState
-from ordo.events.model import FINAL_STATUSES, EventStatus, OrderEvent, OrderUpdate
+from ordo.events.model import (
+    FINAL_STATUSES,
+    EventStatus,
+    LegOrderState,
+    OrderEvent,
+    OrderUpdate,
+)
 from ordo.persistence.tables import LedgerEntry, OrderEventRecord, WebhookDelivery
 from ordo.persistence.types import utcnow
 
@@ -199,16 +205,6 @@ def followed_orders_on(conn: Connection, account: str) -> list[FollowedOrder]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class LegOrderState:
-    """A leg's latest order state from its events."""
-
-    entry_id: int
-    order_status: str | None
-    last_event_id: int | None
-    rejected_after_ack: bool
-
-
 def leg_order_states_on(conn: Connection, request_id: str) -> dict[int, LegOrderState]:
     """The latest order state of each leg of one API request, by leg id."""
     query = select(
@@ -267,13 +263,11 @@ def mark_failed_on(
     conn.execute(
         update(_OUTBOX)
         .where(_OUTBOX.c.id == delivery_id)
-        .values(
-            attempts=_OUTBOX.c.attempts + 1, next_attempt_at=next_attempt_at, last_error=error
-        )
+        .values(attempts=_OUTBOX.c.attempts + 1, next_attempt_at=next_attempt_at, last_error=error)
     )
 
 
-def undelivered_count_on(conn: Connection, webhook: str) -> int:
+def undelivered_count_on(conn: Connection, *, webhook: str) -> int:
     query = select(func.count()).where(
         _OUTBOX.c.webhook == webhook, _OUTBOX.c.delivered_at.is_(None)
     )

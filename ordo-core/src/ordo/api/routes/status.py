@@ -35,7 +35,9 @@ def status_document(runtime: OrdoRuntime) -> dict[str, Any]:
 async def _status(request: Request, runtime: OrdoRuntime, request_id: str) -> JSONResponse:
     if not runtime.settings.status_public:
         await require_token(request)
-    return envelope.success(request_id, status_document(runtime))
+    document = status_document(runtime)
+    document["webhooks"] = await runtime.webhooks.describe()
+    return envelope.success(request_id, document)
 
 
 @router.get(
