@@ -135,7 +135,8 @@ class EventLog:
             return True
         changed = self._changed
         try:
-            await asyncio.wait_for(changed.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await changed.wait()
         except TimeoutError:
             return self.last_id > last_id
         return True

@@ -112,7 +112,8 @@ class WebhookDispatcher:
             except Exception as exc:  # the database may be briefly away; keep going
                 logger.warning("webhook delivery pass failed: {!r}", exc)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), idle)
+                async with asyncio.timeout(idle):
+                    await self._wake.wait()
 
     async def deliver_due(self) -> int:
         """Attempt every due delivery once; returns how many were delivered."""
