@@ -73,6 +73,7 @@ from ordo_client.models import (
     Position,
     Quote,
     RequestLeg,
+    TracedLeg,
 )
 from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
 from ordo_client.retry import RetryPolicy
@@ -143,6 +144,7 @@ __all__ = [
     "SessionInfo",
     "SessionState",
     "Side",
+    "TracedLeg",
     "Validity",
     "__version__",
 ]
