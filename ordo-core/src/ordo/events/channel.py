@@ -7,9 +7,11 @@ and falls back to polling the order book while it is down.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from loguru import logger
 
 from ordo.events.model import OrderUpdate
 
@@ -41,3 +43,34 @@ class Backoff:
 
     def reset(self) -> None:
         self.failures = 0
+
+
+FrameParser = Callable[[Any], "OrderUpdate | None"]
+"""A broker's frame -> an order update, ``None`` for a frame that carries none (ticks,
+acknowledgements, trades), ``UnknownFrame`` for a shape it does not know."""
+
+
+@dataclass
+class FrameReader:
+    """Reads a socket's frames through ``parse``: a frame in an unknown shape is logged,
+    counted and skipped, never the end of the watcher."""
+
+    account: str
+    parse: FrameParser
+    unknown_frames: int = 0
+
+    async def updates(self, frames: AsyncIterator[Any]) -> AsyncIterator[OrderUpdate]:
+        async for frame in frames:
+            try:
+                update = self.parse(frame)
+            except (UnknownFrame, KeyError, TypeError, ValueError) as exc:
+                self.unknown_frames += 1
+                logger.warning(
+                    "order channel of {}: skipped a frame in an unknown shape ({}): {:.200}",
+                    self.account,
+                    exc,
+                    repr(frame),
+                )
+                continue
+            if update is not None:
+                yield update

@@ -70,11 +70,17 @@ class OrderUpdate(BaseModel):
         return (self.account, self.order_id, self.status.value, self.filled_quantity)
 
 
+def event_status(status: OrderStatus, filled_quantity: int) -> EventStatus:
+    """A broker-neutral order status as an event status (working with fills: partial)."""
+    mapped = _FROM_ORDER_STATUS[status]
+    if mapped is EventStatus.OPEN and filled_quantity > 0:
+        return EventStatus.PARTIALLY_FILLED
+    return mapped
+
+
 def update_from_order(account: str, broker: str, order: Order) -> OrderUpdate:
     """The update an order book row stands for."""
-    status = _FROM_ORDER_STATUS[order.status]
-    if status is EventStatus.OPEN and order.filled_quantity > 0:
-        status = EventStatus.PARTIALLY_FILLED
+    status = event_status(order.status, order.filled_quantity)
     return OrderUpdate(
         account=account,
         broker=broker,

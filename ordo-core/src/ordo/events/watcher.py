@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from loguru import logger
 
@@ -33,8 +33,10 @@ class OrderWatcher:
         interval: float,
         push_poll_factor: float = 10.0,
         backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.account = account
+        self._sleep = sleep
         self.log = log
         self.guard = guard
         self.interval = interval
@@ -50,7 +52,7 @@ class OrderWatcher:
         channel_of = getattr(self.account.adapter, "order_channel", None)
         channel = channel_of() if callable(channel_of) else None
         if channel is not None:
-            self._tasks.append(asyncio.create_task(self._push_loop(channel)))
+            self._tasks.append(asyncio.create_task(self.push_loop(channel)))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -93,7 +95,7 @@ class OrderWatcher:
                 logger.warning("order watcher of {}: poll error: {!r}", self.account.name, exc)
             await asyncio.sleep(delay)
 
-    async def _push_loop(self, channel: OrderChannel) -> None:
+    async def push_loop(self, channel: OrderChannel) -> None:
         while True:
             try:
                 async for update in channel.updates():
@@ -109,7 +111,7 @@ class OrderWatcher:
                 self.push_failures += 1
                 logger.info("order channel of {} dropped: {!r}", self.account.name, exc)
             self.push_connected = False
-            await asyncio.sleep(self.backoff.next_delay())
+            await self._sleep(self.backoff.next_delay())
 
 
 def session_fingerprint(account: Account) -> str | None:
