@@ -33,7 +33,6 @@ def test_the_parser_joins_data_lines_and_skips_comments() -> None:
 
 async def test_async_iterator_resumes_after_reconnects(tmp_path: Path) -> None:
     app = build_app(tmp_path)
-    app.state  # noqa: B018 - built; the lifespan below starts it
     async with app.router.lifespan_context(app):
         app.state.ordo.settings.events_stream_seconds = 0.01
         await record(app, "B1", EventStatus.OPEN)

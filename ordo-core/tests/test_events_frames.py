@@ -61,17 +61,15 @@ def test_fyers_order_frames_become_updates() -> None:
 
 
 def test_mstock_order_frames_become_updates() -> None:
-    frame = {
-        "type": "order",
-        "data": {
-            "order_id": "1131241001100",
-            "status": "REJECTED",
-            "status_message": "RMS:Blocked for trading",
-            "quantity": "5",
-            "filled_quantity": "0",
-            "tag": "OA1B2C3",
-        },
+    row: dict[str, str] = {
+        "order_id": "1131241001100",
+        "status": "REJECTED",
+        "status_message": "RMS:Blocked for trading",
+        "quantity": "5",
+        "filled_quantity": "0",
+        "tag": "OA1B2C3",
     }
+    frame: dict[str, Any] = {"type": "order", "data": row}
     update = mstock.order_update("m1", json.dumps(frame))
     assert update is not None
     assert (update.order_id, update.status, update.message, update.tag) == (
@@ -80,7 +78,7 @@ def test_mstock_order_frames_become_updates() -> None:
         "RMS:Blocked for trading",
         "OA1B2C3",
     )
-    frame["data"] = {**frame["data"], "status": "OPEN", "filled_quantity": "2"}
+    frame["data"] = {**row, "status": "OPEN", "filled_quantity": "2"}
     assert mstock.order_update("m1", frame).status is EventStatus.PARTIALLY_FILLED  # type: ignore[union-attr]
     assert mstock.order_update("m1", b"\x00\x01tick") is None
     assert mstock.order_update("m1", {"type": "trade", "data": {}}) is None

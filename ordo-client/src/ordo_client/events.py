@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +99,7 @@ async def aiter_events(
     last_event_id: int = 0,
     reconnect_seconds: float = RECONNECT_SECONDS,
     forever: bool = True,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """Every order event after ``last_event_id``, oldest first; reconnects after the stream
     ends or the connection drops (``forever=False``: stops at the first end). An error
     answer (bad token, unknown account) raises ``OrdoAPIError``."""
