@@ -84,7 +84,11 @@ class OrderWatcher:
 
     async def _poll_loop(self) -> None:
         while True:
-            delay = self.interval * (self.push_poll_factor if self.push_connected else 1.0)
+            # A pause first: a new order is acknowledged when placed, so the first change
+            # worth a read comes later (and a restart's burst of logins reads nothing).
+            await asyncio.sleep(
+                self.interval * (self.push_poll_factor if self.push_connected else 1.0)
+            )
             try:
                 await self.poll_once()
             except SessionExpired:
@@ -93,7 +97,6 @@ class OrderWatcher:
                 logger.info("order watcher of {}: poll failed: {}", self.account.name, exc)
             except Exception as exc:  # the watcher must outlive any one bad reply
                 logger.warning("order watcher of {}: poll error: {!r}", self.account.name, exc)
-            await asyncio.sleep(delay)
 
     async def push_loop(self, channel: OrderChannel) -> None:
         while True:
