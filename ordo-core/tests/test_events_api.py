@@ -195,3 +195,24 @@ async def test_the_kill_switch_reports_confirmed_cancels(tmp_path: Path) -> None
         assert result["data"]["confirmed"] == {first: "CANCELLED", second: "CANCELLED"}
         history = (await gw.client.get(f"/api/v1/orders/paper/{first}/events")).json()
         assert [e["status"] for e in history["data"]][-1] == "CANCELLED"
+
+
+async def test_sse_resumes_across_a_server_restart(tmp_path: Path) -> None:
+    async with gateway_in_process(settings_for(tmp_path), token=TOKEN) as gw:
+        paper(gw).broker.set_price("NSE:SBIN", "800")
+        first, _ = await place_limit(gw)
+        second, _ = await place_limit(gw)
+        await watcher(gw).poll_once()
+        seen = sse_events((await gw.client.get("/api/v1/events")).text)
+        assert [e["order_id"] for e in seen] == [first, second]
+    async with gateway_in_process(settings_for(tmp_path), token=TOKEN) as gw:
+        # The paper book is new after a restart; the event log is not.
+        assert gw.runtime.events.last_id == seen[-1]["id"]
+        resumed = await gw.client.get(
+            "/api/v1/events", headers={"Last-Event-ID": str(seen[0]["id"])}
+        )
+        assert [e["id"] for e in sse_events(resumed.text)] == [seen[1]["id"]]
+        future = await gw.client.get(
+            "/api/v1/events", headers={"Last-Event-ID": str(seen[-1]["id"] + 1)}
+        )
+        assert future.json()["error_code"] == "LAST_EVENT_ID_IN_FUTURE"
