@@ -50,6 +50,16 @@ RESTING_BUY: dict[str, Any] = {
 }
 
 
+PAPER: dict[str, Any] = {
+    "seed": 7,
+    "starting_cash": "1000000000",
+    "orders_per_second": None,
+    "orders_per_minute": None,
+}
+"""No order quotas (as ``bench.server``): what is measured is Ordo, not the simulator's
+throttling."""
+
+
 def _settings(data_dir: Path, poll_seconds: float, webhook: bool) -> Any:
     hooks = [{"name": "bench", "url": "http://receiver.test/hook", "secret": SECRET}]
     return load_settings(
@@ -59,7 +69,7 @@ def _settings(data_dir: Path, poll_seconds: float, webhook: bool) -> Any:
         log_level="WARNING",
         order_watch_interval_seconds=poll_seconds,
         webhooks=hooks if webhook else [],
-        accounts={"paper": AccountConfig(adapter="mock", settings={"seed": 7})},
+        accounts={"paper": AccountConfig(adapter="mock", settings=PAPER)},
     )
 
 

@@ -129,6 +129,7 @@ async def test_events_are_deduplicated_ordered_and_linked_to_their_leg(
     assert states[leg_id].order_status == "FILLED"
     assert states[leg_id].last_event_id == ids[-1]
     assert await log.followed("paper") == []
+    assert await log.following("paper") is False
 
 
 async def test_a_rejection_after_the_ack_is_loud_and_marked_on_the_leg(
@@ -137,6 +138,7 @@ async def test_a_rejection_after_the_ack_is_loud_and_marked_on_the_leg(
     leg_id = await add_leg(database, "T1", LegState.ACKNOWLEDGED, "B1")
     log, recorder = make_log(database)
     await log.start()
+    assert await log.following("paper") is True
     followed = await log.followed("paper")
     assert [(f.order_id, f.leg_state) for f in followed] == [("B1", LegState.ACKNOWLEDGED)]
     rejected = book_order(OrderStatus.REJECTED, message="RMS: margin shortfall")

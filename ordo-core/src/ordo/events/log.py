@@ -19,6 +19,7 @@ from ordo.persistence.db import Database
 from ordo.persistence.order_events import (
     Appended,
     FollowedOrder,
+    any_followed_on,
     append_event_on,
     events_after_on,
     events_for_order_on,
@@ -157,6 +158,9 @@ class EventLog:
 
     async def for_order(self, account: str, order_id: str) -> list[OrderEvent]:
         return await self.db.run(lambda c: events_for_order_on(c, account, order_id))
+
+    async def following(self, account: str) -> bool:
+        return await self.db.run(lambda c: any_followed_on(c, account))
 
     async def followed(self, account: str) -> list[FollowedOrder]:
         return await self.db.run(lambda c: followed_orders_on(c, account))

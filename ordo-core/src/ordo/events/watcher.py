@@ -65,7 +65,7 @@ class OrderWatcher:
     async def poll_once(self) -> int:
         """Read the order book once when Ordo has orders to follow; returns how many new
         events it produced."""
-        if not await self.log.followed(self.account.name):
+        if not await self.log.following(self.account.name):
             return 0
         adapter = self.account.adapter
         orders = await self.guard.call(

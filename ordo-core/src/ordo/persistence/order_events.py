@@ -185,10 +185,8 @@ class FollowedOrder:
     leg_state: LegState
 
 
-def followed_orders_on(conn: Connection, account: str) -> list[FollowedOrder]:
-    """``account``'s legs whose order is not final: acknowledged without a final event, and
-    legs whose outcome is unknown (found by tag)."""
-    query = select(_LEGS.c.broker_order_id, _LEGS.c.broker_tag, _LEGS.c.state).where(
+def _followed(account: str) -> Any:
+    return and_(
         _LEGS.c.account == account,
         or_(
             and_(
@@ -198,6 +196,19 @@ def followed_orders_on(conn: Connection, account: str) -> list[FollowedOrder]:
             ),
             _LEGS.c.state == LegState.UNKNOWN.value,
         ),
+    )
+
+
+def any_followed_on(conn: Connection, account: str) -> bool:
+    """Whether ``account`` has an order to follow (one row read, not the list)."""
+    return conn.execute(select(_LEGS.c.id).where(_followed(account)).limit(1)).first() is not None
+
+
+def followed_orders_on(conn: Connection, account: str) -> list[FollowedOrder]:
+    """``account``'s legs whose order is not final: acknowledged without a final event, and
+    legs whose outcome is unknown (found by tag)."""
+    query = select(_LEGS.c.broker_order_id, _LEGS.c.broker_tag, _LEGS.c.state).where(
+        _followed(account)
     )
     return [
         FollowedOrder(row.broker_order_id, row.broker_tag, LegState(row.state))
