@@ -5,7 +5,7 @@ history)."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -74,7 +74,7 @@ async def event_stream(
     statuses: list[str] | None,
     seconds: float,
     keep_alive: float = KEEP_ALIVE_SECONDS,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Every matching event after ``after``, then new ones as they are stored, for at most
     ``seconds`` (the client reconnects with ``Last-Event-ID``)."""
     ends = time.monotonic() + seconds
