@@ -35,6 +35,9 @@ def server_url(tmp_path: Path) -> Iterator[str]:
         data_dir=tmp_path / "data",
         api_token=TOKEN,
         log_level="WARNING",
+        # GET /api/v1/events streams until this bound: a short one keeps every generated
+        # case of the SSE operation a finished response schemathesis can check.
+        events_stream_seconds=0.05,
         accounts={"paper": AccountConfig(adapter="mock", settings={"seed": 3})},
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -41,7 +41,11 @@ def operations(cls: type) -> set[str]:
 def test_sync_and_async_clients_offer_the_same_operations() -> None:
     sync_ops, async_ops = operations(Ordo), operations(AsyncOrdo)
     assert sync_ops == async_ops
-    assert all(inspect.iscoroutinefunction(getattr(AsyncOrdo, n)) for n in async_ops)
+    # ``events`` returns an async iterator (``async for``); every other operation is awaited.
+    streams = {"events"}
+    assert streams <= async_ops
+    assert all(inspect.iscoroutinefunction(getattr(AsyncOrdo, n)) for n in async_ops - streams)
+    assert "AsyncIterator" in str(inspect.signature(AsyncOrdo.events).return_annotation)
     for name in sync_ops:
         sync_sig = inspect.signature(getattr(Ordo, name))
         async_sig = inspect.signature(getattr(AsyncOrdo, name))
@@ -86,6 +90,8 @@ def test_every_route_is_reachable_from_the_client() -> None:
             ordo.audit,
             lambda: ordo.request_trace("r"),
             ordo.plugins,
+            lambda: ordo.order_events("a", "1"),
+            lambda: next(ordo.events(forever=False)),
         ]
         for call in calls:
             with pytest.raises(OrdoServerError, match="DOWN"):

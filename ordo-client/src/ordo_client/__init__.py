@@ -76,6 +76,7 @@ from ordo_client.models import (
     Quote,
     RequestLeg,
     SymbolError,
+    TracedLeg,
     Trade,
 )
 from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
@@ -150,6 +151,7 @@ __all__ = [
     "SessionState",
     "Side",
     "SymbolError",
+    "TracedLeg",
     "Trade",
     "Validity",
     "__version__",

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from ordo_client.enums import ChallengeKind, SessionState
-from ordo_client.models import RequestLeg, ResponseModel
+from ordo_client.models import ResponseModel, TracedLeg
 from ordo_client.results import AccountResult
 
 
@@ -118,11 +118,22 @@ class AccountStatus(ResponseModel):
     rate_limiter: dict[str, Any] | None = None
 
 
+class WebhookStatus(ResponseModel):
+    name: str
+    url: str
+    paused: bool = False
+    consecutive_failures: int = 0
+    pending: int = 0
+    delivered: int = 0
+    last_error: str | None = None
+
+
 class GatewayStatus(ResponseModel):
     status: str
     """``ok`` or ``degraded``."""
     version: str
     accounts: list[AccountStatus] = Field(default_factory=list)
+    webhooks: list[WebhookStatus] = Field(default_factory=list)
 
 
 class AuditEvent(ResponseModel):
@@ -146,4 +157,4 @@ class AuditPage(ResponseModel):
 
 class RequestTrace(ResponseModel):
     request_id: str
-    legs: list[RequestLeg] = Field(default_factory=list)
+    legs: list[TracedLeg] = Field(default_factory=list)

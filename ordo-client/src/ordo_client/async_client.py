@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -25,6 +25,7 @@ from ordo_client.admin import (
     RequestTrace,
 )
 from ordo_client.config import Cert, Verify, resolve_config
+from ordo_client.events import aiter_events
 from ordo_client.models import (
     CancelledOnAccount,
     Funds,
@@ -281,3 +282,26 @@ class AsyncOrdo:
     async def request_trace(self, request_id: str) -> RequestTrace:
         """What happened to each leg of the request with this id."""
         return await self.call(api.request_trace(request_id))
+
+    async def order_events(self, account: str, order_id: str) -> list[dict[str, Any]]:
+        """One order's events, oldest first."""
+        return await self.call(api.order_events(account, order_id))
+
+    def events(
+        self,
+        *,
+        accounts: Sequence[str] | None = None,
+        statuses: Iterable[str] | None = None,
+        last_event_id: int = 0,
+        forever: bool = True,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Order events as they happen (``async for event in client.events()``), resuming
+        after ``last_event_id``; reconnects with ``Last-Event-ID`` on its own."""
+        return aiter_events(
+            self._http,
+            self._config,
+            accounts=accounts,
+            statuses=statuses,
+            last_event_id=last_event_id,
+            forever=forever,
+        )

@@ -95,6 +95,8 @@ STATUS = Route("GET", "/api/v1/status")
 AUDIT = Route("GET", "/api/v1/audit", ("request_id", "account", "kind", "since", "limit", "cursor"))
 REQUEST_TRACE = Route("GET", "/api/v1/requests/{request_id}")
 PLUGINS = Route("GET", "/api/v1/plugins", ("all",))
+EVENTS = Route("GET", "/api/v1/events", ("accounts", "status"))
+ORDER_EVENTS = Route("GET", "/api/v1/orders/{account}/{order_id}/events")
 
 ROUTES: tuple[Route, ...] = (
     HEALTH,
@@ -124,6 +126,8 @@ ROUTES: tuple[Route, ...] = (
     AUDIT,
     REQUEST_TRACE,
     PLUGINS,
+    EVENTS,
+    ORDER_EVENTS,
 )
 """Every endpoint the client speaks; the drift test holds it against the server's."""
 
@@ -410,6 +414,11 @@ def audit(
 
 def request_trace(request_id: str) -> Call[RequestTrace]:
     return Call(REQUEST_TRACE.method, REQUEST_TRACE.url(request_id=request_id), _data(RequestTrace))
+
+
+def order_events(account: str, order_id: str) -> Call[list[dict[str, Any]]]:
+    url = ORDER_EVENTS.url(account=account, order_id=order_id)
+    return Call(ORDER_EVENTS.method, url, _data(list[dict[str, Any]]))
 
 
 def plugins(include_builtin: bool = False) -> Call[list[Plugin]]:

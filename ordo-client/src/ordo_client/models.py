@@ -191,6 +191,16 @@ class RequestLeg(ResponseModel):
     updated_at: datetime | None = None
 
 
+class TracedLeg(RequestLeg):
+    """A leg in ``GET /api/v1/requests/{id}``: with its order's latest state from the
+    order events."""
+
+    order_status: str | None = None
+    """The order's latest status (``REJECTED`` after an acknowledgement shows here)."""
+    last_event_id: int | None = None
+    rejected_after_ack: bool = False
+
+
 class OrderDetail(Order):
     """An order as the broker reports it, with the gateway's ledger entry when the gateway
     placed it."""

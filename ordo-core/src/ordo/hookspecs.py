@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ordo.api.plugin_routes import PluginMount
     from ordo.audit.events import AuditEvent
     from ordo.domain import OrderRequest, Rejection
+    from ordo.events.model import OrderEvent
     from ordo.hook_context import HookContext
     from ordo.safety.checks import CheckContext
 
@@ -58,6 +59,19 @@ def audit_event(event: AuditEvent) -> None:
     Called synchronously on the event loop right after the event is built, so an
     implementation must be quick and must not raise; hand slow work (a chat alert, a SIEM
     upload) to a queue. Returns nothing.
+    """
+
+
+@hookspec
+def order_event(event: OrderEvent) -> None:
+    """Receive every new order event (``ordo.events.model.OrderEvent``): a status change of
+    an order after the broker's acknowledgement (open, partly filled, filled, rejected,
+    cancelled, expired), once per change, after it is stored in the event log.
+
+    ``event.after_ack`` is ``True`` for a rejection of an order Ordo had reported as
+    acknowledged. May be a coroutine function; it runs on the event loop of the watcher
+    that saw the change, so hand slow work to a queue. An exception is logged and ignored.
+    Returns nothing.
     """
 
 

@@ -80,6 +80,18 @@ class OrdoMetrics:
             buckets=_WAIT_BUCKETS,
             registry=self.registry,
         )
+        self.order_events = Counter(
+            "ordo_order_events",
+            "Order events stored (after the acknowledgement) by account and status.",
+            ["account", "status"],
+            registry=self.registry,
+        )
+        self.rejected_after_ack = Counter(
+            "ordo_orders_rejected_after_ack",
+            "Orders the broker rejected after acknowledging them.",
+            ["account"],
+            registry=self.registry,
+        )
         self.audit_dropped = Counter(
             "ordo_audit_events_dropped",
             "Audit events the database sink could not store (the file still has them).",
@@ -128,6 +140,10 @@ class OrdoMetrics:
         if event.kind == "order.outcome" and event.account:
             state = event.payload.get("state") or event.payload.get("status")
             self.order_outcomes.labels(event.account, _word(state)).inc()
+        elif event.kind == "order.event" and event.account:
+            self.order_events.labels(event.account, _word(event.payload.get("status"))).inc()
+        elif event.kind == "order.rejected_after_ack" and event.account:
+            self.rejected_after_ack.labels(event.account).inc()
         elif event.kind == "breaker.transition" and event.account:
             old, new = event.payload.get("old"), event.payload.get("new")
             self.breaker_transitions.labels(

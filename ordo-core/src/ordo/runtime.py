@@ -22,6 +22,10 @@ from ordo.audit.query import AuditQuery
 from ordo.audit.secret_values import url_passwords
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
+from ordo.events.confirm import CancelConfirmer
+from ordo.events.log import EventLog
+from ordo.events.watcher import OrderWatchers
+from ordo.events.webhooks import WebhookDispatcher, router_for
 from ordo.hook_context import HookContext
 from ordo.jobs import Job, daily_at, every
 from ordo.observability import Observability
@@ -71,6 +75,7 @@ class OrdoRuntime:
         # redacted by value in every log line and audit event from the first one on.
         self.emitter.secrets.add_from(settings)
         self.emitter.secrets.add(*url_passwords(settings.database_url, settings.redis_url))
+        self.emitter.secrets.add(*(w.secret.get_secret_value() for w in settings.webhooks))
         self.guard = CallGuard(self.emitter, default_deadline=settings.request_deadline_seconds)
         self.db = Database(settings.resolved_database_url())
         self.accounts = AccountSet()
@@ -124,8 +129,23 @@ class OrdoRuntime:
         self.placement = PlacementService(self.accounts, legs, unit_of_work, self.safety)
         self.changes = OrderChanges(self.accounts, self.guard, unit_of_work, self.safety)
         self.lookup = OrderLookup(self.accounts, self.guard, self.ledger)
+        self.events = EventLog(
+            self.db, self.emitter, plugins.hook, webhooks=router_for(settings.webhooks)
+        )
+        self.watchers = OrderWatchers(
+            self.accounts,
+            self.events,
+            self.guard,
+            interval=settings.order_watch_interval_seconds,
+        )
+        self.webhooks = WebhookDispatcher(self.db, settings.webhooks)
+        self.events.outbox_listeners.append(self.webhooks.wake)
         self.kill_switch_service = KillSwitchService(
-            self.kill_switch, self.emitter, self.accounts, self.changes
+            self.kill_switch,
+            self.emitter,
+            self.accounts,
+            self.changes,
+            confirmer=CancelConfirmer(self.events, self.guard),
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.shared_state: SharedState | None = None
@@ -140,6 +160,7 @@ class OrdoRuntime:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_all()
         await self.claims.at_start()
+        await self.events.start()
         await self.totp_seeds.store(self.settings.accounts, self._totp_secrets)
         self.observability.start()
         if self.settings.redis_url:
@@ -191,7 +212,9 @@ class OrdoRuntime:
         await self.sessions.restore_all()
         for account in self.accounts:
             await self._login_at_start(account)
+        await self.watchers.sync()
         self._tasks = [asyncio.create_task(job()) for job in self._jobs()]
+        self._tasks.append(asyncio.create_task(self.webhooks.run()))
 
     def _jobs(self) -> list[Job]:
         """Every service's background jobs."""
@@ -201,6 +224,8 @@ class OrdoRuntime:
             ),
             *self.claims.jobs(self.settings.reconcile_interval_seconds),
             every(30.0, self.sessions.sweep),
+            # A new session (login, refresh) starts its account's order watcher.
+            every(min(2.0, self.settings.order_watch_interval_seconds), self.watchers.sync),
         ]
         login_time = self.settings.login_time()
         if login_time is not None:
@@ -237,6 +262,8 @@ class OrdoRuntime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.watchers.stop()
+        await self.webhooks.aclose()
         for account in self.accounts:
             try:
                 await account.adapter.aclose()

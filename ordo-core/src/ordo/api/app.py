@@ -19,6 +19,7 @@ from ordo.api.openapi import install_openapi
 from ordo.api.plugin_routes import include_plugin_mounts, include_plugin_routers
 from ordo.api.routes import accounts, books, bulk, health, market, orders, portfolio, safety
 from ordo.api.routes import audit as audit_routes
+from ordo.api.routes import events as event_routes
 from ordo.api.routes import metrics as metrics_routes
 from ordo.api.routes import plugins as plugin_routes
 from ordo.api.routes import status as status_routes
@@ -100,7 +101,7 @@ def create_app(
     api = APIRouter(prefix=API_PREFIX)
     for module in (bulk, orders, accounts, portfolio, books, market, safety, plugin_routes):
         api.include_router(module.router)
-    for module in (status_routes, audit_routes):
+    for module in (status_routes, audit_routes, event_routes):
         api.include_router(module.router)
     for extra in loaded.hook.register_routes():
         include_plugin_routers(api, extra or [])

@@ -124,6 +124,13 @@ class LedgerLeg(_Open):
     message: str | None
     created_at: datetime | None
     updated_at: datetime | None
+    order_status: str | None = Field(
+        default=None, description="The order's latest status from its order events."
+    )
+    last_event_id: int | None = Field(default=None, description="Its latest order event.")
+    rejected_after_ack: bool = Field(
+        default=False, description="The broker rejected the order after acknowledging it."
+    )
 
 
 class RequestTrace(_Open):
@@ -189,10 +196,21 @@ class AccountStatus(_Open):
     rate_limiter: dict[str, Any] | None = None
 
 
+class WebhookStatus(_Open):
+    name: str
+    url: str
+    paused: bool
+    consecutive_failures: int
+    pending: int
+    delivered: int
+    last_error: str | None = None
+
+
 class GatewayStatus(_Open):
     status: Literal["ok", "degraded"]
     version: str
     accounts: list[AccountStatus]
+    webhooks: list[WebhookStatus] = []
 
 
 class ConsolidatedPortfolio(_Open):

@@ -25,6 +25,7 @@ from ordo.config.models import (
     parse_token_list,
 )
 from ordo.config.sources import ENV_PREFIX, NESTED_DELIMITER, EnvSource, YamlSource
+from ordo.config.webhooks import WebhookConfig
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -126,6 +127,21 @@ class Settings(BaseSettings):
         ge=0,
         description="Widen every rate-limit window by this much, so network jitter between "
         "Ordo and the broker cannot squeeze more calls than the quota into one broker window.",
+    )
+    order_watch_interval_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often an account's order book is polled while Ordo follows open "
+        "orders there (ten times slower while the broker's push channel is up).",
+    )
+    events_stream_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest life of one GET /api/v1/events stream; the client reconnects "
+        "with Last-Event-ID (the client SDK does so on its own).",
+    )
+    webhooks: list[WebhookConfig] = Field(
+        default_factory=list, description="Signed webhook targets of order events."
     )
     limits: LimitsConfig = Field(
         default_factory=LimitsConfig, description="Order caps applied to every account."

@@ -52,6 +52,11 @@ class LedgerLeg(BaseModel):
     message: str | None
     created_at: datetime
     updated_at: datetime
+    order_status: str | None = None
+    """The order's latest status from its order events (``ordo.events``); the order
+    path's own reads (``legs_by_tags``) do not need it and leave it ``None``."""
+    last_event_id: int | None = None
+    rejected_after_ack: bool | None = None
 
     def describe(self) -> dict[str, Any]:
         """The leg as the API shows it."""

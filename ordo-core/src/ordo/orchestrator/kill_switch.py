@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ordo.audit.events import AuditEmitter
 from ordo.domain import AccountResult
+from ordo.events.confirm import CancelConfirmer
 from ordo.orchestrator.accounts import AccountSet
 from ordo.orchestrator.changes import OrderChanges
 from ordo.persistence.db import Database
@@ -62,11 +63,14 @@ class KillSwitchService:
         emitter: AuditEmitter,
         accounts: AccountSet,
         changes: OrderChanges,
+        *,
+        confirmer: CancelConfirmer | None = None,
     ) -> None:
         self.switch = switch
         self.emitter = emitter
         self.accounts = accounts
         self.changes = changes
+        self.confirmer = confirmer
 
     @property
     def state(self) -> KillSwitchState:
@@ -80,6 +84,8 @@ class KillSwitchService:
         if not cancel_open_orders:
             return Activation(state, None)
         cancels = await self.changes.cancel_all_open(list(self.accounts))
+        if self.confirmer is not None:
+            cancels = [await self._confirmed(result) for result in cancels]
         for result in cancels:
             self.emitter.emit(
                 "kill_switch.cancel",
@@ -92,6 +98,16 @@ class KillSwitchService:
             "kill_switch.cancelled", results=[r.model_dump(mode="json") for r in cancels]
         )
         return Activation(state, cancels)
+
+    async def _confirmed(self, result: AccountResult) -> AccountResult:
+        """``result`` with ``confirmed``: each cancelled order's final status from the
+        broker's book (``UNCONFIRMED`` when it did not become final within the wait)."""
+        data = result.data if isinstance(result.data, dict) else None
+        if self.confirmer is None or data is None or not data.get("cancelled"):
+            return result
+        account = self.accounts.get(result.account)
+        confirmed = await self.confirmer.confirm(account, list(data["cancelled"]))
+        return result.model_copy(update={"data": {**data, "confirmed": confirmed}})
 
     async def deactivate(self, reason: str, actor: str) -> KillSwitchState:
         state = await self.switch.deactivate(reason, actor)

@@ -86,6 +86,12 @@ class LedgerEntry(SQLModel, table=True):
     message: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    order_status: str | None = Field(default=None, max_length=24)
+    """The order's latest status from its order events (``ordo.events``)."""
+    last_event_id: int | None = None
+    """The latest order event of this leg's order."""
+    rejected_after_ack: bool | None = None
+    """Set when the broker rejected the order after acknowledging it."""
 
 
 KILL_SWITCH_ROW = 1
@@ -143,3 +149,49 @@ class AuditRecord(SQLModel, table=True):
     account: str | None = Field(default=None, max_length=64, index=True)
     kind: str = Field(max_length=64, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class OrderEventRecord(SQLModel, table=True):
+    """One order event (``ordo.events``); the id orders events for SSE resume and webhook
+    dedupe. The unique key makes the same broker update, seen twice, one row."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "account", "order_id", "status", "filled_quantity", name="uq_order_events_change"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=64, index=True)
+    broker: str = Field(max_length=64)
+    order_id: str = Field(max_length=128)
+    status: str = Field(max_length=24, index=True)
+    filled_quantity: int = 0
+    average_price: str | None = Field(default=None, max_length=32)
+    """Decimal as text: both backends keep it exactly."""
+    message: str | None = Field(default=None, sa_type=sa.Text)
+    tag: str | None = Field(default=None, max_length=64)
+    request_id: str | None = Field(default=None, max_length=64)
+    ledger_entry_id: int | None = Field(default=None, index=True)
+    broker_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    after_ack: bool = False
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The persisted webhook outbox: one row per (event, webhook), written in the event's
+    own transaction, so a restart between an event and its delivery still delivers it."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "webhook", name="uq_webhook_outbox_event_hook"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(index=True)
+    webhook: str = Field(max_length=64)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId
+from ordo.api.event_deps import Events
 from ordo.api.services import KillSwitchDep, LedgerDep
+from ordo.events.model import LegOrderState
 from ordo.orchestrator.errors import OrdoError
 from ordo.safety.killswitch import KillSwitchState
 
@@ -95,7 +97,7 @@ async def deactivate_kill_switch(
     response_model=envelope.Envelope[dict[str, Any]],
 )
 async def get_request(
-    ledger: LedgerDep, current: RequestId, _: Principal, request_id: str
+    ledger: LedgerDep, events: Events, current: RequestId, _: Principal, request_id: str
 ) -> JSONResponse:
     legs = await ledger.legs_for_request(request_id)
     if not legs:
@@ -104,5 +106,9 @@ async def get_request(
             f"no order legs were recorded for request {request_id!r}",
             http_status=404,
         )
-    data = {"request_id": request_id, "legs": [e.describe() for e in legs]}
+    states = await events.leg_states(request_id)
+    data = {
+        "request_id": request_id,
+        "legs": [{**e.describe(), **LegOrderState.describe(states.get(e.id))} for e in legs],
+    }
     return envelope.success(current, data)

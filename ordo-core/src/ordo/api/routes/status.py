@@ -12,7 +12,9 @@ from ordo import __version__
 from ordo.api import envelope
 from ordo.api.auth import require_token
 from ordo.api.deps import RequestId
+from ordo.api.event_deps import Webhooks
 from ordo.api.services import Accounts, Sessions, SettingsDep
+from ordo.events.webhooks import WebhookDispatcher
 from ordo.orchestrator.accounts import AccountSet
 from ordo.sessions.manager import SessionManager
 from ordo.status import account_snapshots, build_status
@@ -37,11 +39,14 @@ async def _status(
     public: bool,
     accounts: AccountSet,
     sessions: SessionManager,
+    webhooks: WebhookDispatcher,
     request_id: str,
 ) -> JSONResponse:
     if not public:
         await require_token(request)
-    return envelope.success(request_id, status_document(accounts, sessions))
+    document = status_document(accounts, sessions)
+    document["webhooks"] = await webhooks.describe()
+    return envelope.success(request_id, document)
 
 
 @router.get(
@@ -55,9 +60,10 @@ async def get_status(
     settings: SettingsDep,
     accounts: Accounts,
     sessions: Sessions,
+    webhooks: Webhooks,
     request_id: RequestId,
 ) -> JSONResponse:
-    return await _status(request, settings.status_public, accounts, sessions, request_id)
+    return await _status(request, settings.status_public, accounts, sessions, webhooks, request_id)
 
 
 @root_router.get("/status", operation_id="get_status_root", include_in_schema=False)
@@ -66,6 +72,7 @@ async def get_status_root(
     settings: SettingsDep,
     accounts: Accounts,
     sessions: Sessions,
+    webhooks: Webhooks,
     request_id: RequestId,
 ) -> JSONResponse:
-    return await _status(request, settings.status_public, accounts, sessions, request_id)
+    return await _status(request, settings.status_public, accounts, sessions, webhooks, request_id)
