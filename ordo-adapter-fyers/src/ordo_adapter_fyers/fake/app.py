@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from ordo_testing.matching import EngineError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -294,7 +295,7 @@ class FakeApi:
         action = request.path_params["action"]
         body = await request.json() if await request.body() else {}
         fake = self.fake
-        actions: dict[str, Callable[[], None]] = {
+        actions: dict[str, Callable[[], object]] = {
             "expire-tokens": fake.expire_tokens,
             "rate-limit-next": lambda: fake.rate_limit_next(float(body.get("retry_after", 2.0))),
             "fail-next": lambda: fake.fail_next(int(body.get("status", 500))),
@@ -302,10 +303,22 @@ class FakeApi:
             "no-ack-next-place": fake.no_ack_next_place,
             "latency": lambda: setattr(fake, "latency", float(body.get("seconds", 0.0))),
             "price": lambda: fake.set_price(str(body["symbol"]), Decimal(str(body["price"]))),
+            "reject-after-ack": lambda: fake.reject_after_ack(
+                str(body["id"]), str(body.get("message", "RMS:Rejected after acknowledgement"))
+            ),
+            "fill-partly": lambda: fake.fill_partly(
+                str(body["id"]),
+                int(body["qty"]),
+                Decimal(str(body["price"])) if "price" in body else None,
+            ),
+            "expire-day": fake.expire_day,
         }
         if action not in actions:
             return PlainTextResponse(f"unknown switch {action}", 404)
-        actions[action]()
+        try:
+            actions[action]()
+        except EngineError as refused:
+            return PlainTextResponse(refused.message, 409)
         return JSONResponse({"ok": True, "switch": action})
 
 

@@ -32,6 +32,7 @@ from ordo_adapter_fyers.mapping import (
     ORDER_TYPES_BY_CODE,
     PRODUCTS_BY_CODE,
     STATUS_CANCELLED,
+    STATUS_EXPIRED,
     STATUS_PENDING,
     STATUS_REJECTED,
     STATUS_TRADED,
@@ -50,6 +51,7 @@ _STATUS = {
     OrderState.FILLED: STATUS_TRADED,
     OrderState.CANCELLED: STATUS_CANCELLED,
     OrderState.REJECTED: STATUS_REJECTED,
+    OrderState.EXPIRED: STATUS_EXPIRED,
 }
 _RMS_MESSAGES = {
     RejectReason.NOT_TRADABLE: "Symbol is not tradable (trade status inactive)",
@@ -219,6 +221,7 @@ class OrderBook:
             OrderState.CANCELLED: (-161, "Order already cancelled"),
             OrderState.FILLED: (-162, "Order already traded"),
             OrderState.REJECTED: (-164, "Order already rejected"),
+            OrderState.EXPIRED: (-164, "Order already expired"),
         }
         if order.state in refusals:
             code, message = refusals[order.state]

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from ordo_testing.matching import EngineError
 from starlette.responses import Response
 
 from ordo_adapter_hdfc.fake.documented import (
@@ -273,6 +274,29 @@ def _control_routes(app: FastAPI, fake: FakeBroker) -> None:
     async def set_ltp(exchange: str, token: str, price: str) -> Response:
         fake.set_ltp(exchange, token, Decimal(price))
         return JSONResponse({"ok": True})
+
+    @app.post("/_fake/reject-after-ack")
+    async def reject_after_ack(
+        order_id: str, reason: str = "RMS: rejected after acknowledgement"
+    ) -> Response:
+        return _after_ack(lambda: fake.reject_after_ack(order_id, reason))
+
+    @app.post("/_fake/fill-partly")
+    async def fill_partly(order_id: str, quantity: int, price: str | None = None) -> Response:
+        traded_at = Decimal(price) if price is not None else None
+        return _after_ack(lambda: fake.fill_partly(order_id, quantity, traded_at))
+
+    @app.post("/_fake/expire-day")
+    async def expire_day() -> Response:
+        return JSONResponse({"ok": True, "expired": fake.expire_day()})
+
+
+def _after_ack(action: Callable[[], None]) -> Response:
+    try:
+        action()
+    except EngineError as refused:
+        return JSONResponse({"ok": False, "message": refused.message}, status_code=409)
+    return JSONResponse({"ok": True})
 
 
 class FakeTransport(httpx.AsyncBaseTransport):

@@ -35,6 +35,7 @@ STATUS = {
     OrderState.FILLED: "Traded",
     OrderState.CANCELLED: "Cancelled",
     OrderState.REJECTED: "Rejected",
+    OrderState.EXPIRED: "Expired",
 }
 MODIFY_FIELDS = (
     "quantity",

@@ -35,6 +35,7 @@ _STATUS = {
     OrderState.FILLED: "Traded",
     OrderState.CANCELLED: "Cancelled",
     OrderState.REJECTED: "Rejected",
+    OrderState.EXPIRED: "Expired",
 }
 PLACE_FIELDS = (
     "tradingsymbol",

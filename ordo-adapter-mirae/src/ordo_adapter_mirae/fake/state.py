@@ -146,6 +146,19 @@ class FakeBroker:
         self.forms: list[dict[str, str]] = []
         """Form bodies of every write and login request, for tests."""
 
+    # -- after the acknowledgement (``ordo_testing.matching``) ---------------------------
+    def reject_after_ack(self, order_id: str, reason: str) -> None:
+        """The broker's risk system rejects an acknowledged, open order with ``reason``."""
+        self.book.engine.reject_after_ack(order_id, reason)
+
+    def fill_partly(self, order_id: str, quantity: int, price: Decimal | None = None) -> None:
+        """``quantity`` more of an open order trades (at the last price unless given)."""
+        self.book.engine.fill_partly(order_id, quantity, price)
+
+    def expire_day(self) -> list[str]:
+        """The trading day ends: open orders expire; the ids of those that did."""
+        return [order.order_id for order in self.book.engine.expire_day()]
+
     # -- switches ---------------------------------------------------------------------
     def expire_tokens(self) -> None:
         for issued in self._tokens.values():

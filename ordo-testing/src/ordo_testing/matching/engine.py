@@ -248,6 +248,48 @@ class MatchingEngine:
             self._match(order, listing, resting=True)
         return self.fills[before:]
 
+    # -- after the acknowledgement ---------------------------------------------------------
+    def reject_after_ack(self, order_id: str, reason: str) -> EngineOrder:
+        """The risk system rejects an acknowledged, live order with ``reason`` (an RMS rule
+        applied after the ack); what has already traded stays traded."""
+        order = self._live_order(order_id)
+        order.state = OrderState.REJECTED
+        order.reason = reason
+        order.updated_at = self._clock()
+        return order
+
+    def fill_partly(self, order_id: str, quantity: int, price: Decimal | None = None) -> Fill:
+        """``quantity`` more of a live order trades at ``price`` (the last price unless
+        given); the order stays live until all of it has traded, then it is FILLED."""
+        order = self._live_order(order_id)
+        if quantity <= 0 or quantity > order.pending_quantity:
+            raise EngineError(
+                RejectReason.BAD_QUANTITY,
+                f"cannot fill {quantity} of order {order_id}: {order.pending_quantity} are pending",
+            )
+        if order.state is OrderState.TRIGGER_PENDING:
+            order.state = OrderState.OPEN
+        return self._fill(order, price or self.listings[order.key].last_price, quantity)
+
+    def expire_day(self) -> list[EngineOrder]:
+        """The trading day ends: every live order expires, except after-market orders,
+        which wait for the next session."""
+        now = self._clock()
+        expired = []
+        for order in self.orders.values():
+            if order.live and not order.after_market:
+                order.state = OrderState.EXPIRED
+                order.reason = "expired at the end of the trading day"
+                order.updated_at = now
+                expired.append(order)
+        return expired
+
+    def _live_order(self, order_id: str) -> EngineOrder:
+        order = self.order(order_id)
+        if not order.live:
+            raise EngineError(RejectReason.NOT_OPEN, f"order {order_id} is {order.state.value}")
+        return order
+
     # -- funds and portfolio ---------------------------------------------------------------
     def funds(self) -> FundsView:
         realized = sum((p.realized for p in self.positions.values()), Decimal(0))
@@ -375,8 +417,9 @@ class MatchingEngine:
             order.reason = "IOC order not filled on arrival"
             order.updated_at = self._clock()
 
-    def _fill(self, order: EngineOrder, price: Decimal) -> None:
-        quantity = order.pending_quantity
+    def _fill(self, order: EngineOrder, price: Decimal, quantity: int | None = None) -> Fill:
+        """Trade ``quantity`` of ``order`` (all that is pending unless given) at ``price``."""
+        quantity = quantity or order.pending_quantity
         now = self._clock()
         fill = Fill(
             trade_id=self._trade_ids(),
@@ -393,10 +436,12 @@ class MatchingEngine:
         previous = (order.average_price or Decimal(0)) * order.filled_quantity
         order.filled_quantity += quantity
         order.average_price = (previous + price * quantity) / order.filled_quantity
-        order.state = OrderState.FILLED
+        if order.filled_quantity == order.quantity:
+            order.state = OrderState.FILLED
         order.updated_at = now
         book = self.positions.setdefault(
             (order.key, order.product, order.book_product),
             PositionBook(key=order.key, product=order.product, book_product=order.book_product),
         )
         book.add_fill(order.side, quantity, price)
+        return fill

@@ -23,6 +23,8 @@ class OrderState(StrEnum):
     CANCELLED = "cancelled"
     REJECTED = "rejected"
     """Refused by the risk checks; kept in the book with ``reason``, as brokers show it."""
+    EXPIRED = "expired"
+    """Still open when the trading day ended (``MatchingEngine.expire_day``)."""
 
 
 LIVE_STATES = frozenset({OrderState.OPEN, OrderState.TRIGGER_PENDING})
