@@ -27,8 +27,10 @@ from ordo_adapter_fyers.adapter import FyersAdapter
 from ordo_adapter_fyers.fake import FakeFyers, create_app
 from ordo_adapter_fyers.fake.__main__ import rehearsal_settings
 from ordo_adapter_fyers.fake.state import Rejected
+from ordo_adapter_fyers.mapping import STATUS_EXPIRED
 from ordo_adapter_fyers.settings import FyersSettings
 from ordo_adapter_fyers.testing import FyersHarness
+from ordo_testing.matching import OrderState, OrderTicket
 
 
 class Clock:
@@ -226,3 +228,38 @@ async def test_standalone_server_rehearsal(served: tuple[FakeFyers, str], tmp_pa
 async def _sbin(adapter: FyersAdapter) -> SymbolRef:
     instrument = (await adapter.search_instruments("SBIN"))[0]
     return instrument.ref
+
+
+async def test_after_ack_switches_over_http() -> None:
+    fake = FakeFyers(enforce_rate_limits=False)
+    engine = fake.book.engine
+    listing = engine.listings["NSE:SBIN-EQ"]
+    below = listing.last_price - 20 * listing.tick_size
+
+    def resting() -> str:
+        ticket = OrderTicket(
+            key=listing.key, side=Side.BUY, quantity=5, order_type=OrderType.LIMIT, price=below
+        )
+        return engine.place(ticket).order_id
+
+    partly, rejected, expiring = resting(), resting(), resting()
+    async with await _client(fake) as client:
+        filled = await client.post("/_fake/fill-partly", json={"id": partly, "qty": 2})
+        assert filled.json() == {"ok": True, "switch": "fill-partly"}
+        too_many = await client.post("/_fake/fill-partly", json={"id": partly, "qty": 9})
+        assert too_many.status_code == 409
+        reason = "RMS:Exposure limit breached"
+        await client.post("/_fake/reject-after-ack", json={"id": rejected, "message": reason})
+        assert (await client.post("/_fake/expire-day")).status_code == 200
+        again = await client.post("/_fake/reject-after-ack", json={"id": rejected})
+        assert again.status_code == 409
+    assert (engine.orders[partly].filled_quantity, engine.orders[partly].state) == (
+        2,
+        OrderState.EXPIRED,
+    )
+    assert (engine.orders[rejected].state, engine.orders[rejected].reason) == (
+        OrderState.REJECTED,
+        reason,
+    )
+    assert engine.orders[expiring].state is OrderState.EXPIRED
+    assert fake.book.order_row(engine.orders[expiring])["status"] == STATUS_EXPIRED

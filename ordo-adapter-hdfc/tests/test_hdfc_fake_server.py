@@ -20,6 +20,7 @@ from ordo.safety.tags import order_tag
 from ordo_adapter_hdfc.adapter import HdfcAdapter
 from ordo_adapter_hdfc.fake import FakeBroker, FakeConfig, create_app
 from ordo_adapter_hdfc.settings import HdfcSettings
+from ordo_testing.matching import OrderState, OrderTicket
 from pydantic import SecretStr
 
 ORDER = OrderRequest(
@@ -136,3 +137,40 @@ async def test_browser_login_page_and_control_routes(served: tuple[str, FakeBrok
         missing = await client.get("/oapi/v1/portfolio/overall_positions")
         assert missing.status_code == 404
         assert missing.text.startswith("<html>")
+
+
+async def test_after_ack_control_routes() -> None:
+    broker = FakeBroker()
+    engine = broker.book.engine
+    listing = next(iter(engine.listings.values()))
+    below = listing.last_price - 20 * listing.tick_size
+
+    def resting() -> str:
+        ticket = OrderTicket(
+            key=listing.key, side=Side.BUY, quantity=5, order_type=OrderType.LIMIT, price=below
+        )
+        return engine.place(ticket).order_id
+
+    partly, rejected, expiring = resting(), resting(), resting()
+    transport = httpx.ASGITransport(app=create_app(broker))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hdfc.fake") as client:
+        filled = await client.post("/_fake/fill-partly", params={"order_id": partly, "quantity": 2})
+        assert filled.json() == {"ok": True}
+        too_many = await client.post(
+            "/_fake/fill-partly", params={"order_id": partly, "quantity": 9}
+        )
+        assert too_many.status_code == 409
+        reason = "RMS: exposure limit breached"
+        await client.post(
+            "/_fake/reject-after-ack", params={"order_id": rejected, "reason": reason}
+        )
+        expired = (await client.post("/_fake/expire-day")).json()
+        assert expired == {"ok": True, "expired": [partly, expiring]}
+    assert (engine.orders[partly].filled_quantity, engine.orders[partly].state) == (
+        2,
+        OrderState.EXPIRED,
+    )
+    assert (engine.orders[rejected].state, engine.orders[rejected].reason) == (
+        OrderState.REJECTED,
+        reason,
+    )
