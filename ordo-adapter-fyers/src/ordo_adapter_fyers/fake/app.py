@@ -19,11 +19,12 @@ from ordo_testing.matching import EngineError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ordo_adapter_fyers.fake.book import BookError
 from ordo_adapter_fyers.fake.master import MASTER_FILES, master_text
 from ordo_adapter_fyers.fake.operations import check_cover_and_bracket, operation_routes
+from ordo_adapter_fyers.fake.order_socket import order_socket_route
 from ordo_adapter_fyers.fake.portfolio import holdings_reply, positions_reply
 from ordo_adapter_fyers.fake.state import FakeFyers, Rejected
 
@@ -325,7 +326,7 @@ class FakeApi:
 def create_app(fake: FakeFyers | None = None) -> Starlette:
     """The ASGI app of the fake Fyers API (a fresh ``FakeFyers`` unless one is given)."""
     api = FakeApi(fake or FakeFyers())
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/api/v3/generate-authcode", api.generate_authcode, methods=["GET"]),
         Route("/api/v3/validate-authcode", api.validate_authcode, methods=["POST"]),
         Route("/api/v3/token", api.token, methods=["POST"]),
@@ -346,6 +347,7 @@ def create_app(fake: FakeFyers | None = None) -> Starlette:
         Route("/callback", api.callback, methods=["GET"]),
         Route("/_fake/{action}", api.control, methods=["POST"]),
         *operation_routes(api),
+        order_socket_route(api.fake),
     ]
     app = Starlette(routes=routes)
     app.state.fake = api.fake
