@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ordo_adapter_mirae.fake.operations import operation_routes
+from ordo_adapter_mirae.fake.order_socket import order_socket_route
 from ordo_adapter_mirae.fake.rows import PRODUCTS, FakeError
 from ordo_adapter_mirae.fake.state import (
     API_KEY_MESSAGE,
@@ -67,7 +68,7 @@ class FakeMirae:
 
     def __init__(self, broker: FakeBroker | None = None) -> None:
         self.broker = broker or FakeBroker()
-        self.app = Starlette(routes=self._routes())
+        self.app = Starlette(routes=[*self._routes(), order_socket_route(self.broker)])
 
     @property
     def switches(self) -> Switches:
