@@ -6,9 +6,10 @@ also gets ``results``, one entry per account."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ordo.domain import Funds, Holding, Order, Position, Trade
+from ordo.domain import AccountResult, Funds, Holding, Order, Position, Trade
 
 from ordo_openalgo import bodies, translate
 from ordo_openalgo.common import Services, first_success, per_account
@@ -21,6 +22,16 @@ Answer = tuple[dict[str, Any], int]
 
 def _with_results(body: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {**body, "results": rows} if len(rows) > 1 else body
+
+
+def _book(results: Sequence[AccountResult], render: Callable[[Any], Any]) -> Answer:
+    """A book read: the first account's rows as OpenAlgo's ``data``, every account's rows in
+    ``results``."""
+    first = first_success(results)
+    return _with_results(
+        {"status": "success", "data": render(first.data)},
+        per_account(results, render),
+    ), 200
 
 
 async def order_status(
@@ -63,12 +74,7 @@ def orderbook_data(orders: list[Order]) -> dict[str, Any]:
 
 
 async def order_book(facade: Facade, svc: Services, caller: Caller, body: bodies.Body) -> Answer:
-    results = await svc.reads.orders(svc.accounts(facade.config, caller))
-    first = first_success(results)
-    return _with_results(
-        {"status": "success", "data": orderbook_data(first.data)},
-        per_account(results, orderbook_data),
-    ), 200
+    return _book(await svc.reads.orders(svc.accounts(facade.config, caller)), orderbook_data)
 
 
 def tradebook_data(trades: list[Trade]) -> list[dict[str, Any]]:
@@ -76,12 +82,7 @@ def tradebook_data(trades: list[Trade]) -> list[dict[str, Any]]:
 
 
 async def trade_book(facade: Facade, svc: Services, caller: Caller, body: bodies.Body) -> Answer:
-    results = await svc.reads.trades(svc.accounts(facade.config, caller))
-    first = first_success(results)
-    return _with_results(
-        {"status": "success", "data": tradebook_data(first.data)},
-        per_account(results, tradebook_data),
-    ), 200
+    return _book(await svc.reads.trades(svc.accounts(facade.config, caller)), tradebook_data)
 
 
 def positionbook_data(positions: list[Position]) -> list[dict[str, Any]]:
@@ -89,12 +90,7 @@ def positionbook_data(positions: list[Position]) -> list[dict[str, Any]]:
 
 
 async def position_book(facade: Facade, svc: Services, caller: Caller, body: bodies.Body) -> Answer:
-    results = await svc.reads.positions(svc.accounts(facade.config, caller))
-    first = first_success(results)
-    return _with_results(
-        {"status": "success", "data": positionbook_data(first.data)},
-        per_account(results, positionbook_data),
-    ), 200
+    return _book(await svc.reads.positions(svc.accounts(facade.config, caller)), positionbook_data)
 
 
 def holdings_data(holdings: list[Holding]) -> dict[str, Any]:
@@ -105,12 +101,7 @@ def holdings_data(holdings: list[Holding]) -> dict[str, Any]:
 
 
 async def holdings(facade: Facade, svc: Services, caller: Caller, body: bodies.Body) -> Answer:
-    results = await svc.reads.holdings(svc.accounts(facade.config, caller))
-    first = first_success(results)
-    return _with_results(
-        {"status": "success", "data": holdings_data(first.data)},
-        per_account(results, holdings_data),
-    ), 200
+    return _book(await svc.reads.holdings(svc.accounts(facade.config, caller)), holdings_data)
 
 
 async def funds(facade: Facade, svc: Services, caller: Caller, body: bodies.Body) -> Answer:
