@@ -255,3 +255,53 @@ async def test_cancel_all_passes_the_kill_switch_and_replays(
             (await ordo.place_order(LIMIT_BUY, "paper")).raise_for_failures()
     finally:
         await ordo.release_kill_switch("test done")
+
+
+async def test_order_history_is_the_brokers_trail(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    paper_broker(asgi_app).set_price("NSE:SBIN", Decimal("800.00"))
+    placed = await ordo.place_order(LIMIT_BUY, "paper")  # rests: 700 is below 800
+    [order_id] = placed.raise_for_failures().order_ids().values()
+    await ordo.modify_order("paper", order_id, OrderModification(price=Decimal("701.00")))
+    (await ordo.cancel_order("paper", order_id)).raise_for_failures()
+    history = await ordo.order_history("paper", order_id)
+    assert [(h.status, h.price) for h in history] == [
+        (OrderStatus.PENDING, Decimal("700.00")),
+        (OrderStatus.OPEN, Decimal("700.00")),
+        (OrderStatus.OPEN, Decimal("701.00")),
+        (OrderStatus.CANCELLED, Decimal("701.00")),
+    ]
+    assert {h.order_id for h in history} == {order_id}
+    with pytest.raises(OrdoNotFoundError):
+        await ordo.order_history("paper", "PB9999999999")
+
+
+async def test_exit_positions_flattens_under_the_kill_switch_and_replays(
+    ordo: AsyncOrdo, asgi_app: FastAPI
+) -> None:
+    broker = paper_broker(asgi_app)
+    broker.set_price("NSE:SBIN", Decimal("800.00"))
+    broker.set_price("NSE:INFY", Decimal("1500.00"))
+    buy = OrderRequest(exchange="NSE", symbol="SBIN", side="BUY", quantity=3, product="MIS")
+    sell = OrderRequest(exchange="NSE", symbol="INFY", side="SELL", quantity=2, product="MIS")
+    for order in (buy, sell):
+        (await ordo.place_order(order, "paper")).raise_for_failures()
+    await ordo.engage_kill_switch("test: flatten positions")
+    try:
+        result = await ordo.exit_positions("paper", idempotency_key="exit-1")
+        result.raise_for_failures()
+        exits = {(e.symbol, e.side, e.quantity, e.status) for e in result.data()["paper"].positions}
+        assert exits == {("SBIN", "SELL", 3, "success"), ("INFY", "BUY", 2, "success")}
+        positions = (await ordo.positions("paper")).data()["paper"]
+        assert {p.symbol: p.quantity for p in positions} == {"SBIN": 0, "INFY": 0}
+        booked = len((await ordo.orders("paper")).data()["paper"])
+        # The same key replays the first answer and books nothing more.
+        again = await ordo.exit_positions("paper", idempotency_key="exit-1")
+        assert again.data()["paper"] == result.data()["paper"]
+        assert len((await ordo.orders("paper")).data()["paper"]) == booked
+        # A new key finds nothing left to exit; new orders stay refused.
+        flat = await ordo.exit_positions("paper", idempotency_key="exit-2")
+        assert flat.data()["paper"].positions == []
+        with pytest.raises(OrdoError):
+            (await ordo.place_order(buy, "paper")).raise_for_failures()
+    finally:
+        await ordo.release_kill_switch("test done")

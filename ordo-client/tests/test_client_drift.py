@@ -13,6 +13,7 @@ import pytest
 from ordo_client import (
     AsyncOrdo,
     CancelledOnAccount,
+    ExitsOnAccount,
     Funds,
     Holding,
     Instrument,
@@ -20,9 +21,11 @@ from ordo_client import (
     LoginStep,
     Order,
     OrderDetail,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     Position,
+    PositionExit,
     Profile,
     Quote,
     SymbolError,
@@ -60,6 +63,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "Profile": Profile,
     "SymbolError": SymbolError,
     "CancelledOnAccount": CancelledOnAccount,
+    "ExitsOnAccount": ExitsOnAccount,
+    "PositionExit": PositionExit,
+    "OrderHistoryEntry": OrderHistoryEntry,
 }
 # Fields the client derives itself; they are never on the wire.
 CLIENT_ONLY = {"details", "http_status", "idempotency_key"}

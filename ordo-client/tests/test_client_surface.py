@@ -83,6 +83,8 @@ def test_every_route_is_reachable_from_the_client() -> None:
             lambda: ordo.modify_order("a", "1", OrderModification(quantity=2)),
             lambda: ordo.cancel_order("a", "1"),
             ordo.cancel_all,
+            ordo.exit_positions,
+            lambda: ordo.order_history("a", "1"),
             ordo.kill_switch,
             lambda: ordo.engage_kill_switch("r"),
             lambda: ordo.release_kill_switch("r"),

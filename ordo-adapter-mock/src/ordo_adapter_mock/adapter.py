@@ -31,6 +31,7 @@ from ordo.domain import (
     LoginChallenge,
     Order,
     OrderAck,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     Position,
@@ -235,6 +236,11 @@ class MockAdapter(BrokerAdapter[MockSettings]):
 
     async def get_order(self, order_id: str) -> Order:
         return await self._call("get_order", CallKind.READ, lambda: self.broker.order(order_id))
+
+    async def get_order_history(self, order_id: str) -> list[OrderHistoryEntry]:
+        return await self._call(
+            "get_order_history", CallKind.READ, lambda: self.broker.order_history(order_id)
+        )
 
     async def list_orders(self) -> list[Order]:
         return await self._call("list_orders", CallKind.READ, self.broker.orders)

@@ -1,5 +1,5 @@
-"""The paper broker's order book: entries, the open-order index, tags, trades and the money
-blocked by open orders. Storage only; matching lives in ``broker``."""
+"""The paper broker's order book: entries, each order's history, the open-order index, tags,
+trades and the money blocked by open orders. Storage only; matching lives in ``broker``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordo.adapters.errors import OrderNotFound
-from ordo.domain import Instrument, Order, Trade
+from ordo.domain import Instrument, Order, OrderHistoryEntry, Trade
 
 from ordo_adapter_mock.prices import Key
 
@@ -38,6 +38,7 @@ class OrderBook:
         self._open: dict[Key, dict[str, BookEntry]] = {}
         self._by_tag: dict[str, list[str]] = {}
         self._trades: list[Trade] = []
+        self._history: dict[str, list[OrderHistoryEntry]] = {}
         self._order_ids = itertools.count(1)
         self._trade_ids = itertools.count(1)
         self.blocked = Decimal(0)
@@ -52,6 +53,7 @@ class OrderBook:
     # -- entries -----------------------------------------------------------------------
     def add(self, entry: BookEntry) -> None:
         self._entries[entry.order.order_id] = entry
+        self._record(entry.order)
         if entry.order.tag is not None:
             self._by_tag.setdefault(entry.order.tag, []).append(entry.order.order_id)
 
@@ -71,6 +73,29 @@ class OrderBook:
         """Replace the entry's (frozen) order with a copy carrying ``fields``."""
         fields["updated_at"] = self._clock()
         entry.order = entry.order.model_copy(update=fields)
+        self._record(entry.order)
+
+    def history(self, order_id: str) -> list[OrderHistoryEntry]:
+        """Every state the order has been in, oldest first."""
+        self.get(order_id)
+        return list(self._history[order_id])
+
+    def _record(self, order: Order) -> None:
+        """Append the order's state to its history unless nothing a trader sees changed."""
+        step = OrderHistoryEntry(
+            order_id=order.order_id,
+            status=order.status,
+            quantity=order.quantity,
+            filled_quantity=order.filled_quantity,
+            price=order.price,
+            trigger_price=order.trigger_price,
+            average_price=order.average_price,
+            message=order.status_message,
+            at=order.updated_at or order.placed_at,
+        )
+        steps = self._history.setdefault(order.order_id, [])
+        if not steps or steps[-1].model_copy(update={"at": step.at}) != step:
+            steps.append(step)
 
     # -- open orders -------------------------------------------------------------------
     def open(self, entry: BookEntry) -> None:

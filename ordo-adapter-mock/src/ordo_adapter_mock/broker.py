@@ -31,6 +31,7 @@ from ordo.domain import (
     Holding,
     Instrument,
     Order,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     OrderStatus,
@@ -193,6 +194,9 @@ class PaperBroker:
     # -- order book ------------------------------------------------------------------
     def order(self, order_id: str) -> Order:
         return self.book.get(order_id).order
+
+    def order_history(self, order_id: str) -> list[OrderHistoryEntry]:
+        return self.book.history(order_id)
 
     def orders(self) -> list[Order]:
         return self.book.orders()

@@ -28,12 +28,14 @@ from ordo_client.config import Cert, Verify, resolve_config
 from ordo_client.events import aiter_events
 from ordo_client.models import (
     CancelledOnAccount,
+    ExitsOnAccount,
     Funds,
     Holding,
     Instrument,
     Order,
     OrderAck,
     OrderDetail,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     Position,
@@ -236,6 +238,12 @@ class AsyncOrdo:
     ) -> FanoutResult[OrderAck]:
         return await self.call(api.cancel_order(account, order_id, idempotency_key))
 
+    async def order_history(self, account: str, order_id: str) -> list[OrderHistoryEntry]:
+        """The broker's history (status trail) of one order, oldest first; raises
+        ``OrdoValidationError`` (``CAPABILITY_NOT_SUPPORTED``) when the account's broker
+        reports none. Ordo's own events of the order are ``order_events``."""
+        return await self.call(api.order_history(account, order_id))
+
     # -- safety and audit ------------------------------------------------------------------------
 
     async def cancel_all(
@@ -244,6 +252,15 @@ class AsyncOrdo:
         """Cancel every open order of ``accounts`` (all when ``None``); allowed while the
         kill switch is on."""
         return await self.call(api.cancel_all(accounts, idempotency_key))
+
+    async def exit_positions(
+        self, accounts: api.Accounts = None, idempotency_key: str | None = None
+    ) -> FanoutResult[ExitsOnAccount]:
+        """Exit every open position of ``accounts`` (all when ``None``) with one market
+        order per position, opposite side, whole net quantity; allowed while the kill
+        switch is on. Each account's ``positions`` lists every exit (partial success is
+        returned, not raised); the same ``idempotency_key`` never exits twice."""
+        return await self.call(api.exit_positions(accounts, idempotency_key))
 
     async def kill_switch(self) -> KillSwitchState:
         return await self.call(api.kill_switch())

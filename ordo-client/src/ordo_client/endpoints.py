@@ -28,12 +28,14 @@ from ordo_client.admin import (
 )
 from ordo_client.models import (
     CancelledOnAccount,
+    ExitsOnAccount,
     Funds,
     Holding,
     Instrument,
     Order,
     OrderAck,
     OrderDetail,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     Position,
@@ -88,6 +90,8 @@ GET_ORDER = Route("GET", "/api/v1/orders/{account}/{order_id}")
 MODIFY_ORDER = Route("PATCH", "/api/v1/orders/{account}/{order_id}", keyed=True)
 CANCEL_ORDER = Route("DELETE", "/api/v1/orders/{account}/{order_id}", keyed=True)
 CANCEL_ALL = Route("POST", "/api/v1/orders/cancel-all", ("accounts",), keyed=True)
+EXIT_POSITIONS = Route("POST", "/api/v1/positions/exit-all", ("accounts",), keyed=True)
+ORDER_HISTORY = Route("GET", "/api/v1/orders/{account}/{order_id}/history")
 KILL_SWITCH = Route("GET", "/api/v1/kill-switch")
 KILL_SWITCH_ON = Route("POST", "/api/v1/kill-switch")
 KILL_SWITCH_OFF = Route("DELETE", "/api/v1/kill-switch")
@@ -119,6 +123,8 @@ ROUTES: tuple[Route, ...] = (
     MODIFY_ORDER,
     CANCEL_ORDER,
     CANCEL_ALL,
+    EXIT_POSITIONS,
+    ORDER_HISTORY,
     KILL_SWITCH,
     KILL_SWITCH_ON,
     KILL_SWITCH_OFF,
@@ -363,6 +369,24 @@ def cancel_all(
         idempotency_key=idempotency_key or new_idempotency_key(),
         fanout=True,
     )
+
+
+def exit_positions(
+    accounts: Accounts = None, idempotency_key: str | None = None
+) -> Call[FanoutResult[ExitsOnAccount]]:
+    return Call(
+        EXIT_POSITIONS.method,
+        EXIT_POSITIONS.url(),
+        _fanout(FanoutResult[ExitsOnAccount]),
+        params=_accounts(accounts),
+        idempotency_key=idempotency_key or new_idempotency_key(),
+        fanout=True,
+    )
+
+
+def order_history(account: str, order_id: str) -> Call[list[OrderHistoryEntry]]:
+    url = ORDER_HISTORY.url(account=account, order_id=order_id)
+    return Call(ORDER_HISTORY.method, url, _data(list[OrderHistoryEntry]))
 
 
 def kill_switch() -> Call[KillSwitchState]:

@@ -91,6 +91,29 @@ class CancelledOnAccount(ResponseModel):
     failed: list[CancelFailure] = Field(default_factory=list)
 
 
+class PositionExit(ResponseModel):
+    """One position's exit in an exit-all: the order sent to flatten it, or why not."""
+
+    exchange: str
+    symbol: str
+    product: str
+    position_quantity: int
+    """The net quantity read before the exit: positive long, negative short."""
+    side: Side
+    quantity: int
+    status: Literal["success", "error", "unknown"]
+    order_id: str | None = None
+    tag: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+
+class ExitsOnAccount(ResponseModel):
+    """One account's share of an exit-all: one entry per open position."""
+
+    positions: list[PositionExit] = Field(default_factory=list)
+
+
 class Funds(ResponseModel):
     """Money available to trade, in INR."""
 
@@ -147,6 +170,20 @@ class Order(ResponseModel):
     tag: str | None = None
     placed_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+class OrderHistoryEntry(ResponseModel):
+    """One step of an order's life as the broker records it (its history), oldest first."""
+
+    order_id: str
+    status: OrderStatus
+    quantity: int
+    filled_quantity: int = 0
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
+    average_price: Decimal | None = None
+    message: str = ""
+    at: datetime | None = None
 
 
 class Trade(ResponseModel):

@@ -32,6 +32,7 @@ from ordo.observability import Observability
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.changes import OrderChanges
 from ordo.orchestrator.claims import ClaimSweeper, instance_name
+from ordo.orchestrator.exits import PositionExits
 from ordo.orchestrator.guard import CallGuard
 from ordo.orchestrator.kill_switch import KillSwitchRow, KillSwitchService
 from ordo.orchestrator.ledger import Ledger
@@ -128,6 +129,7 @@ class OrdoRuntime:
         legs = LegPlacer(self.guard, pretrade, self.ledger, self.safety, self.emitter)
         self.placement = PlacementService(self.accounts, legs, unit_of_work, self.safety)
         self.changes = OrderChanges(self.accounts, self.guard, unit_of_work, self.safety)
+        self.exits = PositionExits(self.guard, legs, self.ledger, unit_of_work, self.safety)
         self.lookup = OrderLookup(self.accounts, self.guard, self.ledger)
         self.events = EventLog(
             self.db, self.emitter, plugins.hook, webhooks=router_for(settings.webhooks)

@@ -30,6 +30,7 @@ from ordo.domain import (
     LoginChallenge,
     Order,
     OrderAck,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     Position,
@@ -37,6 +38,7 @@ from ordo.domain import (
     Quote,
     SymbolRef,
     Trade,
+    exit_order_for,
 )
 
 
@@ -248,6 +250,20 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
     @abstractmethod
     async def list_orders(self) -> list[Order]:
         raise UnsupportedOperation(f"{self.id} has no order book")
+
+    async def get_order_history(self, order_id: str) -> list[OrderHistoryEntry]:
+        """The broker's trail of one order, oldest first (``Capability.ORDER_HISTORY``);
+        ``OrderNotFound`` when the broker does not know ``order_id``."""
+        raise UnsupportedOperation(f"{self.id} does not report an order's history")
+
+    def exit_orders(self, positions: Sequence[Position]) -> list[tuple[Position, OrderRequest]]:
+        """The orders that flatten ``positions`` (``Capability.EXIT_POSITIONS``), each with
+        the position it closes; flat positions get none. By default a market order on the
+        opposite side for the whole net quantity; override where the broker needs another
+        form (the core refuses any order that would not only reduce its position)."""
+        if not self.supports(Capability.EXIT_POSITIONS):
+            raise UnsupportedOperation(f"{self.id} cannot exit positions")
+        return [(p, order) for p in positions if (order := exit_order_for(p)) is not None]
 
     async def get_trades(self) -> list[Trade]:
         raise UnsupportedOperation(f"{self.id} has no trade book")

@@ -29,6 +29,11 @@ class Capability(StrEnum):
     uses instead of price x quantity (wrong for F&O and intraday products)."""
     PROFILE = "profile"
     """``get_profile``: the user's profile at the broker."""
+    ORDER_HISTORY = "order_history"
+    """``get_order_history``: the broker's status trail of one order."""
+    EXIT_POSITIONS = "exit_positions"
+    """``exit_orders``: the orders that flatten open net positions, placed through the
+    order path (``POST /api/v1/positions/exit``)."""
 
 
 REQUIRED_CAPABILITIES: frozenset[Capability] = frozenset(

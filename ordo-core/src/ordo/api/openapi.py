@@ -69,6 +69,10 @@ class CancelAllFanout(envelope.FanoutEnvelope[s.CancelledOnAccount]):
     pass
 
 
+class ExitPositionsFanout(envelope.FanoutEnvelope[s.ExitsOnAccount]):
+    pass
+
+
 class PortfolioFanout(envelope.FanoutEnvelope[dict[str, Any]]):
     data: s.ConsolidatedPortfolio | None = None
 
@@ -95,6 +99,7 @@ SUCCESS_MODELS: dict[str, type[BaseModel]] = {
     "modify_order": OrderAckFanout,
     "cancel_order": OrderAckFanout,
     "cancel_all_orders": CancelAllFanout,
+    "exit_positions": ExitPositionsFanout,
     "get_portfolio": PortfolioFanout,
 }
 """Operations whose route declares a free-form ``data``; the others are typed at the route."""
@@ -112,9 +117,16 @@ FANOUT_READS = frozenset(
         "get_profile",
     }
 )
-ORDER_WRITES = frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders"})
+ORDER_WRITES = frozenset(
+    {"place_order", "modify_order", "cancel_order", "cancel_all_orders", "exit_positions"}
+)
 LOGIN_STEPS = frozenset({"begin_login", "answer_challenge", "resend_challenge", "logout"})
-BROKER_CALLS = FANOUT_READS | ORDER_WRITES | LOGIN_STEPS | {"get_order", "activate_kill_switch"}
+BROKER_CALLS = (
+    FANOUT_READS
+    | ORDER_WRITES
+    | LOGIN_STEPS
+    | {"get_order", "get_order_history", "activate_kill_switch"}
+)
 
 ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("Malformed JSON body", "MALFORMED_JSON", "body: the request body is not valid JSON"),
@@ -303,7 +315,7 @@ def _error_statuses(op_id: str, operation: dict[str, Any], secured: set[str]) ->
         statuses |= {401, 429, 502, 503, 504}
     if op_id in ORDER_WRITES:
         statuses.add(409)
-    if op_id in {"place_order", "modify_order"}:
+    if op_id in {"place_order", "modify_order", "exit_positions"}:
         statuses.add(423)
     if op_id in {"answer_challenge", "resend_challenge"}:
         statuses.add(410)

@@ -75,6 +75,28 @@ class CancelledOnAccount(_Open):
     failed: list[CancelFailure] = Field(default_factory=list)
 
 
+class PositionExit(_Open):
+    """One position's exit: the order sent to flatten it, or why it was not."""
+
+    exchange: str
+    symbol: str
+    product: str
+    position_quantity: int = Field(description="The net quantity read: positive long.")
+    side: Literal["BUY", "SELL"]
+    quantity: int
+    status: Literal["success", "error", "unknown"]
+    order_id: str | None = None
+    tag: str | None = Field(default=None, description="The exit order's Ordo tag.")
+    error_code: str | None = None
+    message: str | None = None
+
+
+class ExitsOnAccount(_Open):
+    positions: list[PositionExit] = Field(
+        default_factory=list, description="One entry per open position; none when flat."
+    )
+
+
 class CancelLeg(_Open):
     account: str
     broker: str

@@ -11,6 +11,7 @@ from ordo.config import Settings
 from ordo.metrics import OrdoMetrics
 from ordo.orchestrator.accounts import AccountSet
 from ordo.orchestrator.changes import OrderChanges
+from ordo.orchestrator.exits import PositionExits
 from ordo.orchestrator.kill_switch import KillSwitchService
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.lookup import OrderLookup
@@ -34,6 +35,10 @@ async def placement(request: Request) -> PlacementService:
 
 async def order_changes(request: Request) -> OrderChanges:
     return _runtime(request).changes
+
+
+async def position_exits(request: Request) -> PositionExits:
+    return _runtime(request).exits
 
 
 async def kill_switch(request: Request) -> KillSwitchService:
@@ -85,6 +90,7 @@ Audit = Annotated[AuditQuery, Depends(audit_query)]
 Reads = Annotated[ReadService, Depends(reads)]
 Placement = Annotated[PlacementService, Depends(placement)]
 Changes = Annotated[OrderChanges, Depends(order_changes)]
+Exits = Annotated[PositionExits, Depends(position_exits)]
 KillSwitchDep = Annotated[KillSwitchService, Depends(kill_switch)]
 LedgerDep = Annotated[Ledger, Depends(ledger)]
 Lookup = Annotated[OrderLookup, Depends(order_lookup)]

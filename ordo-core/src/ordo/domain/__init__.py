@@ -9,9 +9,17 @@ from ordo.domain.enums import (
     Side,
     Validity,
 )
+from ordo.domain.exits import exit_order_for, reduces_exposure
 from ordo.domain.indices import unified_index_symbol
 from ordo.domain.instruments import Instrument, SymbolRef
-from ordo.domain.orders import Order, OrderAck, OrderModification, OrderRequest, Trade
+from ordo.domain.orders import (
+    Order,
+    OrderAck,
+    OrderHistoryEntry,
+    OrderModification,
+    OrderRequest,
+    Trade,
+)
 from ordo.domain.portfolio import Funds, Holding, Position
 from ordo.domain.profile import Profile
 from ordo.domain.quotes import Quote, SymbolError
@@ -32,6 +40,7 @@ __all__ = [
     "LoginChallenge",
     "Order",
     "OrderAck",
+    "OrderHistoryEntry",
     "OrderModification",
     "OrderRequest",
     "OrderStatus",
@@ -49,6 +58,8 @@ __all__ = [
     "Trade",
     "Validity",
     "derivative_symbol",
+    "exit_order_for",
     "parse_derivative_symbol",
+    "reduces_exposure",
     "unified_index_symbol",
 ]

@@ -128,6 +128,25 @@ class Order(BaseModel):
         return 0 if self.status.is_terminal else self.quantity - self.filled_quantity
 
 
+class OrderHistoryEntry(BaseModel):
+    """One step of an order's life as its broker records it (placed, modified, triggered,
+    partly filled, cancelled...), oldest first in a history. Ordo's own event log of the
+    order is ``/orders/{account}/{order_id}/events``; this is the broker's trail."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str
+    status: OrderStatus
+    quantity: int
+    filled_quantity: int = 0
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
+    average_price: Decimal | None = None
+    message: str = ""
+    """The broker's text for this step (an RMS or exchange rejection reason)."""
+    at: datetime | None = None
+
+
 class Trade(BaseModel):
     """One fill."""
 

@@ -68,6 +68,11 @@ class Ledger:
     async def legs_for_request(self, request_id: str) -> list[LedgerLeg]:
         return await self.db.run(lambda c: legs_for_request_on(c, request_id))
 
+    async def legs_by_tags(self, tags: Sequence[str]) -> dict[str, list[LedgerLeg]]:
+        """Earlier legs of ``tags`` (for writes whose legs are known only once the work has
+        read the broker, such as exiting positions; read under the request's claim)."""
+        return await self.db.transact(lambda s: s.legs_by_tags(tags))
+
     async def find_by_order(self, account: str, order_id: str) -> LedgerLeg | None:
         return await self.db.run(lambda c: leg_by_order_on(c, account, order_id))
 

@@ -37,6 +37,7 @@ from ordo.orchestrator.reads import require
 from ordo.orchestrator.sending import send_once
 from ordo.orchestrator.unit_of_work import Settlements
 from ordo.safety.deadline import Deadline
+from ordo.safety.killswitch import OrderAction
 
 BROKER_REFUSALS = (OrderRejected, InsufficientFunds, InvalidRequest)
 """The broker refused the order itself: the leg is ``rejected`` rather than ``failed``."""
@@ -63,6 +64,9 @@ class LegPlan:
     tag: str
     request: dict[str, Any]
     """The order as the ledger and the audit record it (built once per order)."""
+    action: OrderAction = "place"
+    """What the kill switch is asked right before the broker call (``exit`` for an order
+    already checked to only reduce a position)."""
 
 
 def settled_state(exc: OrdoError) -> LegState:
@@ -143,7 +147,7 @@ class LegPlacer:
                 tag,
                 deadline=deadline,
                 policy=self.safety.policy,
-                before_send=lambda: self.safety.kill_switch.ensure_allows("place"),
+                before_send=lambda: self.safety.kill_switch.ensure_allows(plan.action),
                 settle=account.adapter.reconcile_settle_seconds,
                 audit={"order": plan.request, "tag": tag},
             )

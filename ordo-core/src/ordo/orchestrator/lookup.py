@@ -1,12 +1,16 @@
-"""One order as its broker reports it, with the ledger's leg when Ordo placed it."""
+"""One order as its broker reports it, with the ledger's leg when Ordo placed it, and the
+broker's history (status trail) of one order."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ordo.adapters.capabilities import Capability
+from ordo.domain import OrderHistoryEntry
 from ordo.orchestrator.accounts import AccountSet
 from ordo.orchestrator.guard import CallGuard
 from ordo.orchestrator.ledger import Ledger
+from ordo.orchestrator.reads import require
 
 
 class OrderLookup:
@@ -22,3 +26,11 @@ class OrderLookup:
         )
         entry = await self.ledger.find_by_order(account_name, order_id)
         return {**order.model_dump(mode="json"), "ledger": entry.describe() if entry else None}
+
+    async def history(self, account_name: str, order_id: str) -> list[OrderHistoryEntry]:
+        """The broker's trail of one order, oldest first (``Capability.ORDER_HISTORY``)."""
+        account = self.accounts.get(account_name)
+        require(account, Capability.ORDER_HISTORY)
+        return await self.guard.call(
+            account, "get_order_history", lambda: account.adapter.get_order_history(order_id)
+        )

@@ -18,7 +18,9 @@ from typing import Literal
 
 from ordo.errors import KillSwitchActive
 
-OrderAction = Literal["place", "modify", "cancel"]
+OrderAction = Literal["place", "modify", "cancel", "exit"]
+"""``exit``: an order that only reduces an open position (the exit-all-positions path
+checks that before it asks), let through like a cancel."""
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,10 @@ class KillSwitch:
 
     def ensure_allows(self, kind: OrderAction) -> None:
         """Raise ``KillSwitchActive`` for ``place``/``modify`` while the switch is on;
-        ``cancel`` always passes (reducing exposure is what a kill switch is for)."""
+        ``cancel`` and ``exit`` always pass (reducing exposure is what a kill switch is for)."""
         if not self._started:
             raise RuntimeError("KillSwitch.start() must be awaited before orders are checked")
-        if kind == "cancel":
+        if kind in ("cancel", "exit"):
             return
         if self._state.active:
             raise KillSwitchActive(self._state, kind)

@@ -1,4 +1,4 @@
-"""Orders in bulk per account: cancel every open order."""
+"""Orders in bulk per account: cancel every open order, exit every open position."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, SelectedAccounts
 from ordo.api.routes.orders import IdempotencyKey
-from ordo.api.services import Changes
+from ordo.api.services import Changes, Exits
 from ordo.orchestrator.unit_of_work import Ticket
 
 router = APIRouter(tags=["orders"])
@@ -33,3 +33,29 @@ async def cancel_all_orders(
         principal, idempotency_key, request_id, "POST", "/api/v1/orders/cancel-all", body
     )
     return envelope.reply(await changes.cancel_all(accounts, ticket))
+
+
+@router.post(
+    "/positions/exit-all",
+    operation_id="exit_positions",
+    summary="Exit every open position of the selected accounts (allowed under the kill switch)",
+    description="Reads each account's net positions and sends one market order per open "
+    "position, on the opposite side for its whole net quantity, through the order path "
+    "(pre-trade checks, ledger, rate limits, circuit breaker, audit). An exit that would "
+    "not only reduce its position is refused. Each account's result lists every position's "
+    "exit (partial success). Retrying with the same Idempotency-Key returns the first reply, "
+    "or reconciles earlier exits by their tags: nothing is exited twice.",
+    response_model=envelope.FanoutEnvelope[dict[str, Any]],
+)
+async def exit_positions(
+    exits: Exits,
+    request_id: RequestId,
+    principal: Principal,
+    accounts: SelectedAccounts,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    body = {"accounts": [a.name for a in accounts]}
+    ticket = Ticket(
+        principal, idempotency_key, request_id, "POST", "/api/v1/positions/exit-all", body
+    )
+    return envelope.reply(await exits.exit_all(accounts, ticket))

@@ -1,4 +1,4 @@
-"""Orders: place across accounts, list, get, modify, cancel.
+"""Orders: place across accounts, list, get, history, modify, cancel.
 
 Each write is one call to the service that owns its unit of work (``PlacementService``,
 ``OrderChanges``); the route only turns HTTP into a ``Ticket`` and the reply back."""
@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, SelectedAccounts
 from ordo.api.services import Changes, Lookup, Placement, Reads
-from ordo.domain import Order, OrderModification, OrderRequest
+from ordo.domain import Order, OrderHistoryEntry, OrderModification, OrderRequest
 from ordo.orchestrator.unit_of_work import Ticket
 
 router = APIRouter(tags=["orders"])
@@ -156,6 +156,25 @@ async def get_order(
     order_id: OrderId,
 ) -> JSONResponse:
     return envelope.success(request_id, await lookup.detail(account, order_id))
+
+
+@router.get(
+    "/orders/{account}/{order_id}/history",
+    operation_id="get_order_history",
+    summary="One order's history (status trail) as the broker reports it, oldest first",
+    description="The broker's own record of the order's steps; Ordo's event log of it is "
+    "`/orders/{account}/{order_id}/events`. 422 `CAPABILITY_NOT_SUPPORTED` when the "
+    "account's broker reports no order history.",
+    response_model=envelope.Envelope[list[OrderHistoryEntry]],
+)
+async def get_order_history(
+    lookup: Lookup,
+    request_id: RequestId,
+    _: Principal,
+    account: AccountName,
+    order_id: OrderId,
+) -> JSONResponse:
+    return envelope.success(request_id, await lookup.history(account, order_id))
 
 
 @router.patch(
