@@ -357,6 +357,20 @@ def test_order_details(sdk: Sdk) -> None:
         sdk.client.get_order_details(order_id, "X")
 
 
+def test_order_details_are_the_orders_history(sdk: Sdk) -> None:
+    order_id = sdk.place(quantity="3")  # a market order: booked, then filled
+    rows = sdk.client.get_order_details(order_id, "E").json()["data"]
+    assert [(r["status"], r["filled_quantity"], r["pending_quantity"]) for r in rows] == [
+        ("Pending", 0, 3),
+        ("Traded", 3, 0),
+    ]
+    assert {r["order_id"] for r in rows} == {order_id}
+    # The 12-hour layout of this endpoint ("23-01-2025 02:55:55 PM").
+    assert rows[0]["order_timestamp"].endswith(("AM", "PM"))
+    # An equity order is not in the derivatives segment.
+    assert sdk.client.get_order_details(order_id, "D").json()["data"] == "None"
+
+
 def test_trade_book_and_history(sdk: Sdk) -> None:
     order_id = sdk.place(quantity="3")
     (trade,) = sdk.client.get_trade_book().json()["data"]

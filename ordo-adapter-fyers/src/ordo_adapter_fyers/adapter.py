@@ -28,6 +28,7 @@ from ordo.domain import (
     LoginChallenge,
     Order,
     OrderAck,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     OrderStatus,
@@ -36,6 +37,7 @@ from ordo.domain import (
     Quote,
     SymbolRef,
     Trade,
+    order_history,
 )
 
 from ordo_adapter_fyers import mapping
@@ -68,6 +70,8 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         Capability.INSTRUMENT_SEARCH,
         Capability.MARGIN,
         Capability.PROFILE,
+        Capability.ORDER_HISTORY,
+        Capability.EXIT_POSITIONS,
     }
     Settings: ClassVar[type[AdapterSettings]] = FyersSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
@@ -312,6 +316,16 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         if not items:
             raise OrderNotFound(f"Fyers has no order {order_id!r} today")
         return mapping.order_from_broker(items[0], await self._resolver())
+
+    async def get_order_history(self, order_id: str) -> list[OrderHistoryEntry]:
+        """The order's rows of ``GET /orders?id=`` (Fyers' history of an order is its
+        order-book entry: one row per state it reports), oldest first."""
+        reply = await self._get(self._client.api("orders"), {"id": order_id})
+        items = [i for i in _items(reply.body.get("orderBook")) if str(i.get("id")) == order_id]
+        if not items:
+            raise OrderNotFound(f"Fyers has no order {order_id!r} today")
+        resolve = await self._resolver()
+        return order_history(mapping.order_from_broker(i, resolve) for i in items)
 
     async def list_orders(self) -> list[Order]:
         reply = await self._get(self._client.api("orders"))

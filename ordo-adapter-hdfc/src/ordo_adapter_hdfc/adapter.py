@@ -71,6 +71,7 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         Capability.PROFILE,
         Capability.STOP_ORDERS,
         Capability.AMO,
+        Capability.EXIT_POSITIONS,
     }
     Settings: ClassVar[type[AdapterSettings]] = HdfcSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = declared_limits(

@@ -31,10 +31,12 @@ from ordo.domain import (
     LoginChallenge,
     Order,
     OrderAck,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     OrderStatus,
     Position,
+    Profile,
     Quote,
     SymbolRef,
     Trade,
@@ -68,6 +70,9 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         Capability.STOP_ORDERS,
         Capability.AMO,
         Capability.INSTRUMENT_SEARCH,
+        Capability.ORDER_HISTORY,
+        Capability.EXIT_POSITIONS,
+        Capability.PROFILE,
     }
     Settings: ClassVar[type[AdapterSettings]] = MiraeSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
@@ -310,6 +315,27 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
             if order.order_id == order_id:
                 return order
         raise OrderNotFound(f"order {order_id} is not in today's m.Stock order book")
+
+    async def get_order_history(self, order_id: str) -> list[OrderHistoryEntry]:
+        """``order/details``: the order's rows, oldest first. The segment (E equity, D
+        derivatives) is not known from the id alone: equity is asked first, then
+        derivatives; an order neither knows is ``OrderNotFound``."""
+        token = self.require_session().access_token
+        _check_order_id(order_id)
+        await self._mapped()
+        for segment in ("E", "D"):
+            data = await self._api.order_details(token, order_id, segment)
+            with _unreadable():
+                steps = mapping.history_from_data(data, order_id, self._resolve)
+            if steps:
+                return steps
+        raise OrderNotFound(f"m.Stock has no order {order_id} today")
+
+    async def get_profile(self) -> Profile:
+        """From the login's session object: Type A has no profile endpoint (its user calls
+        are login, session, fund summary and logout)."""
+        session = self.require_session()
+        return mapping.profile_from_session(session.extra, self.account)
 
     async def get_trades(self) -> list[Trade]:
         data = await self._api.trade_book(self.require_session().access_token)

@@ -142,7 +142,9 @@ def session_from_data(
     """The ``data`` of ``session/token`` or ``session/verifytotp`` -> ``BrokerSession``.
 
     Only the access token is secret; the user id rides in ``extra`` so a restored session
-    needs nothing else (the API key comes from the account's settings).
+    needs nothing else (the API key comes from the account's settings), with the user's
+    name and email, the profile the Type A API reports only here (the stored session is
+    encrypted).
     """
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
@@ -154,7 +156,11 @@ def session_from_data(
         raise MappingError("the session reply carries no access_token")
     user_id = parse_text(r.get("user_id")) or None
     refresh = parse_text(r.get("refresh_token"))
-    details = {"user_name": parse_text(r.get("user_name")), **extra}
+    details = {
+        "user_name": parse_text(r.get("user_name")),
+        "email": parse_text(r.get("email")),
+        **extra,
+    }
     if user_id:
         details["user_id"] = user_id
     return BrokerSession(

@@ -18,15 +18,18 @@ from ordo.domain import (
     Funds,
     Holding,
     Order,
+    OrderHistoryEntry,
     OrderStatus,
     OrderType,
     Position,
     Product,
+    Profile,
     Quote,
     Side,
     SymbolRef,
     Trade,
     Validity,
+    order_history,
 )
 
 from ordo_adapter_mirae.symbols import BROKER_EXCHANGES, fallback_symbol
@@ -264,6 +267,25 @@ def order_from_broker(row: Row, resolve: Resolve) -> Order | None:
 def orders_from_data(data: Any, resolve: Resolve) -> list[Order]:
     mapped = (order_from_broker(row, resolve) for row in rows_of(data))
     return [o for o in mapped if o is not None and o.order_id]
+
+
+def history_from_data(data: Any, order_id: str, resolve: Resolve) -> list[OrderHistoryEntry]:
+    """The rows of ``order/details`` (the order's history) as steps, oldest first; rows of
+    another order are ignored."""
+    rows = [o for o in orders_from_data(data, resolve) if o.order_id == order_id]
+    return order_history(rows)
+
+
+def profile_from_session(extra: Mapping[str, str], account: str) -> Profile:
+    """The user's profile from what the login's session object said (m.Stock's Type A API
+    has no profile endpoint: its user calls are login, session, fund summary and logout,
+    and the session object carries ``user_id``, ``user_name`` and ``email``)."""
+    return Profile(
+        client_id=extra.get("user_id") or account,
+        name=extra.get("user_name", ""),
+        email=extra.get("email") or None,
+        broker="mirae",
+    )
 
 
 def _first(r: Row, *keys: str) -> Any:

@@ -70,6 +70,16 @@ class TypeAApi:
     async def order_book(self, token: SecretStr) -> Any:
         return await self._client.call("GET", "/orders", access_token=token)
 
+    async def order_details(self, token: SecretStr, order_no: str, segment: str) -> Any:
+        """``POST /order/details`` (form ``order_no``, ``segment`` E or D, as the official
+        SDK sends it): the order's rows, its history; ``"None"`` for an unknown order."""
+        return await self._client.call(
+            "POST",
+            "/order/details",
+            access_token=token,
+            form={"order_no": order_no, "segment": segment},
+        )
+
     async def order_margin(self, token: SecretStr, body: Mapping[str, Any]) -> Any:
         """``POST /margins/orders`` (JSON): what the RMS would block; places nothing."""
         return await self._client.call(

@@ -82,17 +82,7 @@ class OrderBook:
 
     def _record(self, order: Order) -> None:
         """Append the order's state to its history unless nothing a trader sees changed."""
-        step = OrderHistoryEntry(
-            order_id=order.order_id,
-            status=order.status,
-            quantity=order.quantity,
-            filled_quantity=order.filled_quantity,
-            price=order.price,
-            trigger_price=order.trigger_price,
-            average_price=order.average_price,
-            message=order.status_message,
-            at=order.updated_at or order.placed_at,
-        )
+        step = OrderHistoryEntry.of(order)
         steps = self._history.setdefault(order.order_id, [])
         if not steps or steps[-1].model_copy(update={"at": step.at}) != step:
             steps.append(step)

@@ -33,6 +33,7 @@ from ordo_adapter_mirae.fake.rows import (
     VARIETIES,
     FakeError,
     FakeScrip,
+    history_rows,
     holding_row,
     load_scrips,
     money,
@@ -253,6 +254,13 @@ class OrderBook:
 
     def order_rows(self) -> list[dict[str, Any]]:
         return [order_row(order, self.by_key[order.key]) for order in self.orders.values()]
+
+    def history_rows(self, order_id: str) -> list[dict[str, Any]]:
+        """The ``order/details`` rows of one order; none for an order not in the book."""
+        order = self.orders.get(order_id)
+        if order is None:
+            return []
+        return history_rows(order, self.by_key[order.key], self.engine.fills_of(order_id))
 
     def trade_rows(self) -> list[dict[str, Any]]:
         return [

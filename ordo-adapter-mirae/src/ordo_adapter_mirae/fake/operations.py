@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 PREFIX = "/openapi/typea"
 SEGMENTS = frozenset({"E", "D"})
+DERIVATIVE_EXCHANGES = frozenset({"NFO", "BFO", "CDS", "MCX"})
+"""Orders of segment ``D``; the others are equity (``E``)."""
 MARGIN_FIELDS = (
     "exchange",
     "tradingsymbol",
@@ -52,13 +54,16 @@ def cancel_all(book: OrderBook) -> dict[str, Any]:
 
 
 def order_details(book: OrderBook, form: dict[str, str]) -> dict[str, Any]:
-    """The order's rows; an unknown order number is a success carrying ``"None"``."""
+    """The order's rows (its history: as booked, each fill, how it ended); an unknown
+    order number, or one of the other segment, is a success carrying ``"None"``."""
     order_no, segment = form.get("order_no", ""), form.get("segment", "E")
     if not order_no:
         raise FakeError("InputException", "order_no is mandatory", 400)
     if segment not in SEGMENTS:
         raise FakeError("InputException", "segment must be E or D", 400)
-    rows = [row for row in book.order_rows() if row["order_id"] == order_no]
+    rows = book.history_rows(order_no)
+    if rows and (rows[0]["exchange"] in DERIVATIVE_EXCHANGES) != (segment == "D"):
+        rows = []
     return _ok(rows or "None")
 
 

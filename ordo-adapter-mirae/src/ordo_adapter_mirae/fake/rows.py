@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -134,6 +135,57 @@ def order_row(order: EngineOrder, scrip: FakeScrip) -> dict[str, Any]:
         "tag": order.tag or "None",
         "guid": f"guid-{order.order_id}",
     }
+
+
+def history_rows(
+    order: EngineOrder, scrip: FakeScrip, fills: Sequence[Fill]
+) -> list[dict[str, Any]]:
+    """The rows ``order/details`` answers: the order as first booked, one row per fill
+    (quantity and average so far) and, for an order ended otherwise, its final row; times
+    in the 12-hour layout this endpoint uses ("23-01-2025 02:55:55 PM")."""
+    final = order_row(order, scrip)
+    first_status = "Trigger Pending" if order.order_type in STOP_TYPES else "Pending"
+    if order.after_market:
+        first_status = "O-Pending"
+    if order.state is OrderState.REJECTED:
+        first_status = "Rejected"
+    rows = [
+        final
+        | {
+            "status": first_status,
+            "status_message": final["status_message"] if first_status == "Rejected" else None,
+            "filled_quantity": 0,
+            "pending_quantity": order.quantity if first_status != "Rejected" else 0,
+            "average_price": 0.0,
+            "cancelled_quantity": 0,
+            "exchange_update_timestamp": _details_stamp(order.placed_at),
+        }
+    ]
+    filled, value = 0, Decimal(0)
+    for fill in fills:
+        filled += fill.quantity
+        value += fill.price * fill.quantity
+        rows.append(
+            final
+            | {
+                "status": "Traded" if filled >= order.quantity else "Pending",
+                "filled_quantity": filled,
+                "pending_quantity": order.quantity - filled,
+                "average_price": float(value / filled),
+                "cancelled_quantity": 0,
+                "exchange_update_timestamp": _details_stamp(fill.at),
+            }
+        )
+    last = rows[-1]
+    if (last["status"], last["filled_quantity"]) != (final["status"], final["filled_quantity"]):
+        rows.append(final | {"exchange_update_timestamp": _details_stamp(order.updated_at)})
+    for row in rows:
+        row["order_timestamp"] = _details_stamp(order.placed_at)
+    return rows
+
+
+def _details_stamp(moment: datetime) -> str:
+    return moment.astimezone(IST).strftime("%d-%m-%Y %I:%M:%S %p")
 
 
 def stamp(moment: datetime) -> str:

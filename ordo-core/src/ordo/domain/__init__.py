@@ -19,6 +19,7 @@ from ordo.domain.orders import (
     OrderModification,
     OrderRequest,
     Trade,
+    order_history,
 )
 from ordo.domain.portfolio import Funds, Holding, Position
 from ordo.domain.profile import Profile
@@ -59,6 +60,7 @@ __all__ = [
     "Validity",
     "derivative_symbol",
     "exit_order_for",
+    "order_history",
     "parse_derivative_symbol",
     "reduces_exposure",
     "unified_index_symbol",

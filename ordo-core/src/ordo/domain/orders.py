@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -145,6 +146,33 @@ class OrderHistoryEntry(BaseModel):
     message: str = ""
     """The broker's text for this step (an RMS or exchange rejection reason)."""
     at: datetime | None = None
+
+    @classmethod
+    def of(cls, order: Order) -> OrderHistoryEntry:
+        """The step an order-book row describes (brokers report history as such rows)."""
+        return cls(
+            order_id=order.order_id,
+            status=order.status,
+            quantity=order.quantity,
+            filled_quantity=order.filled_quantity,
+            price=order.price,
+            trigger_price=order.trigger_price,
+            average_price=order.average_price,
+            message=order.status_message,
+            at=order.updated_at or order.placed_at,
+        )
+
+
+def order_history(rows: Iterable[Order]) -> list[OrderHistoryEntry]:
+    """A broker's history rows of one order as steps, oldest first (rows without a time
+    keep their place among those before them: the sort is stable)."""
+    steps = [OrderHistoryEntry.of(row) for row in rows]
+    if all(step.at is not None for step in steps):
+        steps.sort(key=lambda step: step.at or _EPOCH)
+    return steps
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Trade(BaseModel):
