@@ -135,6 +135,8 @@ def test_wrong_status_mapping_fails_the_status_tests(pytester: pytest.Pytester) 
         "test_cancel_changes_status_to_cancelled",
         "test_modify_changes_the_price",
         "test_cancelled_order_is_still_found_by_tag",
+        # The broker's history (read unchanged) disagrees with the misread book.
+        "test_order_history_ends_in_the_orders_state",
     }
 
 

@@ -28,6 +28,8 @@ CAPABILITY_METHODS: dict[Capability, tuple[str, ...]] = {
     Capability.INSTRUMENT_SEARCH: ("search_instruments",),
     Capability.MARGIN: ("required_margin",),
     Capability.PROFILE: ("get_profile",),
+    Capability.ORDER_HISTORY: ("get_order_history",),
+    # EXIT_POSITIONS: ``exit_orders`` has a working default (opposite-side market orders).
 }
 
 

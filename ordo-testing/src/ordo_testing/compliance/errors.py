@@ -47,8 +47,15 @@ OPTIONAL_CALLS: dict[Capability, Callable[[BrokerAdapter], Awaitable[Any]]] = {
     Capability.MARGIN: lambda a: a.required_margin(
         OrderRequest(exchange=Exchange.NSE, symbol="SBIN", side=Side.BUY, quantity=1)
     ),
+    Capability.ORDER_HISTORY: lambda a: a.get_order_history("1"),
+    Capability.EXIT_POSITIONS: lambda a: _exit_orders(a),
 }
 """Optional operations that must raise ``UnsupportedOperation`` when not declared."""
+
+
+async def _exit_orders(adapter: BrokerAdapter) -> Any:
+    # ``exit_orders`` is synchronous (it maps positions, no broker call).
+    return adapter.exit_orders([])
 
 
 @pytest.mark.asyncio

@@ -1,4 +1,5 @@
-"""Orders area: place, the order book, cancel, modify, stop orders and AMO."""
+"""Orders area: place, the order book, one order's history, cancel, modify, stop orders,
+AMO and the orders that exit open positions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,19 @@ import pytest
 from ordo.adapters.base import BrokerAdapter
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import InvalidRequest, OrderNotFound, OrderRejected
-from ordo.domain import Order, OrderAck, OrderModification, OrderStatus, OrderType
+from ordo.domain import (
+    Order,
+    OrderAck,
+    OrderHistoryEntry,
+    OrderModification,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Product,
+    Side,
+    reduces_exposure,
+)
 
 from ordo_testing.compliance.checks import (
     assert_domain,
@@ -93,6 +106,76 @@ class OrdersSuite:
         require(adapter, Capability.ORDER_BOOK)
         with pytest.raises(OrderNotFound):
             await adapter.get_order(UNKNOWN_ORDER_ID)
+
+    @verifies(Capability.ORDER_HISTORY)
+    async def test_order_history_ends_in_the_orders_state(
+        self, adapter: BrokerAdapter, samples: SampleInstruments, request: pytest.FixtureRequest
+    ) -> None:
+        require(adapter, Capability.ORDER_HISTORY)
+        ack = _ack(await adapter.place_order(resting_buy(samples), make_tag(request.node.nodeid)))
+        history = assert_domain_list(
+            await adapter.get_order_history(ack.order_id), OrderHistoryEntry
+        )
+        assert history, "an order just placed has no history"
+        assert {h.order_id for h in history} == {ack.order_id}, "history of another order"
+        now = assert_domain(await adapter.get_order(ack.order_id), Order)
+        assert history[-1].status is now.status, (
+            f"history ends in {history[-1].status.value}, the order is {now.status.value}"
+        )
+        if Capability.CANCEL_ORDER in type(adapter).capabilities:
+            await adapter.cancel_order(ack.order_id)
+            after = await adapter.get_order_history(ack.order_id)
+            assert after[-1].status is OrderStatus.CANCELLED, (
+                f"after cancel the history ends in {after[-1].status.value}"
+            )
+            assert len(after) >= len(history), "cancelling shortened the history"
+
+    @verifies(Capability.ORDER_HISTORY)
+    async def test_order_history_of_unknown_id_raises_order_not_found(
+        self, adapter: BrokerAdapter
+    ) -> None:
+        require(adapter, Capability.ORDER_HISTORY)
+        with pytest.raises(OrderNotFound):
+            await adapter.get_order_history(UNKNOWN_ORDER_ID)
+
+    @verifies(Capability.EXIT_POSITIONS)
+    async def test_exit_orders_only_reduce_positions(
+        self, adapter: BrokerAdapter, samples: SampleInstruments
+    ) -> None:
+        require(adapter, Capability.EXIT_POSITIONS)
+
+        def position(quantity: int) -> Position:
+            return Position(
+                exchange=samples.equity.exchange,
+                symbol=samples.equity.symbol,
+                product=Product.MIS,
+                quantity=quantity,
+                average_price=samples.resting_buy_price,
+            )
+
+        long, short, flat = position(7), position(-3), position(0)
+        exits = adapter.exit_orders([long, short, flat])
+        assert [p for p, _ in exits] == [long, short], "flat positions need no exit"
+        for held, order in exits:
+            assert isinstance(order, OrderRequest), f"exit of {held.symbol} is not an order"
+            assert reduces_exposure(order, held), f"{order!r} does not only reduce {held!r}"
+        assert [(o.side, o.quantity) for _, o in exits] == [(Side.SELL, 7), (Side.BUY, 3)]
+
+    @verifies(Capability.EXIT_POSITIONS)
+    async def test_exit_orders_flatten_a_position_at_the_broker(
+        self, adapter: BrokerAdapter, samples: SampleInstruments, request: pytest.FixtureRequest
+    ) -> None:
+        require(adapter, Capability.EXIT_POSITIONS)
+        buy = resting_buy(samples, quantity=1, order_type=OrderType.MARKET, price=None)
+        buy = buy.model_copy(update={"product": Product.MIS})
+        await adapter.place_order(buy, make_tag(request.node.nodeid, 0))
+        ref = (samples.equity.exchange, samples.equity.symbol)
+        held = [p for p in await adapter.get_positions() if (p.exchange, p.symbol) == ref]
+        assert [p.quantity for p in held if p.quantity], "a filled market buy left no position"
+        for leg, (_, order) in enumerate(adapter.exit_orders(held), start=1):
+            await adapter.place_order(order, make_tag(request.node.nodeid, leg))
+        after = [p for p in await adapter.get_positions() if (p.exchange, p.symbol) == ref]
+        assert all(p.quantity == 0 for p in after), f"positions left open: {after!r}"
 
     @verifies(Capability.CANCEL_ORDER)
     async def test_cancel_changes_status_to_cancelled(
