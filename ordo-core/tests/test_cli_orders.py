@@ -1,4 +1,4 @@
-"""``ordo accounts`` and ``ordo orders list|cancel`` against an in-process gateway."""
+"""``ordo accounts`` and ``ordo orders list|history|cancel`` against an in-process gateway."""
 
 from __future__ import annotations
 
@@ -98,3 +98,35 @@ def test_wrong_token_is_a_clear_error(server: ServerThread) -> None:
         )
         assert result.exit_code == 1
         assert "refused the API token" in result.stderr
+
+
+def test_orders_history(server: ServerThread) -> None:
+    with server:
+        adapter = server.runtime.accounts.get("paper").adapter
+        resting = OrderRequest.model_validate(
+            {
+                "exchange": "NSE",
+                "symbol": "SBIN",
+                "side": "BUY",
+                "quantity": 2,
+                "order_type": "LIMIT",
+                "price": "100.00",
+            }
+        )
+        ack = server.run(adapter.place_order(resting, "O000000000000003"))
+        server.run(adapter.cancel_order(ack.order_id))
+
+        code, out, _ = invoke(server, "orders", "history", "paper", ack.order_id, "--json")
+        assert code == 0, out
+        steps = json.loads(out)
+        assert [s["status"] for s in steps] == ["PENDING", "OPEN", "CANCELLED"]
+        assert {s["order_id"] for s in steps} == {ack.order_id}
+
+        code, out, _ = invoke(server, "orders", "history", "paper", ack.order_id)
+        assert code == 0
+        assert "CANCELLED" in out
+        assert "0/2" in out
+
+        code, _, err = invoke(server, "orders", "history", "paper", "NOPE")
+        assert code == 1
+        assert "ORDER_NOT_FOUND" in err

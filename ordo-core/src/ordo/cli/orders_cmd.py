@@ -1,4 +1,5 @@
-"""``ordo orders list|cancel``: the order books of a running server, and cancelling.
+"""``ordo orders list|history|cancel``: the order books of a running server, one order's
+history at its broker, and cancelling.
 
 Placing orders is left to strategies and the SDK on purpose: a shell one-liner is too easy
 to run twice.
@@ -101,6 +102,46 @@ def list_orders(
 
 def _price(order_type: str, price: object) -> str:
     return f"{order_type} {price}" if price else order_type
+
+
+@app.command("history", epilog=EXIT_CODES_HELP)
+def history(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account name.")],
+    order_id: Annotated[str, typer.Argument(help="The broker's order id.")],
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = None,
+    ca_certs: CaCertsOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One order's history as its broker records it, oldest first ("filled" shows
+    filled/ordered). A broker that reports no order history is refused with
+    CAPABILITY_NOT_SUPPORTED (exit status 1)."""
+    with (
+        connect(ctx, connection(url, token, ca_certs, cert, key)) as client,
+        remote_errors(url),
+    ):
+        steps = client.order_history(account, order_id)
+    if as_json:
+        typer.echo(json.dumps([s.model_dump(mode="json") for s in steps], indent=2))
+        return
+    shown = table(
+        f"History of {account}/{order_id} (times IST)",
+        ("time", "status", "filled", "price", "average", "message"),
+        whole=(),
+    )
+    for step in steps:
+        shown.add_row(
+            ist_cell(step.at) or "-",
+            step.status.value,
+            f"{step.filled_quantity}/{step.quantity}",
+            str(step.price or step.trigger_price or "-"),
+            str(step.average_price or "-"),
+            step.message or "",
+        )
+    print_table(shown)
 
 
 @app.command("cancel", epilog=EXIT_CODES_HELP)
