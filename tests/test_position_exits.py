@@ -240,3 +240,33 @@ async def test_order_history_from_the_broker(paper: InProcessGateway) -> None:
     assert (missing.status_code, missing.json()["error_code"]) == (404, "ORDER_NOT_FOUND")
     unknown = await paper.client.get(f"/api/v1/orders/nobody/{order_id}/history")
     assert unknown.status_code == 404
+
+
+async def test_open_closing_orders_are_counted_so_a_position_is_never_reversed(
+    paper: InProcessGateway,
+) -> None:
+    await open_positions(paper)  # long 3 SBIN at 800, short 2 INFY at 1500
+    resting = {
+        "accounts": ["paper"],
+        "exchange": "NSE",
+        "side": "SELL",
+        "order_type": "LIMIT",
+        "product": "MIS",
+    }
+    sbin = await paper.client.post(
+        "/api/v1/orders", json={**resting, "symbol": "SBIN", "quantity": 2, "price": "900"}
+    )
+    infy = await paper.client.post(
+        "/api/v1/orders",
+        json={**resting, "symbol": "INFY", "side": "BUY", "quantity": 2, "price": "1400"},
+    )
+    sbin_id = sbin.json()["results"][0]["data"]["order_id"]
+    infy_id = infy.json()["results"][0]["data"]["order_id"]
+    response = await paper.client.post(EXIT)
+    rows = {r["symbol"]: r for r in response.json()["results"][0]["data"]["positions"]}
+    assert (rows["SBIN"]["quantity"], rows["SBIN"]["pending_order_ids"]) == (1, [sbin_id])
+    assert rows["SBIN"]["status"] == "success"
+    assert (rows["INFY"]["quantity"], rows["INFY"]["pending_order_ids"]) == (0, [infy_id])
+    assert rows["INFY"]["order_id"] is None
+    # SBIN: 3 held, 2 still offered by the resting order, 1 sold now; INFY untouched.
+    assert net(paper) == {"SBIN": 2, "INFY": -2}

@@ -104,6 +104,8 @@ class PositionExit(ResponseModel):
     status: Literal["success", "error", "unknown"]
     order_id: str | None = None
     tag: str | None = None
+    pending_order_ids: list[str] = Field(default_factory=list)
+    """Open orders already closing part of the position; their quantity was left out."""
     error_code: str | None = None
     message: str | None = None
 

@@ -87,6 +87,11 @@ class PositionExit(_Open):
     status: Literal["success", "error", "unknown"]
     order_id: str | None = None
     tag: str | None = Field(default=None, description="The exit order's Ordo tag.")
+    pending_order_ids: list[str] = Field(
+        default_factory=list,
+        description="Open orders already closing part of the position: their quantity was "
+        "left out of the exit (a position they cover fully gets quantity 0, nothing sent).",
+    )
     error_code: str | None = None
     message: str | None = None
 

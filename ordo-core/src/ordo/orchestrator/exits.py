@@ -15,15 +15,25 @@ when the position has shrunk meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from ordo.adapters.capabilities import Capability
-from ordo.domain import AccountResult, OrderRequest, Position, ResultStatus, reduces_exposure
+from ordo.domain import (
+    AccountResult,
+    Order,
+    OrderRequest,
+    Position,
+    ResultStatus,
+    Side,
+    reduces_exposure,
+)
+from ordo.domain.ledger import LedgerLeg
 from ordo.errors import InvalidRequest, KillSwitchActive, OrdoError
 from ordo.orchestrator.accounts import Account
-from ordo.orchestrator.fanout import Reply, error_result, fan_out
+from ordo.orchestrator.fanout import Reply, error_result, fan_out, internal_error
 from ordo.orchestrator.guard import CallGuard
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.leg import LegPlacer, LegPlan
@@ -89,25 +99,49 @@ class PositionExits:
             policy=self.safety.policy,
             retry_on=READ_RETRY_ON,
         )
-        planned = account.adapter.exit_orders(positions)
+        orders = await call_with_retry(
+            lambda: self.guard.call(
+                account, "list_orders", account.adapter.list_orders, deadline=deadline
+            ),
+            deadline=deadline,
+            policy=self.safety.policy,
+            retry_on=READ_RETRY_ON,
+        )
+        pending = closing_orders(positions, orders)
+        planned = account.adapter.exit_orders([uncovered(p, pending) for p in positions])
         tags = [order_tag(scope, key, exit_leg_name(account.name, p)) for p, _ in planned]
         prior = await self.ledger.legs_by_tags(tags) if tags else {}
-        rows: list[dict[str, Any]] = []
-        results: list[AccountResult] = []
-        for index, ((position, order), tag) in enumerate(zip(planned, tags, strict=True)):
-            plan = LegPlan(
-                account, order, scope, key, index, tag, order.model_dump(mode="json"), "exit"
+        plans = [
+            (LegPlan(account, order, scope, key, i, tag, order.model_dump(mode="json"), "exit"), p)
+            for i, ((p, order), tag) in enumerate(zip(planned, tags, strict=True))
+        ]
+        # Concurrently, as placement's legs: the account's limiter orders the broker calls.
+        results = list(
+            await asyncio.gather(
+                *(
+                    self._exit_one(plan, p, prior.get(plan.tag, ()), deadline, settlements)
+                    for plan, p in plans
+                )
             )
-            result = await self._exit_one(plan, position, prior.get(tag, ()), deadline, settlements)
-            results.append(result)
-            rows.append(_row(position, order, result))
+        )
+        read = {_identity(p): p for p in positions}
+        rows = [
+            _row(read.get(_identity(p), p), plan.order, r, pending.get(_identity(p), []))
+            for (plan, p), r in zip(plans, results, strict=True)
+        ]
+        planned_ids = {_identity(p) for _, p in plans}
+        rows += [
+            _covered_row(p, pending[_identity(p)])
+            for p in positions
+            if p.quantity and _identity(p) in pending and _identity(p) not in planned_ids
+        ]
         return summarise(account, rows, results)
 
     async def _exit_one(
         self,
         plan: LegPlan,
         position: Position,
-        earlier: Sequence[Any],
+        earlier: Sequence[LedgerLeg],
         deadline: Deadline,
         settlements: Settlements,
     ) -> AccountResult:
@@ -118,6 +152,10 @@ class PositionExits:
             return await self.legs.place(plan, earlier, deadline, settlements)
         except OrdoError as exc:
             return error_result(plan.account, exc)
+        except Exception as exc:
+            # A bug before the broker call (the leg turns one during it into an unknown
+            # outcome itself): this exit fails, its siblings still report theirs.
+            return error_result(plan.account, internal_error(plan.account, exc))
 
     def _refusal(self, order: OrderRequest, position: Position) -> OrdoError | None:
         """Why ``order`` may not go out as an exit of ``position``, if it may not."""
@@ -132,7 +170,46 @@ class PositionExits:
         )
 
 
-def _row(position: Position, order: OrderRequest, result: AccountResult) -> dict[str, Any]:
+Identity = tuple[str, str, str]
+
+
+def _identity(item: Position | Order) -> Identity:
+    return (item.exchange.value, item.symbol, item.product.value)
+
+
+def closing_orders(
+    positions: Sequence[Position], orders: Sequence[Order]
+) -> dict[Identity, list[Order]]:
+    """Open orders that already close part of a position (its instrument and product, the
+    opposite side of its net quantity): an exit sent before and still working. They are
+    counted so that a second exit-all cannot reverse the position."""
+    closing = {
+        _identity(p): Side.SELL if p.quantity > 0 else Side.BUY for p in positions if p.quantity
+    }
+    found: dict[Identity, list[Order]] = {}
+    for order in orders:
+        identity = _identity(order)
+        if (
+            order.status.is_open
+            and order.pending_quantity > 0
+            and closing.get(identity) is order.side
+        ):
+            found.setdefault(identity, []).append(order)
+    return found
+
+
+def uncovered(position: Position, pending: dict[Identity, list[Order]]) -> Position:
+    """``position`` less what open closing orders will already take off it."""
+    working = sum(o.pending_quantity for o in pending.get(_identity(position), ()))
+    if not working:
+        return position
+    left = max(abs(position.quantity) - working, 0)
+    return position.model_copy(update={"quantity": left if position.quantity > 0 else -left})
+
+
+def _row(
+    position: Position, order: OrderRequest, result: AccountResult, pending: Sequence[Order]
+) -> dict[str, Any]:
     """One position's outcome as the response lists it."""
     data = result.data if isinstance(result.data, dict) else {}
     row: dict[str, Any] = {
@@ -145,10 +222,28 @@ def _row(position: Position, order: OrderRequest, result: AccountResult) -> dict
         "status": result.status.value,
         "order_id": data.get("order_id"),
         "tag": data.get("tag"),
+        "pending_order_ids": [o.order_id for o in pending],
     }
     if result.status is not ResultStatus.SUCCESS:
         row.update(error_code=result.error_code, message=result.message)
     return row
+
+
+def _covered_row(position: Position, pending: Sequence[Order]) -> dict[str, Any]:
+    """A position whose open closing orders already cover it: nothing more is sent."""
+    return {
+        "exchange": position.exchange.value,
+        "symbol": position.symbol,
+        "product": position.product.value,
+        "position_quantity": position.quantity,
+        "side": (Side.SELL if position.quantity > 0 else Side.BUY).value,
+        "quantity": 0,
+        "status": ResultStatus.SUCCESS.value,
+        "order_id": None,
+        "tag": None,
+        "pending_order_ids": [o.order_id for o in pending],
+        "message": "already covered by open orders; nothing more sent",
+    }
 
 
 def summarise(
