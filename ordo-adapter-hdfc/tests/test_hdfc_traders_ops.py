@@ -1,12 +1,14 @@
 """Exiting open positions with opposite orders (HDFC has no exit-positions endpoint), and
-the order history HDFC does not report (its API has one order's current row, no trail)."""
+one order's history, rebuilt from its row and its fills (HDFC keeps no status trail)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from ordo.adapters.capabilities import Capability
-from ordo.adapters.errors import UnsupportedOperation
-from ordo.domain import Exchange, OrderRequest, OrderType, Product, Side, SymbolRef
+from ordo.adapters.errors import OrderNotFound
+from ordo.domain import Exchange, OrderRequest, OrderStatus, OrderType, Product, Side, SymbolRef
 from ordo.safety.tags import order_tag
 from ordo_adapter_hdfc.adapter import HdfcAdapter
 
@@ -18,8 +20,7 @@ def _tag(leg: int) -> str:
 
 
 def test_capabilities() -> None:
-    assert Capability.EXIT_POSITIONS in HdfcAdapter.capabilities
-    assert Capability.ORDER_HISTORY not in HdfcAdapter.capabilities
+    assert {Capability.EXIT_POSITIONS, Capability.ORDER_HISTORY} <= HdfcAdapter.capabilities
 
 
 async def test_exit_orders_close_the_net_position(hdfc: HdfcAdapter) -> None:
@@ -41,6 +42,40 @@ async def test_exit_orders_close_the_net_position(hdfc: HdfcAdapter) -> None:
     assert hdfc.exit_orders([position]) == []
 
 
-async def test_order_history_is_not_supported(hdfc: HdfcAdapter) -> None:
-    with pytest.raises(UnsupportedOperation, match="history"):
+async def test_history_of_a_filled_order(hdfc: HdfcAdapter) -> None:
+    buy = OrderRequest(
+        exchange=Exchange.NFO,
+        symbol=OPTION.symbol,
+        side=Side.BUY,
+        quantity=100,
+        product=Product.NRML,
+    )
+    ack = await hdfc.place_order(buy, _tag(2))
+    history = await hdfc.get_order_history(ack.order_id)
+    assert [(h.status, h.filled_quantity) for h in history] == [
+        (OrderStatus.OPEN, 0),
+        (OrderStatus.FILLED, 100),
+    ]
+    assert history[-1].average_price is not None
+    assert history[-1].average_price > 0
+
+
+async def test_history_of_a_cancelled_order(hdfc: HdfcAdapter) -> None:
+    resting = OrderRequest(
+        exchange=Exchange.NSE,
+        symbol="SBIN",
+        side=Side.BUY,
+        quantity=1,
+        order_type=OrderType.LIMIT,
+        price=Decimal("700.00"),
+    )
+    ack = await hdfc.place_order(resting, _tag(3))
+    await hdfc.cancel_order(ack.order_id)
+    history = await hdfc.get_order_history(ack.order_id)
+    assert [h.status for h in history] == [OrderStatus.OPEN, OrderStatus.CANCELLED]
+    assert {h.price for h in history} == {Decimal("700")}
+
+
+async def test_history_of_an_unknown_order(hdfc: HdfcAdapter) -> None:
+    with pytest.raises(OrderNotFound):
         await hdfc.get_order_history("24043000401982")

@@ -24,6 +24,7 @@ from ordo.domain import (
     LoginChallenge,
     Order,
     OrderAck,
+    OrderHistoryEntry,
     OrderModification,
     OrderRequest,
     OrderStatus,
@@ -32,6 +33,7 @@ from ordo.domain import (
     Quote,
     SymbolRef,
     Trade,
+    history_from_fills,
 )
 
 from ordo_adapter_hdfc import mapping
@@ -72,6 +74,7 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
         Capability.STOP_ORDERS,
         Capability.AMO,
         Capability.EXIT_POSITIONS,
+        Capability.ORDER_HISTORY,
     }
     Settings: ClassVar[type[AdapterSettings]] = HdfcSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = declared_limits(
@@ -249,6 +252,18 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
     async def get_order(self, order_id: str) -> Order:
         row = await self._order_row(order_id)
         return _map_one(row, mapping.order_from_broker, await self._resolver())
+
+    async def get_order_history(self, order_id: str) -> list[OrderHistoryEntry]:
+        """HDFC keeps no status trail: the steps are rebuilt from the order's row
+        (``GET /orders/{id}``) and its fills (``GET /orders/{id}/trades``)."""
+        resolve = await self._resolver()
+        order = _map_one(await self._order_row(order_id), mapping.order_from_broker, resolve)
+        path = self.settings.paths.order_trades.format(order_id=order_id)
+        reply = await self._call("GET", path, not_found=OrderNotFound)
+        fills = _mapped(
+            _readable(mapping.rows, reply.body), lambda r: mapping.trade_from_broker(r, resolve)
+        )
+        return history_from_fills(order, [f for f in fills if f.order_id == order_id])
 
     async def _book(self) -> list[mapping.Row]:
         reply = await self._call("GET", self.settings.paths.orders)

@@ -44,6 +44,7 @@ class HdfcPaths(BaseModel):
     )
     orders: str = "/oapi/v1/orders"
     order: str = "/oapi/v1/orders/{order_id}"
+    order_trades: str = "/oapi/v1/orders/{order_id}/trades"
     trades: str = "/oapi/v1/trades"
     place: str = "/oapi/v1/orders/regular"
     modify: str = "/oapi/v1/orders/regular/{order_id}"

@@ -19,6 +19,7 @@ from ordo.domain.orders import (
     OrderModification,
     OrderRequest,
     Trade,
+    history_from_fills,
     order_history,
 )
 from ordo.domain.portfolio import Funds, Holding, Position
@@ -60,6 +61,7 @@ __all__ = [
     "Validity",
     "derivative_symbol",
     "exit_order_for",
+    "history_from_fills",
     "order_history",
     "parse_derivative_symbol",
     "reduces_exposure",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Self
@@ -169,6 +169,45 @@ def order_history(rows: Iterable[Order]) -> list[OrderHistoryEntry]:
     steps = [OrderHistoryEntry.of(row) for row in rows]
     if all(step.at is not None for step in steps):
         steps.sort(key=lambda step: step.at or _EPOCH)
+    return steps
+
+
+def history_from_fills(order: Order, fills: Sequence[Trade]) -> list[OrderHistoryEntry]:
+    """An order's steps rebuilt from its current row and its fills, for a broker that keeps
+    no status trail but lists one order's trades: as booked, one step per fill (quantity
+    and average so far), and how it stands now when that is not the last fill's state."""
+    booked = OrderStatus.REJECTED if order.status is OrderStatus.REJECTED else OrderStatus.OPEN
+    base = OrderHistoryEntry.of(order)
+    steps = [
+        base.model_copy(
+            update={
+                "status": booked,
+                "filled_quantity": 0,
+                "average_price": None,
+                "message": order.status_message if booked is OrderStatus.REJECTED else "",
+                "at": order.placed_at,
+            }
+        )
+    ]
+    filled, value = 0, Decimal(0)
+    for fill in sorted(fills, key=lambda f: f.traded_at or _EPOCH):
+        filled += fill.quantity
+        value += fill.price * fill.quantity
+        status = OrderStatus.FILLED if filled >= order.quantity else OrderStatus.PARTIALLY_FILLED
+        steps.append(
+            base.model_copy(
+                update={
+                    "status": status,
+                    "filled_quantity": filled,
+                    "average_price": value / filled,
+                    "message": "",
+                    "at": fill.traded_at,
+                }
+            )
+        )
+    last = steps[-1]
+    if (last.status, last.filled_quantity) != (base.status, base.filled_quantity):
+        steps.append(base)
     return steps
 
 
