@@ -26,6 +26,12 @@ def challenge_path(account: str, challenge_id: str) -> str:
     return f"/accounts/{account}/challenge/{challenge_id}"
 
 
+def callback_url(request: Request, account: str) -> str:
+    """The address to register as the broker app's redirect URI for ``account``."""
+    path = console_url(request, f"/callback/{account}")
+    return str(request.url.replace(path=path, query="", fragment=""))
+
+
 def current_walk(request: Request, session: SignedIn, account: str) -> LoginWalk | None:
     """The session's "log in all" walk when it is at ``account``."""
     walk = console_of(request).walks.get(session.session_id)
@@ -96,7 +102,7 @@ def challenge_page(
         account=account,
         challenge=challenge,
         answer_input=input_for(challenge.kind),
-        callback_url=str(request.url_for("login_callback", account=account)),
+        callback_url=callback_url(request, account),
         walk=current_walk(request, session, account),
         error=error,
         notice=notice,
