@@ -199,4 +199,3 @@ def create_console(settings: Settings, state: State) -> FastAPI:
 def mount_console(app: FastAPI, settings: Settings) -> None:
     """Mount the console on ``app`` at ``/console``."""
     app.mount(CONSOLE_PREFIX, create_console(settings, app.state), name="console")
-    logger.info("operator console served at {}/ (sign in with an API token)", CONSOLE_PREFIX)
