@@ -22,6 +22,7 @@ from ordo.audit.query import AuditQuery
 from ordo.audit.secret_values import url_passwords
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
+from ordo.egress.checks import egresses
 from ordo.events.confirm import CancelConfirmer
 from ordo.events.log import EventLog
 from ordo.events.watcher import OrderWatchers
@@ -172,6 +173,7 @@ class OrdoRuntime:
             )
             self.kill_switch_row.publish_with(self.shared_state.kill_switch.publish)
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
+        account_egress = egresses(self.settings.accounts)
         for validated in adapter_settings.values():
             self.emitter.secrets.add_from(validated)
         for name, config in self.settings.accounts.items():
@@ -182,6 +184,7 @@ class OrdoRuntime:
                 account=name,
                 data_dir=self.settings.data_dir / "accounts" / name,
                 transport=self._transports.get(name),
+                egress=account_egress.get(name),
             )
             context.data_dir.mkdir(parents=True, exist_ok=True)
             adapter = cls(adapter_settings[name], context)
