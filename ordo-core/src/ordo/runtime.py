@@ -23,6 +23,7 @@ from ordo.audit.secret_values import url_passwords
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
 from ordo.egress.checks import egresses
+from ordo.egress.monitor import EgressMonitor
 from ordo.events.confirm import CancelConfirmer
 from ordo.events.log import EventLog
 from ordo.events.watcher import OrderWatchers
@@ -120,6 +121,8 @@ class OrdoRuntime:
             deadline_seconds=settings.request_deadline_seconds,
         )
         self.kill_switch = self.safety.kill_switch
+        self.egress = EgressMonitor(self.accounts, settings.egress_check, self.emitter)
+        self.safety.before_order = self.egress.before_order
         pretrade = PreTrade(
             self.guard,
             plugins.hook,
@@ -208,7 +211,10 @@ class OrdoRuntime:
                 ),
             )
             self.accounts.add(account)
+            if context.egress is not None:
+                self.egress.track(name, context.egress)
             logger.info("account {} ready ({})", name, cls.id)
+        await self.egress.check_all()
         await self.kill_switch.start()
         if self.shared_state is not None:
             await self.shared_state.start()
