@@ -74,25 +74,31 @@ def _last_call(entry: dict[str, Any]) -> str:
 
 
 def _egress_route(egress: dict[str, Any]) -> str:
-    family = egress.get("family")
-    return f"{egress['route']}\nfamily {family}" if family else str(egress["route"])
+    lines = str(egress["route"]).split(" ", 1)
+    if egress.get("family"):
+        lines.append(f"family {egress['family']}")
+    return "\n".join(lines)
 
 
 def _egress_state(egress: dict[str, Any]) -> str:
     state = str(egress["state"])
-    return f"{state}, orders blocked" if egress.get("blocking") else state
+    return f"{state}\nblocked" if egress.get("blocking") else state
+
+
+def _observed(egress: dict[str, Any]) -> str:
+    return f"{egress.get('observed_ip') or '-'}\n{ist_cell(egress.get('checked_at'))}"
 
 
 def egress_table(document: dict[str, Any]) -> Table | None:
-    """Each account's egress, registered and observed IP and verdict (80 columns); ``None``
-    when no account has an egress."""
+    """Each account's egress, registered IPs, observed IP (and when it was observed) and
+    verdict, in 80 columns; ``None`` when no account has an egress."""
     rows = [e for e in document.get("accounts", []) if e.get("egress")]
     if not rows:
         return None
     shown = table(
-        "Egress (observed IP vs registered IPs)",
-        ("account", "egress", "registered", "observed", "state", "checked"),
-        whole=("checked",),
+        "Egress: observed IP (when) vs registered IPs",
+        ("account", "egress", "registered", "observed", "state"),
+        whole=("observed",),
     )
     for entry in rows:
         egress = entry["egress"]
@@ -100,9 +106,8 @@ def egress_table(document: dict[str, Any]) -> Table | None:
             entry["name"],
             _egress_route(egress),
             "\n".join(egress.get("registered_ips") or []) or "-",
-            egress.get("observed_ip") or "-",
+            _observed(egress),
             _egress_state(egress),
-            ist_cell(egress.get("checked_at")),
         )
     return shown
 

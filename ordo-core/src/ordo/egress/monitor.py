@@ -71,7 +71,8 @@ class EgressMonitor:
         self.config = config
         self.emitter = emitter
         self._transport_for = transport_for or (lambda egress: egress.httpx_transport())
-        self._now = now
+        self.now = now
+        """The clock (UTC); tests move it to a later IST day."""
         self._locks: dict[str, asyncio.Lock] = {}
         self._observed_on: dict[str, date] = {}
 
@@ -95,7 +96,7 @@ class EgressMonitor:
             raise KeyError(f"account {account!r} has no egress")
         if not self.config.url:
             return current
-        now = self._now()
+        now = self.now()
         observed: str | None = None
         problem: str | None = None
         try:
@@ -144,7 +145,7 @@ class EgressMonitor:
             )
 
     def _due(self, account: str) -> bool:
-        now = self._now()
+        now = self.now()
         if self._observed_on.get(account) != now.astimezone(IST).date():
             return True
         observation = self._observation(account)
