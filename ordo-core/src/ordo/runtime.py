@@ -213,7 +213,8 @@ class OrdoRuntime:
             self.accounts.add(account)
             if context.egress is not None:
                 self.egress.track(name, context.egress)
-            logger.info("account {} ready ({})", name, cls.id)
+            route = context.egress.describe() if context.egress else "default route"
+            logger.info("account {} ready ({}, egress {})", name, cls.id, route)
         await self.egress.check_all()
         await self.kill_switch.start()
         if self.shared_state is not None:

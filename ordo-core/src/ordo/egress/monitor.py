@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -181,8 +181,3 @@ class EgressMonitor:
             blocking=observation.blocking,
             problem=observation.problem,
         )
-
-
-def observations(accounts: AccountSet) -> Mapping[str, EgressObservation]:
-    """Every account's current egress observation (accounts without egress left out)."""
-    return {a.name: a.egress for a in accounts if a.egress is not None}
