@@ -15,7 +15,7 @@ import httpx
 import pytest
 from ordo.cli.display import TABLE_WIDTH
 from ordo.cli.status_cmd import status_table
-from ordo.config import Settings, load_settings
+from ordo.config import ConfigError, Settings, load_settings
 from ordo.egress.monitor import DRIFT_RECHECK, parse_echo
 from ordo.egress.state import EgressState, judge
 from ordo_testing.loopback import PeerRecorder, echo_app, serve_on_loopback
@@ -343,3 +343,37 @@ def test_judging_compares_addresses() -> None:
     assert judge("::ffff:203.0.113.10", ["203.0.113.10"]) is EgressState.MATCH
     assert judge("203.0.113.11", ["203.0.113.10", "203.0.113.12"]) is EgressState.DRIFT
     assert judge(None, ["203.0.113.10"]) is EgressState.UNKNOWN
+
+
+async def test_the_runtime_hands_each_adapter_its_egress(tmp_path: Path) -> None:
+    settings = load_settings(
+        None,
+        data_dir=tmp_path,
+        api_token=TOKEN,
+        accounts={"desk": bound("127.0.0.2"), "plain": {"adapter": "mock"}},
+    )
+    async with gateway_in_process(settings, token=TOKEN) as gw:
+        desk = gw.runtime.accounts.get("desk").adapter.context.egress
+        plain = gw.runtime.accounts.get("plain").adapter.context.egress
+    assert desk is not None
+    assert desk.local_address == "127.0.0.2"
+    assert desk.registered_ips == ("127.0.0.2",)
+    assert plain is None
+
+
+async def test_the_runtime_refuses_to_start_two_non_family_accounts_on_one_ip(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(
+        None,
+        data_dir=tmp_path,
+        api_token=TOKEN,
+        accounts={
+            "anil": bound("127.0.0.2", "203.0.113.10"),
+            "bina": bound("127.0.0.3", "203.0.113.10"),
+        },
+    )
+    with pytest.raises(ConfigError) as raised:
+        async with gateway_in_process(settings, token=TOKEN):
+            pass
+    assert "accounts anil and bina share egress IP 203.0.113.10" in str(raised.value)
