@@ -202,6 +202,8 @@ def test_egress_of_each_account_is_built(tmp_path: Path) -> None:
 
 
 SHARED = {"registered_ips": ["203.0.113.10"]}
+USER_A = {"proxy_username": "anil", "proxy_password": "pw-anil-0123456789"}
+USER_B = {"proxy_username": "bina", "proxy_password": "pw-bina-0123456789"}
 
 
 @pytest.mark.parametrize(
@@ -218,6 +220,11 @@ SHARED = {"registered_ips": ["203.0.113.10"]}
             {"proxy": "http://127.0.0.1:3128", "registered_ips": ["203.0.113.10"]},
             {"proxy": "http://127.0.0.1:3128", "registered_ips": ["203.0.113.11"]},
             "proxy endpoint 127.0.0.1:3128",
+        ),
+        (
+            {"proxy": "http://127.0.0.1:3128", "registered_ips": ["203.0.113.10"], **USER_A},
+            {"proxy": "http://127.0.0.1:3128", "registered_ips": ["203.0.113.11"], **USER_A},
+            "proxy endpoint 127.0.0.1:3128 as the same proxy user",
         ),
         ({**SHARED, "family": "sharma"}, SHARED, "IP 203.0.113.10"),
         ({**SHARED, "family": "sharma"}, {**SHARED, "family": "verma"}, "IP 203.0.113.10"),
@@ -246,6 +253,10 @@ def test_two_accounts_outside_one_family_never_share_an_egress(
         (
             {"source_address": "127.0.0.2", "registered_ips": ["127.0.0.2"]},
             {"source_address": "127.0.0.3", "registered_ips": ["127.0.0.3"]},
+        ),
+        (  # a provider giving each proxy user its own static IP
+            {"proxy": "http://127.0.0.1:3128", "registered_ips": ["203.0.113.10"], **USER_A},
+            {"proxy": "http://127.0.0.1:3128", "registered_ips": ["203.0.113.11"], **USER_B},
         ),
     ],
 )

@@ -11,9 +11,11 @@ egress identities,
 
 * every address in its ``registered_ips`` (what the broker sees, by the account's word),
 * its ``source_address`` (the address its sockets are bound to), and
-* for a proxy, the proxy's endpoint: its host resolved to IP addresses, with the port
-  (one proxy endpoint has one outbound address; two proxies on one host with different
-  ports, such as two SSH tunnels, may leave from different ones).
+* for a proxy, the proxy's endpoint: its host resolved to IP addresses, with the port and
+  the proxy user (one endpoint and user leave from one outbound address; two proxies on one
+  host with different ports, such as two SSH tunnels, or a provider that gives each user
+  its own static IP, may leave from different ones, and their ``registered_ips`` still
+  catch a real overlap).
 
 Two accounts share an egress IP when these sets intersect. Accounts without ``egress``
 leave by the host's default route and are not compared (declare an egress to have them
@@ -74,9 +76,14 @@ class Identity:
     kind: str
     """``ip`` (a registered or source address) or ``proxy`` (a resolved proxy endpoint)."""
     value: str
+    user: str | None = None
+    """The proxy user, for ``proxy`` identities."""
 
     def shown(self) -> str:
-        return f"IP {self.value}" if self.kind == "ip" else f"proxy endpoint {self.value}"
+        if self.kind == "ip":
+            return f"IP {self.value}"
+        same_user = " as the same proxy user" if self.user is not None else ""
+        return f"proxy endpoint {self.value}{same_user}"
 
 
 def identities(egress: Egress, resolve: Resolver) -> set[Identity]:
@@ -92,7 +99,8 @@ def identities(egress: Egress, resolve: Resolver) -> set[Identity]:
         assert parts.port is not None
         for ip in resolve(parts.hostname, parts.port):
             shown = f"[{ip}]" if ":" in ip else ip
-            found.add(Identity("proxy", f"{shown}:{parts.port}"))
+            user = egress.proxy_auth[0] if egress.proxy_auth else None
+            found.add(Identity("proxy", f"{shown}:{parts.port}", user))
     return found
 
 
@@ -104,7 +112,9 @@ def sharing_problem(
     names = sorted(found)
     for i, first in enumerate(names):
         for second in names[i + 1 :]:
-            shared = sorted(found[first] & found[second], key=lambda x: (x.kind, x.value))
+            shared = sorted(
+                found[first] & found[second], key=lambda x: (x.kind, x.value, x.user or "")
+            )
             if not shared:
                 continue
             family_a, family_b = egresses[first].family, egresses[second].family
