@@ -224,10 +224,16 @@ async def test_the_first_order_of_each_ist_day_observes_again(
     settings = settings_for(tmp_path, url, "block", desk=bound("127.0.0.2"))
     async with gateway_in_process(settings, token=TOKEN) as gw:
         assert recorder.hosts() == ["127.0.0.2"]  # at start
+        observed = gw.runtime.accounts.get("desk").egress
+        assert observed is not None
+        assert observed.checked_at is not None
+        started = observed.checked_at
+        monitor = gw.runtime.egress
+        monitor.now = lambda: started  # the clock stands still within the start's IST day
         assert (await place(gw, "day-1", "desk")).status_code == 200
         assert len(recorder.hosts()) == 1  # same IST day: no new observation
-        tomorrow = datetime.now(UTC) + timedelta(days=1)
-        gw.runtime.egress.now = lambda: tomorrow
+        tomorrow = started + timedelta(days=1)
+        monitor.now = lambda: tomorrow
         assert (await place(gw, "day-2", "desk")).status_code == 200
         assert len(recorder.hosts()) == 2  # the day's first order observed first
         assert (await place(gw, "day-3", "desk")).status_code == 200
