@@ -6,6 +6,7 @@ network while they run; record which local address each client came from
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,10 +20,37 @@ LOOPBACK = "127.0.0.1"
 _START_TIMEOUT = 10.0
 
 
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+
+
+@contextmanager
+def _uvicorn_logging_restored() -> Iterator[None]:
+    """uvicorn configures the process's ``uvicorn*`` loggers when its ``Config`` is built
+    (``propagate=False``, its own handlers, levels); put them back afterwards, so a test
+    serving a fake does not change what a later test's logging sees."""
+    saved = []
+    for name in _UVICORN_LOGGERS:
+        log = logging.getLogger(name)
+        saved.append((log, log.level, log.propagate, log.handlers[:], log.disabled))
+    try:
+        yield
+    finally:
+        for log, level, propagate, handlers, disabled in saved:
+            log.setLevel(level)
+            log.propagate = propagate
+            log.handlers = handlers
+            log.disabled = disabled
+
+
 @contextmanager
 def serve_on_loopback(app: Any) -> Iterator[str]:
     """Run ``app`` with uvicorn on a free loopback port in a daemon thread; yield its base
     URL (``http://127.0.0.1:<port>``) and stop the server on exit."""
+    with _uvicorn_logging_restored():
+        yield from _serve(app)
+
+
+def _serve(app: Any) -> Iterator[str]:
     server = uvicorn.Server(
         uvicorn.Config(app, host=LOOPBACK, port=0, log_level="error", lifespan="off")
     )
