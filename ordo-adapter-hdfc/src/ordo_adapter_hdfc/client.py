@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import httpx
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerError, BrokerUnavailable, InvalidRequest
 from ordo.adapters.http import build_http_client, transport_error
 
@@ -25,7 +26,11 @@ class HdfcClient:
     for every reply ``errors.classify`` reads as a failure."""
 
     def __init__(
-        self, settings: HdfcSettings, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: HdfcSettings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        egress: Egress | None = None,
     ) -> None:
         self._settings = settings
         timeout = settings.http_timeout()
@@ -34,6 +39,7 @@ class HdfcClient:
             transport=transport,
             timeout=timeout,
             headers={"User-Agent": settings.user_agent, "Accept": "application/json"},
+            egress=egress,
         )
 
     async def aclose(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.adapters.http import build_http_client, transport_error
 from pydantic import SecretStr
@@ -30,17 +31,23 @@ class MiraeClient:
     """
 
     def __init__(
-        self, settings: MiraeSettings, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: MiraeSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        egress: Egress | None = None,
     ) -> None:
         self._settings = settings
         timeout = settings.http_timeout()
         self._transport = transport
+        self._egress = egress
         self._timeout = timeout
         self._http = build_http_client(
             settings.base_url,
             transport=transport,
             timeout=timeout,
             headers={VERSION_HEADER: API_VERSION},
+            egress=egress,
         )
 
     async def aclose(self) -> None:
@@ -104,8 +111,10 @@ class MiraeClient:
         absolute = path_or_url.startswith(("http://", "https://"))
         try:
             if absolute:
+                # A client of its own (no m.Stock headers to another host), leaving through
+                # the account's egress like every other call.
                 async with build_http_client(
-                    "", transport=self._transport, timeout=self._timeout
+                    "", transport=self._transport, timeout=self._timeout, egress=self._egress
                 ) as other:
                     response = await other.get(path_or_url)
             else:

@@ -195,6 +195,29 @@ class OrderRejected(BrokerError):
     http_status = 422
 
 
+class IpNotWhitelisted(BrokerError):
+    """The order would leave (or left) from an IP the broker does not have on file for the
+    account (the 2026 static-IP rule). Retrying from the same address cannot help, and the
+    broker itself is fine, so the breaker ignores it. ``account`` and ``observed_ip`` say
+    which account and which address (``None`` when not known)."""
+
+    code = "IP_NOT_WHITELISTED"
+    http_status = 403
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        account: str | None = None,
+        observed_ip: str | None = None,
+        broker_code: str | None = None,
+    ) -> None:
+        super().__init__(message, broker_code=broker_code)
+        self.account = account
+        self.observed_ip = observed_ip
+        self.details = {"account": account, "observed_ip": observed_ip}
+
+
 class RateLimited(BrokerError):
     """Slow down (the broker's 429, or the account's own limiter). Retryable after
     ``retry_after`` seconds."""
@@ -254,6 +277,7 @@ BROKER_ERRORS: tuple[type[BrokerError], ...] = (
     OrderNotFound,
     InsufficientFunds,
     OrderRejected,
+    IpNotWhitelisted,
     RateLimited,
     BrokerUnavailable,
     OutcomeUnknown,

@@ -12,6 +12,7 @@ from ordo.adapters.capabilities import (
     REQUIRED_CAPABILITIES,
     Capability,
 )
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import (
     AuthFailed,
     BrokerError,
@@ -19,6 +20,7 @@ from ordo.adapters.errors import (
     InstrumentNotFound,
     InsufficientFunds,
     InvalidRequest,
+    IpNotWhitelisted,
     OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
@@ -37,9 +39,11 @@ __all__ = [
     "BrokerError",
     "BrokerUnavailable",
     "Capability",
+    "Egress",
     "InstrumentNotFound",
     "InsufficientFunds",
     "InvalidRequest",
+    "IpNotWhitelisted",
     "OrderNotFound",
     "OrderRejected",
     "OutcomeUnknown",

@@ -135,6 +135,12 @@ ERRORS: dict[int, tuple[str, str, str]] = {
         "UNAUTHORIZED",
         "missing bearer token: send 'Authorization: Bearer <token>'",
     ),
+    403: (
+        "The account's egress IP is not one the broker has on file: refused before sending "
+        "(egress drift under on_drift: block) or by the broker",
+        "IP_NOT_WHITELISTED",
+        "account 'x' leaves from 192.0.2.9, not from a registered IP (203.0.113.10)",
+    ),
     404: ("No such account, order or request", "UNKNOWN_ACCOUNT", "no account named 'x'"),
     409: (
         "The same Idempotency-Key is still being processed; retry after Retry-After",
@@ -314,7 +320,7 @@ def _error_statuses(op_id: str, operation: dict[str, Any], secured: set[str]) ->
     if op_id in BROKER_CALLS:
         statuses |= {401, 429, 502, 503, 504}
     if op_id in ORDER_WRITES:
-        statuses.add(409)
+        statuses |= {403, 409}
     if op_id in {"place_order", "modify_order", "exit_positions"}:
         statuses.add(423)
     if op_id in {"answer_challenge", "resend_challenge"}:
