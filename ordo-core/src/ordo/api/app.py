@@ -112,5 +112,10 @@ def create_app(
             "plugin router mounted at {} outside the bearer token: {}", mount.prefix, mount.reason
         )
     include_plugin_mounts(app, mounts)
+    if settings.console.enabled:
+        # Imported only when enabled: a gateway without the console loads neither it nor Jinja2.
+        from ordo.console.app import mount_console
+
+        mount_console(app, settings)
     install_openapi(app)
     return app

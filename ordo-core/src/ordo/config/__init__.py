@@ -12,7 +12,13 @@ from ordo.config.loading import (
     load_settings,
     validate_account_settings,
 )
-from ordo.config.models import AccountConfig, ApiTokenEntry, AuditConfig, LimitsConfig
+from ordo.config.models import (
+    AccountConfig,
+    ApiTokenEntry,
+    AuditConfig,
+    ConsoleConfig,
+    LimitsConfig,
+)
 from ordo.config.sections import declared_sections, validate_plugin_sections
 from ordo.config.settings import LogLevel, Settings
 from ordo.config.sources import CONFIG_ENV
@@ -27,6 +33,7 @@ __all__ = [
     "ApiTokenEntry",
     "AuditConfig",
     "ConfigError",
+    "ConsoleConfig",
     "LimitsConfig",
     "LogLevel",
     "Settings",

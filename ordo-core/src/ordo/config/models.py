@@ -72,6 +72,21 @@ class AuditConfig(_Strict):
     )
 
 
+class ConsoleConfig(_Strict):
+    """The operator console in the browser (``/console``): off unless enabled."""
+
+    enabled: bool = Field(
+        default=False, description="Serve the operator console at /console (off by default)."
+    )
+    session_minutes: Annotated[int, Field(ge=5, le=7 * 24 * 60)] = Field(
+        default=12 * 60,
+        description="How long a console sign-in lasts before the API token is asked again.",
+    )
+    status_refresh_seconds: Annotated[int, Field(ge=2, le=3600)] = Field(
+        default=10, description="How often the console's status page refreshes itself."
+    )
+
+
 class AccountConfig(_Strict):
     """One named broker account."""
 

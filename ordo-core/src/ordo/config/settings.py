@@ -19,6 +19,7 @@ from ordo.config.models import (
     AccountConfig,
     ApiTokenEntry,
     AuditConfig,
+    ConsoleConfig,
     LimitsConfig,
     check_account_name,
     parse_hh_mm,
@@ -147,6 +148,10 @@ class Settings(BaseSettings):
         default_factory=LimitsConfig, description="Order caps applied to every account."
     )
     audit: AuditConfig = Field(default_factory=AuditConfig, description="The audit file.")
+    console: ConsoleConfig = Field(
+        default_factory=ConsoleConfig,
+        description="The operator console in the browser at /console (off by default).",
+    )
     login_schedule: str | None = Field(
         default=None, description="Daily login reminder/automation time, IST 'HH:MM'."
     )

@@ -98,6 +98,12 @@ class SessionManager:
             return SessionState.EXPIRED
         return SessionState.NONE
 
+    def pending(self, account: Account) -> list[LoginChallenge]:
+        """The account's challenges still waiting for an answer (expired ones left out)."""
+        now = self.clock()
+        waiting = self._pending.get(account.name, {}).values()
+        return [p.challenge for p in waiting if not p.challenge.is_expired(now)]
+
     # -- login steps --------------------------------------------------------------------
     async def begin(self, account: Account) -> dict[str, Any]:
         """Start a login; answers TOTP challenges itself when the account has a seed."""
