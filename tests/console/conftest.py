@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from ordo_testing.browser import CHROMIUM_ARGS, Chromium, find_chromium
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +37,17 @@ async def browser(chromium: Chromium) -> AsyncIterator[Browser]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+EXPECT_TIMEOUT_MS = 20_000
+"""How long a DOM condition may take to hold (a slow, shared CI machine; a passing test
+waits only as long as the condition takes)."""
+
+
+async def sign_in(page: Page, base_url: str, token: str, target: str = "/console/orders") -> None:
+    """Open ``target``, get sent to the sign-in form, enter ``token``, land on ``target``."""
+    await page.goto(f"{base_url}{target}")
+    await expect(page.locator("#token")).to_be_visible(timeout=EXPECT_TIMEOUT_MS)
+    await page.fill("#token", token)
+    await page.click("form[action$='/signin'] button[type=submit]")
+    await page.wait_for_url(f"{base_url}{target}", timeout=EXPECT_TIMEOUT_MS)

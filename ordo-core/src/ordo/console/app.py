@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordo.api.errors import request_id_of, safe_text
 from ordo.config import Settings
-from ordo.console import pages_signin
+from ordo.console import pages_audit, pages_orders, pages_signin
 from ordo.console.auth import ConsoleSessions, CsrfRejected, FormRejected, SignInRequired
 from ordo.console.rendering import console_url, create_templates, render
 from ordo.errors import OrdoError
@@ -152,7 +152,7 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
 
 def console_routers() -> list[APIRouter]:
     """Every console page's router, in navigation order."""
-    return [pages_signin.router]
+    return [pages_signin.router, pages_orders.router, pages_audit.router]
 
 
 def create_console(settings: Settings, state: State) -> FastAPI:
