@@ -22,8 +22,9 @@
     return moment.toLocaleTimeString("en-GB", { timeZone: "Asia/Kolkata", hour12: false });
   }
 
-  function cell(row, text, className) {
+  function cell(row, label, text, className) {
     var td = document.createElement("td");
+    td.setAttribute("data-label", label);
     if (className) {
       td.className = className;
     }
@@ -56,10 +57,10 @@
       row.className = "alert fresh";
       row.setAttribute("data-after-ack", "true");
     }
-    cell(row, istTime(e.received_at));
-    cell(row, e.account);
-    cell(row, e.order_id, "mono");
-    var status = cell(row, null);
+    cell(row, "Time", istTime(e.received_at));
+    cell(row, "Account", e.account);
+    cell(row, "Order", e.order_id, "mono");
+    var status = cell(row, "Status", null);
     var badge = document.createElement("span");
     badge.className = statusClass(e.status);
     badge.textContent = e.status;
@@ -68,10 +69,10 @@
       status.appendChild(document.createTextNode(" "));
       status.appendChild(flag());
     }
-    cell(row, e.filled_quantity, "num");
-    cell(row, e.average_price === null ? "" : e.average_price, "num");
-    cell(row, e.message || "");
-    var request = cell(row, null);
+    cell(row, "Filled", e.filled_quantity, "num");
+    cell(row, "Avg price", e.average_price === null ? "" : e.average_price, "num");
+    cell(row, "Message", e.message || "");
+    var request = cell(row, "Request", null);
     if (e.request_id) {
       var link = document.createElement("a");
       link.href = base + "/requests/" + encodeURIComponent(e.request_id);
