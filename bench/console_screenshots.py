@@ -151,8 +151,8 @@ async def capture(
     shots: Sequence[Shot] = SHOTS,
     viewports: Sequence[Viewport] = VIEWPORTS,
 ) -> list[Path]:
-    """Every shot at every viewport into ``out``; the files written."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Every shot at every viewport into ``out`` (an existing directory); the files
+    written."""
     written: list[Path] = []
     for viewport in viewports:
         context: BrowserContext = await browser.new_context(
@@ -178,6 +178,7 @@ async def capture(
 
 
 async def run(out: Path, chromium: Chromium, shots: Sequence[Shot] = SHOTS) -> list[Path]:
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ordo-screenshots-") as data:
         async with live_gateway(demo_settings(Path(data))) as gw, async_playwright() as pw:
             demo = await seed(gw)
