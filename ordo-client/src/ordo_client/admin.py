@@ -113,6 +113,8 @@ class AccountStatus(ResponseModel):
     last_login_at: datetime | None = None
     last_success_at: datetime | None = None
     last_call: LastCall | None = None
+    last_error: LastCall | None = None
+    """The last broker call that failed, even when later calls succeeded."""
     breaker: BreakerInfo | None = None
     rate_limits: list[dict[str, Any]] = Field(default_factory=list)
     rate_limiter: dict[str, Any] | None = None

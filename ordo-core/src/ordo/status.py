@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ordo.domain import SessionState
-from ordo.orchestrator.accounts import Account
+from ordo.orchestrator.accounts import Account, CallRecord
 
 Connection = Literal["up", "down", "unknown"]
 Snapshot = Mapping[str, Any]
@@ -72,6 +72,17 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _call(record: CallRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "operation": record.operation,
+        "at": record.at.isoformat(),
+        "outcome": record.outcome,
+        "error_code": record.error_code,
+    }
+
+
 def rate_limits_of(snapshot: AccountSnapshot) -> list[dict[str, Any]]:
     """Headroom of each quota window; the adapter's declared quotas (headroom unknown)
     when the account has no limiter."""
@@ -106,14 +117,8 @@ def account_status(snapshot: AccountSnapshot) -> dict[str, Any]:
         "session_expires_at": _iso(session.expires_at) if session is not None else None,
         "last_login_at": _iso(snapshot.last_login_at),
         "last_success_at": _iso(account.last_success),
-        "last_call": None
-        if last is None
-        else {
-            "operation": last.operation,
-            "at": last.at.isoformat(),
-            "outcome": last.outcome,
-            "error_code": last.error_code,
-        },
+        "last_call": _call(last),
+        "last_error": _call(account.last_error),
         "breaker": dict(snapshot.breaker) if snapshot.breaker is not None else None,
         "rate_limits": rate_limits_of(snapshot),
         "rate_limiter": limiter,

@@ -10,7 +10,6 @@ middleware: request ids, the access audit and TLS/mTLS apply as to the API.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -18,7 +17,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from loguru import logger
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,12 +24,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordo.api.errors import request_id_of, safe_text
 from ordo.config import Settings
-from ordo.console import pages_audit, pages_orders, pages_signin
+from ordo.console import (
+    pages_accounts,
+    pages_audit,
+    pages_callback,
+    pages_orders,
+    pages_safety,
+    pages_signin,
+    pages_status,
+    pages_walk,
+)
 from ordo.console.auth import ConsoleSessions, CsrfRejected, FormRejected, SignInRequired
+from ordo.console.context import ConsoleContext
 from ordo.console.rendering import console_url, create_templates, render
 from ordo.errors import OrdoError
 
 CONSOLE_PREFIX = "/console"
+PARTIAL_SUFFIXES = (".json", "/fragment")
+"""Paths fetched by ``console.js``, not opened as pages: a lapsed session answers 401 there
+(the script reloads the page, which then redirects to sign-in)."""
 
 SECURITY_HEADERS = [
     # The project's own files only: no inline script, no third-party origin, no framing.
@@ -46,17 +57,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
-
-
-@dataclass
-class ConsoleContext:
-    """What the console keeps between requests, at ``app.state.console``."""
-
-    settings: Settings
-    templates: Jinja2Templates
-    sessions: ConsoleSessions
-    used_callback_states: set[str] = field(default_factory=set)
-    """OAuth ``state`` values whose callback completed a login: a replay is named as such."""
 
 
 class SecurityHeaders:
@@ -93,7 +93,7 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
-    if request.url.path.endswith(".json"):
+    if request.url.path.endswith(PARTIAL_SUFFIXES):
         return JSONResponse({"signed_in": False, "expired": exc.expired}, status_code=401)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     reason = "&reason=expired" if exc.expired else ""
@@ -152,7 +152,17 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
 
 def console_routers() -> list[APIRouter]:
     """Every console page's router, in navigation order."""
-    return [pages_signin.router, pages_orders.router, pages_audit.router]
+    # The walk's fixed paths (/accounts/login-all...) come before /accounts/{account}/...
+    return [
+        pages_signin.router,
+        pages_walk.router,
+        pages_accounts.router,
+        pages_callback.router,
+        pages_status.router,
+        pages_safety.router,
+        pages_orders.router,
+        pages_audit.router,
+    ]
 
 
 def create_console(settings: Settings, state: State) -> FastAPI:

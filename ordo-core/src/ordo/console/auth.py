@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
@@ -39,6 +39,8 @@ class SignedIn:
     actor: str
     csrf: str
     expires_at: datetime
+    session_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    """Names the session in server-side state (a login walk); not a secret, not the cookie."""
 
 
 class ConsoleSessions:

@@ -41,6 +41,8 @@ class Account:
     limiter: AccountLimiter | None = None
     last_call: CallRecord | None = None
     last_success: datetime | None = None
+    last_error: CallRecord | None = None
+    """The last broker call that failed (``last_call`` may since have succeeded)."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

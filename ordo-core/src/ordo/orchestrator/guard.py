@@ -129,5 +129,7 @@ class CallGuard:
         account.last_call = record
         if record.error_code is None:
             account.last_success = record.at
+        else:
+            account.last_error = record
         for observer in self.observers:
             observer(account, record.operation, record.outcome, elapsed)
