@@ -53,11 +53,13 @@ def loopback_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def serve_app(app: Any) -> AsyncIterator[str]:
+async def serve_app(app: Any, sock: socket.socket | None = None) -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port of this event loop; yield its base
     URL once it accepts connections, stop it on exit. The app's lifespan is the caller's
-    (run in this task, its failure raises here instead of ending uvicorn with SystemExit)."""
-    sock = loopback_socket()
+    (run in this task, its failure raises here instead of ending uvicorn with SystemExit).
+    ``sock`` (from ``loopback_socket()``) when the URL had to be known before the app was
+    built, e.g. for a broker's redirect URI in its settings."""
+    sock = sock or loopback_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app,
@@ -90,8 +92,10 @@ async def live_gateway(
     *,
     plugins: Plugins | None = None,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    sock: socket.socket | None = None,
 ) -> AsyncIterator[LiveGateway]:
-    """``create_app(settings)`` served on a loopback port of this event loop."""
+    """``create_app(settings)`` served on a loopback port of this event loop (``sock``'s
+    when given)."""
     app = create_app(settings, plugins=plugins, transports=transports)
-    async with app.router.lifespan_context(app), serve_app(app) as base_url:
+    async with app.router.lifespan_context(app), serve_app(app, sock) as base_url:
         yield LiveGateway(app=app, base_url=base_url)
