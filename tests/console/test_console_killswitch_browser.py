@@ -38,6 +38,10 @@ def settings_for(tmp_path: Path) -> Any:
     )
 
 
+def engaged(gw: LiveGateway) -> bool:
+    return gw.runtime.kill_switch_service.state.active
+
+
 async def place(gw: LiveGateway) -> tuple[int, dict[str, Any]]:
     async with gw.client(TOKEN) as client:
         response = await client.post("/api/v1/orders", json=ORDER)
@@ -65,7 +69,7 @@ async def test_engage_with_cancels_then_release_each_confirmed(
         await expect(confirm).to_contain_text("strategy misbehaving", timeout=EXPECT_TIMEOUT_MS)
         await expect(confirm).to_contain_text("every open order on every account will be")
         # Nothing happened before the confirmation.
-        assert gw.runtime.kill_switch_service.state.active is False
+        assert not engaged(gw)
 
         await confirm.locator("button[type=submit]").click()
         await expect(state).to_have_attribute(
@@ -75,7 +79,7 @@ async def test_engage_with_cancels_then_release_each_confirmed(
         await expect(cancelled).to_have_count(1)
         await expect(cancelled).not_to_have_class("alert")
         await expect(page.locator(".banner.danger")).to_contain_text("strategy misbehaving")
-        assert gw.runtime.kill_switch_service.state.active is True
+        assert engaged(gw)
         status, body = await place(gw)
         assert status == 423
         assert body["error_code"] == "KILL_SWITCH_ACTIVE"
@@ -88,7 +92,7 @@ async def test_engage_with_cancels_then_release_each_confirmed(
         await page.fill("#release-reason", "fixed the strategy")
         await page.click("form[action$='/kill-switch/release'] button[type=submit]")
         await expect(confirm).to_contain_text("fixed the strategy", timeout=EXPECT_TIMEOUT_MS)
-        assert gw.runtime.kill_switch_service.state.active is True
+        assert engaged(gw)
         await confirm.locator("button[type=submit]").click()
         await expect(state).to_have_attribute(
             "data-kill-switch", "released", timeout=EXPECT_TIMEOUT_MS
