@@ -2,8 +2,8 @@
 (``make screenshots``; see docs/console.md).
 
 A demo gateway is served on a loopback port with the console enabled: a paper account
-that logs in by itself, one that asks for an OTP, a few orders (one filled, one rejected
-after its acknowledgement) and their events. Debian's Chromium (installed with apt when
+that logs in by itself, one that asks for an OTP (its login started, the prompt waiting),
+a few orders (one filled, one rejected after its acknowledgement) and their events. Debian's Chromium (installed with apt when
 missing, as the browser tests do) then signs in and photographs each page, full length, as
 ``<page>-<phone|desktop>.png``. A page that answers with an error stops the run: the
 screenshots only ever show pages that work.
@@ -52,13 +52,15 @@ class Demo:
 
     request_id: str
     """A request whose order was rejected after its acknowledgement."""
+    challenge_id: str
+    """The OTP prompt of the login started for ``paper-otp``."""
 
 
 @dataclass(frozen=True)
 class Shot:
     name: str
     path: str
-    """The console path; ``{request_id}`` is the demo's."""
+    """The console path; ``{request_id}`` and ``{challenge_id}`` are the demo's."""
     ready: str | None = None
     """A selector that must be visible before the picture is taken."""
     signed_in: bool = True
@@ -66,6 +68,10 @@ class Shot:
 
 SHOTS = (
     Shot("signin", "/console/signin", "#token", signed_in=False),
+    Shot("accounts", "/console/accounts", "#account-paper"),
+    Shot("login", "/console/accounts/paper-otp/challenge/{challenge_id}", "#answer"),
+    Shot("status", "/console/status", "[data-overall]"),
+    Shot("killswitch", "/console/kill-switch", "[data-kill-switch]"),
     Shot("orders", "/console/orders", "#order-events-state[data-state=live]"),
     Shot("request", "/console/requests/{request_id}", "section.leg"),
     Shot("audit", "/console/audit", "#audit-events"),
@@ -121,7 +127,8 @@ async def seed(gw: LiveGateway) -> Demo:
     fill_partly(broker, filled, 6, Decimal("700"))
     reject_after_ack(broker, rejected, "RMS: margin shortfall after revaluation")
     await watcher.poll_once()
-    return Demo(request_id=rejected_request)
+    login = await gw.runtime.sessions.begin(gw.runtime.accounts.get("paper-otp"))
+    return Demo(request_id=rejected_request, challenge_id=str(login["challenge"]["challenge_id"]))
 
 
 async def _sign_in(page: Page, base_url: str) -> None:
@@ -132,7 +139,7 @@ async def _sign_in(page: Page, base_url: str) -> None:
 
 
 async def _shoot(page: Page, base_url: str, shot: Shot, demo: Demo, target: Path) -> None:
-    url = base_url + shot.path.format(request_id=demo.request_id)
+    url = base_url + shot.path.format(request_id=demo.request_id, challenge_id=demo.challenge_id)
     response = await page.goto(url)
     if response is None or response.status >= 400:
         status = "no response" if response is None else response.status

@@ -16,6 +16,7 @@ from ordo.console.views import (
     account_orders,
     audit_row,
     event_view,
+    leg_view,
     parse_audit_filters,
 )
 from ordo.domain import AccountResult, Order, ResultStatus
@@ -225,3 +226,12 @@ def test_audit_rows_show_ist_times_and_bounded_payloads() -> None:
     assert row["payload"].endswith(" …")
     assert audit_row({**record, "kind": "order.event", "payload": {}})["payload"] == "{}"
     assert audit_row({**record, "kind": "order.event"})["alert"] is False
+
+
+def test_a_leg_shows_its_times_on_the_ist_clock_with_its_events() -> None:
+    described = leg("A", "req-a").describe()
+    view = leg_view(described, [])
+    assert view["sent"] == "2026-01-30 09:30:00"
+    assert view["updated"] == "2026-01-30 09:30:00"
+    assert view["events"] == []
+    assert view["broker_order_id"] == "A"

@@ -99,8 +99,14 @@ def event_view(event: OrderEvent) -> dict[str, Any]:
 
 
 def leg_view(leg: Mapping[str, Any], events: Sequence[OrderEvent]) -> dict[str, Any]:
-    """A ledger leg as ``request_legs`` describes it, with its order's events."""
-    return {**leg, "events": [event_view(e) for e in events]}
+    """A ledger leg as ``request_legs`` describes it, with its order's events and its
+    times on the IST clock."""
+    return {
+        **leg,
+        "sent": ist_time(datetime.fromisoformat(leg["created_at"]), with_date=True),
+        "updated": ist_time(datetime.fromisoformat(leg["updated_at"]), with_date=True),
+        "events": [event_view(e) for e in events],
+    }
 
 
 # -- audit -------------------------------------------------------------------------------
