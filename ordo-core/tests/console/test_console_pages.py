@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ordo import hookimpl
@@ -309,3 +310,22 @@ async def test_engaging_without_cancelling_lists_no_cancels(gw: InProcessGateway
     assert "data-cancels" not in done.text
     again = await submit(gw.client, f"{kill}/release", {"reason": "x"}, csrf_from=kill)
     assert 'data-step="confirm"' in again.text
+
+
+async def test_an_egress_check_in_the_status_data_is_shown(
+    gw: InProcessGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ordo.api.routes.status import status_document as real
+
+    def with_egress(accounts: Any, sessions: Any) -> dict[str, Any]:
+        document = real(accounts, sessions)
+        for entry in document["accounts"]:
+            if entry["name"] == "desk":
+                entry["egress"] = {"ip": "203.0.113.7", "registered": False}
+        return document
+
+    monkeypatch.setattr("ordo.console.pages_accounts.status_document", with_egress)
+    page = await gw.client.get("/console/accounts")
+    desk = page.text.split('data-account="desk"', 1)[1].split("</section>", 1)[0]
+    assert "<dd data-egress>ip: 203.0.113.7; registered: False</dd>" in desk
+    assert page.text.count("data-egress") == 1

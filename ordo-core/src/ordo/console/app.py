@@ -95,7 +95,12 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
     if request.url.path.endswith(PARTIAL_SUFFIXES):
         return JSONResponse({"signed_in": False, "expired": exc.expired}, status_code=401)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # After signing in, a page is opened again; a form's target is not (it takes a POST).
+    target = (
+        request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "GET"
+        else console_url(request, "/accounts")
+    )
     reason = "&reason=expired" if exc.expired else ""
     location = console_url(request, f"/signin?next={quote(target, safe='')}{reason}")
     return RedirectResponse(location, status_code=303)
