@@ -3,8 +3,9 @@
 
 A demo gateway is served on a loopback port with the console enabled: a paper account
 that logs in by itself, one that asks for an OTP (its login started, the prompt waiting),
-a few orders (one filled, one rejected after its acknowledgement) and their events. Debian's Chromium (installed with apt when
-missing, as the browser tests do) then signs in and photographs each page, full length, as
+a few orders (one filled, one rejected after its acknowledgement) and their events.
+Debian's Chromium (installed with apt when missing, as the browser tests do) then signs in
+and photographs each page, full length, as
 ``<page>-<phone|desktop>.png``. A page that answers with an error stops the run: the
 screenshots only ever show pages that work.
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from ordo.config import AccountConfig, load_settings
 from ordo.events.watcher import OrderWatcher
+from ordo_testing.console import sign_in
 from ordo_testing.server import InProcessGateway, gateway_in_process
 
 pytest.importorskip("ordo_adapter_mock")
@@ -23,7 +24,6 @@ from ordo_adapter_mock.after_ack import fill_partly, reject_after_ack
 
 TOKEN = "console-pages-token-0123456789"
 REJECTION = "RMS: margin shortfall after revaluation"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def settings_for(tmp_path: Path, **extra: Any) -> Any:
@@ -37,17 +37,6 @@ def settings_for(tmp_path: Path, **extra: Any) -> Any:
         accounts={"paper": AccountConfig(adapter="mock", settings={"seed": 5})},
         **extra,
     )
-
-
-async def sign_in(client: httpx.AsyncClient) -> None:
-    form = await client.get("/console/signin")
-    match = _CSRF.search(form.text)
-    assert match is not None
-    done = await client.post(
-        "/console/signin",
-        data={"csrf_token": match[1], "token": TOKEN, "next": "/console/orders"},
-    )
-    assert done.status_code == 303, done.text
 
 
 @pytest.fixture
@@ -64,7 +53,8 @@ async def browser(gw: InProcessGateway) -> AsyncIterator[httpx.AsyncClient]:
     """A cookie-keeping client without the bearer token, signed in to the console."""
     transport = httpx.ASGITransport(app=gw.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ordo.test") as client:
-        await sign_in(client)
+        signed_in = await sign_in(client, TOKEN)
+        assert signed_in.status_code == 303, signed_in.text
         yield client
 
 
