@@ -75,7 +75,8 @@ SHOTS = (
     Shot("killswitch", "/console/kill-switch", "[data-kill-switch]"),
     Shot("orders", "/console/orders", "#order-events-state[data-state=live]"),
     Shot("request", "/console/requests/{request_id}", "section.leg"),
-    Shot("audit", "/console/audit", "#audit-events"),
+    # The order events of the trail, one short page (access records fill the rest).
+    Shot("audit", "/console/audit?kind=order.*&limit=12", "#audit-events"),
 )
 
 
