@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ordo import __version__
+from ordo.cli.display import ist
 from ordo.console.auth import SignedIn, csrf_field
 
 
@@ -39,6 +40,8 @@ def create_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Times as traders read them, and as the CLI shows them: IST to the second.
+    env.filters["ist"] = ist
     return Jinja2Templates(env=env)
 
 

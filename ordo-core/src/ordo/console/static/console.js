@@ -13,7 +13,6 @@
     if (!url || !(seconds > 0)) {
       return;
     }
-    var stamp = element.querySelector("[data-refreshed-at]");
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
         .then(function (response) {
@@ -41,9 +40,6 @@
         .finally(function () {
           window.setTimeout(tick, seconds * 1000);
         });
-    }
-    if (stamp) {
-      stamp.setAttribute("data-refreshed-at", new Date().toISOString());
     }
     window.setTimeout(tick, seconds * 1000);
   }
