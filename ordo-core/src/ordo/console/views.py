@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ordo.adapters.clock import IST
+from ordo.cli.display import ist_cell
 from ordo.domain import AccountResult, Order, ResultStatus
 from ordo.domain.ledger import LedgerLeg
 from ordo.events.model import OrderEvent
@@ -26,12 +27,12 @@ DEFAULT_PAGE = 50
 MAX_PAYLOAD_CHARS = 2000
 
 
-def ist_time(moment: datetime | None, *, with_date: bool = False) -> str:
-    """``13:05:09`` (or ``2026-01-30 13:05:09``) on the IST clock the exchanges keep."""
+def ist_time(moment: datetime | None) -> str:
+    """``13:05:09`` on the IST clock the exchanges keep: today's rows need no date (full
+    times, with the date, are ``ist_cell``'s, as in the CLI)."""
     if moment is None:
         return ""
-    local = moment.astimezone(IST)
-    return local.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    return moment.astimezone(IST).strftime("%H:%M:%S")
 
 
 # -- orders ------------------------------------------------------------------------------
@@ -103,8 +104,8 @@ def leg_view(leg: Mapping[str, Any], events: Sequence[OrderEvent]) -> dict[str, 
     times on the IST clock."""
     return {
         **leg,
-        "sent": ist_time(datetime.fromisoformat(leg["created_at"]), with_date=True),
-        "updated": ist_time(datetime.fromisoformat(leg["updated_at"]), with_date=True),
+        "sent": ist_cell(leg["created_at"]),
+        "updated": ist_cell(leg["updated_at"]),
         "events": [event_view(e) for e in events],
     }
 
@@ -207,13 +208,12 @@ def parse_audit_filters(params: Mapping[str, str]) -> tuple[AuditFilters, list[s
 
 def audit_row(record: Mapping[str, Any]) -> dict[str, Any]:
     """An audit record (``record_json``) as a table row: IST time, payload as JSON text."""
-    stamp = datetime.fromisoformat(str(record["ts"]).replace("Z", "+00:00"))
     payload = json.dumps(record.get("payload") or {}, sort_keys=True, default=str)
     if len(payload) > MAX_PAYLOAD_CHARS:
         payload = payload[:MAX_PAYLOAD_CHARS] + " …"
     return {
         "id": record["id"],
-        "time": ist_time(stamp, with_date=True),
+        "time": ist_cell(str(record["ts"]).replace("Z", "+00:00")),
         "kind": record["kind"],
         "request_id": record.get("request_id"),
         "account": record.get("account"),
