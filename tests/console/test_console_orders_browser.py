@@ -24,7 +24,7 @@ TOKEN = "console-orders-token-0123456789"
 REJECTION = "RMS: margin shortfall after revaluation"
 
 
-def settings_for(tmp_path: Path) -> Any:
+def settings_for(tmp_path: Path, **extra: Any) -> Any:
     return load_settings(
         None,
         data_dir=tmp_path,
@@ -33,6 +33,7 @@ def settings_for(tmp_path: Path) -> Any:
         # The test drives each poll itself; the background poll waits an hour.
         order_watch_interval_seconds=3600,
         accounts={"paper": AccountConfig(adapter="mock", settings={"seed": 5})},
+        **extra,
     )
 
 
@@ -120,4 +121,39 @@ async def test_an_order_event_appears_live_and_a_late_rejection_is_marked(
         await expect(leg).to_contain_text("acknowledged")
         await expect(leg.locator("[data-field=order-status]")).to_have_text("FILLED")
         await expect(leg.locator("tbody tr")).to_have_count(2)
+        await page.close()
+
+
+async def test_the_stream_resumes_after_each_reconnect_without_repeating_an_event(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # Each stream lives a quarter of a second: EventSource reconnects again and again,
+    # with Last-Event-ID.
+    async with live_gateway(settings_for(tmp_path, events_stream_seconds=0.25)) as gw:
+        paper(gw).broker.set_price("NSE:SBIN", "800")
+        page = await browser.new_page()
+        await sign_in(page, gw.base_url, TOKEN)
+        table = page.locator("#order-events")
+        rows = page.locator("#order-events tbody tr")
+        order_id, _ = await place_limit(gw)
+        assert await watcher(gw).poll_once() == 1
+        await expect(rows).to_have_count(1, timeout=EXPECT_TIMEOUT_MS)
+        seen = int(await table.get_attribute("data-connections") or "0")
+        # Wait for two more connections, so the next event crosses a reconnect.
+        await expect(table).to_have_attribute(
+            "data-connections", str(seen + 2), timeout=EXPECT_TIMEOUT_MS
+        )
+        fill_partly(paper(gw).broker, order_id, 10, Decimal("700"))
+        assert await watcher(gw).poll_once() == 1
+        await expect(rows).to_have_count(2, timeout=EXPECT_TIMEOUT_MS)
+        await expect(rows.first).to_contain_text("FILLED")
+        # More reconnects: each event arrived once (the page counts every frame).
+        now = int(await table.get_attribute("data-connections") or "0")
+        await expect(table).to_have_attribute(
+            "data-connections", str(now + 2), timeout=EXPECT_TIMEOUT_MS
+        )
+        await expect(rows).to_have_count(2)
+        ids = await rows.evaluate_all("rows => rows.map(r => r.dataset.eventId)")
+        assert ids == ["2", "1"]
+        await expect(table).to_have_attribute("data-received", "2")
         await page.close()

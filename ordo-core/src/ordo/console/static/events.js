@@ -7,6 +7,8 @@
 // by itself with Last-Event-ID, so nothing is lost or shown twice. A rejection of an
 // acknowledged order ("after_ack") is marked like the server marks it. The order book's row
 // of the same order, when shown, takes the event's status and fill.
+// The table counts its stream's connections and frames (data-connections, data-received)
+// for anyone checking that reconnects neither lose nor repeat events.
 // Keep the row in step with templates/_event_row.html.
 "use strict";
 
@@ -133,10 +135,16 @@
     }
     var source = new EventSource(url + (url.indexOf("?") < 0 ? "?" : "&") + "after=" +
       encodeURIComponent(after));
+    var connections = 0;
     source.addEventListener("open", function () {
+      connections += 1;
+      table.setAttribute("data-connections", String(connections));
       show("live", "Live: new events appear here as they happen.");
     });
+    var received = 0;
     source.addEventListener("order", function (message) {
+      received += 1;
+      table.setAttribute("data-received", String(received));
       var e;
       try {
         e = JSON.parse(message.data);
