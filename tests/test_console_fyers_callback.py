@@ -22,6 +22,7 @@ from ordo_testing.console import sign_in, submit
 from ordo_testing.server import InProcessGateway, gateway_in_process
 
 TOKEN = "console-fyers-token-61c0ab"
+OTP = "97531864"
 ACCOUNT = "fyers-main"
 CALLBACK = f"http://ordo.test/console/callback/{ACCOUNT}"
 BROKER_LINK = re.compile(r'<a class="button" href="([^"]+)" rel="noreferrer" data-broker-login>')
@@ -74,10 +75,13 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         data_dir=tmp_path / "data",
         api_token=TOKEN,
         console={"enabled": True},
-        accounts={ACCOUNT: AccountConfig(adapter="fyers", settings=dict(harness.settings()))},
+        accounts={
+            ACCOUNT: AccountConfig(adapter="fyers", settings=dict(harness.settings())),
+            "desk": AccountConfig(adapter="mock", settings={"login_otp": OTP}),
+        },
     )
     recorder = Recorder()
-    plugins = create_plugins(allow="fyers", extra_plugins=[recorder])
+    plugins = create_plugins(allow="fyers,mock", extra_plugins=[recorder])
     async with gateway_in_process(
         settings, plugins=plugins, transports={ACCOUNT: harness.transport}
     ) as gw:
@@ -85,10 +89,11 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         yield Setup(gw, harness, recorder)
 
 
-async def broker_redirect(setup: Setup) -> str:
-    """Press "Log in", follow the page's link to the broker's login page, and return the
-    address the broker redirects the browser to."""
-    started = await submit(setup.gw.client, f"/console/accounts/{ACCOUNT}/login")
+async def broker_redirect(setup: Setup, started: httpx.Response | None = None) -> str:
+    """Press "Log in" (unless ``started`` is where another button led), follow the page's
+    link to the broker's login page, and return where the broker redirects the browser."""
+    if started is None:
+        started = await submit(setup.gw.client, f"/console/accounts/{ACCOUNT}/login")
     assert started.status_code == 303
     page = await setup.gw.client.get(started.headers["location"])
     assert CALLBACK in page.text  # the redirect URI to register is shown
@@ -159,3 +164,24 @@ async def test_a_broker_error_on_the_redirect_is_shown(setup: Setup) -> None:
     assert response.status_code == 422
     assert "Fyers login reported 'error'" in html.unescape(response.text)
     assert setup.state() == "pending_challenge"
+
+
+async def test_log_in_all_goes_on_after_the_callback(setup: Setup) -> None:
+    client = setup.gw.client
+    started = await submit(client, "/console/accounts/login-all")
+    assert started.headers["location"].startswith(f"/console/accounts/{ACCOUNT}/challenge/")
+    location = await broker_redirect(setup, started)
+    async with setup.browser() as browser:
+        done = await browser.get(location)
+    assert "Continue with the next account" in done.text
+    walk = await client.get("/console/accounts/login-all")
+    assert "Next: <strong>desk</strong>" in walk.text
+    following = await submit(client, "/console/accounts/login-all/next", csrf_from=walk.url.path)
+    challenge = following.headers["location"]
+    assert challenge.startswith("/console/accounts/desk/challenge/")
+    finished = await submit(client, challenge, {"answer": OTP}, csrf_from=challenge)
+    assert finished.headers["location"] == "/console/accounts/login-all"
+    summary = await client.get("/console/accounts/login-all")
+    rows = re.findall(r'data-walk-account="([\w-]+)" data-ok="(\w+)"', summary.text)
+    assert rows == [(ACCOUNT, "yes"), ("desk", "yes")]
+    assert "Logged in through the broker&#39;s page." in summary.text

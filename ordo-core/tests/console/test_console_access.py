@@ -272,3 +272,10 @@ async def test_a_next_address_off_the_console_is_ignored(gw: InProcessGateway) -
         data={"csrf_token": csrf_of(page.text), "token": TOKEN, "next": "//evil.example/"},
     )
     assert response.headers["location"] == "/console/accounts"
+
+
+async def test_the_sign_in_page_sends_a_signed_in_browser_on(gw: InProcessGateway) -> None:
+    await sign_in(gw.client, TOKEN)
+    response = await gw.client.get("/console/signin?next=/console/status")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/status"

@@ -16,6 +16,7 @@ from ordo.audit.events import AuditEvent
 from ordo.config import AccountConfig, load_settings
 from ordo.domain import OrderRequest
 from ordo.plugins import create_plugins
+from ordo_client.admin import GatewayStatus
 from ordo_testing.console import follow, sign_in, submit
 from ordo_testing.server import InProcessGateway, gateway_in_process
 
@@ -238,6 +239,11 @@ async def test_the_status_page(gw: InProcessGateway) -> None:
     assert entry["last_error"]["error_code"] == "BROKER_UNAVAILABLE"
     assert entry["last_call"]["outcome"] == "success"
     assert document["kill_switch"] == {"active": False, "reason": None}
+    # The client SDK reads the new field of the status document.
+    parsed = GatewayStatus.model_validate(document)
+    typed = next(a for a in parsed.accounts if a.name == "auto")
+    assert typed.last_error is not None
+    assert typed.last_error.error_code == "BROKER_UNAVAILABLE"
 
 
 def engaged(gw: InProcessGateway) -> bool:

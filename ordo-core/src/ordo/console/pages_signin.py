@@ -69,12 +69,16 @@ def _signin_page(
 
 @router.get("/signin", name="signin")
 async def signin_page(request: Request) -> Response:
+    target = safe_next(request, request.query_params.get("next"))
+    session, _ = console_sessions(request).lookup(request.cookies.get(SESSION_COOKIE))
+    if session is not None:
+        return RedirectResponse(target, status_code=303)
     reason = request.query_params.get("reason", "")
     return _signin_page(
         request,
         message=MESSAGES.get(reason),
         error=None,
-        target=safe_next(request, request.query_params.get("next")),
+        target=target,
     )
 
 
