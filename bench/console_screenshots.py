@@ -6,8 +6,9 @@ that logs in by itself, one that asks for an OTP (its login started, the prompt 
 a few orders (one filled, one rejected after its acknowledgement) and their events.
 Debian's Chromium (installed with apt when missing, as the browser tests do) then signs in
 and photographs each page, full length, as
-``<page>-<phone|desktop>.png``. A page that answers with an error stops the run: the
-screenshots only ever show pages that work.
+``<page>-<phone|desktop>.png``. A page that answers with an error, or is wider than the
+screen (a phone would scroll sideways), stops the run: the screenshots only ever show pages
+that work.
 
     uv run python -m bench.console_screenshots [--out docs/console] [--only orders,audit]
 """
@@ -148,6 +149,10 @@ async def _shoot(page: Page, base_url: str, shot: Shot, demo: Demo, target: Path
         raise RuntimeError(f"{shot.name}: {url} answered {status}")
     if shot.ready:
         await page.locator(shot.ready).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    # A page wider than the screen makes a phone scroll sideways: refuse to document it.
+    wider: int = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if wider > 0:
+        raise RuntimeError(f"{shot.name}: {url} is {wider}px wider than the screen")
     await page.screenshot(path=str(target), full_page=True)
 
 
@@ -186,7 +191,12 @@ async def capture(
     return written
 
 
-async def run(out: Path, chromium: Chromium, shots: Sequence[Shot] = SHOTS) -> list[Path]:
+async def run(
+    out: Path,
+    chromium: Chromium,
+    shots: Sequence[Shot] = SHOTS,
+    viewports: Sequence[Viewport] = VIEWPORTS,
+) -> list[Path]:
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ordo-screenshots-") as data:
         async with live_gateway(demo_settings(Path(data))) as gw, async_playwright() as pw:
@@ -195,7 +205,7 @@ async def run(out: Path, chromium: Chromium, shots: Sequence[Shot] = SHOTS) -> l
                 executable_path=str(chromium.path), headless=True, args=list(CHROMIUM_ARGS)
             )
             try:
-                return await capture(browser, gw, demo, out, shots=shots)
+                return await capture(browser, gw, demo, out, shots=shots, viewports=viewports)
             finally:
                 await browser.close()
 

@@ -1,5 +1,6 @@
 """``make screenshots`` works: the demo gateway is seeded and each chosen page is
-photographed at phone and desktop width as a PNG of that width."""
+photographed at phone and desktop width as a PNG of that width; every page fits a phone's
+width (the capture refuses a page that would scroll sideways)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,12 @@ def test_every_page_has_a_name_and_unknown_names_are_refused() -> None:
     assert len({s.name for s in SHOTS}) == len(SHOTS)
     with pytest.raises(SystemExit, match="unknown page"):
         main(["--only", "orders,nosuch"])
+
+
+async def test_every_page_fits_a_phone_screen(tmp_path: Path) -> None:
+    found = find_chromium()
+    if not isinstance(found, Chromium):
+        pytest.skip(f"no browser for the screenshots: {found.reason}")
+    written = await run(tmp_path, found, SHOTS, viewports=[PHONE])
+    assert len(written) == len(SHOTS)
+    assert all(png_size(path)[0] == PHONE.width for path in written)
