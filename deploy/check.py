@@ -5,7 +5,8 @@
 2. **Wheel smoke test**: a fresh virtual environment, ``pip install`` of ordo-core,
    ordo-adapter-mock and ordo-adapter-fyers from the built wheels (third-party dependencies
    from the package index), then ``ordo --version``, ``ordo plugins`` lists both adapters,
-   ``ordo serve --demo`` answers ``/health`` and a paper order placed with curl fills.
+   ``ordo serve --demo`` answers ``/health``, a paper order placed with curl fills, and the
+   operator console (enabled) serves its sign-in page and stylesheet from the wheel.
 3. **Container image without Docker**: the image's install step (``deploy/install.sh``) into a
    temporary prefix, then the Dockerfile's ENTRYPOINT with its ENV and the arguments of the
    header's run line, from that prefix, until the Dockerfile's HEALTHCHECK command passes.
@@ -172,8 +173,28 @@ def check_distributions(out: Path) -> None:
         text, names = wheel_metadata(path) if path.suffix == ".whl" else sdist_metadata(path)
         check_metadata(path, text, names)
     log(f"{len(files)} distributions carry LICENSE, version, URLs, classifiers, README")
+    check_console_files(the_wheel(out, "ordo-core"))
     run([sys.executable, "-m", "twine", "check", "--strict", *files])
     log("twine check --strict passed")
+
+
+CONSOLE_FILES = (
+    "ordo/console/templates/base.html",
+    "ordo/console/templates/signin.html",
+    "ordo/console/static/console.css",
+    "ordo/console/static/console.js",
+)
+
+
+def check_console_files(wheel: Path) -> None:
+    """The operator console's templates and static files are package data: a wheel without
+    them would serve a console that cannot render a page."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    missing = [name for name in CONSOLE_FILES if name not in names]
+    if missing:
+        raise CheckFailed(f"{wheel.name} lacks the console's files: {missing}")
+    log("the ordo-core wheel carries the console's templates and static files")
 
 
 # 2. Wheel smoke test -----------------------------------------------------------------------
@@ -249,6 +270,18 @@ def health_answers(url: str) -> bool:
             return bool(json.loads(reply.read())["status"] == "success")
     except (OSError, ValueError, KeyError):
         return False
+
+
+def console_answers(url: str) -> bool:
+    """The console's sign-in page and stylesheet are served (rendered from the wheel)."""
+    try:
+        with urllib.request.urlopen(f"{url}/console/signin", timeout=5) as page:  # noqa: S310
+            signin = page.read().decode()
+        with urllib.request.urlopen(f"{url}/console/static/console.css", timeout=5) as css:  # noqa: S310
+            stylesheet = css.read().decode()
+    except OSError:
+        return False
+    return 'name="token"' in signin and ":root" in stylesheet
 
 
 def place_order_with_curl(url: str, token: str) -> dict[str, object]:
@@ -328,7 +361,7 @@ def smoke_test(out: Path, work: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     data = work / "smoke-data"
     server_log = work / "smoke-serve.log"
-    serve_env = clean_env(ORDO_DATA_DIR=str(data))
+    serve_env = clean_env(ORDO_DATA_DIR=str(data), ORDO_CONSOLE__ENABLED="true")
     with serving([bin_dir / "ordo", "serve", "--demo", "--port", str(port)], serve_env, server_log):
         took = wait_until(lambda: health_answers(url), "no healthy /health", server_log)
         log(f"ordo serve --demo answered /health after {took:.1f} s")
@@ -336,6 +369,9 @@ def smoke_test(out: Path, work: Path) -> None:
         if f"export ORDO_TOKEN={token}" not in server_log.read_text():
             raise CheckFailed("ordo serve did not print the export line for the CLI")
         reply = place_order_with_curl(url, token)
+        if not console_answers(url):
+            raise CheckFailed("the console's sign-in page or stylesheet was not served")
+        log("the console served its sign-in page and stylesheet from the wheel")
     results = reply.get("results")
     filled = (
         isinstance(results, list)

@@ -159,10 +159,18 @@ async def test_the_cookie_is_secure_under_tls(tmp_path: Path) -> None:
         assert "SameSite=strict" in cookie
 
 
-async def test_behind_a_tls_proxy_the_cookies_are_secure(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, behind_proxy=True)
+@pytest.mark.parametrize("tls", ["behind_proxy", "certfile"])
+async def test_behind_a_tls_proxy_or_with_ordos_own_tls_the_cookies_are_secure(
+    tmp_path: Path, tls: str
+) -> None:
+    option: dict[str, Any] = (
+        {"behind_proxy": True}
+        if tls == "behind_proxy"
+        else {"certfile": tmp_path / "cert.pem", "keyfile": tmp_path / "key.pem"}
+    )
+    settings = settings_for(tmp_path, **option)
     async with gateway_in_process(settings, plugins=create_plugins(allow="mock")) as gw:
-        # The proxy speaks plain HTTP to Ordo, the browser speaks TLS to the proxy.
+        # A proxy speaks plain HTTP to Ordo while the browser speaks TLS to the proxy.
         page = await gw.client.get("/console/signin")
         assert "Secure" in set_cookie(page, "ordo_console_signin")
 
