@@ -14,7 +14,7 @@ SRC := ordo-core/src ordo-adapter-mock/src ordo-adapter-fyers/src ordo-adapter-h
 RUN_ENV := .venv-run
 RUN_PACKAGES := ordo-core ordo-adapter-mock ordo-adapter-fyers ordo-adapter-hdfc ordo-adapter-mirae
 
-.PHONY: run run-env test lint typecheck pytest package-check bench sync format clean
+.PHONY: run run-env test lint typecheck pytest package-check bench screenshots sync format clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -72,6 +72,11 @@ test: lint typecheck pytest package-check
 bench: sync
 	$(UV) run python -m bench.order_pipeline
 	$(UV) run python -m bench.startup
+
+# PNGs of every console page at phone and desktop width, for docs/console.md (headless
+# Debian Chromium, installed with apt when missing; see bench/console_screenshots.py).
+screenshots: sync
+	$(UV) run python -m bench.console_screenshots --out docs/console
 
 format: sync
 	$(UV) run ruff format .

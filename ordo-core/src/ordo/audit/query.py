@@ -43,11 +43,16 @@ class AuditQuery:
         since: datetime | None,
         limit: int,
         cursor: str | None,
+        until: datetime | None = None,
+        newest_first: bool = False,
     ) -> dict[str, Any]:
         """``{"events": [...], "next_cursor": ...}``; a cursor this endpoint did not hand
-        out is 422 ``INVALID_CURSOR``."""
+        out is 422 ``INVALID_CURSOR``. ``since`` is inclusive, ``until`` exclusive; a time
+        without a zone is UTC. ``newest_first`` pages backwards in time (the console)."""
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
         # Events emitted just before this call may still sit in the writer's queue.
         await self.sink.flush()
         try:
@@ -57,8 +62,10 @@ class AuditQuery:
                     account=account,
                     kind=kind,
                     since=since,
+                    until=until,
                     limit=limit,
                     cursor=cursor,
+                    newest_first=newest_first,
                 )
         except ValueError:
             raise RequestError(

@@ -6,6 +6,7 @@ the kill switch, orders and the audit trail (off unless ``console.enabled``).
 - ``auth``: sign-in sessions, the ``ConsoleSession`` dependency, CSRF (``CheckedForm``).
 - ``rendering``: ``render(request, template, **context)`` with the shared page context.
 - ``pages_*``: one module per page group, each a ``router`` of its own.
+- ``views``: the orders and audit pages' pure mappings and the audit filters' parsing.
 
 Conventions of a page: depend on ``ConsoleSession`` (GET) or ``CheckedForm`` (every POST);
 take services from ``ordo.api.services`` as API routes do; answer a POST that changed

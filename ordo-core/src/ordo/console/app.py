@@ -26,7 +26,9 @@ from ordo.api.errors import request_id_of, safe_text
 from ordo.config import Settings
 from ordo.console import (
     pages_accounts,
+    pages_audit,
     pages_callback,
+    pages_orders,
     pages_safety,
     pages_signin,
     pages_status,
@@ -163,6 +165,8 @@ def console_routers() -> list[APIRouter]:
         pages_callback.router,
         pages_status.router,
         pages_safety.router,
+        pages_orders.router,
+        pages_audit.router,
     ]
 
 

@@ -143,10 +143,24 @@ async def stream_events(
     selected = [a.name for a in known.select(names)] if names else None
     after = resume_point(last_event_id, log)
     statuses = None if status is None else [s.value for s in status]
-    stream = event_stream(log, after, accounts=selected, statuses=statuses, seconds=seconds)
+    return event_response(log, after, accounts=selected, statuses=statuses, seconds=seconds)
+
+
+def event_response(
+    log: EventLog,
+    after: int,
+    *,
+    accounts: list[str] | None,
+    statuses: list[str] | None,
+    seconds: float,
+) -> StreamingResponse:
+    """The ``text/event-stream`` response of ``event_stream`` (the API's stream and the
+    console's, which differ only in how the caller is authenticated)."""
+    stream = event_stream(log, after, accounts=accounts, statuses=statuses, seconds=seconds)
     return StreamingResponse(
         stream,
         media_type="text/event-stream",
+        # No proxy may buffer the stream (nginx honours X-Accel-Buffering).
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 

@@ -12,8 +12,10 @@ from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId
 from ordo.api.event_deps import Events
 from ordo.api.services import KillSwitchDep, LedgerDep
+from ordo.events.log import EventLog
 from ordo.events.model import LegOrderState
 from ordo.orchestrator.errors import OrdoError
+from ordo.orchestrator.ledger import Ledger
 from ordo.safety.killswitch import KillSwitchState
 
 router = APIRouter(tags=["safety"])
@@ -99,6 +101,12 @@ async def deactivate_kill_switch(
 async def get_request(
     ledger: LedgerDep, events: Events, current: RequestId, _: Principal, request_id: str
 ) -> JSONResponse:
+    return envelope.success(current, await request_legs(ledger, events, request_id))
+
+
+async def request_legs(ledger: Ledger, events: EventLog, request_id: str) -> dict[str, Any]:
+    """One API request's legs from the ledger, each with its order's latest state from the
+    order events (the API's and the console's view); 404 ``REQUEST_NOT_FOUND`` without."""
     legs = await ledger.legs_for_request(request_id)
     if not legs:
         raise OrdoError(
@@ -107,8 +115,7 @@ async def get_request(
             http_status=404,
         )
     states = await events.leg_states(request_id)
-    data = {
+    return {
         "request_id": request_id,
         "legs": [{**e.describe(), **LegOrderState.describe(states.get(e.id))} for e in legs],
     }
-    return envelope.success(current, data)
