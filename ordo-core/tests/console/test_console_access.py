@@ -287,3 +287,16 @@ async def test_the_sign_in_page_sends_a_signed_in_browser_on(gw: InProcessGatewa
     response = await gw.client.get("/console/signin?next=/console/status")
     assert response.status_code == 303
     assert response.headers["location"] == "/console/status"
+
+
+async def test_stylesheet_and_script_reads_stay_out_of_the_audit(
+    gw: InProcessGateway, recorder: Recorder
+) -> None:
+    for asset in ("/console/static/console.css", "/console/static/console.js"):
+        response = await gw.client.get(asset)
+        assert response.status_code == 200, asset
+    page = await gw.client.get("/console/signin")
+    assert page.status_code == 200
+    paths = [e.payload.get("path") for e in recorder.events if e.kind.startswith("api.")]
+    assert "/console/signin" in paths
+    assert not [p for p in paths if str(p).startswith("/console/static/")]

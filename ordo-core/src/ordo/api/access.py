@@ -48,6 +48,11 @@ def token_in_query(runtime: OrdoRuntime, query: list[tuple[str, str]]) -> bool:
     return False
 
 
+QUIET_PREFIXES = ("/console/static/",)
+"""Paths whose successful reads are not audited: the console's stylesheets and scripts are
+fetched with every page view and would bury the audit trail's real events."""
+
+
 def _runtime(scope: Scope) -> OrdoRuntime | None:
     app = scope.get("app")
     if not isinstance(app, Starlette):
@@ -91,6 +96,9 @@ class AccessMiddleware:
         pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         query = dict(pairs)
         refused = token_in_query(runtime, pairs)
+        if not refused and method in ("GET", "HEAD") and path.startswith(QUIET_PREFIXES):
+            await self.app(scope, receive, send)
+            return
         client = scope.get("client")
         runtime.emitter.emit(
             "api.request",
