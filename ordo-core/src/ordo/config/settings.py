@@ -15,6 +15,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from ordo.config.compliance import ComplianceConfig
 from ordo.config.models import (
     AccountConfig,
     ApiTokenEntry,
@@ -147,6 +148,10 @@ class Settings(BaseSettings):
         default_factory=LimitsConfig, description="Order caps applied to every account."
     )
     audit: AuditConfig = Field(default_factory=AuditConfig, description="The audit file.")
+    compliance: ComplianceConfig = Field(
+        default_factory=ComplianceConfig,
+        description="Market protection and freeze quantities (the 2026 trading rules).",
+    )
     login_schedule: str | None = Field(
         default=None, description="Daily login reminder/automation time, IST 'HH:MM'."
     )

@@ -9,6 +9,7 @@ under way may have reached the broker: ``unknown``, never ``failed``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +20,11 @@ from ordo.adapters.capabilities import Capability
 from ordo.audit.events import AuditEmitter
 from ordo.domain import AccountResult, OrderRequest, OrderType, Rejection, ResultStatus
 from ordo.domain.ledger import LedgerLeg, LegChanges, LegState, Settlement
+from ordo.domain.protection import SentForm
 from ordo.errors import (
     CheckRejected,
     Effect,
+    FreezeQuantityExceeded,
     InsufficientFunds,
     InterruptedCall,
     InvalidRequest,
@@ -33,8 +36,10 @@ from ordo.orchestrator.fanout import error_result
 from ordo.orchestrator.guard import CallGuard
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.pretrade import Cleared, OrderSafety, PreTrade
+from ordo.orchestrator.protection import MarketProtector
 from ordo.orchestrator.reads import require
 from ordo.orchestrator.sending import send_once
+from ordo.orchestrator.slicing import DERIVATIVE_EXCHANGES, FreezeLimits, Slicer
 from ordo.orchestrator.unit_of_work import Settlements
 from ordo.safety.deadline import Deadline
 
@@ -63,6 +68,8 @@ class LegPlan:
     tag: str
     request: dict[str, Any]
     """The order as the ledger and the audit record it (built once per order)."""
+    slice: bool = False
+    """The request allows sending it as child orders of at most the freeze quantity."""
 
 
 def settled_state(exc: OrdoError) -> LegState:
@@ -82,12 +89,18 @@ class LegPlacer:
         ledger: Ledger,
         safety: OrderSafety,
         emitter: AuditEmitter,
+        *,
+        protector: MarketProtector | None = None,
+        freeze: FreezeLimits | None = None,
     ) -> None:
         self.guard = guard
         self.pretrade = pretrade
         self.ledger = ledger
         self.safety = safety
         self.emitter = emitter
+        self.protector = protector or MarketProtector(pretrade)
+        self.freeze = freeze or FreezeLimits()
+        self.slicer = Slicer(self.place_one, ledger, safety.kill_switch)
 
     async def place(
         self,
@@ -99,14 +112,42 @@ class LegPlacer:
         account = plan.account
         for capability in required_capabilities(plan.order):
             require(account, capability)
+        limit = await self._freeze_limit(plan, deadline)
+        if limit is not None and plan.order.quantity > limit:
+            if plan.slice:
+                return await self.slicer.place(plan, limit, deadline, settlements)
+            exc = FreezeQuantityExceeded(
+                f"{plan.order.exchange}:{plan.order.symbol}", plan.order.quantity, limit
+            )
+            return await self._refused(plan, exc, {"freeze_quantity": limit})
+        return await self.place_one(plan, earlier, deadline, settlements)
+
+    async def place_one(
+        self,
+        plan: LegPlan,
+        earlier: Sequence[LedgerLeg],
+        deadline: Deadline,
+        settlements: Settlements,
+    ) -> AccountResult:
+        """One order at the broker: an unsliced leg, or one child of a sliced one."""
+        account = plan.account
         prior = await self.ledger.reconcile_prior(
             account, plan.tag, earlier, deadline, self.safety.policy
         )
         if prior is not None:
             return prior
-        cleared = await self.pretrade.clear(account, plan.order, deadline)
+        protected = await self.protector.protect(account, plan.order, deadline)
+        if isinstance(protected, Rejection):
+            return await self._rejected(plan, [protected])
+        order, sent = protected.order, protected.sent
+        cleared = await self.pretrade.clear(account, order, deadline)
         if not isinstance(cleared, Cleared):
             return await self._rejected(plan, cleared)
+        if sent is not None:
+            # The ledger says what went to the broker, beside what the client asked for.
+            plan = dataclasses.replace(
+                plan, order=order, request={**plan.request, "sent": sent.model_dump(mode="json")}
+            )
         try:
             entry = await self.ledger.open_leg(
                 account, plan.request, plan.tag, plan.scope, plan.key, plan.leg
@@ -115,7 +156,7 @@ class LegPlacer:
             self.pretrade.release(cleared)
             raise
         try:
-            result = await self._send(plan, entry, deadline, settlements, cleared)
+            result = await self._send(plan, entry, deadline, settlements, cleared, sent)
         except BaseException:
             # Cancelled mid-call: the order may have reached the broker.
             self.pretrade.spend(cleared)
@@ -133,6 +174,7 @@ class LegPlacer:
         deadline: Deadline,
         settlements: Settlements,
         cleared: Cleared,
+        sent_form: SentForm | None,
     ) -> AccountResult:
         account, tag = plan.account, plan.tag
         try:
@@ -179,6 +221,7 @@ class LegPlacer:
                 "message": ack.message,
                 "reconciled": sent.reconciled,
                 "margin_source": cleared.margin_source,
+                **({"sent": sent_form.model_dump(mode="json")} if sent_form else {}),
             },
         )
 
@@ -193,6 +236,26 @@ class LegPlacer:
         settlements.add(Settlement(entry, changes))
         self._outcome(plan.account, plan.tag, state.value, exc.code)
         data = {"tag": plan.tag} if exc.effect is Effect.UNKNOWN else None
+        return error_result(plan.account, exc, data=data)
+
+    async def _freeze_limit(self, plan: LegPlan, deadline: Deadline) -> int | None:
+        """The exchange freeze quantity of the leg's derivative; ``None`` for anything else
+        (cash orders never look their instrument up here)."""
+        if plan.order.exchange not in DERIVATIVE_EXCHANGES:
+            return None
+        instrument = await self.pretrade.instrument(plan.account, plan.order, deadline)
+        return self.freeze.limit(instrument)
+
+    async def _refused(
+        self, plan: LegPlan, exc: OrdoError, data: dict[str, Any] | None = None
+    ) -> AccountResult:
+        """Refused before any broker call for a reason of the order itself: recorded,
+        never sent."""
+        changes = LegChanges(state=LegState.REJECTED, error_code=exc.code, message=exc.message)
+        await self.ledger.record_rejection(
+            plan.account, plan.request, plan.tag, plan.scope, plan.key, plan.leg, changes
+        )
+        self._outcome(plan.account, plan.tag, "rejected", exc.code)
         return error_result(plan.account, exc, data=data)
 
     async def _rejected(self, plan: LegPlan, rejections: list[Rejection]) -> AccountResult:
