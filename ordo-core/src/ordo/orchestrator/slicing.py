@@ -128,7 +128,7 @@ def _slice_result(child: LegPlan, index: int, result: AccountResult | None) -> S
         )
     data: dict[str, Any] = result.data if isinstance(result.data, dict) else {}
     sent = data.get("sent")
-    status: SliceStatus = result.status.value  # type: ignore[assignment]
+    status: SliceStatus = result.status.value
     return SliceResult(
         index=index,
         quantity=child.order.quantity,
