@@ -88,7 +88,9 @@ def test_json_master_carries_the_freeze_quantity_of_derivatives() -> None:
     call = catalog.by_ticker("NSE:NIFTY30JAN21500CE")
     put = catalog.by_ticker("NSE:NIFTY30JAN21500PE")
     sbin = catalog.get(SymbolRef.parse("NSE:SBIN"))
-    assert call is not None and put is not None and sbin is not None
+    assert call is not None
+    assert put is not None
+    assert sbin is not None
     assert (call.freeze_quantity, call.is_derivative) == (1800, True)
     # A row without the column leaves it to compliance.freeze_quantities.
     assert put.freeze_quantity is None

@@ -145,7 +145,7 @@ async def test_a_market_order_reaches_a_field_broker_with_its_protection(
     [result] = body["results"]
     sent = result["data"]["sent"]
     assert sent["order_type"] == "MARKET"
-    assert (sent["protection"], Decimal(sent["market_protection_pct"])) == ("field", 2)
+    assert (sent["protection"], Decimal(sent["market_protection_pct"])) == ("field", Decimal(2))
     assert sent["price"] is None
     paper = broker_of(gw, "paper")
     assert paper.market_protection(result["data"]["order_id"]) == Decimal("2")
@@ -174,7 +174,7 @@ async def test_a_market_order_reaches_a_limit_broker_as_a_protected_limit(
     sent = result["data"]["sent"]
     # LTP 800, 2% default: the cap 816.00 is on the tick.
     assert (sent["order_type"], Decimal(sent["price"])) == ("LIMIT", Decimal("816.00"))
-    assert (sent["protection"], Decimal(sent["reference_price"])) == ("limit", 800)
+    assert (sent["protection"], Decimal(sent["reference_price"])) == ("limit", Decimal(800))
     [received] = LimitPaper.received
     assert (received.order_type, received.price) == (OrderType.LIMIT, Decimal("816.00"))
     booked = broker_of(gw, "limits").orders()[0]
