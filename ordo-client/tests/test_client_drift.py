@@ -22,9 +22,13 @@ from ordo_client import (
     OrderDetail,
     OrderModification,
     OrderRequest,
+    PlacedOrder,
     Position,
     Profile,
     Quote,
+    SentOrder,
+    SlicedOrder,
+    SliceOutcome,
     SymbolError,
     Trade,
     enums,
@@ -60,6 +64,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "Profile": Profile,
     "SymbolError": SymbolError,
     "CancelledOnAccount": CancelledOnAccount,
+    "PlacedLeg": PlacedOrder,
+    "SlicedLeg": SlicedOrder,
+    "SliceResult": SliceOutcome,
+    "SentForm": SentOrder,
 }
 # Fields the client derives itself; they are never on the wire.
 CLIENT_ONLY = {"details", "http_status", "idempotency_key"}

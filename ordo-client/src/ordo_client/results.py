@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ordo_client.enums import LegStatus
 from ordo_client.errors import OrdoPartialFailureError
-from ordo_client.models import AccountPortfolio, ConsolidatedPortfolio, PlacedOrder
+from ordo_client.models import AccountPortfolio, ConsolidatedPortfolio, PlacedOrder, SlicedOrder
 
 T = TypeVar("T")
 
@@ -95,15 +95,28 @@ class FanoutResult(BaseModel, Generic[T]):
         return self
 
 
-class OrderResult(FanoutResult[PlacedOrder]):
+class OrderResult(FanoutResult[PlacedOrder | SlicedOrder]):
     """The outcome of ``place_order`` per account, with the idempotency key it was sent
-    with: placing again with this key can never create a second order."""
+    with: placing again with this key can never create a second order. A leg's ``data`` is
+    a ``SlicedOrder`` when the order was sliced at the freeze quantity."""
 
     idempotency_key: str | None = None
 
     def order_ids(self) -> dict[str, str]:
-        """Broker order id per account, for the legs that were placed."""
-        return {r.account: r.data.order_id for r in self.succeeded if r.data is not None}
+        """Broker order id per account, for the legs placed as one order."""
+        return {
+            r.account: r.data.order_id for r in self.succeeded if isinstance(r.data, PlacedOrder)
+        }
+
+    def all_order_ids(self) -> dict[str, list[str]]:
+        """Every broker order id per account: one, or each child of a sliced leg."""
+        ids: dict[str, list[str]] = {}
+        for r in self.succeeded:
+            if isinstance(r.data, PlacedOrder):
+                ids[r.account] = [r.data.order_id]
+            elif isinstance(r.data, SlicedOrder):
+                ids[r.account] = list(r.data.order_ids)
+        return ids
 
 
 class PortfolioResult(FanoutResult[AccountPortfolio]):
