@@ -23,11 +23,9 @@ from ordo_client import (
     OrdoNotFoundError,
     OrdoPartialFailureError,
     OrdoValidationError,
-    PlacedOrder,
     Quote,
     RetryPolicy,
     SessionState,
-    SlicedOrder,
     SymbolError,
 )
 
@@ -209,7 +207,6 @@ async def test_trade_book_profile_and_margin_source(ordo: AsyncOrdo, asgi_app: F
     placed.raise_for_failures()
     [leg] = placed.succeeded
     assert leg.data is not None
-    assert isinstance(leg.data, PlacedOrder)  # one order, not sliced
     # The paper broker declares its margin calculator: the funds check used it.
     assert leg.data.margin_source == "broker"
 
@@ -266,7 +263,7 @@ async def test_protection_and_slicing_are_typed(ordo: AsyncOrdo, asgi_app: FastA
         exchange="NSE", symbol="SBIN", side="BUY", quantity=1, market_protection_pct=Decimal(4)
     )
     [leg] = (await ordo.place_order(market, "paper")).raise_for_failures().succeeded
-    assert isinstance(leg.data, PlacedOrder)
+    assert leg.data is not None
     assert leg.data.sent is not None
     assert (leg.data.sent.order_type, leg.data.sent.protection) == (OrderType.MARKET, "field")
     assert leg.data.sent.market_protection_pct == Decimal(4)
@@ -288,11 +285,13 @@ async def test_protection_and_slicing_are_typed(ordo: AsyncOrdo, asgi_app: FastA
         slice=True,
     )
     placed = (await ordo.place_order(big, "paper")).raise_for_failures()
-    [leg] = placed.succeeded
-    assert isinstance(leg.data, SlicedOrder)
-    assert [(s.quantity, s.status) for s in leg.data.slices] == [
+    [leg] = placed.results
+    assert leg.data is None
+    sliced = placed.sliced()["paper"]
+    assert leg.sliced_order == sliced
+    assert [(s.quantity, s.status) for s in sliced.slices] == [
         (option.freeze_quantity, "success")
     ] * 2
-    assert placed.all_order_ids() == {"paper": leg.data.order_ids}
-    assert len(leg.data.order_ids) == 2
+    assert placed.all_order_ids() == {"paper": sliced.order_ids}
+    assert len(sliced.order_ids) == 2
     assert placed.order_ids() == {}

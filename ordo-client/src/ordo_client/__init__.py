@@ -82,7 +82,13 @@ from ordo_client.models import (
     TracedLeg,
     Trade,
 )
-from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
+from ordo_client.results import (
+    AccountResult,
+    FanoutResult,
+    OrderLeg,
+    OrderResult,
+    PortfolioResult,
+)
 from ordo_client.retry import RetryPolicy
 from ordo_client.sync_client import Ordo
 
@@ -122,6 +128,7 @@ __all__ = [
     "Order",
     "OrderAck",
     "OrderDetail",
+    "OrderLeg",
     "OrderModification",
     "OrderRequest",
     "OrderResult",
