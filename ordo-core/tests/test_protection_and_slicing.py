@@ -334,3 +334,24 @@ async def test_the_kill_switch_stops_the_remaining_children(gw: InProcessGateway
     assert len(broker_of(gw, "killer").orders()) == 2
     legs = await legs_of(gw, body)
     assert [leg["state"] for leg in legs] == ["acknowledged", "acknowledged"]
+
+
+async def test_a_modification_to_market_is_refused_where_it_cannot_be_protected(
+    gw: InProcessGateway,
+) -> None:
+    resting = {"order_type": "LIMIT", "price": "700.00"}
+    broker_of(gw, "limits").set_price(SymbolRef.parse("NSE:SBIN"), "800")
+    placed = (await gw.client.post("/api/v1/orders", json=order("limits", **resting))).json()
+    order_id = placed["results"][0]["data"]["order_id"]
+    r = await gw.client.patch(f"/api/v1/orders/limits/{order_id}", json={"order_type": "MARKET"})
+    [result] = r.json()["results"]
+    assert (r.status_code, result["error_code"]) == (422, "CAPABILITY_NOT_SUPPORTED")
+    assert "LIMIT" in result["message"]
+    limits = broker_of(gw, "limits")
+    assert limits.calls.count("modify_order") == 0
+    assert limits.orders()[0].order_type is OrderType.LIMIT
+    # A broker with a protection field takes the modification.
+    placed = (await gw.client.post("/api/v1/orders", json=order("paper", **resting))).json()
+    order_id = placed["results"][0]["data"]["order_id"]
+    r = await gw.client.patch(f"/api/v1/orders/paper/{order_id}", json={"order_type": "MARKET"})
+    assert r.json()["results"][0]["status"] == "success", r.json()
