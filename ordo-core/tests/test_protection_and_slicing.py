@@ -84,6 +84,15 @@ async def gw(tmp_path: Path) -> AsyncIterator[InProcessGateway]:
             "paper": AccountConfig(adapter="mock", settings=STILL),
             "limits": AccountConfig(adapter="limitpaper", settings=STILL),
             "killer": AccountConfig(adapter="killingpaper", settings=STILL),
+            # Refuses (RATE_LIMITED) any order beyond 2 per second, as a broker would.
+            "paced": AccountConfig(
+                adapter="mock",
+                settings={
+                    **STILL,
+                    "orders_per_second": 2,
+                    "enforce_rate_limits": True,
+                },
+            ),
         },
     )
     plugins = create_plugins(allow="mock", extra_plugins=[Plugin()])
@@ -272,6 +281,17 @@ async def test_five_times_the_freeze_quantity_books_five_children_once(
     assert again.content == first.content
     assert len(paper.orders()) == 5
     assert paper.calls.count("place_order") == 5
+
+
+async def test_children_are_paced_by_the_rate_limiter(gw: InProcessGateway) -> None:
+    r = await gw.client.post("/api/v1/orders", json=sliced_order(gw, "paced", 5 * 1800, slice=True))
+    body = r.json()
+    assert r.status_code == 200, body
+    paced = broker_of(gw, "paced")
+    assert len(paced.orders()) == 5
+    # Every child went through the limiter: the broker never had to refuse one.
+    assert paced.calls.outcomes("place_order") == {"ok": 5}
+    assert paced.calls.max_in_window(1.0, "place_order", reached=True) <= 2
 
 
 async def test_a_child_left_unknown_is_reconciled_by_its_tag_on_retry(
