@@ -3,9 +3,12 @@ price on either side of the tick, the order it becomes, and the child quantities
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
+from ordo.config import load_settings
+from ordo.config.errors import ConfigError
 from ordo.domain import OrderRequest, OrderType, Side
 from ordo.domain.protection import (
     MarketProtection,
@@ -18,6 +21,7 @@ from ordo.safety.tags import is_order_tag, order_tag, slice_tag
 from pydantic import ValidationError
 
 D = Decimal
+pytestmark = pytest.mark.usefixtures("clean_ordo_env")
 
 
 @pytest.mark.parametrize(
@@ -127,3 +131,29 @@ def test_slice_tags_are_deterministic_and_distinct() -> None:
     assert order_tag("default", "key-1", "paper") not in tags
     assert slice_tag("default", "key-1", "desk", 0) not in tags
     assert slice_tag("default", "key-2", "paper", 0) not in tags
+
+
+@pytest.mark.parametrize(
+    ("compliance", "named"),
+    [
+        ({"market_protection_pct": 25}, "compliance.market_protection_pct"),
+        ({"market_protection_pct": 0}, "compliance.market_protection_pct"),
+        ({"freeze_quantities": {"NIFTY": 0}}, "compliance.freeze_quantities.NIFTY"),
+        ({"freeze_quantities": {"bad name!": 5}}, "compliance.freeze_quantities"),
+    ],
+)
+def test_a_bad_compliance_section_stops_the_start_naming_the_field(
+    compliance: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load_settings(None, compliance=compliance)
+
+
+def test_compliance_defaults_and_overrides() -> None:
+    settings = load_settings(None, compliance={"freeze_quantities": {"nifty": 1200}})
+    assert settings.compliance.market_protection_pct == D(2)
+    # Underlyings are matched upper-case; the operator's table replaces the defaults.
+    assert settings.compliance.freeze_quantities == {"NIFTY": 1200}
+    assert settings.compliance.freeze_quantity("nifty") == 1200
+    assert settings.compliance.freeze_quantity("BANKNIFTY") is None
+    assert load_settings(None).compliance.freeze_quantity("BANKNIFTY") == 900
