@@ -1,5 +1,7 @@
-"""One order leg on one account: earlier attempts reconciled, pre-trade checks, the ledger
-row before the broker call, the guarded call sent at most once, and the settlement.
+"""One order leg on one account: the freeze-quantity check (refused, or sliced into child
+legs by ``slicing``), earlier attempts reconciled, market protection (``protection``),
+pre-trade checks, the ledger row before the broker call, the guarded call sent at most
+once, and the settlement.
 
 The leg's outcome follows from the error's class (``ordo.errors``): an ``unknown`` effect
 leaves the leg ``unknown`` for reconciliation; a broker's refusal is ``rejected``; any
