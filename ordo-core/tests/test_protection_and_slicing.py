@@ -227,6 +227,7 @@ async def test_slice_on_a_cash_order_is_refused_naming_the_field(gw: InProcessGa
     r = await gw.client.post("/api/v1/orders", json=order("paper", slice=True))
     assert r.status_code == 422
     body = r.json()
+    assert body["error_code"] == "SLICE_NOT_DERIVATIVE"
     assert body["message"].startswith("slice: ")
     assert "derivatives" in body["message"]
 
