@@ -64,7 +64,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "Profile": Profile,
     "SymbolError": SymbolError,
     "CancelledOnAccount": CancelledOnAccount,
-    "PlacedLeg": PlacedOrder,
+    "OrderAckData": PlacedOrder,
     "SlicedLeg": SlicedOrder,
     "SliceResult": SliceOutcome,
     "SentForm": SentOrder,

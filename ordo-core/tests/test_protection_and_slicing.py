@@ -376,3 +376,11 @@ async def test_a_modification_to_market_is_refused_where_it_cannot_be_protected(
     order_id = placed["results"][0]["data"]["order_id"]
     r = await gw.client.patch(f"/api/v1/orders/paper/{order_id}", json={"order_type": "MARKET"})
     assert r.json()["results"][0]["status"] == "success", r.json()
+
+
+async def test_each_account_shows_how_its_broker_takes_market_orders(
+    gw: InProcessGateway,
+) -> None:
+    accounts = (await gw.client.get("/api/v1/accounts")).json()["data"]
+    modes = {a["name"]: a["market_protection"] for a in accounts}
+    assert modes == {"paper": "field", "limits": "limit", "killer": "field", "paced": "field"}

@@ -1,6 +1,5 @@
 """Freeze-quantity slicing: how an order above the exchange's freeze quantity is split into
-child orders, and the shapes of a placed leg's result (``PlacedLeg``, ``SlicedLeg``). Pure,
-no I/O."""
+child orders, and the shape of the sliced leg's result (``SlicedLeg``). Pure, no I/O."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ordo.domain.enums import OrderStatus
 from ordo.domain.protection import SentForm
 
 SliceStatus = Literal["success", "error", "unknown", "not_sent"]
@@ -54,22 +52,3 @@ class SlicedLeg(BaseModel):
     freeze_quantity: int
     order_ids: list[str] = Field(description="The acknowledged children's order ids, in order.")
     slices: list[SliceResult]
-
-
-class PlacedLeg(BaseModel):
-    """The ``data`` of an account's result when its order was placed as one order."""
-
-    model_config = ConfigDict(frozen=True)
-
-    order_id: str
-    status: OrderStatus | None = None
-    tag: str | None = Field(default=None, description="The broker-side tag of the order.")
-    message: str = ""
-    reconciled: bool = False
-    """Found in the broker's book by its tag (a retry, or a lost reply)."""
-    margin_source: Literal["broker", "estimate"] | None = None
-    sent: SentForm | None = Field(
-        default=None,
-        description="What was actually sent for a MARKET or SL-M order: with the broker's "
-        "protection field, or as a protected LIMIT (SL) with its price.",
-    )

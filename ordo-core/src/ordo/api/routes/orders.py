@@ -16,7 +16,6 @@ from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, SelectedAccounts
 from ordo.api.services import Changes, Lookup, Placement, Reads
 from ordo.domain import Order, OrderModification, OrderRequest
-from ordo.domain.slicing import PlacedLeg, SlicedLeg
 from ordo.orchestrator.slicing import DERIVATIVE_EXCHANGES
 from ordo.orchestrator.unit_of_work import Ticket
 
@@ -128,11 +127,10 @@ PLACE_EXAMPLE: dict[str, Any] = {
     "/orders",
     operation_id="place_order",
     summary="Place one order on one or several accounts, concurrently",
-    description="Each account's `data` is a `PlacedLeg` (one order; `sent` says what a "
-    "MARKET or SL-M order was sent as), or a `SlicedLeg` when `slice` split it at the "
-    "exchange's freeze quantity (every child order's result); a failed leg's `data` is "
-    "its error's details (rejections, the freeze quantity, the tag to look up).",
-    response_model=envelope.FanoutEnvelope[PlacedLeg | SlicedLeg | dict[str, Any]],
+    description="Each account's `data` is the placed order (`sent` says what a MARKET or "
+    "SL-M order was sent as), or, with `slice` above the exchange's freeze quantity, a "
+    "`SlicedLeg` with every child order's result.",
+    response_model=envelope.FanoutEnvelope[dict[str, Any]],
     status_code=200,
 )
 async def place_order(
