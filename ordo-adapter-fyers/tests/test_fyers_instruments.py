@@ -65,6 +65,39 @@ def test_json_master_trade_status_and_indices() -> None:
     assert catalog.get(SymbolRef.parse("NSE:M&M")) is not None
 
 
+def test_json_master_carries_the_freeze_quantity_of_derivatives() -> None:
+    expiry = int(datetime(2030, 1, 31, 10, 0, tzinfo=UTC).timestamp())
+    option = {
+        "exchange": 10,
+        "segment": 11,
+        "exInstType": 14,
+        "minLotSize": 75,
+        "tickSize": 0.05,
+        "expiryDate": str(expiry),
+        "strikePrice": 21500,
+        "optType": "CE",
+        "underSym": "NIFTY",
+        "qtyFreeze": "1800",
+    }
+    rows = {
+        "NSE:NIFTY30JAN21500CE": option,
+        "NSE:NIFTY30JAN21500PE": {**option, "optType": "PE", "qtyFreeze": ""},
+        "NSE:SBIN-EQ": {"exchange": 10, "segment": 10, "qtyFreeze": "50000"},
+    }
+    catalog = InstrumentCatalog(parse_json_master(json.dumps(rows)))
+    call = catalog.by_ticker("NSE:NIFTY30JAN21500CE")
+    put = catalog.by_ticker("NSE:NIFTY30JAN21500PE")
+    sbin = catalog.get(SymbolRef.parse("NSE:SBIN"))
+    assert call is not None
+    assert put is not None
+    assert sbin is not None
+    assert (call.freeze_quantity, call.is_derivative) == (1800, True)
+    # A row without the column leaves it to compliance.freeze_quantities.
+    assert put.freeze_quantity is None
+    # Cash equities have no exchange freeze quantity in Ordo.
+    assert (sbin.freeze_quantity, sbin.is_derivative) == (None, False)
+
+
 def test_main_series_wins_and_odd_rows_are_skipped() -> None:
     rows = {
         "NSE:ABC-BE": {"exchange": 10, "segment": 10, "minLotSize": 1, "tickSize": 0.01},

@@ -17,6 +17,7 @@ from ordo_client import (
     OrderModification,
     OrderRequest,
     OrderStatus,
+    OrderType,
     OrdoAuthError,
     OrdoError,
     OrdoNotFoundError,
@@ -305,3 +306,40 @@ async def test_exit_positions_flattens_under_the_kill_switch_and_replays(
             (await ordo.place_order(buy, "paper")).raise_for_failures()
     finally:
         await ordo.release_kill_switch("test done")
+async def test_protection_and_slicing_are_typed(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    market = OrderRequest(
+        exchange="NSE", symbol="SBIN", side="BUY", quantity=1, market_protection_pct=Decimal(4)
+    )
+    [leg] = (await ordo.place_order(market, "paper")).raise_for_failures().succeeded
+    assert leg.data is not None
+    assert leg.data.sent is not None
+    assert (leg.data.sent.order_type, leg.data.sent.protection) == (OrderType.MARKET, "field")
+    assert leg.data.sent.market_protection_pct == Decimal(4)
+
+    option = next(
+        i
+        for i in paper_broker(asgi_app).instruments()
+        if i.underlying == "NIFTY" and i.symbol.endswith("CE") and i.freeze_quantity
+    )
+    assert option.freeze_quantity is not None
+    big = OrderRequest(
+        exchange="NFO",
+        symbol=option.symbol,
+        side="BUY",
+        quantity=2 * option.freeze_quantity,
+        order_type="LIMIT",
+        price="500.00",
+        product="NRML",
+        slice=True,
+    )
+    placed = (await ordo.place_order(big, "paper")).raise_for_failures()
+    [leg] = placed.results
+    assert leg.data is None
+    sliced = placed.sliced()["paper"]
+    assert leg.sliced_order == sliced
+    assert [(s.quantity, s.status) for s in sliced.slices] == [
+        (option.freeze_quantity, "success")
+    ] * 2
+    assert placed.all_order_ids() == {"paper": sliced.order_ids}
+    assert len(sliced.order_ids) == 2
+    assert placed.order_ids() == {}

@@ -24,10 +24,14 @@ from ordo_client import (
     OrderHistoryEntry,
     OrderModification,
     OrderRequest,
+    PlacedOrder,
     Position,
     PositionExit,
     Profile,
     Quote,
+    SentOrder,
+    SlicedOrder,
+    SliceOutcome,
     SymbolError,
     Trade,
     enums,
@@ -66,9 +70,14 @@ MODELS: dict[str, type[BaseModel]] = {
     "ExitsOnAccount": ExitsOnAccount,
     "PositionExit": PositionExit,
     "OrderHistoryEntry": OrderHistoryEntry,
+    "OrderAckData": PlacedOrder,
+    "SlicedLeg": SlicedOrder,
+    "SliceResult": SliceOutcome,
+    "SentForm": SentOrder,
 }
-# Fields the client derives itself; they are never on the wire.
-CLIENT_ONLY = {"details", "http_status", "idempotency_key"}
+# Fields the client derives itself; they are never on the wire (``sliced_order`` is a
+# sliced leg's ``data``, parsed apart from a PlacedOrder).
+CLIENT_ONLY = {"details", "http_status", "idempotency_key", "sliced_order"}
 # A login step carries only the member of its state: a challenge or a session.
 OPTIONAL_ON_WIRE: dict[type[BaseModel], set[str]] = {LoginStep: {"challenge", "session"}}
 

@@ -76,6 +76,7 @@ def build_instrument(
     underlying: str,
     isin: str | None,
     tradable: bool,
+    freeze_quantity: Any = None,
 ) -> Instrument | None:
     """One unified instrument from the fields of a master row; ``None`` when the row is of a
     segment Ordo does not trade or cannot be read."""
@@ -108,7 +109,11 @@ def build_instrument(
             symbol = strip_series(ticker_name)
             SymbolRef(exchange=exchange, symbol=symbol)  # validates the characters
             return Instrument(symbol=symbol, tradable=tradable, **common)
-        return _derivative(common, expiry, strike, option_type, underlying, tradable)
+        freeze = _int(freeze_quantity)
+        derivative = _derivative(common, expiry, strike, option_type, underlying, tradable)
+        if derivative is None or freeze is None or freeze <= 0:
+            return derivative
+        return derivative.model_copy(update={"freeze_quantity": freeze})
     except ValueError:
         return None
 
@@ -191,6 +196,8 @@ def parse_json_master(text: str) -> Iterator[Instrument]:
             underlying=str(item.get("underSym") or ""),
             isin=str(item.get("isin") or ""),
             tradable=trade_status == 1,
+            # The exchange's freeze quantity; the CSV master has no such column.
+            freeze_quantity=item.get("qtyFreeze"),
         )
         if instrument is not None:
             yield instrument

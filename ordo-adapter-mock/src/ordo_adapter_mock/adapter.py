@@ -40,6 +40,7 @@ from ordo.domain import (
     SymbolRef,
     Trade,
 )
+from ordo.domain.protection import MarketProtection
 
 from ordo_adapter_mock.broker import PaperBroker
 from ordo_adapter_mock.calls import OK
@@ -77,6 +78,9 @@ class MockAdapter(BrokerAdapter[MockSettings]):
     # The paper book is updated synchronously: a missing order is missing at once.
     reconcile_settle_seconds: ClassVar[float] = 0.0
     sessions_survive_restart: ClassVar[bool] = False
+    # The paper broker takes a market-protection percentage on MARKET and SL-M orders, as
+    # brokers with a protection field do: such orders stay MARKET in its book.
+    market_protection: ClassVar[MarketProtection] = MarketProtection.FIELD
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
     Settings: ClassVar[type[AdapterSettings]] = MockSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (

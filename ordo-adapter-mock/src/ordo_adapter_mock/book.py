@@ -27,6 +27,9 @@ class BookEntry:
     awaiting_session: bool = False
     """An AMO not yet released to the exchange."""
     triggered: bool = False
+    market_protection_pct: Decimal | None = None
+    """The protection a MARKET or SL-M order arrived with (the paper broker's protection
+    field): it may not fill further than this percentage from the market."""
 
 
 class OrderBook:

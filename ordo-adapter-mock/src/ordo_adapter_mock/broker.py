@@ -9,7 +9,9 @@ fills at the last price; one that rests fills at its own limit when the price cr
 stop (SL, SL-M) rests as TRIGGER_PENDING until the price reaches its trigger, then arrives
 as a limit (SL) or market (SL-M) order. IOC orders that cannot trade on arrival are
 cancelled. After-market orders (``amo``) wait as PENDING until ``release_amo()``.
-Orders fill in full; there are no partial fills.
+Orders fill in full; there are no partial fills. A MARKET or SL-M order may carry a
+market-protection percentage, the paper broker's protection field (kept on the book entry,
+``market_protection``); it fills at the last price, inside any protection band around it.
 """
 
 from __future__ import annotations
@@ -227,6 +229,10 @@ class PaperBroker:
         return amount
 
     # -- placing ---------------------------------------------------------------------
+    def market_protection(self, order_id: str) -> Decimal | None:
+        """The protection percentage order ``order_id`` arrived with (MARKET, SL-M)."""
+        return self.book.get(order_id).market_protection_pct
+
     def place(self, request: OrderRequest, tag: str | None = None) -> Order:
         """Accept ``request`` into the book and match it.
 
@@ -245,6 +251,8 @@ class PaperBroker:
             updated_at=now,
         )
         entry = BookEntry(order, instrument, key, awaiting_session=request.amo)
+        if request.order_type in (OrderType.MARKET, OrderType.SL_M):
+            entry.market_protection_pct = request.market_protection_pct
         self.book.add(entry)
 
         last = self.prices.last(key)

@@ -60,6 +60,9 @@ _INDICES: tuple[tuple[str, Exchange, str, str], ...] = (
 )
 
 _LOT_SIZES = {"NIFTY": 75, "BANKNIFTY": 30, "SBIN": 750, "RELIANCE": 500}
+_FREEZE_QUANTITIES = {"NIFTY": 1800, "BANKNIFTY": 900, "SBIN": 45000, "RELIANCE": 30000}
+"""Exchange freeze quantities (units per order) the paper master carries for derivatives,
+as the Fyers master's ``qtyFreeze`` does."""
 _OPTION_STRIKES = {
     "NIFTY": ("23000", "23500", "24000"),
     "BANKNIFTY": ("50000", "51000"),
@@ -146,6 +149,7 @@ def seeded_listings(as_of: date) -> list[Listing]:
                 lot_size=_LOT_SIZES[underlying],
                 expiry=expiry,
                 underlying=underlying,
+                freeze_quantity=_FREEZE_QUANTITIES[underlying],
             )
             add(future, spot[underlying] * _CARRY[month])
 
@@ -163,6 +167,7 @@ def seeded_listings(as_of: date) -> list[Listing]:
                     expiry=expiry,
                     strike=strike,
                     underlying=underlying,
+                    freeze_quantity=_FREEZE_QUANTITIES[underlying],
                 )
                 add(option, option_reference_price(spot[underlying], strike, right))
     return listings

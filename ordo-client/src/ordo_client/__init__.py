@@ -79,11 +79,20 @@ from ordo_client.models import (
     Profile,
     Quote,
     RequestLeg,
+    SentOrder,
+    SlicedOrder,
+    SliceOutcome,
     SymbolError,
     TracedLeg,
     Trade,
 )
-from ordo_client.results import AccountResult, FanoutResult, OrderResult, PortfolioResult
+from ordo_client.results import (
+    AccountResult,
+    FanoutResult,
+    OrderLeg,
+    OrderResult,
+    PortfolioResult,
+)
 from ordo_client.retry import RetryPolicy
 from ordo_client.sync_client import Ordo
 
@@ -126,6 +135,7 @@ __all__ = [
     "OrderAck",
     "OrderDetail",
     "OrderHistoryEntry",
+    "OrderLeg",
     "OrderModification",
     "OrderRequest",
     "OrderResult",
@@ -155,9 +165,12 @@ __all__ = [
     "RequestLeg",
     "RequestTrace",
     "RetryPolicy",
+    "SentOrder",
     "SessionInfo",
     "SessionState",
     "Side",
+    "SliceOutcome",
+    "SlicedOrder",
     "SymbolError",
     "TracedLeg",
     "Trade",

@@ -4,7 +4,7 @@ audit trail, request traces and plugins."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -25,6 +25,9 @@ class Account(ResponseModel):
     adapter: str
     display_name: str = ""
     capabilities: list[str] = Field(default_factory=list)
+    market_protection: Literal["field", "limit"] | None = None
+    """How the broker takes MARKET and SL-M orders: its protection field, or a protected
+    LIMIT the gateway prices from a fresh quote."""
     session_state: SessionState
     unattended_login: bool = False
     """The account logs in by itself (a TOTP seed, and PIN where needed, in its config)."""

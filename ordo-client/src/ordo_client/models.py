@@ -45,6 +45,9 @@ class Instrument(ResponseModel):
     underlying: str | None = None
     isin: str | None = None
     broker_token: str | None = None
+    freeze_quantity: int | None = None
+    """The exchange's largest quantity per order of this derivative, when the broker's
+    master carries it."""
 
     @property
     def ref(self) -> str:
@@ -247,6 +250,20 @@ class OrderDetail(Order):
     ledger: RequestLeg | None = None
 
 
+class SentOrder(ResponseModel):
+    """What the gateway actually sent for a MARKET or SL-M order: exchanges refuse naked
+    algo market orders, so it went with the broker's protection field (``protection`` is
+    ``field``) or as a LIMIT (SL) priced from a fresh quote (``limit``)."""
+
+    order_type: OrderType
+    price: Decimal | None = None
+    """The protective limit price (``limit``); ``None`` with the broker's field."""
+    protection: Literal["field", "limit"]
+    market_protection_pct: Decimal
+    reference_price: Decimal | None = None
+    """The quote (SL-M: the trigger) the limit price was computed from."""
+
+
 class PlacedOrder(ResponseModel):
     """One account's acknowledgement of a placed order."""
 
@@ -262,6 +279,37 @@ class PlacedOrder(ResponseModel):
     """What the pre-trade funds check valued the order with: the broker's margin
     calculator or the local estimate (price x quantity); ``None`` when funds were not
     checked."""
+    sent: SentOrder | None = None
+    """What was sent for a MARKET or SL-M order; ``None`` for LIMIT and SL orders."""
+
+
+class SliceOutcome(ResponseModel):
+    """One child order of a sliced leg."""
+
+    index: int
+    quantity: int
+    tag: str
+    """The child's broker tag (from the idempotency key, the account and ``index``)."""
+    status: Literal["success", "error", "unknown", "not_sent"]
+    """``not_sent``: an earlier child failed or the kill switch was engaged."""
+    order_id: str | None = None
+    error_code: str | None = None
+    message: str = ""
+    reconciled: bool = False
+    sent: SentOrder | None = None
+
+
+class SlicedOrder(ResponseModel):
+    """One account's result when its order was above the exchange's freeze quantity and
+    sent, as asked with ``slice=True``, as child orders of at most that quantity."""
+
+    sliced: bool = True
+    tag: str
+    quantity: int
+    freeze_quantity: int
+    order_ids: list[str] = Field(default_factory=list)
+    """The acknowledged children's order ids, in order."""
+    slices: list[SliceOutcome] = Field(default_factory=list)
 
 
 class OrderAck(ResponseModel):
@@ -314,7 +362,7 @@ class _RequestModel(BaseModel):
     # Unknown fields are a caller's typo: refuse them here, before they reach the server.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    @field_serializer("price", "trigger_price", check_fields=False)
+    @field_serializer("price", "trigger_price", "market_protection_pct", check_fields=False)
     def _decimal_as_string(self, value: Decimal | None) -> str | None:
         # Strings keep every digit: a float would turn 812.35 into 812.3499999...
         return None if value is None else str(value)
@@ -339,6 +387,12 @@ class OrderRequest(_RequestModel):
     disclosed_quantity: Annotated[int, Field(ge=0)] = 0
     amo: bool = False
     """After-market order: queued by the broker for the next session."""
+    market_protection_pct: Annotated[Decimal, Field(gt=0, le=20)] | None = None
+    """How far from the market a MARKET or SL-M order may trade, in percent (0, 20];
+    ``None`` takes the gateway's configured default."""
+    slice: bool = False
+    """Send a derivative order above the exchange's freeze quantity as child orders of at
+    most that quantity instead of having it refused (``FREEZE_QUANTITY_EXCEEDED``)."""
 
 
 class OrderModification(_RequestModel):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ordo_client.enums import LegStatus
 from ordo_client.errors import OrdoPartialFailureError
-from ordo_client.models import AccountPortfolio, ConsolidatedPortfolio, PlacedOrder
+from ordo_client.models import AccountPortfolio, ConsolidatedPortfolio, PlacedOrder, SlicedOrder
 
 T = TypeVar("T")
 
@@ -95,15 +95,49 @@ class FanoutResult(BaseModel, Generic[T]):
         return self
 
 
+class OrderLeg(AccountResult[PlacedOrder]):
+    """One account's outcome of ``place_order``. A leg sent as child orders (``slice=True``
+    above the exchange's freeze quantity) has ``data`` ``None`` and its children in
+    ``sliced_order``, whatever its status."""
+
+    sliced_order: SlicedOrder | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sliced_apart(cls, value: Any) -> Any:
+        # A sliced leg's data is not a PlacedOrder: it has its own typed place (a failed
+        # leg's payload may already have moved to ``details``).
+        if not isinstance(value, dict):
+            return value
+        for where in ("data", "details"):
+            payload = value.get(where)
+            if isinstance(payload, dict) and payload.get("sliced") is True:
+                return {**value, "sliced_order": payload, "data": None}
+        return value
+
+
 class OrderResult(FanoutResult[PlacedOrder]):
     """The outcome of ``place_order`` per account, with the idempotency key it was sent
     with: placing again with this key can never create a second order."""
 
+    results: list[OrderLeg] = Field(default_factory=list)  # type: ignore[assignment]
     idempotency_key: str | None = None
 
     def order_ids(self) -> dict[str, str]:
-        """Broker order id per account, for the legs that were placed."""
+        """Broker order id per account, for the legs placed as one order."""
         return {r.account: r.data.order_id for r in self.succeeded if r.data is not None}
+
+    def sliced(self) -> dict[str, SlicedOrder]:
+        """The sliced legs by account (each child's result), whatever their status."""
+        return {r.account: r.sliced_order for r in self.results if r.sliced_order is not None}
+
+    def all_order_ids(self) -> dict[str, list[str]]:
+        """Every broker order id per account: one, or each child of a sliced leg."""
+        ids = {account: [order_id] for account, order_id in self.order_ids().items()}
+        for account, legs in self.sliced().items():
+            if legs.order_ids:
+                ids[account] = list(legs.order_ids)
+        return ids
 
 
 class PortfolioResult(FanoutResult[AccountPortfolio]):

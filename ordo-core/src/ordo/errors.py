@@ -139,6 +139,22 @@ class KillSwitchActive(OrdoError):
         super().__init__(f"the kill switch is on{since}{why}; {action} orders are refused")
 
 
+class FreezeQuantityExceeded(OrdoError):
+    """An order's quantity is above the exchange's freeze quantity for its instrument and
+    the request did not ask for slicing: refused before any broker call."""
+
+    code = "FREEZE_QUANTITY_EXCEEDED"
+    http_status = 422
+
+    def __init__(self, symbol: str, quantity: int, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"quantity {quantity} of {symbol} is above the exchange's freeze quantity "
+            f'{limit}; send at most {limit} per order, or ask for "slice": true',
+            details={"freeze_quantity": limit, "quantity": quantity},
+        )
+
+
 # -- broker errors: the only exceptions an adapter may raise -------------------------------
 class BrokerError(OrdoError):
     """Base of every broker failure; ``broker_code`` is the broker's own code, if any."""
@@ -288,6 +304,7 @@ TAXONOMY: tuple[type[OrdoError], ...] = (
     *BROKER_ERRORS,
     CircuitOpen,
     KillSwitchActive,
+    FreezeQuantityExceeded,
     CheckRejected,
     InternalError,
     InterruptedCall,

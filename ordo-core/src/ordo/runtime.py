@@ -42,7 +42,9 @@ from ordo.orchestrator.leg import LegPlacer
 from ordo.orchestrator.lookup import OrderLookup
 from ordo.orchestrator.place import PlacementService
 from ordo.orchestrator.pretrade import OrderSafety, PreTrade
+from ordo.orchestrator.protection import MarketProtector
 from ordo.orchestrator.reads import ReadService
+from ordo.orchestrator.slicing import FreezeLimits
 from ordo.orchestrator.unit_of_work import OrderUnitOfWork
 from ordo.persistence.db import Database
 from ordo.plugins import Plugins
@@ -130,7 +132,16 @@ class OrdoRuntime:
             lambda name: settings.account_limits(name).to_order_limits(),
             self.safety,
         )
-        legs = LegPlacer(self.guard, pretrade, self.ledger, self.safety, self.emitter)
+        compliance = settings.compliance
+        legs = LegPlacer(
+            self.guard,
+            pretrade,
+            self.ledger,
+            self.safety,
+            self.emitter,
+            protector=MarketProtector(pretrade, compliance.market_protection_pct),
+            freeze=FreezeLimits(compliance.freeze_quantities),
+        )
         self.placement = PlacementService(self.accounts, legs, unit_of_work, self.safety)
         self.changes = OrderChanges(self.accounts, self.guard, unit_of_work, self.safety)
         self.exits = PositionExits(self.guard, legs, self.ledger, unit_of_work, self.safety)

@@ -41,6 +41,7 @@ from ordo.domain import (
     Trade,
     exit_order_for,
 )
+from ordo.domain.protection import MarketProtection
 
 
 class AdapterSettings(BaseModel):
@@ -111,6 +112,11 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
     reconcile_settle_seconds: ClassVar[float] = 0.5
     """How long after a lost order reply the broker's book can be trusted to show the
     order. Absence is believed (and the order resent) only after this pause."""
+    market_protection: ClassVar[MarketProtection] = MarketProtection.LIMIT
+    """How this broker takes a MARKET or SL-M order (algo market orders are refused by the
+    exchange): ``FIELD`` when ``place_order`` maps ``order.market_protection_pct`` to the
+    broker's own protection field, else ``LIMIT``: the core sends a LIMIT (SL) priced from
+    a fresh quote and the percentage, and ``place_order`` never sees a MARKET order."""
     sessions_survive_restart: ClassVar[bool] = True
     """Whether a stored session is still good after Ordo restarts. ``False`` (the paper
     broker, whose book lives in the process) makes an unattended adapter log in afresh at

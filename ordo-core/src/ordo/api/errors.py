@@ -81,6 +81,9 @@ def validation_code(error: dict[str, Any]) -> str:
         return "UNEXPECTED_PRICE"
     if field in ("price", "trigger_price"):
         return "INVALID_PRICE"
+    if field == "slice" and "derivatives" in message:
+        # A cross-field rule (slice needs a derivative exchange), like PRICE_REQUIRED.
+        return "SLICE_NOT_DERIVATIVE"
     if kind in ("enum", "literal_error"):
         return "INVALID_VALUE"
     if "EXCHANGE:SYMBOL" in message or field == "symbol":

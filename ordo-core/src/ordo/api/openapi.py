@@ -23,6 +23,7 @@ from ordo.api import envelope
 from ordo.api import schemas as s
 from ordo.api.auth import require_token
 from ordo.domain import AccountResult
+from ordo.domain.slicing import SlicedLeg
 
 SECURITY_SCHEME = "bearerAuth"
 REF = "#/components/schemas/{model}"
@@ -65,6 +66,11 @@ class OrderAckFanout(envelope.FanoutEnvelope[s.OrderAckData]):
     pass
 
 
+class PlaceOrderFanout(envelope.FanoutEnvelope[s.OrderAckData | SlicedLeg]):
+    """Each account's leg: one order (``OrderAckData``), or, sent with ``slice`` above the
+    exchange's freeze quantity, its child orders (``SlicedLeg``)."""
+
+
 class CancelAllFanout(envelope.FanoutEnvelope[s.CancelledOnAccount]):
     pass
 
@@ -95,7 +101,7 @@ SUCCESS_MODELS: dict[str, type[BaseModel]] = {
     "get_status": StatusEnvelope,
     "query_audit": AuditPageEnvelope,
     "list_plugins": PluginsEnvelope,
-    "place_order": OrderAckFanout,
+    "place_order": PlaceOrderFanout,
     "modify_order": OrderAckFanout,
     "cancel_order": OrderAckFanout,
     "cancel_all_orders": CancelAllFanout,

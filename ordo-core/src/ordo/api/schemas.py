@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordo.domain import Funds, Holding, OrderStatus, Position
+from ordo.domain.protection import SentForm
 
 SessionStateName = Literal["none", "pending_challenge", "active", "expired"]
 
@@ -33,6 +34,10 @@ class AccountInfo(_Open):
     adapter: str
     display_name: str
     capabilities: list[str]
+    market_protection: Literal["field", "limit"] = Field(
+        description="How the broker takes MARKET and SL-M orders: its own protection field "
+        "(`field`), or a LIMIT (SL) Ordo prices from a fresh quote (`limit`)."
+    )
     session_state: SessionStateName
     unattended_login: bool = Field(
         description="Whether the account logs in by itself (at start, after a broker 401 "
@@ -135,6 +140,12 @@ class OrderAckData(_Open):
         description="What the pre-trade funds check valued a placed order with: the "
         "broker's margin calculator, or the local estimate (price x quantity); null when "
         "funds were not checked (a sell, or an adapter without funds).",
+    )
+    sent: SentForm | None = Field(
+        default=None,
+        description="What was actually sent for a MARKET or SL-M order: the order with the "
+        "broker's protection field, or a protected LIMIT (SL) and its price; absent for "
+        "LIMIT and SL orders, which go as asked.",
     )
 
 

@@ -15,6 +15,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from ordo.config.compliance import ComplianceConfig
 from ordo.config.egress import EgressCheckConfig
 from ordo.config.models import (
     AccountConfig,
@@ -152,6 +153,10 @@ class Settings(BaseSettings):
     console: ConsoleConfig = Field(
         default_factory=ConsoleConfig,
         description="The operator console in the browser at /console (off by default).",
+    )
+    compliance: ComplianceConfig = Field(
+        default_factory=ComplianceConfig,
+        description="Market protection and freeze quantities (the 2026 trading rules).",
     )
     login_schedule: str | None = Field(
         default=None, description="Daily login reminder/automation time, IST 'HH:MM'."

@@ -60,6 +60,17 @@ class Instrument(BaseModel):
     isin: str | None = None
     broker_token: str | None = None
     """The broker's own id for the instrument (ticker, security id, scrip token)."""
+    freeze_quantity: Annotated[int, Field(ge=1)] | None = None
+    """The exchange's largest quantity for one order of this derivative (NSE "freeze
+    quantity"), when the broker's master carries it; ``None`` otherwise."""
+
+    @property
+    def is_derivative(self) -> bool:
+        return self.instrument_type in (
+            InstrumentType.FUTURE,
+            InstrumentType.CALL,
+            InstrumentType.PUT,
+        )
 
     @property
     def ref(self) -> SymbolRef:

@@ -35,6 +35,25 @@ Price = Annotated[
     ),
 ]
 
+MAX_PROTECTION_PCT = Decimal("20")
+PROTECTION_PATTERN = r"^(20(\.0{1,2})?|(1[0-9]|[1-9])(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
+"""A percentage in (0, 20] with at most two decimals, as text."""
+ProtectionPct = Annotated[
+    Decimal,
+    Field(gt=0, le=MAX_PROTECTION_PCT, max_digits=4, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 20, "multipleOf": 0.01},
+                {"type": "string", "pattern": PROTECTION_PATTERN},
+            ],
+            "description": "Market protection of a MARKET or SL-M order, in percent: (0, 20].",
+        },
+        mode="validation",
+    ),
+]
+"""A market-protection percentage (``ordo.domain.protection``)."""
+
 
 class OrderRequest(BaseModel):
     """One order leg as a client asks for it, broker-neutral."""
@@ -53,6 +72,9 @@ class OrderRequest(BaseModel):
     disclosed_quantity: Annotated[int, Field(ge=0)] = 0
     amo: bool = False
     """After-market order: queued by the broker for the next session."""
+    market_protection_pct: ProtectionPct | None = None
+    """How far from the market a MARKET or SL-M order may trade (percent); ``None`` takes
+    the configured default (``compliance.market_protection_pct``)."""
 
     @model_validator(mode="after")
     def _prices_match_type(self) -> Self:

@@ -9,7 +9,8 @@ from typing import Any
 
 from ordo.adapters.capabilities import Capability
 from ordo.domain import AccountResult, OrderAck, OrderModification, ResultStatus
-from ordo.errors import OrdoError
+from ordo.domain.protection import NAKED_TYPES, MarketProtection
+from ordo.errors import OrdoError, UnsupportedOperation
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.fanout import Reply, error_result, fan_out
 from ordo.orchestrator.guard import CallGuard, CallKind
@@ -58,6 +59,17 @@ class OrderChanges:
     async def _modify(
         self, account: Account, order_id: str, changes: OrderModification
     ) -> AccountResult:
+        adapter = account.adapter
+        if changes.order_type in NAKED_TYPES and adapter.market_protection is not (
+            MarketProtection.FIELD
+        ):
+            # Exchanges refuse naked algo market orders; a modification has no fresh price
+            # to protect it with, so it is refused before anything is sent.
+            refused = UnsupportedOperation(
+                f"{adapter.id} has no market-protection field, so an order cannot be "
+                f"modified to {changes.order_type}: modify it to LIMIT (or SL) with a price"
+            )
+            return error_result(account, refused)
         return await self._change(
             account,
             Capability.MODIFY_ORDER,

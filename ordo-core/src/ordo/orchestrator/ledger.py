@@ -65,6 +65,11 @@ class Ledger:
         """Write one leg's outcome now, in a transaction of its own."""
         await self.db.transact(settlement.apply)
 
+    async def legs_by_tags(self, tags: Sequence[str]) -> dict[str, list[LedgerLeg]]:
+        """Earlier legs sent with ``tags`` (the children of a sliced leg), oldest first."""
+        wanted = list(tags)
+        return await self.db.transact(lambda s: s.legs_by_tags(wanted))
+
     async def legs_for_request(self, request_id: str) -> list[LedgerLeg]:
         return await self.db.run(lambda c: legs_for_request_on(c, request_id))
 

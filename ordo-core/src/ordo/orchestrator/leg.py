@@ -1,5 +1,7 @@
-"""One order leg on one account: earlier attempts reconciled, pre-trade checks, the ledger
-row before the broker call, the guarded call sent at most once, and the settlement.
+"""One order leg on one account: the freeze-quantity check (refused, or sliced into child
+legs by ``slicing``), earlier attempts reconciled, market protection (``protection``),
+pre-trade checks, the ledger row before the broker call, the guarded call sent at most
+once, and the settlement.
 
 The leg's outcome follows from the error's class (``ordo.errors``): an ``unknown`` effect
 leaves the leg ``unknown`` for reconciliation; a broker's refusal is ``rejected``; any
@@ -9,6 +11,7 @@ under way may have reached the broker: ``unknown``, never ``failed``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +22,11 @@ from ordo.adapters.capabilities import Capability
 from ordo.audit.events import AuditEmitter
 from ordo.domain import AccountResult, OrderRequest, OrderType, Rejection, ResultStatus
 from ordo.domain.ledger import LedgerLeg, LegChanges, LegState, Settlement
+from ordo.domain.protection import SentForm
 from ordo.errors import (
     CheckRejected,
     Effect,
+    FreezeQuantityExceeded,
     InsufficientFunds,
     InterruptedCall,
     InvalidRequest,
@@ -33,8 +38,10 @@ from ordo.orchestrator.fanout import error_result
 from ordo.orchestrator.guard import CallGuard
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.pretrade import Cleared, OrderSafety, PreTrade
+from ordo.orchestrator.protection import MarketProtector
 from ordo.orchestrator.reads import require
 from ordo.orchestrator.sending import send_once
+from ordo.orchestrator.slicing import DERIVATIVE_EXCHANGES, FreezeLimits, Slicer
 from ordo.orchestrator.unit_of_work import Settlements
 from ordo.safety.deadline import Deadline
 from ordo.safety.killswitch import OrderAction
@@ -67,6 +74,8 @@ class LegPlan:
     action: OrderAction = "place"
     """What the kill switch is asked right before the broker call (``exit`` for an order
     already checked to only reduce a position)."""
+    slice: bool = False
+    """The request allows sending it as child orders of at most the freeze quantity."""
 
 
 def settled_state(exc: OrdoError) -> LegState:
@@ -86,12 +95,18 @@ class LegPlacer:
         ledger: Ledger,
         safety: OrderSafety,
         emitter: AuditEmitter,
+        *,
+        protector: MarketProtector | None = None,
+        freeze: FreezeLimits | None = None,
     ) -> None:
         self.guard = guard
         self.pretrade = pretrade
         self.ledger = ledger
         self.safety = safety
         self.emitter = emitter
+        self.protector = protector or MarketProtector(pretrade)
+        self.freeze = freeze or FreezeLimits()
+        self.slicer = Slicer(self.place_one, ledger, safety.kill_switch)
 
     async def place(
         self,
@@ -105,14 +120,42 @@ class LegPlacer:
             require(account, capability)
         if self.safety.before_order is not None:
             await self.safety.before_order(account.name)
+        limit = await self._freeze_limit(plan, deadline)
+        if limit is not None and plan.order.quantity > limit:
+            if plan.slice:
+                return await self.slicer.place(plan, limit, deadline, settlements)
+            exc = FreezeQuantityExceeded(
+                f"{plan.order.exchange}:{plan.order.symbol}", plan.order.quantity, limit
+            )
+            return await self._refused(plan, exc, {"freeze_quantity": limit})
+        return await self.place_one(plan, earlier, deadline, settlements)
+
+    async def place_one(
+        self,
+        plan: LegPlan,
+        earlier: Sequence[LedgerLeg],
+        deadline: Deadline,
+        settlements: Settlements,
+    ) -> AccountResult:
+        """One order at the broker: an unsliced leg, or one child of a sliced one."""
+        account = plan.account
         prior = await self.ledger.reconcile_prior(
             account, plan.tag, earlier, deadline, self.safety.policy
         )
         if prior is not None:
             return prior
-        cleared = await self.pretrade.clear(account, plan.order, deadline)
+        protected = await self.protector.protect(account, plan.order, deadline)
+        if isinstance(protected, Rejection):
+            return await self._rejected(plan, [protected])
+        order, sent = protected.order, protected.sent
+        cleared = await self.pretrade.clear(account, order, deadline)
         if not isinstance(cleared, Cleared):
             return await self._rejected(plan, cleared)
+        if sent is not None:
+            # The ledger says what went to the broker, beside what the client asked for.
+            plan = dataclasses.replace(
+                plan, order=order, request={**plan.request, "sent": sent.model_dump(mode="json")}
+            )
         try:
             entry = await self.ledger.open_leg(
                 account, plan.request, plan.tag, plan.scope, plan.key, plan.leg
@@ -121,7 +164,7 @@ class LegPlacer:
             self.pretrade.release(cleared)
             raise
         try:
-            result = await self._send(plan, entry, deadline, settlements, cleared)
+            result = await self._send(plan, entry, deadline, settlements, cleared, sent)
         except BaseException:
             # Cancelled mid-call: the order may have reached the broker.
             self.pretrade.spend(cleared)
@@ -139,6 +182,7 @@ class LegPlacer:
         deadline: Deadline,
         settlements: Settlements,
         cleared: Cleared,
+        sent_form: SentForm | None,
     ) -> AccountResult:
         account, tag = plan.account, plan.tag
         try:
@@ -185,6 +229,7 @@ class LegPlacer:
                 "message": ack.message,
                 "reconciled": sent.reconciled,
                 "margin_source": cleared.margin_source,
+                **({"sent": sent_form.model_dump(mode="json")} if sent_form else {}),
             },
         )
 
@@ -199,6 +244,26 @@ class LegPlacer:
         settlements.add(Settlement(entry, changes))
         self._outcome(plan.account, plan.tag, state.value, exc.code)
         data = {"tag": plan.tag} if exc.effect is Effect.UNKNOWN else None
+        return error_result(plan.account, exc, data=data)
+
+    async def _freeze_limit(self, plan: LegPlan, deadline: Deadline) -> int | None:
+        """The exchange freeze quantity of the leg's derivative; ``None`` for anything else
+        (cash orders never look their instrument up here)."""
+        if plan.order.exchange not in DERIVATIVE_EXCHANGES:
+            return None
+        instrument = await self.pretrade.instrument(plan.account, plan.order, deadline)
+        return self.freeze.limit(instrument)
+
+    async def _refused(
+        self, plan: LegPlan, exc: OrdoError, data: dict[str, Any] | None = None
+    ) -> AccountResult:
+        """Refused before any broker call for a reason of the order itself: recorded,
+        never sent."""
+        changes = LegChanges(state=LegState.REJECTED, error_code=exc.code, message=exc.message)
+        await self.ledger.record_rejection(
+            plan.account, plan.request, plan.tag, plan.scope, plan.key, plan.leg, changes
+        )
+        self._outcome(plan.account, plan.tag, "rejected", exc.code)
         return error_result(plan.account, exc, data=data)
 
     async def _rejected(self, plan: LegPlan, rejections: list[Rejection]) -> AccountResult:

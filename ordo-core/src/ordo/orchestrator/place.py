@@ -35,10 +35,16 @@ class PlacementService:
         self.safety = safety
 
     async def place(
-        self, account_names: Sequence[str], order: OrderRequest, ticket: Ticket
+        self,
+        account_names: Sequence[str],
+        order: OrderRequest,
+        ticket: Ticket,
+        *,
+        slice_above_freeze: bool = False,
     ) -> Reply:
         """Place ``order`` on every named account; the reply is stored for the ticket's
-        key when final, and replayed for a repeat of it."""
+        key when final, and replayed for a repeat of it. With ``slice_above_freeze`` a leg
+        above its derivative's freeze quantity goes as child orders (``slicing``)."""
         targets = self.accounts.select(list(account_names))
         # Without a client key the order gets a fresh one: nothing to reconcile then.
         key = ticket.key or f"auto-{uuid.uuid4().hex}"
@@ -52,6 +58,7 @@ class PlacementService:
                 index,
                 order_tag(ticket.scope, key, account.name),
                 request,
+                slice_above_freeze,
             )
             for index, account in enumerate(targets)
         ]

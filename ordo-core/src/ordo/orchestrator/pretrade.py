@@ -112,19 +112,7 @@ class PreTrade:
     ) -> CheckContext:
         """What the pre-trade checks need: instrument, cached funds, a reference price."""
         ref = SymbolRef(exchange=order.exchange, symbol=order.symbol)
-
-        async def lookup() -> Instrument | None:
-            try:
-                found: Instrument = await self.read(
-                    account, "get_instrument", lambda: account.adapter.get_instrument(ref), deadline
-                )
-            except InstrumentNotFound:
-                return None
-            return found
-
-        instrument = await self.safety.instruments.get(
-            account.name, str(order.exchange), order.symbol, lookup
-        )
+        instrument = await self.instrument(account, order, deadline)
         funds = None
         reference = order.price
         wants_funds = order.side is Side.BUY and account.adapter.supports(Capability.FUNDS)
@@ -153,6 +141,26 @@ class PreTrade:
             reference_price=reference,
             limits=self.limits_for(account.name),
             required_margin=margin,
+        )
+
+    async def instrument(
+        self, account: Account, order: OrderRequest, deadline: Deadline
+    ) -> Instrument | None:
+        """The order's instrument from the account's master (cached briefly), or ``None``
+        when the master lacks it."""
+        ref = SymbolRef(exchange=order.exchange, symbol=order.symbol)
+
+        async def lookup() -> Instrument | None:
+            try:
+                found: Instrument = await self.read(
+                    account, "get_instrument", lambda: account.adapter.get_instrument(ref), deadline
+                )
+            except InstrumentNotFound:
+                return None
+            return found
+
+        return await self.safety.instruments.get(
+            account.name, str(order.exchange), order.symbol, lookup
         )
 
     async def broker_margin(

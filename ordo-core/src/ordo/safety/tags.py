@@ -21,6 +21,12 @@ def order_tag(scope: str, idempotency_key: str, leg: str) -> str:
     return "O" + digest[:_HEX_DIGITS].upper()
 
 
+def slice_tag(scope: str, idempotency_key: str, account: str, index: int) -> str:
+    """The tag of child ``index`` of a leg sliced at the freeze quantity: fixed by scope,
+    key, account and index, so a retry finds (and never resends) every child by its tag."""
+    return order_tag(scope, idempotency_key, f"{account}\x1fslice\x1f{index}")
+
+
 def is_order_tag(text: str) -> bool:
     return bool(TAG_PATTERN.match(text))
 

@@ -22,6 +22,7 @@ def describe_accounts(
                 "adapter": account.adapter_id,
                 "display_name": account.adapter.display_name,
                 "capabilities": sorted(c.value for c in account.adapter.capabilities),
+                "market_protection": account.adapter.market_protection.value,
                 "session_state": state.value,
                 "unattended_login": sessions.can_login_unattended(account),
                 "logged_in_at": session.logged_in_at.isoformat() if session else None,

@@ -10,12 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, SelectedAccounts
 from ordo.api.services import Changes, Lookup, Placement, Reads
 from ordo.domain import Order, OrderHistoryEntry, OrderModification, OrderRequest
+from ordo.orchestrator.slicing import DERIVATIVE_EXCHANGES
 from ordo.orchestrator.unit_of_work import Ticket
 
 router = APIRouter(tags=["orders"])
@@ -67,6 +68,24 @@ class PlaceOrderBody(OrderRequest):
         ),
     ]
 
+    slice: bool = Field(
+        default=False,
+        description="Send a derivative order above the exchange's freeze quantity as child "
+        "orders of at most that quantity (each with its own tag), instead of refusing it "
+        "with FREEZE_QUANTITY_EXCEEDED. Derivatives (NFO, BFO, MCX, CDS) only.",
+    )
+
+    @field_validator("slice")
+    @classmethod
+    def _slice_needs_derivative(cls, value: bool, info: ValidationInfo) -> bool:
+        exchange = info.data.get("exchange")
+        if value and exchange is not None and exchange not in DERIVATIVE_EXCHANGES:
+            raise ValueError(
+                f"slice applies to derivatives (NFO, BFO, MCX, CDS) only, not to {exchange}: "
+                "cash orders have no freeze quantity"
+            )
+        return value
+
     @field_validator("symbol", mode="before")
     @classmethod
     def _normalise_symbol(cls, value: Any) -> Any:
@@ -108,6 +127,9 @@ PLACE_EXAMPLE: dict[str, Any] = {
     "/orders",
     operation_id="place_order",
     summary="Place one order on one or several accounts, concurrently",
+    description="Each account's `data` is the placed order (`sent` says what a MARKET or "
+    "SL-M order was sent as), or, with `slice` above the exchange's freeze quantity, a "
+    "`SlicedLeg` with every child order's result.",
     response_model=envelope.FanoutEnvelope[dict[str, Any]],
     status_code=200,
 )
@@ -126,7 +148,9 @@ async def place_order(
         "/api/v1/orders",
         body.model_dump(mode="json"),
     )
-    return envelope.reply(await placement.place(body.accounts, body.order(), ticket))
+    return envelope.reply(
+        await placement.place(body.accounts, body.order(), ticket, slice_above_freeze=body.slice)
+    )
 
 
 @router.get(
