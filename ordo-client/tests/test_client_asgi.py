@@ -306,6 +306,8 @@ async def test_exit_positions_flattens_under_the_kill_switch_and_replays(
             (await ordo.place_order(buy, "paper")).raise_for_failures()
     finally:
         await ordo.release_kill_switch("test done")
+
+
 async def test_protection_and_slicing_are_typed(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
     market = OrderRequest(
         exchange="NSE", symbol="SBIN", side="BUY", quantity=1, market_protection_pct=Decimal(4)

@@ -112,7 +112,20 @@ class PositionExits:
         tags = [order_tag(scope, key, exit_leg_name(account.name, p)) for p, _ in planned]
         prior = await self.ledger.legs_by_tags(tags) if tags else {}
         plans = [
-            (LegPlan(account, order, scope, key, i, tag, order.model_dump(mode="json"), "exit"), p)
+            (
+                LegPlan(
+                    account,
+                    order,
+                    scope,
+                    key,
+                    i,
+                    tag,
+                    order.model_dump(mode="json"),
+                    action="exit",
+                    slice=True,
+                ),
+                p,
+            )
             for i, ((p, order), tag) in enumerate(zip(planned, tags, strict=True))
         ]
         # Concurrently, as placement's legs: the account's limiter orders the broker calls.

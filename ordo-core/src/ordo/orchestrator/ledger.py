@@ -65,18 +65,15 @@ class Ledger:
         """Write one leg's outcome now, in a transaction of its own."""
         await self.db.transact(settlement.apply)
 
-    async def legs_by_tags(self, tags: Sequence[str]) -> dict[str, list[LedgerLeg]]:
-        """Earlier legs sent with ``tags`` (the children of a sliced leg), oldest first."""
-        wanted = list(tags)
-        return await self.db.transact(lambda s: s.legs_by_tags(wanted))
-
     async def legs_for_request(self, request_id: str) -> list[LedgerLeg]:
         return await self.db.run(lambda c: legs_for_request_on(c, request_id))
 
     async def legs_by_tags(self, tags: Sequence[str]) -> dict[str, list[LedgerLeg]]:
-        """Earlier legs of ``tags`` (for writes whose legs are known only once the work has
-        read the broker, such as exiting positions; read under the request's claim)."""
-        return await self.db.transact(lambda s: s.legs_by_tags(tags))
+        """Earlier legs sent with ``tags``, oldest first, for legs known only once the work
+        has run: the children of a sliced leg, the exits of positions read from the broker
+        (read under the request's claim)."""
+        wanted = list(tags)
+        return await self.db.transact(lambda s: s.legs_by_tags(wanted))
 
     async def find_by_order(self, account: str, order_id: str) -> LedgerLeg | None:
         return await self.db.run(lambda c: leg_by_order_on(c, account, order_id))

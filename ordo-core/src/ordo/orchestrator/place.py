@@ -58,7 +58,7 @@ class PlacementService:
                 index,
                 order_tag(ticket.scope, key, account.name),
                 request,
-                slice_above_freeze,
+                slice=slice_above_freeze,
             )
             for index, account in enumerate(targets)
         ]

@@ -79,7 +79,7 @@ class Slicer:
                 results.append(None)
                 continue
             try:
-                self.kill_switch.ensure_allows("place")
+                self.kill_switch.ensure_allows(plan.action)
             except KillSwitchActive as exc:
                 stopped = error_result(plan.account, exc)
                 results.append(None)
@@ -115,7 +115,12 @@ def child_plan(plan: LegPlan, index: int, quantity: int, count: int) -> LegPlan:
     return dataclasses.replace(
         plan,
         order=plan.order.model_copy(update={"quantity": quantity}),
-        tag=slice_tag(plan.scope, plan.key, plan.account.name, index),
+        # A placed order has one leg per account, so (key, account, index) names a child; the
+        # exits of one request are several legs per account, so their children are named
+        # after their own leg's tag instead, else two positions' children would share tags.
+        tag=slice_tag(
+            plan.scope, plan.key, plan.account.name if plan.action == "place" else plan.tag, index
+        ),
         request=request,
         slice=False,
     )
