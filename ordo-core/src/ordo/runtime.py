@@ -48,6 +48,7 @@ from ordo.safety.funds import FundsCache
 from ordo.safety.idempotency import InFlightRegistry
 from ordo.safety.killswitch import KillSwitch
 from ordo.safety.limiter import AccountLimiter
+from ordo.safety.order_ceiling import OrderCeiling
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager
 from ordo.sessions.totp_seeds import TOTP_CREDENTIAL, TotpSeedStore
@@ -127,7 +128,9 @@ class OrdoRuntime:
         )
         legs = LegPlacer(self.guard, pretrade, self.ledger, self.safety, self.emitter)
         self.placement = PlacementService(self.accounts, legs, unit_of_work, self.safety)
-        self.changes = OrderChanges(self.accounts, self.guard, unit_of_work, self.safety)
+        self.changes = OrderChanges(
+            self.accounts, self.guard, unit_of_work, self.safety, ledger=self.ledger
+        )
         self.lookup = OrderLookup(self.accounts, self.guard, self.ledger)
         self.events = EventLog(
             self.db, self.emitter, plugins.hook, webhooks=router_for(settings.webhooks)
@@ -203,6 +206,7 @@ class OrdoRuntime:
                     margin=self.settings.rate_limit_margin_seconds,
                     shared=self.shared_state.windows if self.shared_state else None,
                 ),
+                ceiling=OrderCeiling(self.settings.order_rate_per_second(name)),
             )
             self.accounts.add(account)
             logger.info("account {} ready ({})", name, cls.id)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ordo.config.compliance import AccountCompliance
 from ordo.safety.checks import OrderLimits
 
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
@@ -83,6 +84,10 @@ class AccountConfig(_Strict):
         description="Adapter settings, validated against the adapter's Settings model.",
     )
     enabled: bool = Field(default=True, description="A disabled account is not loaded.")
+    compliance: AccountCompliance = Field(
+        default_factory=AccountCompliance,
+        description="This account's regulatory limits (override the compliance section).",
+    )
     totp_secret: SecretStr | None = Field(
         default=None, description="Base32 TOTP seed, so Ordo can answer TOTP challenges itself."
     )

@@ -15,6 +15,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from ordo.config.compliance import ComplianceConfig
 from ordo.config.models import (
     AccountConfig,
     ApiTokenEntry,
@@ -147,6 +148,10 @@ class Settings(BaseSettings):
         default_factory=LimitsConfig, description="Order caps applied to every account."
     )
     audit: AuditConfig = Field(default_factory=AuditConfig, description="The audit file.")
+    compliance: ComplianceConfig = Field(
+        default_factory=ComplianceConfig,
+        description="Regulatory limits on every account (the exchanges' order-rate ceiling).",
+    )
     login_schedule: str | None = Field(
         default=None, description="Daily login reminder/automation time, IST 'HH:MM'."
     )
@@ -234,6 +239,12 @@ class Settings(BaseSettings):
     def account_limits(self, account: str) -> LimitsConfig:
         """Global caps overlaid with the account's own."""
         return self.limits.merged_with(self.accounts[account].limits)
+
+    def order_rate_per_second(self, account: str) -> int:
+        """The account's order-rate ceiling per exchange segment: its own, else the
+        gateway's."""
+        own = self.accounts[account].compliance.order_rate_per_second
+        return own if own is not None else self.compliance.order_rate_per_second
 
     def enabled_accounts(self) -> dict[str, AccountConfig]:
         return {name: acc for name, acc in self.accounts.items() if acc.enabled}

@@ -16,6 +16,7 @@ from typing import Any
 
 from ordo.adapters.errors import BrokerError, OutcomeUnknown
 from ordo.domain import Order, OrderAck, OrderRequest
+from ordo.domain.segments import segment_of
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.guard import CallGuard, CallKind
 from ordo.safety.deadline import Deadline
@@ -80,6 +81,7 @@ async def send_once(
     broker's error when it refuses.
     """
     reconciled = False
+    segment = segment_of(order.exchange)
     while True:
         try:
             ack = await call_with_retry(
@@ -91,6 +93,7 @@ async def send_once(
                     deadline=deadline,
                     before_send=before_send,
                     audit=audit,
+                    segment=segment,
                 ),
                 deadline=deadline,
                 policy=policy,

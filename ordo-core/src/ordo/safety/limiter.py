@@ -20,6 +20,10 @@ a waiter that the local windows would grant is then also admitted by the shared 
 (one atomic round trip) before it goes, and waits as long as they say when they refuse. A
 shared store that cannot be reached fails the waiter with ``RateLimited`` rather than let it
 bypass the quota every replica shares.
+
+An acquire may name windows of its own (``also``: the regulatory order-rate ceiling of the
+order's exchange segment), created on first use and shared by every acquire that names
+them: one grant passes the broker's quotas and those windows together, in one queue.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
 from ordo.safety.deadline import Deadline
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedWindows, WindowSpec
-from ordo.safety.window_log import WindowLog, ready_in_log
+from ordo.safety.window_log import NamedLimit, WindowLog, ready_in_log
 
 # Timers may fire a hair early; a wake-up is never scheduled sooner than this so the loop
 # always makes progress.
@@ -100,7 +104,11 @@ class AccountLimiter:
             raise ValueError("margin must not be negative")
         self.account = account
         self.queue_size = queue_size
+        self._margin = margin
         self._windows = [WindowLog(limit, margin) for limit in limits]
+        self._quotas = len(self._windows)
+        """The first windows are the broker's quotas; named windows follow."""
+        self._named: dict[str, int] = {}
         self._clock = clock
         self._queue: list[_Waiter] = []  # sorted by (priority, seq)
         self._seq = itertools.count()
@@ -122,12 +130,21 @@ class AccountLimiter:
     def now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
-    def windows_for(self, scope: RateScope) -> frozenset[int]:
-        return frozenset(
+    def windows_for(self, scope: RateScope, also: Sequence[NamedLimit] = ()) -> frozenset[int]:
+        quotas = (
             i
-            for i, w in enumerate(self._windows)
+            for i, w in enumerate(self._windows[: self._quotas])
             if w.limit.scope is RateScope.ALL or w.limit.scope is scope
         )
+        return frozenset([*quotas, *(self._named_window(n) for n in also)])
+
+    def _named_window(self, named: NamedLimit) -> int:
+        index = self._named.get(named.name)
+        if index is None:
+            index = self._named[named.name] = len(self._windows)
+            self._windows.append(WindowLog(named.limit, self._margin, named.name))
+            self._shared_not_before.append(-math.inf)
+        return index
 
     async def acquire(
         self,
@@ -136,8 +153,10 @@ class AccountLimiter:
         deadline: Deadline,
         *,
         before_send: Callable[[], None] | None = None,
+        also: Sequence[NamedLimit] = (),
     ) -> float:
-        """Wait for a slot in every window that applies to ``scope``; return seconds waited.
+        """Wait for a slot in every window that applies to ``scope`` and in the named
+        windows ``also``; return seconds waited.
 
         Raises ``RateLimited`` (``retry_after`` = the estimated wait) without consuming
         capacity when the queue is full or the slot would come after ``deadline``.
@@ -145,7 +164,7 @@ class AccountLimiter:
         given back and the error propagates (the kill switch refusing a queued order).
         """
         now = self.now()
-        windows = self.windows_for(scope)
+        windows = self.windows_for(scope, also)
         deadline_at = now + deadline.remaining()
         loop = asyncio.get_running_loop()
         waiter = _Waiter(priority, next(self._seq), windows, deadline_at, loop.create_future(), now)
@@ -195,10 +214,13 @@ class AccountLimiter:
         """Each window's remaining capacity right now, for ``/status``."""
         now = self.now()
         rows = []
-        for window in self._windows:
+        for i, window in enumerate(self._windows):
             window.prune(now)
+            # A named window (a segment's ceiling) says which; a quota is told by its scope.
+            named = {"name": window.name} if i >= self._quotas else {}
             rows.append(
                 {
+                    **named,
                     "scope": window.limit.scope.value,
                     "max_calls": window.limit.max_calls,
                     "period": window.limit.period,
@@ -283,7 +305,10 @@ class AccountLimiter:
         refuse, then dispatch again."""
         assert self._shared is not None
         order = sorted(waiter.windows)
-        specs = [WindowSpec(self._windows[i].limit, self._windows[i].span) for i in order]
+        specs = [
+            WindowSpec(self._windows[i].limit, self._windows[i].span, self._windows[i].name)
+            for i in order
+        ]
         try:
             verdict = await self._shared.admit(self.account, specs)
         except SharedStateUnavailable as exc:
