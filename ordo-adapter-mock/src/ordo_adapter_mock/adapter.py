@@ -39,6 +39,7 @@ from ordo.domain import (
     SymbolRef,
     Trade,
 )
+from ordo.domain.algo import AlgoTag
 
 from ordo_adapter_mock.broker import PaperBroker
 from ordo_adapter_mock.calls import OK
@@ -220,6 +221,19 @@ class MockAdapter(BrokerAdapter[MockSettings]):
             "place_order", CallKind.WRITE, lambda: self.broker.place(order, tag)
         )
         return _ack(placed)
+
+    async def place_algo_order(self, order: OrderRequest, tag: str, algo: AlgoTag) -> OrderAck:
+        """The paper broker takes the algo metadata with the order and keeps it by order id
+        (``broker.algos``), as a broker with an algo field would."""
+        if not TAG_PATTERN.match(tag):
+            raise InvalidRequest("an order tag is 1-30 letters and digits")
+
+        def place() -> Order:
+            placed = self.broker.place(order, tag)
+            self.broker.algos[placed.order_id] = algo
+            return placed
+
+        return _ack(await self._call("place_order", CallKind.WRITE, place))
 
     async def modify_order(self, order_id: str, changes: OrderModification) -> OrderAck:
         modified = await self._call(

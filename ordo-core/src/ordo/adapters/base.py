@@ -38,6 +38,7 @@ from ordo.domain import (
     SymbolRef,
     Trade,
 )
+from ordo.domain.algo import AlgoTag
 
 
 class AdapterSettings(BaseModel):
@@ -232,6 +233,12 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
         """Send one order carrying ``tag`` (see ``ordo.safety.tags``) so it can be found
         again by ``find_orders_by_tag`` when the reply is lost."""
         raise UnsupportedOperation(f"{self.id} cannot place orders")
+
+    async def place_algo_order(self, order: OrderRequest, tag: str, algo: AlgoTag) -> OrderAck:
+        """``place_order`` with the API token's algo metadata in the broker's own field for
+        it. The core calls it only on adapters that declare ``Capability.ALGO_ID`` (and
+        only for a token that has the metadata); the others get ``place_order``."""
+        raise UnsupportedOperation(f"{self.id} has no field for an algo id")
 
     async def modify_order(self, order_id: str, changes: OrderModification) -> OrderAck:
         raise UnsupportedOperation(f"{self.id} cannot modify orders")

@@ -29,6 +29,10 @@ class Capability(StrEnum):
     uses instead of price x quantity (wrong for F&O and intraday products)."""
     PROFILE = "profile"
     """``get_profile``: the user's profile at the broker."""
+    ALGO_ID = "algo_id"
+    """``place_algo_order``: the broker takes an algo name or id with an order (Upstox's
+    ``X-Algo-Name`` header is one such field). Without it the token's algo metadata stays
+    in Ordo's ledger and audit only."""
 
 
 REQUIRED_CAPABILITIES: frozenset[Capability] = frozenset(
