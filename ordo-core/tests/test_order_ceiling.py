@@ -178,13 +178,18 @@ async def test_a_burst_of_places_and_cancels_never_exceeds_the_ceiling_at_the_br
             *(gw.client.post("/api/v1/orders", json=order()) for _ in range(18))
         )
         resting = [order_id(r) for r in first]
-        # Cancels and new places race for the same segment's ceiling.
+        # Cancels, modifications and new places race for the same segment's ceiling.
         cancels = [gw.client.delete(f"/api/v1/orders/paper/{oid}") for oid in resting[:9]]
+        modifies = [
+            gw.client.patch(f"/api/v1/orders/paper/{oid}", json={"price": "401"})
+            for oid in resting[9:13]
+        ]
         places = [gw.client.post("/api/v1/orders", json=order()) for _ in range(18)]
-        answers = await asyncio.gather(*cancels, *places)
-    assert [a.status_code for a in answers] == [200] * 27
+        answers = await asyncio.gather(*cancels, *modifies, *places)
+    assert [a.status_code for a in answers] == [200] * 31, [a.text for a in answers]
     assert broker.calls.count("place_order") == 36
     assert broker.calls.count("cancel_order") == 9
+    assert broker.calls.count("modify_order") == 4
     # Place, modify and cancel together ("orders"), counted on the broker's clock.
     assert broker.calls.max_in_window(1.0, "orders") <= 9
 

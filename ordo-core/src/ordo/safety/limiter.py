@@ -34,8 +34,6 @@ import itertools
 import math
 from bisect import insort
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from loguru import logger
@@ -44,6 +42,7 @@ from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
 from ordo.safety.deadline import Deadline
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedWindows, WindowSpec
+from ordo.safety.waiters import Priority, Waiter
 from ordo.safety.window_log import NamedLimit, WindowLog, ready_in_log
 
 # Timers may fire a hair early; a wake-up is never scheduled sooner than this so the loop
@@ -51,32 +50,6 @@ from ordo.safety.window_log import NamedLimit, WindowLog, ready_in_log
 _MIN_WAKE = 1e-4
 # What a caller is told to wait when the shared windows cannot be reached.
 _SHARED_DOWN_RETRY_AFTER = 1.0
-
-
-class Priority(IntEnum):
-    """Lower values are served first."""
-
-    CANCEL = 0
-    ORDER = 1
-    READ = 2
-
-
-@dataclass(eq=False)
-class _Waiter:
-    priority: Priority
-    seq: int
-    windows: frozenset[int]
-    deadline_at: float
-    future: asyncio.Future[float]
-    enqueued_at: float
-    deadline_timer: asyncio.TimerHandle | None = None
-    granted_at: float | None = field(default=None)
-    admitting: bool = False
-    """The shared windows are being asked; the waiter holds its place until they answer."""
-
-    @property
-    def key(self) -> tuple[int, int]:
-        return (int(self.priority), self.seq)
 
 
 class AccountLimiter:
@@ -110,7 +83,7 @@ class AccountLimiter:
         """The first windows are the broker's quotas; named windows follow."""
         self._named: dict[str, int] = {}
         self._clock = clock
-        self._queue: list[_Waiter] = []  # sorted by (priority, seq)
+        self._queue: list[Waiter] = []  # sorted by (priority, seq)
         self._seq = itertools.count()
         self._paused_until = -math.inf
         self._wake: asyncio.TimerHandle | None = None
@@ -167,7 +140,7 @@ class AccountLimiter:
         windows = self.windows_for(scope, also)
         deadline_at = now + deadline.remaining()
         loop = asyncio.get_running_loop()
-        waiter = _Waiter(priority, next(self._seq), windows, deadline_at, loop.create_future(), now)
+        waiter = Waiter(priority, next(self._seq), windows, deadline_at, loop.create_future(), now)
         estimate = self._estimate(waiter, now)
         if estimate - now > deadline.remaining() or deadline.expired:
             self._refused += 1
@@ -287,7 +260,7 @@ class AccountLimiter:
             delay = max(_MIN_WAKE, next_wake - now)
             self._wake = asyncio.get_running_loop().call_later(delay, self._dispatch)
 
-    def _grant(self, waiter: _Waiter, now: float) -> None:
+    def _grant(self, waiter: Waiter, now: float) -> None:
         self._remove(waiter)
         for i in waiter.windows:
             self._windows[i].grants.append(now)
@@ -296,11 +269,11 @@ class AccountLimiter:
         waiter.future.set_result(now - waiter.enqueued_at)
 
     # -- shared windows ----------------------------------------------------------------------
-    def _admit(self, waiter: _Waiter) -> None:
+    def _admit(self, waiter: Waiter) -> None:
         waiter.admitting = True
         self._spawn(self._admit_shared(waiter))
 
-    async def _admit_shared(self, waiter: _Waiter) -> None:
+    async def _admit_shared(self, waiter: Waiter) -> None:
         """Ask the shared windows for ``waiter``'s grant; grant it, or note how long they
         refuse, then dispatch again."""
         assert self._shared is not None
@@ -350,7 +323,7 @@ class AccountLimiter:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _refund(self, waiter: _Waiter) -> None:
+    def _refund(self, waiter: Waiter) -> None:
         """Give back a slot that was granted but not used for a broker call. A shared grant
         stays counted (conservative: the other replicas merely wait a little longer)."""
         if waiter.granted_at is None:
@@ -364,32 +337,32 @@ class AccountLimiter:
         self._granted -= 1
         self._dispatch()
 
-    def _expire(self, waiter: _Waiter) -> None:
+    def _expire(self, waiter: Waiter) -> None:
         if not waiter.future.done():
             now = self.now()
             self._fail(waiter, self._estimate(waiter, now) - now, "the deadline passed")
             self._dispatch()
 
-    def _fail(self, waiter: _Waiter, wait: float, why: str) -> None:
+    def _fail(self, waiter: Waiter, wait: float, why: str) -> None:
         self._remove(waiter)
         self._refused += 1
         if not waiter.future.done():
             waiter.future.set_exception(self._rate_limited(None, wait, why))
 
-    def _forget(self, waiter: _Waiter) -> None:
+    def _forget(self, waiter: Waiter) -> None:
         """A cancelled waiter leaves the queue; others may now go."""
         if waiter in self._queue:
             self._remove(waiter)
             self._dispatch()
 
-    def _remove(self, waiter: _Waiter) -> None:
+    def _remove(self, waiter: Waiter) -> None:
         if waiter.deadline_timer is not None:
             waiter.deadline_timer.cancel()
             waiter.deadline_timer = None
         if waiter in self._queue:
             self._queue.remove(waiter)
 
-    def _evict_for(self, newcomer: _Waiter, now: float) -> bool:
+    def _evict_for(self, newcomer: Waiter, now: float) -> bool:
         """Make room for ``newcomer`` by refusing the last waiter of a lower priority, so a
         queue full of reads never holds back a cancel. False when there is none."""
         victim = self._queue[-1]
@@ -398,7 +371,7 @@ class AccountLimiter:
         self._fail(victim, self._estimate(victim, now) - now, "the queue is full")
         return True
 
-    def _estimate(self, waiter: _Waiter, now: float) -> float:
+    def _estimate(self, waiter: Waiter, now: float) -> float:
         """When ``waiter`` would be granted if no one else arrived: replay the waiters ahead
         of it on a copy of the windows that matter to it."""
         ahead = [w for w in self._queue if w.key < waiter.key and w.windows & waiter.windows]
@@ -426,3 +399,6 @@ class AccountLimiter:
 
     def __repr__(self) -> str:
         return f"<AccountLimiter account={self.account!r} waiting={self.waiting}>"
+
+
+__all__ = ["AccountLimiter", "Priority"]
