@@ -43,13 +43,14 @@ def order(price: str = "400") -> dict[str, Any]:
     }
 
 
-def gateway(data_dir: Path, **extra: Any) -> Any:
+def gateway(data_dir: Path, *, ceiling: int = 9, **extra: Any) -> Any:
+    """A gateway with the paper account, whose orders reach no exchange: the ceiling is
+    set on the account (as when rehearsing live pacing on paper)."""
+    paper = AccountConfig(
+        adapter="mock", settings=PAPER, compliance={"order_rate_per_second": ceiling}
+    )
     settings = load_settings(
-        None,
-        data_dir=data_dir,
-        api_token=TOKEN,
-        accounts={"paper": AccountConfig(adapter="mock", settings=PAPER)},
-        **extra,
+        None, data_dir=data_dir, api_token=TOKEN, accounts={"paper": paper}, **extra
     )
     return gateway_in_process(settings, token=TOKEN)
 
@@ -127,6 +128,9 @@ def test_compliance_defaults_to_9_and_an_account_may_set_its_own(
     assert settings.compliance.order_rate_per_second == 9
     assert settings.order_rate_per_second("a") == 9
     assert settings.order_rate_per_second("b") == 5
+    # An account whose orders reach no exchange (paper) has a ceiling only if it sets one.
+    assert settings.order_rate_per_second("a", reaches_exchange=False) is None
+    assert settings.order_rate_per_second("b", reaches_exchange=False) == 5
 
 
 @pytest.mark.parametrize("value", [0, 11, -1])
@@ -147,7 +151,9 @@ def test_an_order_rate_outside_1_to_10_is_refused_naming_the_field(
         load_settings(account, data_dir=tmp_path)
 
 
-async def test_each_account_gets_its_ceiling(tmp_path: Path, clean_ordo_env: None) -> None:
+async def test_each_account_gets_its_ceiling(
+    tmp_path: Path, clean_ordo_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = load_settings(
         None,
         data_dir=tmp_path,
@@ -161,8 +167,14 @@ async def test_each_account_gets_its_ceiling(tmp_path: Path, clean_ordo_env: Non
         },
     )
     async with gateway_in_process(settings, token=TOKEN) as gw:
-        ceilings = {a.name: a.ceiling.per_second for a in gw.runtime.accounts if a.ceiling}
-    assert ceilings == {"paper": 7, "slow": 2}
+        paper = {a.name: a.ceiling.per_second for a in gw.runtime.accounts if a.ceiling}
+    # The paper broker reaches no exchange: only the account that asks gets a ceiling.
+    assert paper == {"slow": 2}
+    # An adapter whose orders reach an exchange gets the gateway's ceiling by default.
+    monkeypatch.setattr(mock.MockAdapter, "reaches_exchange", True)
+    async with gateway_in_process(settings, token=TOKEN) as gw:
+        live = {a.name: a.ceiling.per_second for a in gw.runtime.accounts if a.ceiling}
+    assert live == {"paper": 7, "slow": 2}
 
 
 # -- one gateway against the paper broker ---------------------------------------------------
@@ -197,9 +209,7 @@ async def test_a_burst_of_places_and_cancels_never_exceeds_the_ceiling_at_the_br
 async def test_a_wait_past_the_deadline_fails_fast_with_nothing_sent(
     tmp_path: Path, clean_ordo_env: None
 ) -> None:
-    async with gateway(
-        tmp_path, request_deadline_seconds=0.5, compliance={"order_rate_per_second": 3}
-    ) as gw:
+    async with gateway(tmp_path, ceiling=3, request_deadline_seconds=0.5) as gw:
         broker = paper_broker(gw)
         broker.set_price("NSE:SBIN", "500")
         answers = await asyncio.gather(

@@ -725,3 +725,37 @@ def test_segment_windows_are_admitted_by_name_in_the_shared_store() -> None:
 
     run(main)
     assert shared.asked == [["orders:10/1.0", "segment:NSE_CD:9/1.0"]]
+
+
+def test_a_grant_used_later_than_half_the_margin_queues_again() -> None:
+    """A task that resumes long after its slot was counted (a busy event loop) would send
+    into the next window: it queues again instead, and its deadline still holds."""
+    clock = [0.0]
+
+    class SlowFirstAnswer:
+        """Shared windows whose first answer arrives 0.3 s after it was asked."""
+
+        def __init__(self) -> None:
+            self.asked = 0
+
+        async def admit(self, account: str, windows: Sequence[WindowSpec]) -> SharedVerdict:
+            self.asked += 1
+            if self.asked == 1:
+                clock[0] += 0.3
+            return SharedVerdict(admitted=True)
+
+        async def pause(self, account: str, seconds: float) -> None:
+            return None
+
+    async def main() -> tuple[int, dict[str, Any]]:
+        shared = SlowFirstAnswer()
+        limiter = AccountLimiter(
+            "acct", [RateLimit(5, 1.0)], margin=0.2, clock=lambda: clock[0], shared=shared
+        )
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        return shared.asked, limiter.snapshot()
+
+    asked, snapshot = run(main)
+    assert asked == 2  # the first (late) grant was not used
+    assert snapshot["granted"] == 1
+    assert snapshot["windows"][0]["available"] == 4

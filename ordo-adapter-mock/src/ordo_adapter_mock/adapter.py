@@ -77,6 +77,9 @@ class MockAdapter(BrokerAdapter[MockSettings]):
     # The paper book is updated synchronously: a missing order is missing at once.
     reconcile_settle_seconds: ClassVar[float] = 0.0
     sessions_survive_restart: ClassVar[bool] = False
+    # No exchange behind the paper book: the regulatory order-rate ceiling applies only when
+    # the account's own compliance section sets one (to rehearse live pacing).
+    reaches_exchange: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
     Settings: ClassVar[type[AdapterSettings]] = MockSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (

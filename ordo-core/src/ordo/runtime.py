@@ -206,7 +206,7 @@ class OrdoRuntime:
                     margin=self.settings.rate_limit_margin_seconds,
                     shared=self.shared_state.windows if self.shared_state else None,
                 ),
-                ceiling=OrderCeiling(self.settings.order_rate_per_second(name)),
+                ceiling=self._ceiling(name, cls.reaches_exchange),
             )
             self.accounts.add(account)
             logger.info("account {} ready ({})", name, cls.id)
@@ -219,6 +219,10 @@ class OrdoRuntime:
         await self.watchers.sync()
         self._tasks = [asyncio.create_task(job()) for job in self._jobs()]
         self._tasks.append(asyncio.create_task(self.webhooks.run()))
+
+    def _ceiling(self, account: str, reaches_exchange: bool) -> OrderCeiling | None:
+        rate = self.settings.order_rate_per_second(account, reaches_exchange=reaches_exchange)
+        return None if rate is None else OrderCeiling(rate)
 
     def _jobs(self) -> list[Job]:
         """Every service's background jobs."""

@@ -109,6 +109,10 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
     """Whether a stored session is still good after Ordo restarts. ``False`` (the paper
     broker, whose book lives in the process) makes an unattended adapter log in afresh at
     every start instead of adopting the stored session."""
+    reaches_exchange: ClassVar[bool] = True
+    """Whether orders go on to an exchange, whose rules then apply (the order-rate ceiling
+    per segment, ``compliance:``). ``False`` (the paper broker): the ceiling applies only
+    when the account's own ``compliance.order_rate_per_second`` asks for it."""
 
     def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
         if not isinstance(settings, type(self).Settings):

@@ -41,5 +41,6 @@ class AccountCompliance(BaseModel):
         default=None,
         ge=1,
         le=REGULATORY_ORDERS_PER_SECOND,
-        description=_RATE_DOC + " Unset: the gateway-wide compliance.order_rate_per_second.",
+        description=_RATE_DOC + " Unset: the gateway-wide compliance.order_rate_per_second "
+        "(none for a paper account, whose orders reach no exchange).",
     )

@@ -21,6 +21,10 @@ a waiter that the local windows would grant is then also admitted by the shared 
 shared store that cannot be reached fails the waiter with ``RateLimited`` rather than let it
 bypass the quota every replica shares.
 
+A grant counts when it is made, the broker counts when the call arrives: a task that resumes
+more than half the ``margin`` after its slot was counted (an event loop busy with a burst)
+gives the slot back and queues again in its place, so no call leaves later than that.
+
 An acquire may name windows of its own (``also``: the regulatory order-rate ceiling of the
 order's exchange segment), created on first use and shared by every acquire that names
 them: one grant passes the broker's quotas and those windows together, in one queue.
@@ -148,21 +152,14 @@ class AccountLimiter:
         if len(self._queue) >= self.queue_size and not self._evict_for(waiter, now):
             self._refused += 1
             raise self._rate_limited(scope, estimate - now, "the queue is full")
-        insort(self._queue, waiter, key=lambda w: w.key)
-        if math.isfinite(deadline_at):
-            waiter.deadline_timer = loop.call_later(
-                max(0.0, deadline_at - now), self._expire, waiter
-            )
-        self._dispatch()
-        try:
-            waited = await waiter.future
-        except asyncio.CancelledError:
-            self._forget(waiter)
-            if waiter.future.done() and not waiter.future.cancelled():
-                waiter.future.exception()  # retrieved, so asyncio does not log it
-            # Granted but never used: the slot goes back to the window.
+        waited = await self._wait(waiter, now)
+        while self._late(waiter):
+            # The task resumed too long after its grant (a busy event loop): sent now, the
+            # call could land in the next window with that window's own grants. Queue
+            # again in the same place; the slot counted in the shared store stays counted.
             self._refund(waiter)
-            raise
+            waiter.future = loop.create_future()
+            waited = await self._wait(waiter, self.now())
         if before_send is not None:
             try:
                 before_send()
@@ -170,6 +167,31 @@ class AccountLimiter:
                 self._refund(waiter)
                 raise
         return waited
+
+    async def _wait(self, waiter: Waiter, now: float) -> float:
+        """Queue ``waiter`` and wait for its grant."""
+        insort(self._queue, waiter, key=lambda w: w.key)
+        if math.isfinite(waiter.deadline_at):
+            waiter.deadline_timer = asyncio.get_running_loop().call_later(
+                max(0.0, waiter.deadline_at - now), self._expire, waiter
+            )
+        self._dispatch()
+        try:
+            return await waiter.future
+        except asyncio.CancelledError:
+            self._forget(waiter)
+            if waiter.future.done() and not waiter.future.cancelled():
+                waiter.future.exception()  # retrieved, so asyncio does not log it
+            # Granted but never used: the slot goes back to the window.
+            self._refund(waiter)
+            raise
+
+    def _late(self, waiter: Waiter) -> bool:
+        """Whether ``waiter`` resumed more than half the margin after its slot was counted
+        (half the margin is Ordo's own lateness, the other half the network's)."""
+        if self._margin <= 0 or waiter.counted_at is None or not waiter.windows:
+            return False
+        return self.now() - waiter.counted_at > self._margin / 2
 
     def pause(self, seconds: float) -> None:
         """Hold every acquire for ``seconds`` (the broker answered 429 with Retry-After).
@@ -260,11 +282,12 @@ class AccountLimiter:
             delay = max(_MIN_WAKE, next_wake - now)
             self._wake = asyncio.get_running_loop().call_later(delay, self._dispatch)
 
-    def _grant(self, waiter: Waiter, now: float) -> None:
+    def _grant(self, waiter: Waiter, now: float, counted_at: float | None = None) -> None:
         self._remove(waiter)
         for i in waiter.windows:
             self._windows[i].grants.append(now)
         waiter.granted_at = now
+        waiter.counted_at = now if counted_at is None else counted_at
         self._granted += 1
         waiter.future.set_result(now - waiter.enqueued_at)
 
@@ -282,6 +305,9 @@ class AccountLimiter:
             WindowSpec(self._windows[i].limit, self._windows[i].span, self._windows[i].name)
             for i in order
         ]
+        # The shared store counts the slot at some instant after this one: lateness is
+        # measured from here.
+        asked_at = self.now()
         try:
             verdict = await self._shared.admit(self.account, specs)
         except SharedStateUnavailable as exc:
@@ -300,7 +326,7 @@ class AccountLimiter:
             # A waiter that expired or was cancelled meanwhile leaves its shared slot unused:
             # over-counting only makes every replica a little more careful.
             if not waiter.future.done():
-                self._grant(waiter, now)
+                self._grant(waiter, now, counted_at=asked_at)
         else:
             self._paused_until = max(self._paused_until, now + verdict.paused_for)
             for i, wait in zip(order, verdict.waits, strict=False):

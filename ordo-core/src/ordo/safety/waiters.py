@@ -30,6 +30,8 @@ class Waiter:
     granted_at: float | None = field(default=None)
     admitting: bool = False
     """The shared windows are being asked; the waiter holds its place until they answer."""
+    counted_at: float | None = None
+    """When its slot was counted: the local grant, or when the shared windows were asked."""
 
     @property
     def key(self) -> tuple[int, int]:
