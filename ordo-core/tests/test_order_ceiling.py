@@ -133,6 +133,13 @@ def test_compliance_defaults_to_9_and_an_account_may_set_its_own(
     assert settings.order_rate_per_second("b", reaches_exchange=False) == 5
 
 
+def test_the_ceiling_may_come_from_the_environment(
+    tmp_path: Path, clean_ordo_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORDO_COMPLIANCE__ORDER_RATE_PER_SECOND", "6")
+    assert load_settings(None, data_dir=tmp_path).compliance.order_rate_per_second == 6
+
+
 @pytest.mark.parametrize("value", [0, 11, -1])
 def test_an_order_rate_outside_1_to_10_is_refused_naming_the_field(
     tmp_path: Path, clean_ordo_env: None, value: int
@@ -204,6 +211,23 @@ async def test_a_burst_of_places_and_cancels_never_exceeds_the_ceiling_at_the_br
     assert broker.calls.count("modify_order") == 4
     # Place, modify and cancel together ("orders"), counted on the broker's clock.
     assert broker.calls.max_in_window(1.0, "orders") <= 9
+
+
+async def test_the_kill_switch_sweep_cancels_within_the_ceiling(
+    tmp_path: Path, clean_ordo_env: None
+) -> None:
+    async with gateway(tmp_path, ceiling=3) as gw:
+        broker = paper_broker(gw)
+        broker.set_price("NSE:SBIN", "500")
+        for _ in range(7):
+            order_id(await gw.client.post("/api/v1/orders", json=order()))
+        broker.calls.reset()
+        switched = await gw.client.post(
+            "/api/v1/kill-switch", json={"reason": "drill", "cancel_open_orders": True}
+        )
+    assert switched.status_code == 200, switched.text
+    assert broker.calls.count("cancel_order") == 7
+    assert broker.calls.max_in_window(1.0, "orders") <= 3
 
 
 async def test_a_wait_past_the_deadline_fails_fast_with_nothing_sent(
