@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import selectors
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,10 +18,13 @@ from typing import Any, TypeVar
 import pytest
 from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
+from ordo.domain.segments import Segment
 from ordo.errors import KillSwitchActive
 from ordo.safety.deadline import Deadline
 from ordo.safety.killswitch import KillSwitch, KillSwitchState
 from ordo.safety.limiter import AccountLimiter, Priority
+from ordo.safety.order_ceiling import OrderCeiling
+from ordo.safety.shared_limits import SharedVerdict, WindowSpec
 
 T = TypeVar("T")
 
@@ -591,3 +594,168 @@ def test_the_paper_broker_never_sees_more_than_its_declared_quota(tmp_path: Path
     assert broker.calls.max_in_window(1.0, "place_order") == 10
     assert broker.calls.max_in_window(60.0, "place_order") == 25
     assert len(broker.orders()) == 60
+
+
+# -- the regulatory order-rate ceiling per exchange segment (named windows) ----------------
+
+
+def test_segment_ceiling_holds_in_every_window_beside_the_broker_quota() -> None:
+    """Place, modify and cancel of one segment together stay under the ceiling; two
+    segments each get their own ceiling, and the broker's quota still covers both."""
+    ceiling = OrderCeiling(9)
+
+    async def main() -> dict[Segment, list[float]]:
+        limiter = AccountLimiter("acct", [RateLimit(15, 1.0, RateScope.ORDERS)])
+        grants: dict[Segment, list[float]] = {Segment.NSE_FO: [], Segment.NSE_CASH: []}
+
+        async def one(segment: Segment, priority: Priority) -> None:
+            windows = ceiling.windows(segment)
+            await limiter.acquire(RateScope.ORDERS, priority, deadline(1000), also=windows)
+            grants[segment].append(now())
+
+        await asyncio.gather(
+            *(one(Segment.NSE_FO, Priority.ORDER) for _ in range(40)),
+            *(one(Segment.NSE_FO, Priority.CANCEL) for _ in range(10)),
+            *(one(Segment.NSE_CASH, Priority.ORDER) for _ in range(30)),
+        )
+        return grants
+
+    grants = run(main, max_jumps=50)
+    assert len(grants[Segment.NSE_FO]) == 50
+    assert len(grants[Segment.NSE_CASH]) == 30
+    assert max_in_any_window(grants[Segment.NSE_FO], 1.0) == 9
+    assert max_in_any_window(grants[Segment.NSE_CASH], 1.0) == 9
+    both = grants[Segment.NSE_FO] + grants[Segment.NSE_CASH]
+    assert max_in_any_window(both, 1.0) <= 15
+
+
+def test_cancels_queued_behind_places_go_first_in_a_segment() -> None:
+    ceiling = OrderCeiling(9)
+    nfo = ceiling.windows(Segment.NSE_FO)
+
+    async def main() -> list[tuple[str, float]]:
+        limiter = AccountLimiter("acct", [])
+        served: list[tuple[str, float]] = []
+
+        async def one(name: str, priority: Priority) -> None:
+            await limiter.acquire(RateScope.ORDERS, priority, deadline(1000), also=nfo)
+            served.append((name, now()))
+
+        places = [asyncio.create_task(one(f"place{i}", Priority.ORDER)) for i in range(30)]
+        await asyncio.sleep(0)
+        assert limiter.waiting == 21  # nine went at once, the window is full
+        cancels = [asyncio.create_task(one(f"cancel{i}", Priority.CANCEL)) for i in range(3)]
+        await asyncio.gather(*places, *cancels)
+        return served
+
+    served = run(main)
+    names = [name for name, _ in served]
+    assert names[:9] == [f"place{i}" for i in range(9)]
+    # The next window's first three slots go to the cancels that arrived last.
+    assert names[9:12] == ["cancel0", "cancel1", "cancel2"]
+    assert [at for _, at in served[9:12]] == pytest.approx([1.0] * 3)
+    assert names[12:] == [f"place{i}" for i in range(9, 30)]
+
+
+def test_a_ceiling_wait_past_the_deadline_fails_fast_and_takes_nothing() -> None:
+    ceiling = OrderCeiling(9)
+    bfo = ceiling.windows(Segment.BSE_FO)
+
+    async def main() -> None:
+        limiter = AccountLimiter("acct", [RateLimit(100, 1.0)])
+        for _ in range(9):
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10), also=bfo)
+        with pytest.raises(RateLimited) as refused:
+            await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(0.5), also=bfo)
+        assert now() == 0.0  # refused at once, not at the deadline
+        assert refused.value.retry_after == pytest.approx(1.0)
+        rows = {row.get("name", row["scope"]): row["available"] for row in limiter.headroom()}
+        assert rows == {"all": 91, bfo[0].name: 0}
+        # Another segment is not held back by this one's ceiling.
+        other = ceiling.windows(Segment.BSE_CASH)
+        waited = await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(0.5), also=other)
+        assert waited == 0.0
+        assert limiter.headroom()[0]["available"] == 90
+
+    run(main, max_jumps=2)
+
+
+def test_an_order_of_unknown_segment_counts_in_every_segment() -> None:
+    ceiling = OrderCeiling(3)
+
+    async def main() -> list[dict[str, Any]]:
+        limiter = AccountLimiter("acct", [])
+        await limiter.acquire(
+            RateScope.ORDERS, Priority.CANCEL, deadline(10), also=ceiling.windows(None)
+        )
+        await limiter.acquire(
+            RateScope.ORDERS, Priority.ORDER, deadline(10), also=ceiling.windows(Segment.MCX)
+        )
+        return limiter.headroom()
+
+    rows = run(main)
+    available = {row["name"]: row["available"] for row in rows}
+    assert available == {
+        f"segment:{segment.value}:3/1.0": 1 if segment is Segment.MCX else 2 for segment in Segment
+    }
+
+
+def test_segment_windows_are_admitted_by_name_in_the_shared_store() -> None:
+    """Replicas share a segment's ceiling: the shared store is asked for it by name."""
+
+    class Recording:
+        def __init__(self) -> None:
+            self.asked: list[list[str | None]] = []
+
+        async def admit(self, account: str, windows: Sequence[WindowSpec]) -> SharedVerdict:
+            self.asked.append([w.name for w in windows])
+            return SharedVerdict(admitted=True)
+
+        async def pause(self, account: str, seconds: float) -> None:
+            return None
+
+    shared = Recording()
+
+    async def main() -> None:
+        limiter = AccountLimiter(
+            "acct", [RateLimit(10, 1.0, RateScope.ORDERS)], margin=0.05, shared=shared
+        )
+        windows = OrderCeiling(9).windows(Segment.NSE_CURRENCY)
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10), also=windows)
+
+    run(main)
+    assert shared.asked == [["orders:10/1.0", "segment:NSE_CD:9/1.0"]]
+
+
+def test_a_grant_used_later_than_half_the_margin_queues_again() -> None:
+    """A task that resumes long after its slot was counted (a busy event loop) would send
+    into the next window: it queues again instead, and its deadline still holds."""
+    clock = [0.0]
+
+    class SlowFirstAnswer:
+        """Shared windows whose first answer arrives 0.3 s after it was asked."""
+
+        def __init__(self) -> None:
+            self.asked = 0
+
+        async def admit(self, account: str, windows: Sequence[WindowSpec]) -> SharedVerdict:
+            self.asked += 1
+            if self.asked == 1:
+                clock[0] += 0.3
+            return SharedVerdict(admitted=True)
+
+        async def pause(self, account: str, seconds: float) -> None:
+            return None
+
+    async def main() -> tuple[int, dict[str, Any]]:
+        shared = SlowFirstAnswer()
+        limiter = AccountLimiter(
+            "acct", [RateLimit(5, 1.0)], margin=0.2, clock=lambda: clock[0], shared=shared
+        )
+        await limiter.acquire(RateScope.ORDERS, Priority.ORDER, deadline(10))
+        return shared.asked, limiter.snapshot()
+
+    asked, snapshot = run(main)
+    assert asked == 2  # the first (late) grant was not used
+    assert snapshot["granted"] == 1
+    assert snapshot["windows"][0]["available"] == 4

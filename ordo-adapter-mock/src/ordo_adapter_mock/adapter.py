@@ -41,6 +41,7 @@ from ordo.domain import (
     Trade,
 )
 from ordo.domain.protection import MarketProtection
+from ordo.domain.algo import AlgoTag
 
 from ordo_adapter_mock.broker import PaperBroker
 from ordo_adapter_mock.calls import OK
@@ -81,6 +82,9 @@ class MockAdapter(BrokerAdapter[MockSettings]):
     # The paper broker takes a market-protection percentage on MARKET and SL-M orders, as
     # brokers with a protection field do: such orders stay MARKET in its book.
     market_protection: ClassVar[MarketProtection] = MarketProtection.FIELD
+    # No exchange behind the paper book: the regulatory order-rate ceiling applies only when
+    # the account's own compliance section sets one (to rehearse live pacing).
+    reaches_exchange: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
     Settings: ClassVar[type[AdapterSettings]] = MockSettings
     declared_rate_limits: ClassVar[tuple[RateLimit, ...]] = (
@@ -225,6 +229,19 @@ class MockAdapter(BrokerAdapter[MockSettings]):
             "place_order", CallKind.WRITE, lambda: self.broker.place(order, tag)
         )
         return _ack(placed)
+
+    async def place_algo_order(self, order: OrderRequest, tag: str, algo: AlgoTag) -> OrderAck:
+        """The paper broker takes the algo metadata with the order and keeps it by order id
+        (``broker.algos``), as a broker with an algo field would."""
+        if not TAG_PATTERN.match(tag):
+            raise InvalidRequest("an order tag is 1-30 letters and digits")
+
+        def place() -> Order:
+            placed = self.broker.place(order, tag)
+            self.broker.algos[placed.order_id] = algo
+            return placed
+
+        return _ack(await self._call("place_order", CallKind.WRITE, place))
 
     async def modify_order(self, order_id: str, changes: OrderModification) -> OrderAck:
         modified = await self._call(

@@ -44,6 +44,7 @@ from ordo.domain import (
     Trade,
     Validity,
 )
+from ordo.domain.algo import AlgoTag
 from ordo.domain.matching import STOP_TYPES, limit_crossed, stop_hit
 from pydantic import ValidationError
 
@@ -108,6 +109,8 @@ class PaperBroker:
         self.latency = latency or Latency(seed=seed)
         self.calls = calls or CallRecorder()
         self.book = OrderBook(self.clock)
+        self.algos: dict[str, AlgoTag] = {}
+        """The algo metadata each order arrived with (``place_algo_order``), by order id."""
 
     @classmethod
     def from_settings(cls, settings: MockSettings, **overrides: Any) -> PaperBroker:

@@ -231,6 +231,9 @@ class RequestLeg(ResponseModel):
     message: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    algo_name: str | None = None
+    """``algo_name`` of the API token that placed the leg (its ``algo_id`` below)."""
+    algo_id: str | None = None
 
 
 class TracedLeg(RequestLeg):

@@ -53,6 +53,7 @@ from ordo.safety.funds import FundsCache
 from ordo.safety.idempotency import InFlightRegistry
 from ordo.safety.killswitch import KillSwitch
 from ordo.safety.limiter import AccountLimiter
+from ordo.safety.order_ceiling import OrderCeiling
 from ordo.sessions.crypto import SecretBox
 from ordo.sessions.manager import SessionManager
 from ordo.sessions.totp_seeds import TOTP_CREDENTIAL, TotpSeedStore
@@ -143,7 +144,9 @@ class OrdoRuntime:
             freeze=FreezeLimits(compliance.freeze_quantities),
         )
         self.placement = PlacementService(self.accounts, legs, unit_of_work, self.safety)
-        self.changes = OrderChanges(self.accounts, self.guard, unit_of_work, self.safety)
+        self.changes = OrderChanges(
+            self.accounts, self.guard, unit_of_work, self.safety, ledger=self.ledger
+        )
         self.exits = PositionExits(self.guard, legs, self.ledger, unit_of_work, self.safety)
         self.lookup = OrderLookup(self.accounts, self.guard, self.ledger)
         self.events = EventLog(
@@ -222,6 +225,7 @@ class OrdoRuntime:
                     margin=self.settings.rate_limit_margin_seconds,
                     shared=self.shared_state.windows if self.shared_state else None,
                 ),
+                ceiling=self._ceiling(name, cls.reaches_exchange),
             )
             self.accounts.add(account)
             if context.egress is not None:
@@ -238,6 +242,10 @@ class OrdoRuntime:
         await self.watchers.sync()
         self._tasks = [asyncio.create_task(job()) for job in self._jobs()]
         self._tasks.append(asyncio.create_task(self.webhooks.run()))
+
+    def _ceiling(self, account: str, reaches_exchange: bool) -> OrderCeiling | None:
+        rate = self.settings.order_rate_per_second(account, reaches_exchange=reaches_exchange)
+        return None if rate is None else OrderCeiling(rate)
 
     def _jobs(self) -> list[Job]:
         """Every service's background jobs."""

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from ordo.api.errors import request_id_of
-from ordo.context import actor_var
+from ordo.config import token_algo
+from ordo.context import actor_var, algo_var
 from ordo.errors import OrdoError
 from ordo.orchestrator.unit_of_work import Ticket
 from pydantic import BaseModel, ValidationError
@@ -85,6 +86,8 @@ async def _authenticated(facade: Facade, request: Request) -> tuple[Caller, dict
     caller = facade.keys.match(data.get("apikey"))
     # Orders and audit events carry the Ordo token's identity, never the apikey.
     actor_var.set(caller.scope)
+    # The Ordo token's algo metadata goes with its orders, as on Ordo's own API.
+    algo_var.set(token_algo(request.app.state.ordo.tokens, caller.scope))
     request.state.actor = caller.scope
     return caller, data
 

@@ -42,6 +42,7 @@ from ordo.domain import (
     exit_order_for,
 )
 from ordo.domain.protection import MarketProtection
+from ordo.domain.algo import AlgoTag
 
 
 class AdapterSettings(BaseModel):
@@ -121,6 +122,10 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
     """Whether a stored session is still good after Ordo restarts. ``False`` (the paper
     broker, whose book lives in the process) makes an unattended adapter log in afresh at
     every start instead of adopting the stored session."""
+    reaches_exchange: ClassVar[bool] = True
+    """Whether orders go on to an exchange, whose rules then apply (the order-rate ceiling
+    per segment, ``compliance:``). ``False`` (the paper broker): the ceiling applies only
+    when the account's own ``compliance.order_rate_per_second`` asks for it."""
 
     def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
         if not isinstance(settings, type(self).Settings):
@@ -245,6 +250,12 @@ class BrokerAdapter(ABC, Generic[SettingsT]):
         """Send one order carrying ``tag`` (see ``ordo.safety.tags``) so it can be found
         again by ``find_orders_by_tag`` when the reply is lost."""
         raise UnsupportedOperation(f"{self.id} cannot place orders")
+
+    async def place_algo_order(self, order: OrderRequest, tag: str, algo: AlgoTag) -> OrderAck:
+        """``place_order`` with the API token's algo metadata in the broker's own field for
+        it. The core calls it only on adapters that declare ``Capability.ALGO_ID`` (and
+        only for a token that has the metadata); the others get ``place_order``."""
+        raise UnsupportedOperation(f"{self.id} has no field for an algo id")
 
     async def modify_order(self, order_id: str, changes: OrderModification) -> OrderAck:
         raise UnsupportedOperation(f"{self.id} cannot modify orders")

@@ -34,6 +34,10 @@ class Capability(StrEnum):
     EXIT_POSITIONS = "exit_positions"
     """``exit_orders``: the orders that flatten open net positions, placed through the
     order path (``POST /api/v1/positions/exit``)."""
+    ALGO_ID = "algo_id"
+    """``place_algo_order``: the broker takes an algo name or id with an order (Upstox's
+    ``X-Algo-Name`` header is one such field). Without it the token's algo metadata stays
+    in Ordo's ledger and audit only."""
 
 
 REQUIRED_CAPABILITIES: frozenset[Capability] = frozenset(

@@ -22,8 +22,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordo.api.auth import presented_token
-from ordo.config import match_token
-from ordo.context import actor_var
+from ordo.config import match_token, token_algo
+from ordo.context import actor_var, algo_var
 from ordo.runtime import OrdoRuntime
 
 TOKEN_PARAM_NAMES = frozenset(
@@ -90,6 +90,7 @@ class AccessMiddleware:
         actor = match_token(runtime.tokens, token) if token else None
         if actor is not None:
             actor_var.set(actor)
+            algo_var.set(token_algo(runtime.tokens, actor))
             # A token configured only by its SHA-256 becomes known by value once presented.
             runtime.emitter.secrets.add(token)
         method, path = scope["method"], scope["path"]

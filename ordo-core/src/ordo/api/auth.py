@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ordo.config import match_token
-from ordo.context import actor_var
+from ordo.config import match_token, token_algo
+from ordo.context import actor_var, algo_var
 from ordo.orchestrator.errors import OrdoError
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ordo"'}
@@ -31,12 +31,14 @@ async def require_token(request: Request) -> str:
             http_status=401,
             headers=_CHALLENGE,
         )
-    name = match_token(request.app.state.ordo.tokens, token)
+    tokens = request.app.state.ordo.tokens
+    name = match_token(tokens, token)
     if name is None:
         raise OrdoError(
             "UNAUTHORIZED", "the bearer token is not valid", http_status=401, headers=_CHALLENGE
         )
     actor_var.set(name)
+    algo_var.set(token_algo(tokens, name))
     request.state.actor = name
     return name
 

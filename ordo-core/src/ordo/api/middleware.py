@@ -9,7 +9,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ordo.context import actor_var, request_id_var
+from ordo.context import actor_var, algo_var, request_id_var
 
 HEADER = "x-request-id"
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -37,6 +37,7 @@ class RequestIdMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         actor_token = actor_var.set(None)
+        algo_token = algo_var.set(None)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -48,3 +49,4 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
             actor_var.reset(actor_token)
+            algo_var.reset(algo_token)

@@ -169,6 +169,12 @@ class LedgerLeg(_Open):
     rejected_after_ack: bool = Field(
         default=False, description="The broker rejected the order after acknowledging it."
     )
+    algo_name: str | None = Field(
+        default=None, description="algo_name of the API token that placed the leg."
+    )
+    algo_id: str | None = Field(
+        default=None, description="algo_id of the API token that placed the leg."
+    )
 
 
 class RequestTrace(_Open):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ordo.audit.redaction import longest_first, redact_ordered
 from ordo.audit.secret_values import encoded_forms, secret_values
-from ordo.context import current_actor, current_request_id
+from ordo.context import current_actor, current_algo, current_request_id
 
 MIN_SECRET_LENGTH = 6
 """Shorter values would mask ordinary words; short secrets (a PIN) are masked by key name."""
@@ -56,6 +56,10 @@ class AuditEmitter:
         account: str | None = None,
         **payload: Any,
     ) -> AuditEvent:
+        algo = current_algo()
+        if algo is not None and "algo" not in payload:
+            # Every line of a request by a token with algo metadata says which algo.
+            payload["algo"] = algo.payload()
         # Every field is built here with its declared type, so pydantic's validation would
         # only repeat what the signature says (and costs more than the rest of emit).
         event = AuditEvent.model_construct(

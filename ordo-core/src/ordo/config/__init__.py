@@ -22,7 +22,7 @@ from ordo.config.models import (
 from ordo.config.sections import declared_sections, validate_plugin_sections
 from ordo.config.settings import LogLevel, Settings
 from ordo.config.sources import CONFIG_ENV
-from ordo.config.tokens import ApiToken, api_token_table, hash_token, match_token
+from ordo.config.tokens import ApiToken, api_token_table, hash_token, match_token, token_algo
 
 __all__ = [
     "CONFIG_ENV",
@@ -43,6 +43,7 @@ __all__ = [
     "hash_token",
     "load_settings",
     "match_token",
+    "token_algo",
     "validate_account_settings",
     "validate_plugin_sections",
 ]

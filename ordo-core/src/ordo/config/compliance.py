@@ -1,5 +1,11 @@
 """``compliance:``: the 2026 trading rules Ordo applies to every order (see
-``docs/operations.md``, "Trading under the 2026 rules")."""
+``docs/operations.md``, "Trading under the 2026 rules").
+
+The exchanges reject more than 10 orders per second per client and exchange segment, and
+count on the broker's clock (``../shared/brokers/regulation.md``); the default ceiling of 9
+leaves one order of margin for the skew between Ordo's clock and the broker's. They reject
+algo market orders (hence the protection) and orders above a contract's freeze quantity.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ordo.domain.orders import ProtectionPct
+from ordo.domain.segments import REGULATORY_ORDERS_PER_SECOND
+
+DEFAULT_ORDERS_PER_SECOND = 9
+
+_RATE_DOC = (
+    "Most orders (place, modify and cancel together) per second per exchange segment, "
+    f"1..{REGULATORY_ORDERS_PER_SECOND} (the exchanges' limit)."
+)
 
 _UNDERLYING = re.compile(r"^[A-Z0-9&_\-.]{1,32}$")
 
@@ -27,10 +41,17 @@ sizes: check the current NSE/BSE circular and set ``compliance.freeze_quantities
 
 
 class ComplianceConfig(BaseModel):
-    """Market protection and freeze quantities."""
+    """Gateway-wide regulatory limits: order-rate ceiling, market protection, freeze
+    quantities."""
 
     model_config = ConfigDict(extra="forbid")
 
+    order_rate_per_second: int = Field(
+        default=DEFAULT_ORDERS_PER_SECOND,
+        ge=1,
+        le=REGULATORY_ORDERS_PER_SECOND,
+        description=_RATE_DOC + " Default 9: the regulatory 10 less a margin for clock skew.",
+    )
     market_protection_pct: ProtectionPct = Field(
         default=Decimal("2"),
         description="Default protection of MARKET and SL-M orders, in percent (0, 20]: a "
@@ -53,3 +74,17 @@ class ComplianceConfig(BaseModel):
 
     def freeze_quantity(self, underlying: str | None) -> int | None:
         return None if underlying is None else self.freeze_quantities.get(underlying.upper())
+
+
+class AccountCompliance(BaseModel):
+    """One account's overrides (a broker that sets a lower limit than the exchange)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_rate_per_second: int | None = Field(
+        default=None,
+        ge=1,
+        le=REGULATORY_ORDERS_PER_SECOND,
+        description=_RATE_DOC + " Unset: the gateway-wide compliance.order_rate_per_second "
+        "(none for a paper account, whose orders reach no exchange).",
+    )

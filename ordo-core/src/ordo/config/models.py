@@ -10,11 +10,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ordo.config.compliance import AccountCompliance
 from ordo.config.egress import EgressConfig
+from ordo.domain.algo import AlgoTag
 from ordo.safety.checks import OrderLimits
 
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 TOKEN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+ALGO_TEXT = re.compile(r"^[A-Za-z0-9_.:/-][A-Za-z0-9 _.:/-]{0,63}$")
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -99,6 +102,10 @@ class AccountConfig(_Strict):
         description="Adapter settings, validated against the adapter's Settings model.",
     )
     enabled: bool = Field(default=True, description="A disabled account is not loaded.")
+    compliance: AccountCompliance = Field(
+        default_factory=AccountCompliance,
+        description="This account's regulatory limits (override the compliance section).",
+    )
     totp_secret: SecretStr | None = Field(
         default=None, description="Base32 TOTP seed, so Ordo can answer TOTP challenges itself."
     )
@@ -126,12 +133,32 @@ class ApiTokenEntry(_Strict):
     name: str = Field(description="Name recorded in the audit log for requests using it.")
     token: SecretStr | None = Field(default=None, description="The bearer token.")
     sha256: str | None = Field(default=None, description="Hex SHA-256 of the bearer token.")
+    algo_name: str | None = Field(
+        default=None,
+        description="The algo this token trades for: recorded on every ledger leg and audit "
+        "line of its orders, and sent to brokers that have a field for it.",
+    )
+    algo_id: str | None = Field(
+        default=None,
+        description="The exchange-issued algo ID of a registered algo (same use as algo_name).",
+    )
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         if not TOKEN_NAME.match(value):
             raise ValueError("token names use letters, digits, '.', '_' and '-' (1-64 chars)")
+        return value
+
+    @field_validator("algo_name", "algo_id")
+    @classmethod
+    def _algo(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not ALGO_TEXT.match(value):
+            raise ValueError(
+                "use 1-64 letters, digits, spaces and '.', '_', ':', '/', '-' (no leading space)"
+            )
         return value
 
     @field_validator("sha256")
@@ -150,6 +177,12 @@ class ApiTokenEntry(_Strict):
         if self.token is not None and not self.token.get_secret_value():
             raise ValueError("token must not be empty")
         return self
+
+    def algo(self) -> AlgoTag | None:
+        """The token's algo metadata, or ``None`` when it has none."""
+        if self.algo_name is None and self.algo_id is None:
+            return None
+        return AlgoTag(self.algo_name, self.algo_id)
 
 
 def parse_token_list(value: Any) -> Any:

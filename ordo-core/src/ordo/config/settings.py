@@ -128,8 +128,9 @@ class Settings(BaseSettings):
     rate_limit_margin_seconds: float = Field(
         default=0.05,
         ge=0,
-        description="Widen every rate-limit window by this much, so network jitter between "
-        "Ordo and the broker cannot squeeze more calls than the quota into one broker window.",
+        description="Widen every rate-limit window by this much, so neither Ordo's own "
+        "lateness (a call not sent within half of it after its grant queues again) nor "
+        "network jitter can squeeze more calls than the quota into one broker window.",
     )
     order_watch_interval_seconds: float = Field(
         default=2.0,
@@ -156,7 +157,8 @@ class Settings(BaseSettings):
     )
     compliance: ComplianceConfig = Field(
         default_factory=ComplianceConfig,
-        description="Market protection and freeze quantities (the 2026 trading rules).",
+        description="The 2026 trading rules on every account: the exchanges' order-rate "
+        "ceiling, market protection and freeze quantities.",
     )
     login_schedule: str | None = Field(
         default=None, description="Daily login reminder/automation time, IST 'HH:MM'."
@@ -250,6 +252,15 @@ class Settings(BaseSettings):
     def account_limits(self, account: str) -> LimitsConfig:
         """Global caps overlaid with the account's own."""
         return self.limits.merged_with(self.accounts[account].limits)
+
+    def order_rate_per_second(self, account: str, *, reaches_exchange: bool = True) -> int | None:
+        """The account's order-rate ceiling per exchange segment: its own, else the
+        gateway's for an account whose orders reach an exchange, else none (a paper
+        account)."""
+        own = self.accounts[account].compliance.order_rate_per_second
+        if own is not None:
+            return own
+        return self.compliance.order_rate_per_second if reaches_exchange else None
 
     def enabled_accounts(self) -> dict[str, AccountConfig]:
         return {name: acc for name, acc in self.accounts.items() if acc.enabled}

@@ -7,6 +7,7 @@ import hmac
 from dataclasses import dataclass
 
 from ordo.config.settings import Settings
+from ordo.domain.algo import AlgoTag
 
 DEFAULT_TOKEN_NAME = "default"
 
@@ -17,6 +18,8 @@ class ApiToken:
 
     name: str
     sha256_hex: str
+    algo: AlgoTag | None = None
+    """The algo the token trades for (``algo_name``/``algo_id`` in the config)."""
 
     def __repr__(self) -> str:
         return f"ApiToken(name={self.name!r})"
@@ -40,8 +43,16 @@ def api_token_table(settings: Settings) -> list[ApiToken]:
         else:
             assert entry.sha256 is not None  # the model requires exactly one form
             digest = entry.sha256
-        table.append(ApiToken(entry.name, digest))
+        table.append(ApiToken(entry.name, digest, entry.algo()))
     return table
+
+
+def token_algo(table: list[ApiToken], name: str) -> AlgoTag | None:
+    """The algo metadata of the token named ``name`` (``None``: none, or no such token)."""
+    for entry in table:
+        if entry.name == name:
+            return entry.algo
+    return None
 
 
 def match_token(table: list[ApiToken], presented: str) -> str | None:

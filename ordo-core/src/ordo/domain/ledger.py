@@ -57,6 +57,9 @@ class LedgerLeg(BaseModel):
     path's own reads (``legs_by_tags``) do not need it and leave it ``None``."""
     last_event_id: int | None = None
     rejected_after_ack: bool | None = None
+    algo_name: str | None = None
+    """The algo metadata of the API token that placed the leg (``ordo.domain.algo``)."""
+    algo_id: str | None = None
 
     def describe(self) -> dict[str, Any]:
         """The leg as the API shows it."""
@@ -73,6 +76,8 @@ class LedgerLeg(BaseModel):
             "message": self.message,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "algo_name": self.algo_name,
+            "algo_id": self.algo_id,
         }
 
 

@@ -12,6 +12,7 @@ from ordo.errors import OrdoError, means_broker_down
 from ordo.orchestrator.errors import unknown_account
 from ordo.safety.breaker import AccountBreaker
 from ordo.safety.limiter import AccountLimiter
+from ordo.safety.order_ceiling import OrderCeiling
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Account:
     adapter: BrokerAdapter
     breaker: AccountBreaker | None = None
     limiter: AccountLimiter | None = None
+    ceiling: OrderCeiling | None = None
+    """The regulatory order-rate ceiling per exchange segment, enforced by ``limiter``."""
     last_call: CallRecord | None = None
     last_success: datetime | None = None
     last_error: CallRecord | None = None

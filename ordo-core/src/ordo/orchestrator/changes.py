@@ -1,6 +1,10 @@
 """Changes to existing orders: modify and cancel, through the same unit of work as
 placement (idempotency key, stored response), and "cancel every open order" for the kill
-switch. A write on an existing order is retried only on errors that prove no effect."""
+switch. A write on an existing order is retried only on errors that prove no effect.
+
+Each change counts against the order-rate ceiling of its order's exchange segment, learnt
+from the ledger leg that placed the order (from the broker's book in the kill switch's
+sweep); an order Ordo did not place counts in every segment."""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from typing import Any
 from ordo.adapters.capabilities import Capability
 from ordo.domain import AccountResult, OrderAck, OrderModification, ResultStatus
 from ordo.domain.protection import NAKED_TYPES, MarketProtection
+from ordo.domain.segments import Segment, segment_named
 from ordo.errors import OrdoError, UnsupportedOperation
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.fanout import Reply, error_result, fan_out
 from ordo.orchestrator.guard import CallGuard, CallKind
+from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.pretrade import OrderSafety
 from ordo.orchestrator.reads import require
 from ordo.orchestrator.unit_of_work import OrderUnitOfWork, PriorLegs, Settlements, Ticket
@@ -29,11 +35,14 @@ class OrderChanges:
         guard: CallGuard,
         unit_of_work: OrderUnitOfWork,
         safety: OrderSafety,
+        *,
+        ledger: Ledger | None = None,
     ) -> None:
         self.accounts = accounts
         self.guard = guard
         self.unit_of_work = unit_of_work
         self.safety = safety
+        self.ledger = ledger
 
     async def modify(
         self, account_name: str, order_id: str, changes: OrderModification, ticket: Ticket
@@ -81,10 +90,15 @@ class OrderChanges:
                 "order_id": order_id,
                 "changes": changes.model_dump(mode="json", exclude_unset=True),
             },
+            segment=await self._segment(account, order_id),
         )
 
-    async def cancel_now(self, account: Account, order_id: str) -> AccountResult:
-        """Cancel one order, outside any idempotency key (the kill switch's sweep)."""
+    async def cancel_now(
+        self, account: Account, order_id: str, *, exchange: str | None = None
+    ) -> AccountResult:
+        """Cancel one order, outside any idempotency key (the kill switch's sweep).
+        ``exchange``: the order's, when the caller knows it."""
+        segment = segment_named(exchange) or await self._segment(account, order_id)
         return await self._change(
             account,
             Capability.CANCEL_ORDER,
@@ -93,7 +107,15 @@ class OrderChanges:
             kind=CallKind.CANCEL,
             before_send=None,
             audit={"order_id": order_id},
+            segment=segment,
         )
+
+    async def _segment(self, account: Account, order_id: str) -> Segment | None:
+        """The exchange segment of an order Ordo placed (its ledger leg), else ``None``."""
+        if self.ledger is None:
+            return None
+        leg = await self.ledger.find_by_order(account.name, order_id)
+        return None if leg is None else segment_named(leg.request.get("exchange"))
 
     async def _change(
         self,
@@ -105,6 +127,7 @@ class OrderChanges:
         kind: CallKind,
         before_send: Callable[[], None] | None,
         audit: dict[str, Any],
+        segment: Segment | None,
     ) -> AccountResult:
         deadline = self.safety.deadline()
         try:
@@ -118,6 +141,7 @@ class OrderChanges:
                     deadline=deadline,
                     before_send=before_send,
                     audit=audit,
+                    segment=segment,
                 ),
                 deadline=deadline,
                 policy=self.safety.policy,
@@ -155,7 +179,7 @@ class OrderChanges:
                 retry_on=READ_RETRY_ON,
             )
             outcomes = [
-                (o.order_id, await self.cancel_now(account, o.order_id))
+                (o.order_id, await self.cancel_now(account, o.order_id, exchange=o.exchange))
                 for o in orders
                 if o.status.is_open
             ]

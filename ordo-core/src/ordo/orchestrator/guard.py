@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from ordo.adapters.base import RateScope
 from ordo.audit.events import AuditEmitter
+from ordo.domain.segments import Segment
 from ordo.errors import BrokerError, RateLimited, SessionExpired
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.safety.deadline import Deadline
@@ -34,6 +35,8 @@ _SCOPE = {
     CallKind.CANCEL: RateScope.ORDERS,
 }
 _PRIORITY = {CallKind.CANCEL: Priority.CANCEL, CallKind.ORDER: Priority.ORDER}
+_ORDER_CALLS = frozenset({CallKind.ORDER, CallKind.CANCEL})
+"""Calls the exchanges' order-rate rule counts: place, modify and cancel."""
 
 SessionExpiredListener = Callable[[Account, SessionExpired], Awaitable[None]]
 CallObserver = Callable[[Account, str, str, float], None]
@@ -66,16 +69,21 @@ class CallGuard:
         audit: dict[str, Any] | None = None,
         deadline: Deadline | None = None,
         before_send: Callable[[], None] | None = None,
+        segment: Segment | None = None,
     ) -> T:
         """Run one adapter call. ``before_send`` runs after any rate-limit wait and right
-        before the broker is called (the kill switch re-check)."""
+        before the broker is called (the kill switch re-check). An order call (place,
+        modify, cancel) also waits for the account's order-rate ceiling in ``segment``
+        (every segment when ``None``: the order's segment is unknown)."""
         guarded = kind is not CallKind.LOGIN
         if guarded and account.limiter is not None:
+            ceiling = account.ceiling
             waited = await account.limiter.acquire(
                 _SCOPE[kind],
                 _PRIORITY.get(kind, Priority.READ),
                 deadline or Deadline.after(self.default_deadline),
                 before_send=before_send,
+                also=ceiling.windows(segment) if ceiling and kind in _ORDER_CALLS else (),
             )
             for wait_observer in self.wait_observers:
                 wait_observer(account, waited)

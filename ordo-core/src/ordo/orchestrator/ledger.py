@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ordo.audit.events import AuditEmitter
-from ordo.context import current_request_id
+from ordo.context import current_algo, current_request_id
 from ordo.domain import AccountResult, Order, ResultStatus
 from ordo.domain.ledger import OPEN_STATES, LedgerLeg, LegChanges, LegState, Settlement
 from ordo.errors import BrokerError
@@ -178,6 +178,7 @@ def _new_leg(
         idempotency_scope=scope,
         idempotency_key=key,
         state=state,
+        algo=current_algo(),
     )
 
 

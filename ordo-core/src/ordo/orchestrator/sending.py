@@ -10,12 +10,16 @@ deadline the leg stays ``unknown`` for the background reconciler.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import BrokerError, OutcomeUnknown
+from ordo.context import current_algo
 from ordo.domain import Order, OrderAck, OrderRequest
+from ordo.domain.segments import segment_of
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.guard import CallGuard, CallKind
 from ordo.safety.deadline import Deadline
@@ -62,6 +66,16 @@ def ack_of(order: Order) -> OrderAck:
     return OrderAck(order_id=order.order_id, status=order.status, message=order.status_message)
 
 
+def placing(account: Account, order: OrderRequest, tag: str) -> Callable[[], Awaitable[OrderAck]]:
+    """The adapter call that places ``order``: with the API token's algo metadata where
+    the adapter has a field for it (``Capability.ALGO_ID``), else the plain call."""
+    adapter = account.adapter
+    algo = current_algo()
+    if algo is not None and adapter.supports(Capability.ALGO_ID):
+        return lambda: adapter.place_algo_order(order, tag, algo)
+    return lambda: adapter.place_order(order, tag)
+
+
 async def send_once(
     gateway: CallGuard,
     account: Account,
@@ -80,17 +94,20 @@ async def send_once(
     broker's error when it refuses.
     """
     reconciled = False
+    segment = segment_of(order.exchange)
+    place = placing(account, order, tag)
     while True:
         try:
             ack = await call_with_retry(
                 lambda: gateway.call(
                     account,
                     "place_order",
-                    lambda: account.adapter.place_order(order, tag),
+                    place,
                     kind=CallKind.ORDER,
                     deadline=deadline,
                     before_send=before_send,
                     audit=audit,
+                    segment=segment,
                 ),
                 deadline=deadline,
                 policy=policy,

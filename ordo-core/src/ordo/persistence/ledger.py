@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 
+from ordo.domain.algo import AlgoTag
 from ordo.domain.ledger import LedgerLeg, LegState
 from ordo.persistence.tables import LedgerEntry
 from ordo.persistence.types import utcnow
@@ -43,10 +44,13 @@ def leg_values(
     idempotency_scope: str | None = None,
     idempotency_key: str | None = None,
     state: LegState = LegState.PENDING,
+    algo: AlgoTag | None = None,
 ) -> dict[str, Any]:
     """Every column of a new leg but its id."""
     now = utcnow()
     return {
+        "algo_name": None if algo is None else algo.name,
+        "algo_id": None if algo is None else algo.id,
         "request_id": request_id,
         "account": account,
         "adapter": adapter,

@@ -92,6 +92,9 @@ class LedgerEntry(SQLModel, table=True):
     """The latest order event of this leg's order."""
     rejected_after_ack: bool | None = None
     """Set when the broker rejected the order after acknowledging it."""
+    algo_name: str | None = Field(default=None, max_length=64)
+    """The algo metadata of the API token that placed the leg (``ordo.domain.algo``)."""
+    algo_id: str | None = Field(default=None, max_length=64)
 
 
 KILL_SWITCH_ROW = 1

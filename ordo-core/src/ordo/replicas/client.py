@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
 DEFAULT_PREFIX = "ordo:"
 """Prefix of every key and channel Ordo uses, so one Redis can serve other tools too."""
+MAX_CONNECTIONS = 50
+"""Connections one replica opens at most; a burst of admissions beyond it waits its turn."""
 
 
 def connect_redis(url: str, *, timeout: float = 1.0) -> Redis:
@@ -20,13 +22,22 @@ def connect_redis(url: str, *, timeout: float = 1.0) -> Redis:
     answer, and a Redis that does not answer within a second must fail the request safely
     (``RATE_LIMITED``) rather than hold it until the request deadline.
     """
-    return Redis.from_url(
+    # A blocking pool: a burst of concurrent admissions (every read of a burst of orders
+    # asks for the shared pause) waits up to ``timeout`` for a free connection, where the
+    # default pool would refuse the 101st outright and fail its request.
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=timeout,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
         health_check_interval=30,
     )
+    client = Redis(connection_pool=pool)
+    # The pool is this client's alone: closing the client closes it.
+    client.auto_close_connection_pool = True
+    return client
 
 
 def redact_url(url: str) -> str:

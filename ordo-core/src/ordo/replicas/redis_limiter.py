@@ -7,8 +7,10 @@ every window or in none, and no two replicas can both take the last slot. A brok
 by any replica sets a pause key with a millisecond expiry that the same script checks first.
 
 Keys (``{account}`` is a Redis Cluster hash tag, so one script's keys share a slot):
-``<prefix>rl:{<account>}:pause`` and ``<prefix>rl:{<account>}:<scope>:<max_calls>/<period>``.
-Replicas share a window when they use the same prefix, account name and declared quota.
+``<prefix>rl:{<account>}:pause`` and ``<prefix>rl:{<account>}:<name>``, where a broker quota's
+name is ``<scope>:<max_calls>/<period>`` and a segment's order-rate ceiling's is
+``segment:<segment>:<max_calls>/<period>``. Replicas share a window when they use the same
+prefix, account name and window name.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from redis.exceptions import RedisError
 
 from ordo.replicas.client import DEFAULT_PREFIX
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedVerdict, WindowSpec
+from ordo.safety.window_log import window_name
 
 # Times are integer microseconds: exact in Lua's doubles (< 2^53) and finer than any quota.
 # Numbers are formatted with %.0f before Redis sees them: Lua's default conversion keeps 14
@@ -87,10 +90,7 @@ class RedisWindows:
         return f"{self._prefix}rl:{{{account}}}:pause"
 
     def window_key(self, account: str, window: WindowSpec) -> str:
-        limit = window.limit
-        return (
-            f"{self._prefix}rl:{{{account}}}:{limit.scope.value}:{limit.max_calls}/{limit.period}"
-        )
+        return f"{self._prefix}rl:{{{account}}}:{window.name or window_name(window.limit)}"
 
     async def admit(self, account: str, windows: Sequence[WindowSpec]) -> SharedVerdict:
         """Record one grant in all of ``windows`` or refuse; see ``SharedWindows.admit``."""

@@ -20,6 +20,14 @@ a waiter that the local windows would grant is then also admitted by the shared 
 (one atomic round trip) before it goes, and waits as long as they say when they refuse. A
 shared store that cannot be reached fails the waiter with ``RateLimited`` rather than let it
 bypass the quota every replica shares.
+
+A grant counts when it is made, the broker counts when the call arrives: a task that resumes
+more than half the ``margin`` after its slot was counted (an event loop busy with a burst)
+gives the slot back and queues again in its place, so no call leaves later than that.
+
+An acquire may name windows of its own (``also``: the regulatory order-rate ceiling of the
+order's exchange segment), created on first use and shared by every acquire that names
+them: one grant passes the broker's quotas and those windows together, in one queue.
 """
 
 from __future__ import annotations
@@ -30,8 +38,6 @@ import itertools
 import math
 from bisect import insort
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from loguru import logger
@@ -40,39 +46,14 @@ from ordo.adapters.base import RateLimit, RateScope
 from ordo.adapters.errors import RateLimited
 from ordo.safety.deadline import Deadline
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedWindows, WindowSpec
-from ordo.safety.window_log import WindowLog, ready_in_log
+from ordo.safety.waiters import Priority, Waiter
+from ordo.safety.window_log import NamedLimit, WindowLog, ready_in_log
 
 # Timers may fire a hair early; a wake-up is never scheduled sooner than this so the loop
 # always makes progress.
 _MIN_WAKE = 1e-4
 # What a caller is told to wait when the shared windows cannot be reached.
 _SHARED_DOWN_RETRY_AFTER = 1.0
-
-
-class Priority(IntEnum):
-    """Lower values are served first."""
-
-    CANCEL = 0
-    ORDER = 1
-    READ = 2
-
-
-@dataclass(eq=False)
-class _Waiter:
-    priority: Priority
-    seq: int
-    windows: frozenset[int]
-    deadline_at: float
-    future: asyncio.Future[float]
-    enqueued_at: float
-    deadline_timer: asyncio.TimerHandle | None = None
-    granted_at: float | None = field(default=None)
-    admitting: bool = False
-    """The shared windows are being asked; the waiter holds its place until they answer."""
-
-    @property
-    def key(self) -> tuple[int, int]:
-        return (int(self.priority), self.seq)
 
 
 class AccountLimiter:
@@ -100,9 +81,13 @@ class AccountLimiter:
             raise ValueError("margin must not be negative")
         self.account = account
         self.queue_size = queue_size
+        self._margin = margin
         self._windows = [WindowLog(limit, margin) for limit in limits]
+        self._quotas = len(self._windows)
+        """The first windows are the broker's quotas; named windows follow."""
+        self._named: dict[str, int] = {}
         self._clock = clock
-        self._queue: list[_Waiter] = []  # sorted by (priority, seq)
+        self._queue: list[Waiter] = []  # sorted by (priority, seq)
         self._seq = itertools.count()
         self._paused_until = -math.inf
         self._wake: asyncio.TimerHandle | None = None
@@ -122,12 +107,21 @@ class AccountLimiter:
     def now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
-    def windows_for(self, scope: RateScope) -> frozenset[int]:
-        return frozenset(
+    def windows_for(self, scope: RateScope, also: Sequence[NamedLimit] = ()) -> frozenset[int]:
+        quotas = (
             i
-            for i, w in enumerate(self._windows)
+            for i, w in enumerate(self._windows[: self._quotas])
             if w.limit.scope is RateScope.ALL or w.limit.scope is scope
         )
+        return frozenset([*quotas, *(self._named_window(n) for n in also)])
+
+    def _named_window(self, named: NamedLimit) -> int:
+        index = self._named.get(named.name)
+        if index is None:
+            index = self._named[named.name] = len(self._windows)
+            self._windows.append(WindowLog(named.limit, self._margin, named.name))
+            self._shared_not_before.append(-math.inf)
+        return index
 
     async def acquire(
         self,
@@ -136,8 +130,10 @@ class AccountLimiter:
         deadline: Deadline,
         *,
         before_send: Callable[[], None] | None = None,
+        also: Sequence[NamedLimit] = (),
     ) -> float:
-        """Wait for a slot in every window that applies to ``scope``; return seconds waited.
+        """Wait for a slot in every window that applies to ``scope`` and in the named
+        windows ``also``; return seconds waited.
 
         Raises ``RateLimited`` (``retry_after`` = the estimated wait) without consuming
         capacity when the queue is full or the slot would come after ``deadline``.
@@ -145,10 +141,10 @@ class AccountLimiter:
         given back and the error propagates (the kill switch refusing a queued order).
         """
         now = self.now()
-        windows = self.windows_for(scope)
+        windows = self.windows_for(scope, also)
         deadline_at = now + deadline.remaining()
         loop = asyncio.get_running_loop()
-        waiter = _Waiter(priority, next(self._seq), windows, deadline_at, loop.create_future(), now)
+        waiter = Waiter(priority, next(self._seq), windows, deadline_at, loop.create_future(), now)
         estimate = self._estimate(waiter, now)
         if estimate - now > deadline.remaining() or deadline.expired:
             self._refused += 1
@@ -156,21 +152,14 @@ class AccountLimiter:
         if len(self._queue) >= self.queue_size and not self._evict_for(waiter, now):
             self._refused += 1
             raise self._rate_limited(scope, estimate - now, "the queue is full")
-        insort(self._queue, waiter, key=lambda w: w.key)
-        if math.isfinite(deadline_at):
-            waiter.deadline_timer = loop.call_later(
-                max(0.0, deadline_at - now), self._expire, waiter
-            )
-        self._dispatch()
-        try:
-            waited = await waiter.future
-        except asyncio.CancelledError:
-            self._forget(waiter)
-            if waiter.future.done() and not waiter.future.cancelled():
-                waiter.future.exception()  # retrieved, so asyncio does not log it
-            # Granted but never used: the slot goes back to the window.
+        waited = await self._wait(waiter, now)
+        while self._late(waiter):
+            # The task resumed too long after its grant (a busy event loop): sent now, the
+            # call could land in the next window with that window's own grants. Queue
+            # again in the same place; the slot counted in the shared store stays counted.
             self._refund(waiter)
-            raise
+            waiter.future = loop.create_future()
+            waited = await self._wait(waiter, self.now())
         if before_send is not None:
             try:
                 before_send()
@@ -178,6 +167,31 @@ class AccountLimiter:
                 self._refund(waiter)
                 raise
         return waited
+
+    async def _wait(self, waiter: Waiter, now: float) -> float:
+        """Queue ``waiter`` and wait for its grant."""
+        insort(self._queue, waiter, key=lambda w: w.key)
+        if math.isfinite(waiter.deadline_at):
+            waiter.deadline_timer = asyncio.get_running_loop().call_later(
+                max(0.0, waiter.deadline_at - now), self._expire, waiter
+            )
+        self._dispatch()
+        try:
+            return await waiter.future
+        except asyncio.CancelledError:
+            self._forget(waiter)
+            if waiter.future.done() and not waiter.future.cancelled():
+                waiter.future.exception()  # retrieved, so asyncio does not log it
+            # Granted but never used: the slot goes back to the window.
+            self._refund(waiter)
+            raise
+
+    def _late(self, waiter: Waiter) -> bool:
+        """Whether ``waiter`` resumed more than half the margin after its slot was counted
+        (half the margin is Ordo's own lateness, the other half the network's)."""
+        if self._margin <= 0 or waiter.counted_at is None or not waiter.windows:
+            return False
+        return self.now() - waiter.counted_at > self._margin / 2
 
     def pause(self, seconds: float) -> None:
         """Hold every acquire for ``seconds`` (the broker answered 429 with Retry-After).
@@ -195,10 +209,13 @@ class AccountLimiter:
         """Each window's remaining capacity right now, for ``/status``."""
         now = self.now()
         rows = []
-        for window in self._windows:
+        for i, window in enumerate(self._windows):
             window.prune(now)
+            # A named window (a segment's ceiling) says which; a quota is told by its scope.
+            named = {"name": window.name} if i >= self._quotas else {}
             rows.append(
                 {
+                    **named,
                     "scope": window.limit.scope.value,
                     "max_calls": window.limit.max_calls,
                     "period": window.limit.period,
@@ -265,25 +282,32 @@ class AccountLimiter:
             delay = max(_MIN_WAKE, next_wake - now)
             self._wake = asyncio.get_running_loop().call_later(delay, self._dispatch)
 
-    def _grant(self, waiter: _Waiter, now: float) -> None:
+    def _grant(self, waiter: Waiter, now: float, counted_at: float | None = None) -> None:
         self._remove(waiter)
         for i in waiter.windows:
             self._windows[i].grants.append(now)
         waiter.granted_at = now
+        waiter.counted_at = now if counted_at is None else counted_at
         self._granted += 1
         waiter.future.set_result(now - waiter.enqueued_at)
 
     # -- shared windows ----------------------------------------------------------------------
-    def _admit(self, waiter: _Waiter) -> None:
+    def _admit(self, waiter: Waiter) -> None:
         waiter.admitting = True
         self._spawn(self._admit_shared(waiter))
 
-    async def _admit_shared(self, waiter: _Waiter) -> None:
+    async def _admit_shared(self, waiter: Waiter) -> None:
         """Ask the shared windows for ``waiter``'s grant; grant it, or note how long they
         refuse, then dispatch again."""
         assert self._shared is not None
         order = sorted(waiter.windows)
-        specs = [WindowSpec(self._windows[i].limit, self._windows[i].span) for i in order]
+        specs = [
+            WindowSpec(self._windows[i].limit, self._windows[i].span, self._windows[i].name)
+            for i in order
+        ]
+        # The shared store counts the slot at some instant after this one: lateness is
+        # measured from here.
+        asked_at = self.now()
         try:
             verdict = await self._shared.admit(self.account, specs)
         except SharedStateUnavailable as exc:
@@ -302,7 +326,7 @@ class AccountLimiter:
             # A waiter that expired or was cancelled meanwhile leaves its shared slot unused:
             # over-counting only makes every replica a little more careful.
             if not waiter.future.done():
-                self._grant(waiter, now)
+                self._grant(waiter, now, counted_at=asked_at)
         else:
             self._paused_until = max(self._paused_until, now + verdict.paused_for)
             for i, wait in zip(order, verdict.waits, strict=False):
@@ -325,7 +349,7 @@ class AccountLimiter:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _refund(self, waiter: _Waiter) -> None:
+    def _refund(self, waiter: Waiter) -> None:
         """Give back a slot that was granted but not used for a broker call. A shared grant
         stays counted (conservative: the other replicas merely wait a little longer)."""
         if waiter.granted_at is None:
@@ -339,32 +363,32 @@ class AccountLimiter:
         self._granted -= 1
         self._dispatch()
 
-    def _expire(self, waiter: _Waiter) -> None:
+    def _expire(self, waiter: Waiter) -> None:
         if not waiter.future.done():
             now = self.now()
             self._fail(waiter, self._estimate(waiter, now) - now, "the deadline passed")
             self._dispatch()
 
-    def _fail(self, waiter: _Waiter, wait: float, why: str) -> None:
+    def _fail(self, waiter: Waiter, wait: float, why: str) -> None:
         self._remove(waiter)
         self._refused += 1
         if not waiter.future.done():
             waiter.future.set_exception(self._rate_limited(None, wait, why))
 
-    def _forget(self, waiter: _Waiter) -> None:
+    def _forget(self, waiter: Waiter) -> None:
         """A cancelled waiter leaves the queue; others may now go."""
         if waiter in self._queue:
             self._remove(waiter)
             self._dispatch()
 
-    def _remove(self, waiter: _Waiter) -> None:
+    def _remove(self, waiter: Waiter) -> None:
         if waiter.deadline_timer is not None:
             waiter.deadline_timer.cancel()
             waiter.deadline_timer = None
         if waiter in self._queue:
             self._queue.remove(waiter)
 
-    def _evict_for(self, newcomer: _Waiter, now: float) -> bool:
+    def _evict_for(self, newcomer: Waiter, now: float) -> bool:
         """Make room for ``newcomer`` by refusing the last waiter of a lower priority, so a
         queue full of reads never holds back a cancel. False when there is none."""
         victim = self._queue[-1]
@@ -373,7 +397,7 @@ class AccountLimiter:
         self._fail(victim, self._estimate(victim, now) - now, "the queue is full")
         return True
 
-    def _estimate(self, waiter: _Waiter, now: float) -> float:
+    def _estimate(self, waiter: Waiter, now: float) -> float:
         """When ``waiter`` would be granted if no one else arrived: replay the waiters ahead
         of it on a copy of the windows that matter to it."""
         ahead = [w for w in self._queue if w.key < waiter.key and w.windows & waiter.windows]
@@ -401,3 +425,6 @@ class AccountLimiter:
 
     def __repr__(self) -> str:
         return f"<AccountLimiter account={self.account!r} waiting={self.waiting}>"
+
+
+__all__ = ["AccountLimiter", "Priority"]

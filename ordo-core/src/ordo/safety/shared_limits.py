@@ -23,6 +23,8 @@ class WindowSpec:
 
     limit: RateLimit
     span: float
+    name: str | None = None
+    """The window's name (``WindowLog.name``); ``None``: the quota's own name."""
 
 
 @dataclass(frozen=True)

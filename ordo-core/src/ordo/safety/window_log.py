@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 from ordo.adapters.base import RateLimit
+
+
+def window_name(limit: RateLimit) -> str:
+    """The name of a broker quota's window (``orders:10/1.0``): replicas share a window
+    when they give it the same name."""
+    return f"{limit.scope.value}:{limit.max_calls}/{limit.period}"
+
+
+@dataclass(frozen=True)
+class NamedLimit:
+    """A window a caller adds to one acquire beyond the broker's quotas (the regulatory
+    order-rate ceiling of one exchange segment, ``ordo.safety.order_ceiling``). Acquires
+    that name the same window share it."""
+
+    name: str
+    limit: RateLimit
 
 
 class WindowLog:
     """Sliding-window log of one ``RateLimit``: the instants of the grants that may still
     count, oldest first."""
 
-    __slots__ = ("grants", "limit", "span")
+    __slots__ = ("grants", "limit", "name", "span")
 
-    def __init__(self, limit: RateLimit, margin: float) -> None:
+    def __init__(self, limit: RateLimit, margin: float, name: str | None = None) -> None:
         if limit.max_calls < 1 or limit.period <= 0:
             raise ValueError(f"invalid rate limit {limit!r}")
         self.limit = limit
+        self.name = name or window_name(limit)
         self.span = limit.period + margin
         self.grants: deque[float] = deque()
 

@@ -17,6 +17,7 @@ from ordo.adapters.errors import (
     UnsupportedOperation,
 )
 from ordo.domain import Exchange, Funds, OrderModification, OrderRequest, Side
+from ordo.domain.algo import AlgoTag
 
 from ordo_testing.compliance.checks import (
     assert_domain,
@@ -49,6 +50,11 @@ OPTIONAL_CALLS: dict[Capability, Callable[[BrokerAdapter], Awaitable[Any]]] = {
     ),
     Capability.ORDER_HISTORY: lambda a: a.get_order_history("1"),
     Capability.EXIT_POSITIONS: lambda a: _exit_orders(a),
+    Capability.ALGO_ID: lambda a: a.place_algo_order(
+        OrderRequest(exchange=Exchange.NSE, symbol="SBIN", side=Side.BUY, quantity=1),
+        "ALGOCHECK1",
+        AlgoTag("compliance check", None),
+    ),
 }
 """Optional operations that must raise ``UnsupportedOperation`` when not declared."""
 

@@ -22,6 +22,7 @@ from ordo.domain import (
     Side,
     reduces_exposure,
 )
+from ordo.domain.algo import AlgoTag
 
 from ordo_testing.compliance.checks import (
     assert_domain,
@@ -59,6 +60,18 @@ class OrdersSuite:
         assert ack.status not in (OrderStatus.REJECTED, OrderStatus.CANCELLED), (
             f"a valid resting order was acknowledged as {ack.status.value}"
         )
+
+    @verifies(Capability.ALGO_ID)
+    async def test_an_order_placed_with_algo_metadata_is_booked_as_sent(
+        self, adapter: BrokerAdapter, samples: SampleInstruments, request: pytest.FixtureRequest
+    ) -> None:
+        require(adapter, Capability.ALGO_ID)
+        order = resting_buy(samples)
+        tag = make_tag(request.node.nodeid)
+        algo = AlgoTag("compliance check", "ALGO-1")
+        ack = _ack(await adapter.place_algo_order(order, tag, algo))
+        booked = assert_domain(await adapter.get_order(ack.order_id), Order)
+        assert_matches_request(booked, order, order_id=ack.order_id, tag=tag)
 
     @verifies(Capability.ORDER_BOOK)
     async def test_placed_order_shows_in_the_book_with_its_tag(
