@@ -40,8 +40,8 @@ from ordo.domain import (
     SymbolRef,
     Trade,
 )
-from ordo.domain.protection import MarketProtection
 from ordo.domain.algo import AlgoTag
+from ordo.domain.protection import MarketProtection
 
 from ordo_adapter_mock.broker import PaperBroker
 from ordo_adapter_mock.calls import OK

@@ -41,8 +41,8 @@ from ordo.domain import (
     Trade,
     exit_order_for,
 )
-from ordo.domain.protection import MarketProtection
 from ordo.domain.algo import AlgoTag
+from ordo.domain.protection import MarketProtection
 
 
 class AdapterSettings(BaseModel):
