@@ -15,6 +15,7 @@ from ordo.errors import BrokerError, RateLimited, SessionExpired
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.safety.deadline import Deadline
 from ordo.safety.limiter import Priority
+from ordo.sessions.trading_day import PreviousDaySession, refuse_previous_day
 
 T = TypeVar("T")
 
@@ -46,12 +47,21 @@ class CallGuard:
     """Runs one guarded broker call: the limiter, the breaker, audit and bookkeeping.
 
     Login calls skip the limiter and the breaker: a login must be possible while the
-    account's order quota is exhausted or its breaker is open.
+    account's order quota is exhausted or its breaker is open. Every other call is refused
+    before anything is sent when the account's session belongs to an earlier IST trading
+    day (``ordo.sessions.trading_day``); ``clock`` says what time it is.
     """
 
-    def __init__(self, emitter: AuditEmitter, *, default_deadline: float = 10.0) -> None:
+    def __init__(
+        self,
+        emitter: AuditEmitter,
+        *,
+        default_deadline: float = 10.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.emitter = emitter
         self.default_deadline = default_deadline
+        self.clock = clock
         self.session_expired_listeners: list[SessionExpiredListener] = []
         self.observers: list[CallObserver] = []
         self.wait_observers: list[WaitObserver] = []
@@ -70,6 +80,8 @@ class CallGuard:
         """Run one adapter call. ``before_send`` runs after any rate-limit wait and right
         before the broker is called (the kill switch re-check)."""
         guarded = kind is not CallKind.LOGIN
+        if guarded:
+            await self._refuse_previous_day(account, operation)
         if guarded and account.limiter is not None:
             waited = await account.limiter.acquire(
                 _SCOPE[kind],
@@ -124,6 +136,24 @@ class CallGuard:
             elapsed_ms=round(elapsed * 1000, 3),
         )
         return result
+
+    async def _refuse_previous_day(self, account: Account, operation: str) -> None:
+        """No broker call uses yesterday's session: refuse it here, tell the listeners (the
+        session manager marks it expired and logs unattended accounts in again), audit."""
+        try:
+            refuse_previous_day(account.name, account.adapter.session, self.clock())
+        except PreviousDaySession as exc:
+            self.emitter.emit(
+                "broker.refused",
+                account=account.name,
+                operation=operation,
+                error_code=exc.code,
+                reason="previous_trading_day",
+                session_day=exc.session_day.isoformat(),
+            )
+            for listener in self.session_expired_listeners:
+                await listener(account, exc)
+            raise
 
     def _record(self, account: Account, record: CallRecord, elapsed: float) -> None:
         account.last_call = record
