@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from ordo.adapters.errors import BrokerError, BrokerUnavailable, InvalidRequest
 from ordo.adapters.http import build_http_client, transport_error
+from ordo.adapters.ip_rejection import IpRejection
 
 from ordo_adapter_hdfc.errors import CallKind, Reply, classify
 from ordo_adapter_hdfc.settings import HdfcSettings
@@ -25,9 +26,15 @@ class HdfcClient:
     for every reply ``errors.classify`` reads as a failure."""
 
     def __init__(
-        self, settings: HdfcSettings, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: HdfcSettings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        account: str = "",
     ) -> None:
         self._settings = settings
+        self._account = account
+        self._ip_rejection = IpRejection(settings.ip_rejection_patterns)
         timeout = settings.http_timeout()
         self._http = build_http_client(
             settings.base_url.rstrip("/"),
@@ -66,6 +73,8 @@ class HdfcClient:
             kind,
             not_found=not_found,
             default_retry_after=self._settings.rate_limit_retry_after,
+            account=self._account,
+            ip_rejection=self._ip_rejection,
         )
         if error is not None:
             raise error

@@ -100,6 +100,10 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
             request.headers.get("user-agent", ""),
         )
 
+    def refused_order(request: Request) -> Answer | None:
+        client = request.client.host if request.client else None
+        return refused(request) or fake.source_refused(client)
+
     def lose_reply_if_asked(answer: Answer) -> Answer:
         if answer[0] == 200 and fake.switches.lose_next_reply:
             fake.switches.lose_next_reply = False
@@ -222,16 +226,17 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
     @app.post("/oapi/v1/orders/regular")
     async def place(request: Request) -> Response:
         body = await _json(request)
-        return _respond(refused(request) or lose_reply_if_asked(fake.book.place(body)))
+        return _respond(refused_order(request) or lose_reply_if_asked(fake.book.place(body)))
 
     @app.put("/oapi/v1/orders/regular/{order_id}")
     async def modify(request: Request, order_id: str) -> Response:
         body = await _json(request)
-        return _respond(refused(request) or lose_reply_if_asked(fake.book.modify(order_id, body)))
+        refusal = refused_order(request)
+        return _respond(refusal or lose_reply_if_asked(fake.book.modify(order_id, body)))
 
     @app.delete("/oapi/v1/orders/regular/{order_id}")
     async def cancel(request: Request, order_id: str) -> Response:
-        return _respond(refused(request) or lose_reply_if_asked(fake.book.cancel(order_id)))
+        return _respond(refused_order(request) or lose_reply_if_asked(fake.book.cancel(order_id)))
 
     _control_routes(app, fake)
 

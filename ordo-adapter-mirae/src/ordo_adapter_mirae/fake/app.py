@@ -130,6 +130,9 @@ class FakeMirae:
         try:
             if write and switches.static_ip_mismatch:
                 raise FakeError("APIKeyException", IP_MESSAGE, 403)
+            if write:
+                client = request.client.host if request.client else None
+                broker.check_source(request.headers.get("Authorization"), client)
             response = await handler(request, form)
         except FakeError as exc:
             return JSONResponse(error_body(exc.error_type, exc.message), exc.status)
