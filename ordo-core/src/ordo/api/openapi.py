@@ -123,6 +123,11 @@ ERRORS: dict[int, tuple[str, str, str]] = {
         "UNAUTHORIZED",
         "missing bearer token: send 'Authorization: Bearer <token>'",
     ),
+    403: (
+        "The broker refused the account's source address: not a static IP registered for it",
+        "IP_NOT_WHITELISTED",
+        "m.Stock refused the source address of account 'x' (observed IP unknown)",
+    ),
     404: ("No such account, order or request", "UNKNOWN_ACCOUNT", "no account named 'x'"),
     409: (
         "The same Idempotency-Key is still being processed; retry after Retry-After",
@@ -300,7 +305,7 @@ def _error_statuses(op_id: str, operation: dict[str, Any], secured: set[str]) ->
     if in_path or "accounts" in in_query or op_id in {"get_request", "place_order"}:
         statuses.add(404)
     if op_id in BROKER_CALLS:
-        statuses |= {401, 429, 502, 503, 504}
+        statuses |= {401, 403, 429, 502, 503, 504}
     if op_id in ORDER_WRITES:
         statuses.add(409)
     if op_id in {"place_order", "modify_order"}:
