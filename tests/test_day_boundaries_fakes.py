@@ -19,6 +19,7 @@ from ordo.config import AccountConfig, load_settings
 from ordo.domain import LoginChallenge
 from ordo.persistence import SessionRepository
 from ordo.plugins import create_plugins
+from ordo.sessions.crypto import encrypt_session
 from ordo.sessions.day_end import end_trading_day
 from ordo_adapter_fyers.fake.state import Rejected
 from ordo_adapter_fyers.testing import FyersHarness
@@ -177,6 +178,8 @@ async def test_day_end_logout_leaves_no_session_usable(
     await end_trading_day(gw.runtime.sessions)
 
     assert set((await states(gw)).values()) == {"expired"}
+    await gw.runtime.watchers.sync()
+    assert gw.runtime.watchers.running == {}
     for name, case in cases.items():
         await assert_refused(gw, name, case)
         [line] = audit.of("session.expired", name)
@@ -212,9 +215,13 @@ async def test_a_session_from_yesterday_is_refused_today_without_the_job(
     # morning (09:20), and the sessions opened yesterday are still in memory.
     now_ist = datetime.now(UTC).astimezone(IST)
     tomorrow = datetime.combine(now_ist.date() + timedelta(days=1), time(9, 20), IST)
+    await gw.runtime.watchers.sync()
+    assert set(gw.runtime.watchers.running) == set(cases)
     gw.runtime.guard.clock = lambda: tomorrow.astimezone(UTC)
     gw.runtime.sessions.clock = lambda: tomorrow.astimezone(UTC)
     assert set((await states(gw)).values()) == {"expired"}
+    await gw.runtime.watchers.sync()
+    assert gw.runtime.watchers.running == {}  # no order watcher polls on yesterday's token
 
     for name, case in cases.items():
         await assert_refused(gw, name, case)
@@ -228,3 +235,31 @@ async def test_a_session_from_yesterday_is_refused_today_without_the_job(
     # The message says which day the session belongs to.
     funds = (await gw.client.get("/api/v1/funds", params={"accounts": "mirae-a"})).json()
     assert now_ist.date().isoformat() in funds["results"][0]["message"]
+
+
+async def test_a_stored_session_from_yesterday_is_expired_after_a_restart(
+    gw: InProcessGateway, cases: dict[str, Broker], audit: Audit
+) -> None:
+    # The server was down over the day boundary: at start it reads back a session that
+    # was opened yesterday (stored encrypted, as every session is).
+    account = gw.runtime.accounts.get("mirae-a")
+    session = account.adapter.session
+    assert session is not None
+    yesterday = session.model_copy(
+        update={"logged_in_at": session.logged_in_at - timedelta(days=1)}
+    )
+    async with gw.runtime.db.session() as s:
+        await SessionRepository(s).save(
+            account="mirae-a",
+            adapter="mirae",
+            state="active",
+            encrypted=encrypt_session(gw.runtime.box, yesterday),
+            logged_in_at=yesterday.logged_in_at,
+            expires_at=yesterday.expires_at,
+        )
+    account.adapter.restore_session(None)
+
+    await gw.runtime.sessions.restore_all()
+
+    assert (await states(gw))["mirae-a"] == "expired"
+    await assert_refused(gw, "mirae-a", cases["mirae-a"])
