@@ -7,7 +7,6 @@ database, a log line or an audit event.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -393,12 +392,3 @@ class SessionManager:
         )
         self._audit(account, "login.step", step=step, **outcome)
 
-
-async def run_periodically(interval: float, job: Callable[[], Any]) -> None:
-    """Run ``job`` every ``interval`` seconds until cancelled; a failure is logged, not fatal."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await job()
-        except Exception as exc:
-            logger.opt(exception=exc).warning("background job failed")
