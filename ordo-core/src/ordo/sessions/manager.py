@@ -391,4 +391,3 @@ class SessionManager:
             else {"outcome": "challenge", "challenge_kind": result.kind.value}
         )
         self._audit(account, "login.step", step=step, **outcome)
-
