@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.adapters.http import build_http_client, transport_error
 from ordo.adapters.ip_rejection import IpRejection
@@ -35,6 +36,7 @@ class FyersClient:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         account: str = "",
+        egress: Egress | None = None,
     ) -> None:
         self._settings = settings
         self._account = account
@@ -43,8 +45,14 @@ class FyersClient:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if settings.send_version_header:
             headers["version"] = "3"
+        # One client for every host (API, data, login, symbol master): all of the
+        # account's calls leave through its egress.
         self._http = build_http_client(
-            settings.api_base_url, transport=transport, timeout=timeout, headers=headers
+            settings.api_base_url,
+            transport=transport,
+            timeout=timeout,
+            headers=headers,
+            egress=egress,
         )
 
     def api(self, path: str) -> str:

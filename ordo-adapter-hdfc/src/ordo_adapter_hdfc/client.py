@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import httpx
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerError, BrokerUnavailable, InvalidRequest
 from ordo.adapters.http import build_http_client, transport_error
 from ordo.adapters.ip_rejection import IpRejection
@@ -31,6 +32,7 @@ class HdfcClient:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         account: str = "",
+        egress: Egress | None = None,
     ) -> None:
         self._settings = settings
         self._account = account
@@ -41,6 +43,7 @@ class HdfcClient:
             transport=transport,
             timeout=timeout,
             headers={"User-Agent": settings.user_agent, "Accept": "application/json"},
+            egress=egress,
         )
 
     async def aclose(self) -> None:

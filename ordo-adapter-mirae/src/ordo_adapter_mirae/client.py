@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.adapters.http import build_http_client, transport_error
 from ordo.adapters.ip_rejection import IpRejection
@@ -36,18 +37,21 @@ class MiraeClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         account: str = "",
+        egress: Egress | None = None,
     ) -> None:
         self._settings = settings
         self._account = account
         self._ip_rejection = IpRejection(settings.ip_rejection_patterns)
         timeout = settings.http_timeout()
         self._transport = transport
+        self._egress = egress
         self._timeout = timeout
         self._http = build_http_client(
             settings.base_url,
             transport=transport,
             timeout=timeout,
             headers={VERSION_HEADER: API_VERSION},
+            egress=egress,
         )
 
     async def aclose(self) -> None:
@@ -116,8 +120,10 @@ class MiraeClient:
         absolute = path_or_url.startswith(("http://", "https://"))
         try:
             if absolute:
+                # A client of its own (no m.Stock headers to another host), leaving through
+                # the account's egress like every other call.
                 async with build_http_client(
-                    "", transport=self._transport, timeout=self._timeout
+                    "", transport=self._transport, timeout=self._timeout, egress=self._egress
                 ) as other:
                     response = await other.get(path_or_url)
             else:

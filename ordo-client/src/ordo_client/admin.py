@@ -103,6 +103,22 @@ class LastCall(ResponseModel):
     error_code: str | None = None
 
 
+class EgressStatus(ResponseModel):
+    route: str
+    """``source <ip>``, ``proxy <url>`` or ``default route``."""
+    source_address: str | None = None
+    proxy: str | None = None
+    registered_ips: list[str] = Field(default_factory=list)
+    family: str | None = None
+    observed_ip: str | None = None
+    state: str
+    """``match``, ``drift`` or ``unknown``."""
+    checked_at: datetime | None = None
+    problem: str | None = None
+    blocking: bool = False
+    """Orders on the account are refused with ``IP_NOT_WHITELISTED``."""
+
+
 class AccountStatus(ResponseModel):
     name: str
     adapter: str
@@ -116,6 +132,8 @@ class AccountStatus(ResponseModel):
     breaker: BreakerInfo | None = None
     rate_limits: list[dict[str, Any]] = Field(default_factory=list)
     rate_limiter: dict[str, Any] | None = None
+    egress: EgressStatus | None = None
+    """Where the account's calls leave from; ``None`` when it has no egress configured."""
 
 
 class WebhookStatus(ResponseModel):

@@ -165,29 +165,6 @@ class AuthFailed(BrokerError):
     http_status = 401
 
 
-class IpNotWhitelisted(BrokerError):
-    """The broker refused the call's source address: it is not an IP registered for the
-    account (SEBI's static-IP rule). Nothing took effect; sending it again from the same
-    address fails the same way, so it is not retried, and the broker is healthy, so the
-    breaker ignores it. ``details`` names the account and, when known, the observed IP."""
-
-    code = "IP_NOT_WHITELISTED"
-    http_status = 403
-
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        account: str | None = None,
-        observed_ip: str | None = None,
-        broker_code: str | None = None,
-    ) -> None:
-        super().__init__(message, broker_code=broker_code)
-        self.account = account
-        self.observed_ip = observed_ip
-        self.details = {"account": account, "observed_ip": observed_ip}
-
-
 class InvalidRequest(BrokerError):
     code = "INVALID_REQUEST"
     http_status = 422
@@ -216,6 +193,29 @@ class InsufficientFunds(BrokerError):
 class OrderRejected(BrokerError):
     code = "ORDER_REJECTED"
     http_status = 422
+
+
+class IpNotWhitelisted(BrokerError):
+    """The order would leave (or left) from an IP the broker does not have on file for the
+    account (the 2026 static-IP rule). Retrying from the same address cannot help, and the
+    broker itself is fine, so the breaker ignores it. ``account`` and ``observed_ip`` say
+    which account and which address (``None`` when not known)."""
+
+    code = "IP_NOT_WHITELISTED"
+    http_status = 403
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        account: str | None = None,
+        observed_ip: str | None = None,
+        broker_code: str | None = None,
+    ) -> None:
+        super().__init__(message, broker_code=broker_code)
+        self.account = account
+        self.observed_ip = observed_ip
+        self.details = {"account": account, "observed_ip": observed_ip}
 
 
 class RateLimited(BrokerError):
@@ -271,13 +271,13 @@ class CircuitOpen(BrokerError):
 BROKER_ERRORS: tuple[type[BrokerError], ...] = (
     SessionExpired,
     AuthFailed,
-    IpNotWhitelisted,
     InvalidRequest,
     UnsupportedOperation,
     InstrumentNotFound,
     OrderNotFound,
     InsufficientFunds,
     OrderRejected,
+    IpNotWhitelisted,
     RateLimited,
     BrokerUnavailable,
     OutcomeUnknown,

@@ -1,8 +1,9 @@
 """Prometheus metrics (``GET /metrics``), one ``CollectorRegistry`` per running gateway.
 
-Label values are only ever account names, adapter ids, operation names, route templates and
-fixed state words: nothing a request carries verbatim, so no secret can become a label and
-no client can blow up the number of series.
+Label values are only ever account names, adapter ids, operation names, route templates,
+fixed state words and, for egress, the configured route and the observed IP (one series per
+account, from the config and Ordo's own observation): nothing a request carries verbatim,
+so no secret can become a label and no client can blow up the number of series.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from prometheus_client.registry import Collector
 
 from ordo.audit.events import AuditEvent
 from ordo.domain import SessionState
+from ordo.egress.state import EgressState
 from ordo.hookspecs import hookimpl
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.sessions.manager import SessionManager
@@ -155,6 +157,10 @@ class OrdoMetrics:
         return generate_latest(self.registry)
 
 
+_EGRESS_STATE_HELP = "Observed egress IP vs registered IPs: match, drift, unknown (1 = current)."
+_EGRESS_INFO_HELP = "Egress route and last observed IP of each account with an egress (always 1)."
+
+
 def _breaker_word(value: Any) -> str:
     return str(value) if value in BREAKER_STATES else "other"
 
@@ -171,6 +177,8 @@ class _StateCollector(Collector):
         return [
             GaugeMetricFamily("ordo_breaker_state", "Circuit-breaker state (1 = current)."),
             GaugeMetricFamily("ordo_session_state", "Broker session state (1 = current)."),
+            GaugeMetricFamily("ordo_egress_state", _EGRESS_STATE_HELP),
+            GaugeMetricFamily("ordo_egress_info", _EGRESS_INFO_HELP),
         ]
 
     def collect(self) -> Iterator[Metric]:
@@ -182,7 +190,21 @@ class _StateCollector(Collector):
         session = GaugeMetricFamily(
             "ordo_session_state", "Broker session state (1 = current).", labels=["account", "state"]
         )
+        egress_state = GaugeMetricFamily(
+            "ordo_egress_state", _EGRESS_STATE_HELP, labels=["account", "state"]
+        )
+        egress_info = GaugeMetricFamily(
+            "ordo_egress_info", _EGRESS_INFO_HELP, labels=["account", "route", "observed_ip"]
+        )
         for account in self._accounts:
+            if account.egress is not None:
+                observed = account.egress
+                for word in EgressState:
+                    value = 1.0 if word is observed.state else 0.0
+                    egress_state.add_metric([account.name, word.value], value)
+                egress_info.add_metric(
+                    [account.name, observed.egress.describe(), observed.observed_ip or ""], 1.0
+                )
             if account.breaker is not None:
                 current = account.breaker.state
                 for state in BREAKER_STATES:
@@ -194,3 +216,5 @@ class _StateCollector(Collector):
                 )
         yield breaker
         yield session
+        yield egress_state
+        yield egress_info

@@ -22,6 +22,8 @@ from ordo.audit.query import AuditQuery
 from ordo.audit.secret_values import url_passwords
 from ordo.config import Settings, api_token_table, validate_account_settings
 from ordo.domain import SessionState
+from ordo.egress.checks import egresses
+from ordo.egress.monitor import EgressMonitor
 from ordo.events.confirm import CancelConfirmer
 from ordo.events.log import EventLog
 from ordo.events.watcher import OrderWatchers
@@ -120,6 +122,8 @@ class OrdoRuntime:
             deadline_seconds=settings.request_deadline_seconds,
         )
         self.kill_switch = self.safety.kill_switch
+        self.egress = EgressMonitor(self.accounts, settings.egress_check, self.emitter)
+        self.safety.before_order = self.egress.before_order
         pretrade = PreTrade(
             self.guard,
             plugins.hook,
@@ -173,6 +177,7 @@ class OrdoRuntime:
             )
             self.kill_switch_row.publish_with(self.shared_state.kill_switch.publish)
         adapter_settings = validate_account_settings(self.settings, self.plugins.registry)
+        account_egress = egresses(self.settings.accounts)
         for validated in adapter_settings.values():
             self.emitter.secrets.add_from(validated)
         for name, config in self.settings.accounts.items():
@@ -183,6 +188,7 @@ class OrdoRuntime:
                 account=name,
                 data_dir=self.settings.data_dir / "accounts" / name,
                 transport=self._transports.get(name),
+                egress=account_egress.get(name),
             )
             context.data_dir.mkdir(parents=True, exist_ok=True)
             adapter = cls(adapter_settings[name], context)
@@ -206,7 +212,11 @@ class OrdoRuntime:
                 ),
             )
             self.accounts.add(account)
-            logger.info("account {} ready ({})", name, cls.id)
+            if context.egress is not None:
+                self.egress.track(name, context.egress)
+            route = context.egress.describe() if context.egress else "default route"
+            logger.info("account {} ready ({}, egress {})", name, cls.id, route)
+        await self.egress.check_all()
         await self.kill_switch.start()
         if self.shared_state is not None:
             await self.shared_state.start()

@@ -1,5 +1,6 @@
 """The ``/status`` document (FR20): overall health and, per account, adapter, connection,
-session, last login, last broker call, circuit breaker and rate-limit headroom.
+session, last login, last broker call, circuit breaker, rate-limit headroom and egress
+(route, observed IP, ``match``/``drift``/``unknown``).
 
 ``build_status`` is pure: it takes what it reports. The breaker and limiter parts come as
 plain snapshots (``AccountBreaker.snapshot()``, ``AccountLimiter.snapshot()``), so whoever
@@ -117,22 +118,26 @@ def account_status(snapshot: AccountSnapshot) -> dict[str, Any]:
         "breaker": dict(snapshot.breaker) if snapshot.breaker is not None else None,
         "rate_limits": rate_limits_of(snapshot),
         "rate_limiter": limiter,
+        "egress": account.egress.as_status() if account.egress is not None else None,
         **dict(snapshot.extra),
     }
 
 
 def is_healthy(entry: Mapping[str, Any]) -> bool:
     breaker = entry.get("breaker")
+    egress = entry.get("egress")
     return (
         entry["session_state"] == SessionState.ACTIVE.value
         and entry["connection"] != "down"
         and (breaker is None or breaker.get("state") == "CLOSED")
+        # The broker refuses orders from an unregistered IP.
+        and (egress is None or egress.get("state") != "drift")
     )
 
 
 def build_status(snapshots: Iterable[AccountSnapshot], *, version: str) -> dict[str, Any]:
     """The status document: ``ok`` when every account has an active session, a reachable
-    broker and a closed breaker; ``degraded`` otherwise."""
+    broker, a closed breaker and no egress drift; ``degraded`` otherwise."""
     accounts = [account_status(s) for s in snapshots]
     healthy = all(is_healthy(a) for a in accounts)
     return {"status": "ok" if healthy else "degraded", "version": version, "accounts": accounts}

@@ -1,13 +1,17 @@
 """Serve an ASGI app (a broker fake) on 127.0.0.1 for clients that need a real socket,
 such as a broker's official SDK built on ``requests``, and keep those clients off the
-network while they run."""
+network while they run; record which local address each client came from
+(``PeerRecorder``) and echo it back (``echo_app``), for the egress tests."""
 
 from __future__ import annotations
 
+import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -16,10 +20,37 @@ LOOPBACK = "127.0.0.1"
 _START_TIMEOUT = 10.0
 
 
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+
+
+@contextmanager
+def _uvicorn_logging_restored() -> Iterator[None]:
+    """uvicorn configures the process's ``uvicorn*`` loggers when its ``Config`` is built
+    (``propagate=False``, its own handlers, levels); put them back afterwards, so a test
+    serving a fake does not change what a later test's logging sees."""
+    saved = []
+    for name in _UVICORN_LOGGERS:
+        log = logging.getLogger(name)
+        saved.append((log, log.level, log.propagate, log.handlers[:], log.disabled))
+    try:
+        yield
+    finally:
+        for log, level, propagate, handlers, disabled in saved:
+            log.setLevel(level)
+            log.propagate = propagate
+            log.handlers = handlers
+            log.disabled = disabled
+
+
 @contextmanager
 def serve_on_loopback(app: Any) -> Iterator[str]:
     """Run ``app`` with uvicorn on a free loopback port in a daemon thread; yield its base
     URL (``http://127.0.0.1:<port>``) and stop the server on exit."""
+    with _uvicorn_logging_restored():
+        yield from _serve(app)
+
+
+def _serve(app: Any) -> Iterator[str]:
     server = uvicorn.Server(
         uvicorn.Config(app, host=LOOPBACK, port=0, log_level="error", lifespan="off")
     )
@@ -71,3 +102,62 @@ def loopback_only() -> Iterator[None]:
     finally:
         socket.socket.connect = original_connect  # type: ignore[method-assign]
         socket.getaddrinfo = original_getaddrinfo
+
+
+@dataclass(frozen=True)
+class Peer:
+    """One request as the server saw it: the client's address and what it asked for."""
+
+    host: str
+    port: int
+    method: str
+    path: str
+
+
+class PeerRecorder:
+    """ASGI middleware that records the client address of every HTTP request (and WebSocket)
+    before handing it to ``app``: wrap a broker fake with it to see which local address
+    each account's calls came from. Served on 127.0.0.1, a client bound to 127.0.0.2 is
+    seen as 127.0.0.2 (Linux routes all of 127.0.0.0/8 to loopback)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.peers: list[Peer] = []
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host, port = scope.get("client") or ("", 0)
+            with self._lock:
+                self.peers.append(Peer(host, port, scope.get("method", "WS"), scope["path"]))
+        await self.app(scope, receive, send)
+
+    def hosts(self) -> list[str]:
+        """The client address of every request so far, in order."""
+        with self._lock:
+            return [peer.host for peer in self.peers]
+
+    def hosts_for(self, prefix: str) -> set[str]:
+        """The client addresses of the requests whose path starts with ``prefix``."""
+        with self._lock:
+            return {peer.host for peer in self.peers if peer.path.startswith(prefix)}
+
+
+async def _echo_app(scope: Any, receive: Any, send: Any) -> None:
+    """An IP-echo service: the caller's address as plain text, or as ``{"ip": ...}`` at
+    ``/json``."""
+    if scope["type"] != "http":
+        return
+    host = (scope.get("client") or ("", 0))[0]
+    if scope["path"] == "/json":
+        body, kind = json.dumps({"ip": host}).encode(), b"application/json"
+    else:
+        body, kind = host.encode(), b"text/plain"
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", kind)]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def echo_app() -> PeerRecorder:
+    """An IP-echo ASGI app (``GET /`` -> the caller's IP as text, ``/json`` -> JSON) that
+    records its callers; serve it with ``serve_on_loopback``."""
+    return PeerRecorder(_echo_app)

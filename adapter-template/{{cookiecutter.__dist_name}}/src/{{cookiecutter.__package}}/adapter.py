@@ -67,11 +67,16 @@ class {{ cookiecutter.class_prefix }}Adapter(BrokerAdapter[{{ cookiecutter.class
     # -- lifecycle ---------------------------------------------------------------------
     @property
     def http(self) -> httpx.AsyncClient:
+        """The account's one pooled client. Every broker call (login, reads, orders, the
+        instrument download) uses it, so all of them leave through the account's egress
+        (``context.egress``: source address or proxy). Build any other client or socket
+        the same way, never with a bare ``httpx.AsyncClient()``."""
         if self._http is None:
             self._http = build_http_client(
                 self.settings.base_url,
                 transport=self.context.transport,
                 timeout=self.settings.http_timeout(),
+                egress=self.context.egress,
             )
         return self._http
 

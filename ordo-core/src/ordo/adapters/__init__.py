@@ -12,6 +12,7 @@ from ordo.adapters.capabilities import (
     REQUIRED_CAPABILITIES,
     Capability,
 )
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import (
     AuthFailed,
     BrokerError,
@@ -38,6 +39,7 @@ __all__ = [
     "BrokerError",
     "BrokerUnavailable",
     "Capability",
+    "Egress",
     "InstrumentNotFound",
     "InsufficientFunds",
     "InvalidRequest",

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeVar
 
 from ordo.adapters.capabilities import Capability
+from ordo.adapters.egress import Egress
 from ordo.adapters.errors import SessionExpired, UnsupportedOperation
 from ordo.domain import (
     BrokerSession,
@@ -80,6 +81,10 @@ class AdapterContext:
     data_dir: Path
     transport: httpx.AsyncBaseTransport | None = None
     """Set by tests to route HTTP to the adapter's fake (``httpx.ASGITransport``)."""
+    egress: Egress | None = None
+    """Where the account's broker calls leave from (``accounts.<name>.egress``): pass it to
+    ``build_http_client`` for every client, and to WebSocket connects; ``None`` is the
+    host's default route."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

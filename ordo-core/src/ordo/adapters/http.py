@@ -12,6 +12,7 @@ import httpx
 from pydantic import Field
 
 from ordo.adapters.base import AdapterSettings
+from ordo.adapters.egress import DEFAULT_LIMITS, Egress
 from ordo.adapters.errors import BrokerError, BrokerUnavailable, OutcomeUnknown
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
@@ -42,18 +43,23 @@ def build_http_client(
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     headers: dict[str, str] | None = None,
+    egress: Egress | None = None,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` with keep-alive pooling, verified TLS and explicit timeouts.
 
-    ``transport`` lets tests route calls to an in-process fake.
+    ``egress`` (the account's, ``AdapterContext.egress``) makes every connection leave
+    through it: bound to its source address or through its proxy. ``transport`` lets tests
+    route calls to an in-process fake instead (it wins over ``egress``).
     """
+    if transport is None and egress is not None:
+        transport = egress.httpx_transport(limits=DEFAULT_LIMITS)
     return httpx.AsyncClient(
         base_url=base_url,
         transport=transport,
         timeout=timeout,
         verify=True,
         headers=headers,
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        limits=DEFAULT_LIMITS,
         follow_redirects=False,
     )
 

@@ -124,9 +124,10 @@ ERRORS: dict[int, tuple[str, str, str]] = {
         "missing bearer token: send 'Authorization: Bearer <token>'",
     ),
     403: (
-        "The broker refused the account's source address: not a static IP registered for it",
+        "The account's egress IP is not one the broker has on file: refused before sending "
+        "(egress drift under on_drift: block) or by the broker",
         "IP_NOT_WHITELISTED",
-        "m.Stock refused the source address of account 'x' (observed IP unknown)",
+        "account 'x' leaves from 192.0.2.9, not from a registered IP (203.0.113.10)",
     ),
     404: ("No such account, order or request", "UNKNOWN_ACCOUNT", "no account named 'x'"),
     409: (
@@ -307,7 +308,7 @@ def _error_statuses(op_id: str, operation: dict[str, Any], secured: set[str]) ->
     if op_id in BROKER_CALLS:
         statuses |= {401, 403, 429, 502, 503, 504}
     if op_id in ORDER_WRITES:
-        statuses.add(409)
+        statuses |= {403, 409}
     if op_id in {"place_order", "modify_order"}:
         statuses.add(423)
     if op_id in {"answer_challenge", "resend_challenge"}:

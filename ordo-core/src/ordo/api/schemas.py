@@ -182,6 +182,26 @@ class RateWindow(_Open):
     available: int | None = None
 
 
+class EgressStatus(_Open):
+    """Where an account's broker calls leave from and whether the IP they leave from is
+    one the broker has on file."""
+
+    route: str = Field(description="'source <ip>', 'proxy <url>' or 'default route'.")
+    source_address: str | None = None
+    proxy: str | None = Field(default=None, description="Proxy URL, never with credentials.")
+    registered_ips: list[str]
+    family: str | None = None
+    observed_ip: str | None = Field(
+        default=None, description="The IP last observed through the egress (IP echo)."
+    )
+    state: Literal["match", "drift", "unknown"]
+    checked_at: datetime | None = None
+    problem: str | None = Field(default=None, description="Why unknown, or the drift.")
+    blocking: bool = Field(
+        default=False, description="Orders on the account are refused with IP_NOT_WHITELISTED."
+    )
+
+
 class AccountStatus(_Open):
     name: str
     adapter: str
@@ -194,6 +214,9 @@ class AccountStatus(_Open):
     breaker: BreakerInfo | None = None
     rate_limits: list[RateWindow] = Field(default_factory=list)
     rate_limiter: dict[str, Any] | None = None
+    egress: EgressStatus | None = Field(
+        default=None, description="The account's egress; null when none is configured."
+    )
 
 
 class WebhookStatus(_Open):

@@ -19,7 +19,9 @@ def check(
         typer.Argument(help="The YAML file to check (default: $ORDO_CONFIG).", dir_okay=False),
     ] = None,
 ) -> None:
-    """Validate settings, accounts, every account's adapter settings and plugin sections."""
+    """Validate settings, accounts, every account's adapter settings and plugin sections, and
+    each account's egress on this host (source address bindable, proxy resolvable, no IP
+    shared by accounts outside one family)."""
     from rich.console import Console
 
     from ordo.config import (
@@ -28,6 +30,7 @@ def check(
         validate_account_settings,
         validate_plugin_sections,
     )
+    from ordo.egress.checks import egresses
     from ordo.extras import check_extras
     from ordo.plugins import create_plugins
 
@@ -39,6 +42,7 @@ def check(
         plugins = create_plugins(allow=settings.load_plugins, disabled=settings.disabled_adapters)
         validate_account_settings(settings, plugins.registry)
         validate_plugin_sections(settings, plugins.hook)
+        egresses(settings.accounts)
     except ConfigError as exc:
         console.print(f"[red]invalid configuration:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None

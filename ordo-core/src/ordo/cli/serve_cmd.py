@@ -112,6 +112,7 @@ def serve(
         validate_account_settings,
         validate_plugin_sections,
     )
+    from ordo.egress.checks import egresses
     from ordo.extras import check_extras
 
     cli_logging()
@@ -139,6 +140,7 @@ def serve(
         plugins = plugins_from_settings(settings)
         validate_account_settings(settings, plugins.registry)
         validate_plugin_sections(settings, plugins.hook)
+        egresses(settings.accounts)
     except ConfigError as exc:
         fail(f"invalid configuration: {exc}")
     problem = transport_problem(settings) or data_dir_problem(settings.data_dir)

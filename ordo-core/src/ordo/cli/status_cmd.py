@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console, Group
+from rich.table import Table
 
 from ordo.cli.display import TABLE_WIDTH, ist, ist_cell, table
 from ordo.cli.remote import (
@@ -72,9 +73,49 @@ def _last_call(entry: dict[str, Any]) -> str:
     return f"{last['operation']} {outcome}\n{ist(last['at'])}"
 
 
+def _egress_route(egress: dict[str, Any]) -> str:
+    lines = str(egress["route"]).split(" ", 1)
+    if egress.get("family"):
+        lines.append(f"family {egress['family']}")
+    return "\n".join(lines)
+
+
+def _egress_state(egress: dict[str, Any]) -> str:
+    state = str(egress["state"])
+    return f"{state}\nblocked" if egress.get("blocking") else state
+
+
+def _observed(egress: dict[str, Any]) -> str:
+    return f"{egress.get('observed_ip') or '-'}\n{ist_cell(egress.get('checked_at'))}"
+
+
+def egress_table(document: dict[str, Any]) -> Table | None:
+    """Each account's egress, registered IPs, observed IP (and when it was observed) and
+    verdict, in 80 columns; ``None`` when no account has an egress."""
+    rows = [e for e in document.get("accounts", []) if e.get("egress")]
+    if not rows:
+        return None
+    shown = table(
+        "Egress: observed IP (when) vs registered IPs",
+        ("account", "egress", "registered", "observed", "state"),
+        whole=("observed",),
+    )
+    for entry in rows:
+        egress = entry["egress"]
+        shown.add_row(
+            entry["name"],
+            _egress_route(egress),
+            "\n".join(egress.get("registered_ips") or []) or "-",
+            _observed(egress),
+            _egress_state(egress),
+        )
+    return shown
+
+
 def status_table(document: dict[str, Any]) -> Group:
-    """The status document as two tables that each fit 80 columns: sessions and breakers,
-    then each account's last broker call and rate-limit windows."""
+    """The status document as tables that each fit 80 columns: sessions and breakers, then
+    each account's last broker call and rate-limit windows, then (when any account has
+    one) each account's egress and observed IP."""
     title = f"Ordo {document.get('version', '')}: {document.get('status', '?')} (times IST)"
     sessions = table(
         title,
@@ -92,7 +133,8 @@ def status_table(document: dict[str, Any]) -> Group:
             _breaker(entry),
         )
         calls.add_row(entry["name"], _last_call(entry), _limits(entry))
-    return Group(sessions, calls)
+    egress = egress_table(document)
+    return Group(sessions, calls) if egress is None else Group(sessions, calls, egress)
 
 
 def status(
@@ -103,7 +145,8 @@ def status(
     key: KeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
 ) -> None:
-    """Show the gateway's health and every account's session, broker, breaker and limits.
+    """Show the gateway's health and every account's session, broker, breaker, limits and
+    egress (observed IP: match, drift or unknown).
 
     Exit status: 0 healthy, 3 degraded, 1 refused (e.g. bad token), 2 unreachable or wrong
     options.

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ordo.config.egress import EgressConfig
 from ordo.safety.checks import OrderLimits
 
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
@@ -88,6 +89,11 @@ class AccountConfig(_Strict):
     )
     limits: LimitsConfig = Field(
         default_factory=LimitsConfig, description="Caps for this account (override global ones)."
+    )
+    egress: EgressConfig | None = Field(
+        default=None,
+        description="Where the account's broker calls leave from and the IPs registered "
+        "with the broker; unset: the host's default route, unchecked.",
     )
 
     @field_validator("adapter")

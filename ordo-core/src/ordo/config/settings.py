@@ -15,6 +15,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from ordo.config.egress import EgressCheckConfig
 from ordo.config.models import (
     AccountConfig,
     ApiTokenEntry,
@@ -160,6 +161,11 @@ class Settings(BaseSettings):
     )
     accounts: dict[str, AccountConfig] = Field(
         default_factory=dict, description="Broker accounts by name (e.g. 'fyers-main')."
+    )
+    egress_check: EgressCheckConfig = Field(
+        default_factory=EgressCheckConfig,
+        description="How each account's observed egress IP is learnt and what a drift from "
+        "its registered IPs does.",
     )
     sections: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

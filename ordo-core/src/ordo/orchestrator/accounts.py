@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordo.adapters.base import BrokerAdapter
+from ordo.egress.state import EgressObservation
 from ordo.errors import OrdoError, means_broker_down
 from ordo.orchestrator.errors import unknown_account
 from ordo.safety.breaker import AccountBreaker
@@ -41,6 +42,9 @@ class Account:
     limiter: AccountLimiter | None = None
     last_call: CallRecord | None = None
     last_success: datetime | None = None
+    egress: EgressObservation | None = None
+    """The account's egress and its last observed IP (``ordo.egress.monitor``); ``None``
+    when the account has no ``egress`` configured."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -99,6 +99,8 @@ class LegPlacer:
         account = plan.account
         for capability in required_capabilities(plan.order):
             require(account, capability)
+        if self.safety.before_order is not None:
+            await self.safety.before_order(account.name)
         prior = await self.ledger.reconcile_prior(
             account, plan.tag, earlier, deadline, self.safety.policy
         )

@@ -4,7 +4,7 @@ burst of orders from all passing against the same cached funds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,9 @@ class OrderSafety:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     deadline_seconds: float = 10.0
     instruments: InstrumentCache = field(default_factory=InstrumentCache)
+    before_order: Callable[[str], Awaitable[None]] | None = None
+    """Gate run first for each leg, before any broker call (the egress drift block,
+    ``EgressMonitor.before_order``); it raises an ``OrdoError`` to refuse the leg."""
 
     def deadline(self) -> Deadline:
         return Deadline.after(self.deadline_seconds)
