@@ -1,27 +1,25 @@
 """Issue 17's proof for point 4, through Ordo's API: three accounts of one broker fake (m.Stock,
-which serves several clients), each with one static IP on file. Two accounts bound to their
-registered loopback addresses place orders; the third, bound to an address that is not its
-registered one, gets ``IP_NOT_WHITELISTED`` with zero orders booked at the fake, and its
-circuit breaker does not count the refusal.
-
-Each account's HTTP client is bound through the runtime's per-account transports (what an
-account's egress configuration builds)."""
+which serves several clients), each with one static IP on file at the broker. Each account's
+``egress.source_address`` binds its broker calls to a loopback address. Two accounts leave
+from the address the broker has on file and place orders; the third leaves from another
+address (its config believes that one registered, the broker has a different one on file),
+so the broker refuses it: ``IP_NOT_WHITELISTED`` naming the account and the IP observed
+through its egress, zero orders booked at the fake, and its circuit breaker untouched."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from ordo.config import AccountConfig, load_settings
 from ordo_adapter_mirae.fake import FakeBroker, FakeMirae, FakeUser
-from ordo_testing.loopback import serve_on_loopback
+from ordo_testing.loopback import echo_app, serve_on_loopback
 from ordo_testing.server import InProcessGateway, gateway_in_process
 
 TOKEN = "ip-not-whitelisted-token-0123456789"
 OTP = "246810"
-# account -> (client id at the broker, its registered IP, the address its client binds)
+# account -> (client id, the IP the broker has on file, the account's egress source address)
 ACCOUNTS = {
     "desk-a": ("MA0001", "127.0.0.2", "127.0.0.2"),
     "desk-b": ("MA0002", "127.0.0.4", "127.0.0.4"),
@@ -43,7 +41,7 @@ def fake() -> FakeMirae:
 async def gw(fake: FakeMirae, tmp_path: Path) -> AsyncIterator[InProcessGateway]:
     master = tmp_path / "scriptmaster.csv"
     master.write_text(fake.broker.master_csv, encoding="utf-8")
-    with serve_on_loopback(fake.app) as url:
+    with serve_on_loopback(fake.app) as url, serve_on_loopback(echo_app()) as echo:
         accounts = {
             name: AccountConfig(
                 adapter="mirae",
@@ -54,8 +52,10 @@ async def gw(fake: FakeMirae, tmp_path: Path) -> AsyncIterator[InProcessGateway]
                     "base_url": url,
                     "instruments_source": str(master),
                 },
+                # What the operator believes is on file: the address the account binds.
+                egress={"source_address": source, "registered_ips": [source]},
             )
-            for name, (client, _, _) in ACCOUNTS.items()
+            for name, (client, _, source) in ACCOUNTS.items()
         }
         settings = load_settings(
             None,
@@ -64,12 +64,9 @@ async def gw(fake: FakeMirae, tmp_path: Path) -> AsyncIterator[InProcessGateway]
             order_watch_interval_seconds=3600,
             breaker_fail_max=1,  # one counted failure would open it
             accounts=accounts,
+            egress_check={"url": echo},
         )
-        transports: dict[str, httpx.AsyncBaseTransport] = {
-            name: httpx.AsyncHTTPTransport(local_address=source)
-            for name, (_, _, source) in ACCOUNTS.items()
-        }
-        async with gateway_in_process(settings, token=TOKEN, transports=transports) as gateway:
+        async with gateway_in_process(settings, token=TOKEN) as gateway:
             for name in ACCOUNTS:
                 await log_in(gateway, name)
             yield gateway
@@ -111,6 +108,8 @@ async def test_accounts_bound_to_their_registered_ips_place_and_the_wrong_one_is
     assert refused["error_code"] == "IP_NOT_WHITELISTED"
     assert refused["retryable"] is False
     assert "'desk-c'" in refused["message"]
+    # m.Stock's text names no IP; Ordo adds the one observed through the account's egress.
+    assert "observed IP 127.0.0.3" in refused["message"]
     assert "Primary and Secondary IP Address are not matching" in refused["message"]
 
     # Exactly the two orders of the accounts on their registered addresses were booked.
@@ -125,6 +124,10 @@ async def test_accounts_bound_to_their_registered_ips_place_and_the_wrong_one_is
     assert again.status_code == 403, again.text
     assert again.json()["results"][0]["error_code"] == "IP_NOT_WHITELISTED"
     assert set(engine.orders) == booked
+    # The fake saw each account at its egress address: desk-c's orders came from 127.0.0.3.
+    status = (await gw.client.get("/api/v1/status")).json()["data"]
+    observed = {a["name"]: a["egress"]["observed_ip"] for a in status["accounts"]}
+    assert observed == {name: source for name, (_, _, source) in ACCOUNTS.items()}
     breaker = gw.runtime.accounts.get("desk-c").breaker
     assert breaker is not None
     snapshot = breaker.snapshot()

@@ -29,6 +29,7 @@ GENERIC_PATTERNS: tuple[str, ...] = (
 allowed", Upstox "Static IP not whitelisted", Kotak "session ip does not match", m.Stock
 "… IP Address are not matching …"); each adapter's defaults start from these."""
 
+UNKNOWN_IP = "observed IP unknown"
 _IP_IN_TEXT = re.compile(r"[0-9A-Fa-f:.]{3,}[0-9A-Fa-f]")
 
 
@@ -77,11 +78,26 @@ def ip_not_whitelisted(
     """The error for a refused source address, naming the account and the observed IP
     (given, or named in the broker's own text)."""
     ip = observed_ip or ip_named_in(broker_message)
-    seen = f"observed IP {ip}" if ip else "observed IP unknown"
+    seen = f"observed IP {ip}" if ip else UNKNOWN_IP
     return IpNotWhitelisted(
         f"{broker} refused the source address of account {account!r} ({seen}): it is not an "
         f"IP registered for the account; broker said: {broker_message or 'nothing'}",
         account=account,
         observed_ip=ip,
         broker_code=broker_code,
+    )
+
+
+def with_observed_ip(error: IpNotWhitelisted, ip: str) -> IpNotWhitelisted:
+    """``error`` naming ``ip`` as the observed IP (the core knows it from the account's egress
+    observation when the broker's text does not say); unchanged when it names one already."""
+    if error.observed_ip is not None:
+        return error
+    seen = f"observed IP {ip}"
+    if UNKNOWN_IP in error.message:
+        message = error.message.replace(UNKNOWN_IP, seen, 1)
+    else:
+        message = f"{error.message} ({seen})"
+    return IpNotWhitelisted(
+        message, account=error.account, observed_ip=ip, broker_code=error.broker_code
     )

@@ -10,8 +10,9 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ordo.adapters.base import RateScope
+from ordo.adapters.ip_rejection import with_observed_ip
 from ordo.audit.events import AuditEmitter
-from ordo.errors import BrokerError, RateLimited, SessionExpired
+from ordo.errors import BrokerError, IpNotWhitelisted, RateLimited, SessionExpired
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.safety.deadline import Deadline
 from ordo.safety.limiter import Priority
@@ -106,7 +107,8 @@ class CallGuard:
                 result = await account.breaker.call(fn)
             else:
                 result = await fn()
-        except BrokerError as exc:
+        except BrokerError as raised:
+            exc = _with_egress_ip(account, raised)
             elapsed = time.perf_counter() - started
             self._record(account, CallRecord.failed(operation, datetime.now(UTC), exc), elapsed)
             self.emitter.emit(
@@ -125,7 +127,9 @@ class CallGuard:
             if isinstance(exc, SessionExpired):
                 for listener in self.session_expired_listeners:
                     await listener(account, exc)
-            raise
+            if exc is raised:
+                raise
+            raise exc from None
         elapsed = time.perf_counter() - started
         self._record(account, CallRecord(operation, datetime.now(UTC), "success"), elapsed)
         self.emitter.emit(
@@ -161,3 +165,12 @@ class CallGuard:
             account.last_success = record.at
         for observer in self.observers:
             observer(account, record.operation, record.outcome, elapsed)
+
+
+def _with_egress_ip(account: Account, exc: BrokerError) -> BrokerError:
+    """A broker's IP refusal names the IP the account's egress was last observed with when
+    the broker's own text does not."""
+    observation = account.egress
+    if isinstance(exc, IpNotWhitelisted) and observation is not None and observation.observed_ip:
+        return with_observed_ip(exc, observation.observed_ip)
+    return exc
