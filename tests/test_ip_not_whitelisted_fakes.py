@@ -182,3 +182,27 @@ async def test_only_the_registered_source_address_may_send_orders(served: Served
     finally:
         await good.aclose()
         await wrong.aclose()
+
+
+def test_each_fake_takes_registered_ips_on_its_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+    from ordo_adapter_fyers.fake import DEFAULT_FYERS_ID
+    from ordo_adapter_fyers.fake.__main__ import main as fyers_main
+    from ordo_adapter_hdfc.fake import main as hdfc_main
+    from ordo_adapter_mirae.fake import main as mirae_main
+
+    apps: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: apps.append(app))
+    flags = ["--registered-ip", "127.0.0.2", "--registered-ip", "127.0.0.4"]
+    fyers_main(flags)
+    hdfc_main(flags)
+    mirae_main(flags)
+    capsys.readouterr()
+    fyers, hdfc, mirae = apps
+    assert fyers.state.fake.registered_ips == {DEFAULT_FYERS_ID: ["127.0.0.2", "127.0.0.4"]}
+    config = hdfc.state.broker.config
+    assert config.registered_ips == {config.client_code: ["127.0.0.2", "127.0.0.4"]}
+    [user] = mirae.state.broker.users
+    assert mirae.state.broker.registered_ips == {user.client_id: ["127.0.0.2", "127.0.0.4"]}

@@ -332,12 +332,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake HDFC InvestRight API (offline rehearsal)")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--host", default="127.0.0.1", help="loopback only by default")
+    parser.add_argument(
+        "--registered-ip",
+        action="append",
+        default=[],
+        help="a static IP on file for the client: orders from any other address are refused "
+        "(repeatable)",
+    )
     args = parser.parse_args(argv)
     config = FakeConfig(
         redirect_url=f"http://{args.host}:{args.port}/callback",
         orders_per_second=10,
         stall_on_lost_reply=30.0,
     )
+    if args.registered_ip:
+        config.registered_ips[config.client_code] = list(args.registered_ip)
     print(
         f"InvestRight fake on http://{args.host}:{args.port}  api_key={config.api_key} "
         f"api_secret={config.api_secret} username={config.username} "
