@@ -170,3 +170,71 @@ def test_retry_after_http_date() -> None:
 def test_string_codes_are_read() -> None:
     assert type(error_from_reply(400, {"code": "-300"}, {}, write=False)) is InstrumentNotFound
     assert type(error_from_reply(400, {"code": True}, {}, write=False)) is InvalidRequest
+
+
+IP_REFUSALS = [
+    # (HTTP status, code, message): the fake's wording, and other brokers' known ones.
+    (
+        400,
+        -99,
+        "Order rejected: orders are accepted only from the whitelisted static IP; "
+        "request IP 127.0.0.3 is not whitelisted for this app",
+    ),
+    (403, -373, "IP (203.0.113.7) is not allowed"),
+    (401, -16, "Static IP not whitelisted"),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "message"), IP_REFUSALS)
+@pytest.mark.parametrize("write", [True, False])
+def test_a_refused_source_address_is_ip_not_whitelisted(
+    status: int, code: int, message: str, write: bool
+) -> None:
+    from ordo.adapters.errors import IpNotWhitelisted
+
+    body = {"s": "error", "code": code, "message": message}
+    error = error_from_reply(status, body, {}, write=write, account="fyers-main")
+    assert isinstance(error, IpNotWhitelisted)
+    # The message wins over the code: -99 would be a rejection, -16 a dead session.
+    assert (error.code, error.http_status, error.broker_code) == (
+        "IP_NOT_WHITELISTED",
+        403,
+        str(code),
+    )
+    assert not error.retryable
+    assert not error.counts_against_breaker
+    assert error.account == "fyers-main"
+    assert "'fyers-main'" in error.message
+    assert message in error.message
+
+
+def test_the_observed_ip_is_read_from_the_broker_text() -> None:
+    from ordo.adapters.errors import IpNotWhitelisted
+
+    body = {"s": "error", "code": -99, "message": IP_REFUSALS[0][2]}
+    error = error_from_reply(400, body, {}, write=True, account="a")
+    assert isinstance(error, IpNotWhitelisted)
+    assert error.observed_ip == "127.0.0.3"
+    assert error.details == {"account": "a", "observed_ip": "127.0.0.3"}
+    assert "observed IP 127.0.0.3" in error.message
+
+
+def test_ip_rejection_patterns_are_a_setting() -> None:
+    from ordo.adapters.errors import IpNotWhitelisted
+    from ordo.adapters.ip_rejection import IpRejection
+    from ordo_adapter_fyers.settings import FyersSettings
+    from pydantic import SecretStr, ValidationError
+
+    base = {"app_id": "XC1234ABCD-100", "app_secret": SecretStr("s"), "redirect_uri": "x"}
+    defaults = FyersSettings(**base)
+    assert r"\bnot whitelisted\b" in defaults.ip_rejection_patterns
+    custom = FyersSettings(**base, ip_rejection_patterns=["source address refused"])
+    body = {"s": "error", "code": -99, "message": "Source address refused by RMS"}
+    matched = error_from_reply(
+        400, body, {}, write=True, ip_rejection=IpRejection(custom.ip_rejection_patterns)
+    )
+    assert isinstance(matched, IpNotWhitelisted)
+    # Under the defaults the same reply is an ordinary rejection.
+    assert type(error_from_reply(400, body, {}, write=True)) is OrderRejected
+    with pytest.raises(ValidationError, match="not a regular expression"):
+        FyersSettings(**base, ip_rejection_patterns=["[unclosed"])

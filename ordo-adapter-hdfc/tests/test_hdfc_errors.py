@@ -141,3 +141,52 @@ def test_rejection_error_keeps_the_status_message() -> None:
     assert isinstance(error, OrderRejected)
     assert "Margin Exceeds" in error.message
     assert rejection_error("").message == "order rejected by the broker"
+
+
+FAKE_IP_TEXT = (
+    "Orders are accepted only from the registered static IP; "
+    "request IP 127.0.0.3 is not whitelisted for this API key"
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (403, {"status": "error", "message": FAKE_IP_TEXT}, W),  # the fake's answer
+        (200, {"status": "error", "message": FAKE_IP_TEXT}, W),  # as an HTTP-200 error
+        (401, {"error": "Static IP not whitelisted"}, R),
+        (403, {"status": "error", "message": "IP (203.0.113.7) is not allowed"}, L),
+    ],
+)
+def test_a_refused_source_address_is_ip_not_whitelisted(
+    status: int, body: Any, kind: CallKind
+) -> None:
+    from ordo.adapters.errors import IpNotWhitelisted
+
+    error = classify(Reply(status, body), kind, account="hdfc-desk")
+    assert isinstance(error, IpNotWhitelisted)  # before the 401/403 -> session rule
+    assert error.code == "IP_NOT_WHITELISTED"
+    assert error.http_status == 403
+    assert not error.retryable
+    assert not error.counts_against_breaker
+    assert error.account == "hdfc-desk"
+    assert "'hdfc-desk'" in error.message
+
+
+def test_the_observed_ip_comes_from_the_text_and_patterns_are_a_setting() -> None:
+    from ordo.adapters.errors import IpNotWhitelisted
+    from ordo.adapters.ip_rejection import IpRejection
+    from ordo_adapter_hdfc.settings import HdfcSettings
+    from pydantic import SecretStr, ValidationError
+
+    error = classify(Reply(403, {"status": "error", "message": FAKE_IP_TEXT}), W, account="h")
+    assert isinstance(error, IpNotWhitelisted)
+    assert error.observed_ip == "127.0.0.3"
+    secrets = {"api_key": SecretStr("k"), "api_secret": SecretStr("s")}
+    settings = HdfcSettings(**secrets, ip_rejection_patterns=[r"ip blocked"])
+    custom = IpRejection(settings.ip_rejection_patterns)
+    reply = Reply(403, {"status": "error", "message": "IP blocked for orders"})
+    assert isinstance(classify(reply, W, ip_rejection=custom), IpNotWhitelisted)
+    assert type(classify(reply, W)) is SessionExpired  # the defaults do not know that text
+    with pytest.raises(ValidationError, match="not a regular expression"):
+        HdfcSettings(**secrets, ip_rejection_patterns=["(?P<"])

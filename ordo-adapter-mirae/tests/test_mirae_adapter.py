@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from ordo.adapters.base import AdapterContext
 from ordo.adapters.errors import (
-    AuthFailed,
     BrokerUnavailable,
     InstrumentNotFound,
     InvalidRequest,
+    IpNotWhitelisted,
     OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
@@ -332,7 +332,7 @@ async def test_refused_connection_is_unavailable(
 
 async def test_static_ip_refusal(harness: MiraeHarness, adapter: MiraeAdapter) -> None:
     harness.broker.switches.static_ip_mismatch = True
-    with pytest.raises(AuthFailed, match="IP Address"):
+    with pytest.raises(IpNotWhitelisted, match="IP Address"):
         await adapter.place_order(resting(), TAG)
 
 

@@ -11,6 +11,7 @@ from ordo.adapters.errors import (
     BrokerUnavailable,
     InsufficientFunds,
     InvalidRequest,
+    IpNotWhitelisted,
     OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
@@ -72,7 +73,8 @@ CASES: list[tuple[int, Any, bool, type[BrokerError], str | None]] = [
             "Primary and Secondary IP Address are not matching with current IP address.",
         ),
         True,
-        AuthFailed,
+        # Issue 17: a refused source address is its own error, not the API key's.
+        IpNotWhitelisted,
         "APIKeyException",
     ),
     (
@@ -321,3 +323,70 @@ def test_payload(body: Any, data: Any) -> None:
 def test_unwrap_leaves_longer_lists() -> None:
     rows = [{"a": 1}, {"a": 2}]
     assert unwrap(rows) is rows
+
+
+IP_TEXT = "Primary and Secondary IP Address are not matching with current IP address."
+
+
+@pytest.mark.parametrize("write", [True, False])
+def test_a_refused_source_address_is_ip_not_whitelisted(write: bool) -> None:
+    error = error_from_reply(
+        403, [type_a("APIKeyException", IP_TEXT)], write=write, account="mirae-desk"
+    )
+    assert isinstance(error, IpNotWhitelisted)
+    assert (error.code, error.http_status, error.broker_code) == (
+        "IP_NOT_WHITELISTED",
+        403,
+        "APIKeyException",
+    )
+    assert not error.retryable
+    assert not error.counts_against_breaker
+    assert error.account == "mirae-desk"
+    assert "'mirae-desk'" in error.message
+    assert IP_TEXT in error.message
+    assert error.details == {"account": "mirae-desk", "observed_ip": None}
+
+
+def test_the_other_api_key_refusals_stay_auth_failed() -> None:
+    error = error_from_reply(
+        403, type_a("APIKeyException", "API is suspended/expired for use."), write=True
+    )
+    assert type(error) is AuthFailed
+
+
+def test_ip_rejection_patterns_are_configurable() -> None:
+    from ordo.adapters.ip_rejection import IpRejection
+    from ordo_adapter_mirae.settings import MiraeSettings
+    from pydantic import SecretStr, ValidationError
+
+    settings = MiraeSettings(
+        username="u",
+        password=SecretStr("p"),
+        api_key=SecretStr("k"),
+        ip_rejection_patterns=[r"source (\S+) refused"],
+    )
+    body = type_a("APIKeyException", "source 203.0.113.9 refused")
+    error = error_from_reply(
+        403,
+        body,
+        write=True,
+        account="m",
+        ip_rejection=IpRejection(settings.ip_rejection_patterns),
+    )
+    assert isinstance(error, IpNotWhitelisted)
+    assert error.observed_ip == "203.0.113.9"
+    # Only the configured patterns count: the known text is then an API-key refusal again.
+    known = error_from_reply(
+        403,
+        type_a("APIKeyException", IP_TEXT),
+        write=True,
+        ip_rejection=IpRejection(settings.ip_rejection_patterns),
+    )
+    assert type(known) is AuthFailed
+    with pytest.raises(ValidationError, match="not a regular expression"):
+        MiraeSettings(
+            username="u",
+            password=SecretStr("p"),
+            api_key=SecretStr("k"),
+            ip_rejection_patterns=["("],
+        )

@@ -83,7 +83,9 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
 
     def __init__(self, settings: FyersSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self._client = FyersClient(settings, context.transport, egress=context.egress)
+        self._client = FyersClient(
+            settings, context.transport, egress=context.egress, account=context.account
+        )
         self._login = FyersLogin(settings, self._client)
         self._masters = MasterLoader(
             settings.symbol_master_sources,

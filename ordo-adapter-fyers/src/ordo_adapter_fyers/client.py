@@ -12,6 +12,7 @@ import httpx
 from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.adapters.http import build_http_client, transport_error
+from ordo.adapters.ip_rejection import IpRejection
 
 from ordo_adapter_fyers.errors import error_from_reply, malformed_reply
 from ordo_adapter_fyers.settings import FyersSettings
@@ -34,9 +35,12 @@ class FyersClient:
         settings: FyersSettings,
         transport: httpx.AsyncBaseTransport | None = None,
         *,
+        account: str = "",
         egress: Egress | None = None,
     ) -> None:
         self._settings = settings
+        self._account = account
+        self._ip_rejection = IpRejection(settings.ip_rejection_patterns)
         timeout = settings.http_timeout()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if settings.send_version_header:
@@ -93,7 +97,14 @@ class FyersClient:
         if response.status_code in ok_statuses and status_word == "ok":
             return Reply(response.status_code, body or {}, response.headers)
         if (body is not None and status_word == "error") or response.status_code not in ok_statuses:
-            raise error_from_reply(response.status_code, body or {}, response.headers, write=write)
+            raise error_from_reply(
+                response.status_code,
+                body or {},
+                response.headers,
+                write=write,
+                account=self._account,
+                ip_rejection=self._ip_rejection,
+            )
         # A 2xx that is not the documented envelope (HTML, cut-off JSON, an unknown "s"):
         # nothing says whether the broker acted.
         raise malformed_reply(f"HTTP {response.status_code}, unreadable envelope", write=write)

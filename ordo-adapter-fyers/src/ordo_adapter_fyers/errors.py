@@ -1,7 +1,9 @@
 """Table-driven mapping of Fyers replies onto Ordo's ``BrokerError`` classes.
 
-Precedence: rate limits first (HTTP 429 or code -429/-353), then the broker ``code`` table,
-then the HTTP status. Code -300 is an unknown symbol on REST, never an auth failure.
+Precedence: rate limits first (HTTP 429 or code -429/-353), then a refused source address
+(the message matches ``ip_rejection_patterns``: ``IP_NOT_WHITELISTED``), then the broker
+``code`` table, then the HTTP status. Code -300 is an unknown symbol on REST, never an auth
+failure.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ordo.adapters.errors import (
     SessionExpired,
 )
 from ordo.adapters.http import retry_after_seconds
+from ordo.adapters.ip_rejection import GENERIC_PATTERNS, IpRejection, ip_not_whitelisted
 
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -132,6 +135,15 @@ CODE_TABLE: dict[int, CodeInfo] = {
     ),
 }
 
+IP_REJECTION_TEXTS: dict[str, str] = {
+    **dict.fromkeys(GENERIC_PATTERNS, "wordings of other brokers (regulation fact sheet)"),
+    r"\bwhitelisted static ip\b": "support.fyers.in: orders only from the whitelisted static IP",
+}
+"""Patterns of Fyers's "IP not allowed" answer and where each comes from. The exact text is
+UNCONFIRMED (fact sheet), so these are only the defaults of ``ip_rejection_patterns``."""
+
+DEFAULT_IP_REJECTION = IpRejection(IP_REJECTION_TEXTS)
+
 NO_ACK_CODE = 201
 """An order reply with this code was sent but not acknowledged: check the book before
 sending again."""
@@ -165,8 +177,11 @@ def error_from_reply(
     headers: Mapping[str, str],
     *,
     write: bool,
+    account: str = "",
+    ip_rejection: IpRejection = DEFAULT_IP_REJECTION,
 ) -> BrokerError:
-    """The ``BrokerError`` for a failed Fyers reply (HTTP ``status``, JSON ``body``)."""
+    """The ``BrokerError`` for a failed Fyers reply (HTTP ``status``, JSON ``body``) to a
+    call of ``account``."""
     code = broker_code(body)
     code_text = str(code) if code is not None else f"http_{status}"
     info = CODE_TABLE.get(code) if code is not None else None
@@ -176,6 +191,9 @@ def error_from_reply(
             retry_after=retry_after_seconds(headers, DEFAULT_RETRY_AFTER),
             broker_code=code_text,
         )
+    message = _message(body, "")
+    if message and ip_rejection.matches(message):
+        return ip_not_whitelisted("Fyers", account, message, broker_code=code_text)
     if info is not None:
         return _error_for(info, _message(body, info.meaning), code_text, write=write)
     return _error_for_status(status, _message(body, f"HTTP {status}"), code_text, write=write)

@@ -7,7 +7,10 @@ from datetime import time
 from typing import Annotated, Literal, Self
 
 from ordo.adapters.http import HttpSettings
+from ordo.adapters.ip_rejection import IpRejectionPatterns
 from pydantic import Field, SecretStr, model_validator
+
+from ordo_adapter_fyers.errors import IP_REJECTION_TEXTS
 
 PUBLIC_MASTER_BASE = "https://public.fyers.in/sym_details"
 
@@ -67,6 +70,11 @@ class FyersSettings(HttpSettings):
     Balance" excludes collateral)."""
     funds_segments: Literal["equity", "commodity", "both"] = "equity"
     """Which ledger amounts of each fund line to add up."""
+    ip_rejection_patterns: IpRejectionPatterns = Field(
+        default_factory=lambda: list(IP_REJECTION_TEXTS)
+    )
+    """Case-insensitive regular expressions of Fyers's "IP not allowed" answer (its exact
+    text is UNCONFIRMED): a reply whose message matches becomes ``IP_NOT_WHITELISTED``."""
 
     @model_validator(mode="after")
     def _headless_needs_id(self) -> Self:

@@ -89,7 +89,9 @@ class HdfcAdapter(BrokerAdapter[HdfcSettings]):
 
     def __init__(self, settings: HdfcSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self._client = HdfcClient(settings, context.transport, egress=context.egress)
+        self._client = HdfcClient(
+            settings, context.transport, egress=context.egress, account=context.account
+        )
         self._login = HdfcLogin(self._client, settings)
         self._instruments = InstrumentStore(
             settings.resolved_instruments_source(),

@@ -16,6 +16,7 @@ import httpx
 from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerError, BrokerUnavailable, InvalidRequest
 from ordo.adapters.http import build_http_client, transport_error
+from ordo.adapters.ip_rejection import IpRejection
 
 from ordo_adapter_hdfc.errors import CallKind, Reply, classify
 from ordo_adapter_hdfc.settings import HdfcSettings
@@ -30,9 +31,12 @@ class HdfcClient:
         settings: HdfcSettings,
         transport: httpx.AsyncBaseTransport | None = None,
         *,
+        account: str = "",
         egress: Egress | None = None,
     ) -> None:
         self._settings = settings
+        self._account = account
+        self._ip_rejection = IpRejection(settings.ip_rejection_patterns)
         timeout = settings.http_timeout()
         self._http = build_http_client(
             settings.base_url.rstrip("/"),
@@ -72,6 +76,8 @@ class HdfcClient:
             kind,
             not_found=not_found,
             default_retry_after=self._settings.rate_limit_retry_after,
+            account=self._account,
+            ip_rejection=self._ip_rejection,
         )
         if error is not None:
             raise error

@@ -26,6 +26,7 @@ from ordo.adapters.errors import (
     SessionExpired,
 )
 from ordo.adapters.http import retry_after_seconds
+from ordo.adapters.ip_rejection import GENERIC_PATTERNS, IpRejection, ip_not_whitelisted
 
 _MAX_MESSAGE = 200
 
@@ -77,6 +78,17 @@ PHRASES: tuple[tuple[tuple[str, ...], type[BrokerError]], ...] = (
     ),
     (("reject", "rms", "markets closed", "market closed", "not allowed"), OrderRejected),
 )
+
+IP_REJECTION_TEXTS: dict[str, str] = {
+    **dict.fromkeys(GENERIC_PATTERNS, "wordings of other brokers (regulation fact sheet)"),
+    r"\bregistered static ip\b": "HDFC Sky blog on the 2026 rules (applies to InvestRight: "
+    "UNCONFIRMED)",
+}
+"""Patterns of InvestRight's "IP not allowed" answer and their sources. Its status and text
+are UNCONFIRMED, so these are only the defaults of the ``ip_rejection_patterns`` setting;
+they are checked before the 401/403 rule that would read the reply as an ended session."""
+
+DEFAULT_IP_REJECTION = IpRejection(IP_REJECTION_TEXTS)
 
 _SERVER_ERRORS = frozenset({500, 502, 503, 504})
 
@@ -171,8 +183,11 @@ def classify(
     *,
     not_found: type[BrokerError] = InvalidRequest,
     default_retry_after: float = 1.0,
+    account: str = "",
+    ip_rejection: IpRejection = DEFAULT_IP_REJECTION,
 ) -> BrokerError | None:
-    """The error a reply stands for, or ``None`` when it is a success."""
+    """The error a reply to a call of ``account`` stands for, or ``None`` when it is a
+    success."""
     status = reply.status_code
     if 200 <= status < 300 and kind is not CallKind.LOGIN:
         problem = envelope_problem(reply.body)
@@ -190,6 +205,8 @@ def classify(
 
     if status == 429:
         return _build(RateLimited, message, reply.headers, default_retry_after, code)
+    if ip_rejection.matches(message):
+        return ip_not_whitelisted("HDFC InvestRight", account, message, broker_code=code)
     if status in _SERVER_ERRORS or status > 504:
         if kind is CallKind.WRITE:
             return OutcomeUnknown(

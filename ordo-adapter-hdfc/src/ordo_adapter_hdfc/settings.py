@@ -11,7 +11,10 @@ from datetime import time
 from typing import Annotated, Literal
 
 from ordo.adapters.http import HttpSettings
+from ordo.adapters.ip_rejection import IpRejectionPatterns
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from ordo_adapter_hdfc.errors import IP_REJECTION_TEXTS
 
 DEFAULT_BASE_URL = "https://developer.hdfcsec.com"
 DEFAULT_USER_AGENT = (
@@ -101,6 +104,11 @@ class HdfcSettings(HttpSettings):
     """HDFC publishes no read quota; stay conservative."""
     rate_limit_retry_after: Annotated[float, Field(ge=0)] = 1.0
     """Wait suggested on a 429 that carries no ``Retry-After`` header."""
+    ip_rejection_patterns: IpRejectionPatterns = Field(
+        default_factory=lambda: list(IP_REJECTION_TEXTS)
+    )
+    """Case-insensitive regular expressions of InvestRight's "IP not allowed" answer (its
+    text is UNCONFIRMED): a reply whose message matches becomes ``IP_NOT_WHITELISTED``."""
     status_poll_attempts: Annotated[int, Field(ge=0, le=10)] = 3
     """Order-status reads after a place, to catch a rejection that shows only in the book."""
     status_poll_interval: Annotated[float, Field(ge=0, le=2)] = 0.25

@@ -85,7 +85,9 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
 
     def __init__(self, settings: MiraeSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        self._client = MiraeClient(settings, transport=context.transport, egress=context.egress)
+        self._client = MiraeClient(
+            settings, transport=context.transport, egress=context.egress, account=context.account
+        )
         self._api = TypeAApi(self._client)
         source_key = settings.instruments_source or f"{settings.base_url}{settings.api_prefix}"
         self._store = InstrumentStore(

@@ -11,6 +11,7 @@ import httpx
 from ordo.adapters.egress import Egress
 from ordo.adapters.errors import BrokerUnavailable
 from ordo.adapters.http import build_http_client, transport_error
+from ordo.adapters.ip_rejection import IpRejection
 from pydantic import SecretStr
 
 from ordo_adapter_mirae.errors import error_from_reply, payload
@@ -35,9 +36,12 @@ class MiraeClient:
         settings: MiraeSettings,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        account: str = "",
         egress: Egress | None = None,
     ) -> None:
         self._settings = settings
+        self._account = account
+        self._ip_rejection = IpRejection(settings.ip_rejection_patterns)
         timeout = settings.http_timeout()
         self._transport = transport
         self._egress = egress
@@ -99,7 +103,12 @@ class MiraeClient:
             raise transport_error(exc, write=write) from None
         body = _decode_json(response)
         error = error_from_reply(
-            response.status_code, body, write=write, retry_after=response.headers.get("Retry-After")
+            response.status_code,
+            body,
+            write=write,
+            retry_after=response.headers.get("Retry-After"),
+            account=self._account,
+            ip_rejection=self._ip_rejection,
         )
         if error is not None:
             raise error
@@ -131,6 +140,8 @@ class MiraeClient:
             _decode_json(response),
             write=False,
             retry_after=response.headers.get("Retry-After"),
+            account=self._account,
+            ip_rejection=self._ip_rejection,
         )
         raise error or BrokerUnavailable("m.Stock sent JSON where a CSV scrip master was expected")
 

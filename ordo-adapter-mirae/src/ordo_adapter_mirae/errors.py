@@ -18,6 +18,7 @@ from ordo.adapters.errors import (
     BrokerUnavailable,
     InsufficientFunds,
     InvalidRequest,
+    IpNotWhitelisted,
     OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
@@ -25,6 +26,7 @@ from ordo.adapters.errors import (
     SessionExpired,
 )
 from ordo.adapters.http import retry_after_seconds
+from ordo.adapters.ip_rejection import GENERIC_PATTERNS, IpRejection, ip_not_whitelisted
 
 OK_STATUSES = frozenset({"success", "true", "ok"})
 ERROR_STATUSES = frozenset({"error", "false"})
@@ -102,6 +104,17 @@ PREFIX_TABLE: tuple[tuple[str, Target], ...] = (
     ("IA", InvalidRequest),
 )
 
+IP_REJECTION_TEXTS: dict[str, str] = {
+    r"primary and secondary ip address are not matching": "APIKeyException, HTTP 403: "
+    '"Primary and Secondary IP Address are not matching with current IP address." '
+    "(community report, fact sheet section 10)",
+    **dict.fromkeys(GENERIC_PATTERNS, "wordings of other brokers (regulation fact sheet)"),
+}
+"""Patterns of m.Stock's "IP not allowed" answer and their sources: the defaults of the
+``ip_rejection_patterns`` setting, checked before the API-key code that carries them."""
+
+DEFAULT_IP_REJECTION = IpRejection(IP_REJECTION_TEXTS)
+
 SESSION_CODES = frozenset({"TokenException", "IA401"})
 API_KEY_CODES = frozenset({"APIKeyException", "IA403"})
 
@@ -176,12 +189,20 @@ def _by_status(http_status: int) -> Target:
     return Outcome.BACKEND
 
 
-def classify(http_status: int, code: str, message: str) -> Target:
-    """Pick the error for one failed reply. Order matters: rate limits and session
-    problems first (they decide what the core does next), then specific messages, then the
-    code tables, then the HTTP status."""
+def classify(
+    http_status: int,
+    code: str,
+    message: str,
+    ip_rejection: IpRejection = DEFAULT_IP_REJECTION,
+) -> Target:
+    """Pick the error for one failed reply. Order matters: rate limits, a refused source
+    address (it comes as an APIKeyException) and session problems first (they decide what
+    the core does next), then specific messages, then the code tables, then the HTTP
+    status."""
     if http_status == 429:
         return RateLimited
+    if message and ip_rejection.matches(message):
+        return IpNotWhitelisted
     if code in SESSION_CODES:
         return SessionExpired
     if code in API_KEY_CODES:
@@ -198,9 +219,17 @@ def classify(http_status: int, code: str, message: str) -> Target:
 
 
 def build_error(
-    target: Target, message: str, *, code: str, write: bool, retry_after: float
+    target: Target,
+    message: str,
+    *,
+    code: str,
+    write: bool,
+    retry_after: float,
+    account: str = "",
 ) -> BrokerError:
     broker_code = code or None
+    if target is IpNotWhitelisted:
+        return ip_not_whitelisted("m.Stock", account, message, broker_code=broker_code)
     if target is Outcome.SERVER:
         if write:
             return OutcomeUnknown(
@@ -227,8 +256,11 @@ def error_from_reply(
     *,
     write: bool,
     retry_after: str | None = None,
+    account: str = "",
+    ip_rejection: IpRejection = DEFAULT_IP_REJECTION,
 ) -> BrokerError | None:
-    """The error a reply stands for, or ``None`` when it is a success.
+    """The error a reply to a call of ``account`` stands for, or ``None`` when it is a
+    success.
 
     ``body`` is the decoded JSON (or ``None`` when the body was not JSON). The body is checked
     even on HTTP 200, because m.Stock reports most failures that way.
@@ -262,8 +294,8 @@ def error_from_reply(
             write=write,
             retry_after=wait,
         )
-    target = classify(http_status, code, message)
-    return build_error(target, message, code=code, write=write, retry_after=wait)
+    target = classify(http_status, code, message, ip_rejection)
+    return build_error(target, message, code=code, write=write, retry_after=wait, account=account)
 
 
 def payload(body: Any) -> Any:

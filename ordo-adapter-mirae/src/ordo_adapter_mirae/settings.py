@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from ordo.adapters.http import HttpSettings
+from ordo.adapters.ip_rejection import IpRejectionPatterns
 from pydantic import Field, SecretStr, field_validator
+
+from ordo_adapter_mirae.errors import IP_REJECTION_TEXTS
 
 DEFAULT_BASE_URL = "https://api.mstock.trade"
 TYPE_A_PREFIX = "/openapi/typea"
@@ -50,6 +53,12 @@ class MiraeSettings(HttpSettings):
     challenge_ttl_seconds: Annotated[int, Field(ge=30, le=1800)] = 300
     session_hours: Annotated[float, Field(gt=0, le=24)] = 12.0
     """Tokens live 12 hours or until midnight IST, whichever comes first."""
+    ip_rejection_patterns: IpRejectionPatterns = Field(
+        default_factory=lambda: list(IP_REJECTION_TEXTS)
+    )
+    """Case-insensitive regular expressions of m.Stock's "IP not allowed" answer (the known
+    text is a community report): a reply whose message matches becomes
+    ``IP_NOT_WHITELISTED``, not the API-key ``AUTH_FAILED`` its error type would say."""
 
     @field_validator("base_url")
     @classmethod

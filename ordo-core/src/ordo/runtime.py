@@ -55,6 +55,7 @@ from ordo.safety.killswitch import KillSwitch
 from ordo.safety.limiter import AccountLimiter
 from ordo.safety.order_ceiling import OrderCeiling
 from ordo.sessions.crypto import SecretBox
+from ordo.sessions.day_end import end_trading_day
 from ordo.sessions.manager import SessionManager
 from ordo.sessions.totp_seeds import TOTP_CREDENTIAL, TotpSeedStore
 
@@ -258,6 +259,9 @@ class OrdoRuntime:
             # A new session (login, refresh) starts its account's order watcher.
             every(min(2.0, self.settings.order_watch_interval_seconds), self.watchers.sync),
         ]
+        day_end = self.settings.day_end_time()
+        if day_end is not None:
+            jobs.append(daily_at(day_end, lambda: end_trading_day(self.sessions)))
         login_time = self.settings.login_time()
         if login_time is not None:
             jobs.append(daily_at(login_time, self.sessions.login_unattended))

@@ -34,6 +34,12 @@ def rehearsal_settings(base: str, app_id: str, app_secret: str) -> dict[str, obj
     }
 
 
+REGISTERED_IP_HELP = (
+    "a static IP on file for the client: order calls from any other address are refused "
+    "(repeatable)"
+)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the fake Fyers API v3 on loopback.")
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
@@ -43,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-rate-limits", action="store_true", help="do not enforce 10/s and 200/min"
     )
+    parser.add_argument("--registered-ip", action="append", default=[], help=REGISTERED_IP_HELP)
     args = parser.parse_args(argv)
     if not ipaddress.ip_address(args.host).is_loopback:
         parser.error("the fake only listens on a loopback address")
@@ -52,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         app_secret=args.app_secret,
         redirect_uri=f"{base}/callback",
         enforce_rate_limits=not args.no_rate_limits,
+        registered_ips={DEFAULT_FYERS_ID: args.registered_ip} if args.registered_ip else None,
     )
     settings = rehearsal_settings(base, args.app_id, args.app_secret)
     print("Fake Fyers adapter settings (accounts.<name>.settings):")

@@ -69,6 +69,8 @@ class FakeApi:
             body = await _json_body(request) if request.method != "GET" else {}
             if auth:
                 fake.check_token(request.headers.get("authorization"))
+            if write:
+                fake.check_source(request.client.host if request.client else None)
             fake.admit()
             payload = await handler(request, body)
         except Rejected as exc:
@@ -313,6 +315,9 @@ class FakeApi:
                 Decimal(str(body["price"])) if "price" in body else None,
             ),
             "expire-day": fake.expire_day,
+            "registered-ips": lambda: fake.registered_ips.update(
+                {str(body.get("client_id", fake.fyers_id)): [str(ip) for ip in body["ips"]]}
+            ),
         }
         if action not in actions:
             return PlainTextResponse(f"unknown switch {action}", 404)

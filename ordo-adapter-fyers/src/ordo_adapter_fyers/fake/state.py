@@ -32,6 +32,9 @@ DEFAULT_FYERS_ID = "FAKE01"
 DEFAULT_PIN = "1234"
 DEFAULT_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 AUTH_CODE_TTL = timedelta(minutes=5)
+IP_REJECTED_CODE = -99
+"""The fake answers a refused source address with Fyers's order-rejected code; the real code
+and text are UNCONFIRMED, which is why the adapter matches the message, not the code."""
 
 
 @dataclass
@@ -73,6 +76,7 @@ class FakeFyers:
         clock: Callable[[], float] = time.monotonic,
         per_second: int = 10,
         per_minute: int = 200,
+        registered_ips: dict[str, list[str]] | None = None,
     ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
@@ -96,6 +100,9 @@ class FakeFyers:
         self._calls: deque[float] = deque()
         self._minute_breaches = 0
         self.blocked_for_day = False
+        self.registered_ips: dict[str, list[str]] = dict(registered_ips or {})
+        """Static IPs on file per client id (``fyers_id``): order calls from any other
+        client address are refused. A client id without an entry is not checked."""
 
     # -- switches --------------------------------------------------------------------------
     def expire_tokens(self) -> None:
@@ -212,6 +219,19 @@ class FakeFyers:
 
     def logout(self, token: str) -> None:
         self._revoked.add(token)
+
+    def check_source(self, client_host: str | None) -> None:
+        """Refuse an order call whose client address is not a registered static IP (SEBI's
+        rule; Fyers maps the IP to the app and checks orders only, not logins)."""
+        registered = self.registered_ips.get(self.fyers_id)
+        if registered is None or client_host in registered:
+            return
+        raise Rejected(
+            400,
+            IP_REJECTED_CODE,
+            "Order rejected: orders are accepted only from the whitelisted static IP; "
+            f"request IP {client_host} is not whitelisted for this app",
+        )
 
     # -- unofficial web login --------------------------------------------------------------
     def send_login_otp(self, body: dict[str, Any]) -> str:

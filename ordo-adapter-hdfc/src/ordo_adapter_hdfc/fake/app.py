@@ -100,6 +100,10 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
             request.headers.get("user-agent", ""),
         )
 
+    def refused_order(request: Request) -> Answer | None:
+        client = request.client.host if request.client else None
+        return refused(request) or fake.source_refused(client)
+
     def lose_reply_if_asked(answer: Answer) -> Answer:
         if answer[0] == 200 and fake.switches.lose_next_reply:
             fake.switches.lose_next_reply = False
@@ -222,16 +226,17 @@ def create_app(broker: FakeBroker | None = None) -> FastAPI:
     @app.post("/oapi/v1/orders/regular")
     async def place(request: Request) -> Response:
         body = await _json(request)
-        return _respond(refused(request) or lose_reply_if_asked(fake.book.place(body)))
+        return _respond(refused_order(request) or lose_reply_if_asked(fake.book.place(body)))
 
     @app.put("/oapi/v1/orders/regular/{order_id}")
     async def modify(request: Request, order_id: str) -> Response:
         body = await _json(request)
-        return _respond(refused(request) or lose_reply_if_asked(fake.book.modify(order_id, body)))
+        refusal = refused_order(request)
+        return _respond(refusal or lose_reply_if_asked(fake.book.modify(order_id, body)))
 
     @app.delete("/oapi/v1/orders/regular/{order_id}")
     async def cancel(request: Request, order_id: str) -> Response:
-        return _respond(refused(request) or lose_reply_if_asked(fake.book.cancel(order_id)))
+        return _respond(refused_order(request) or lose_reply_if_asked(fake.book.cancel(order_id)))
 
     _control_routes(app, fake)
 
@@ -327,12 +332,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake HDFC InvestRight API (offline rehearsal)")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--host", default="127.0.0.1", help="loopback only by default")
+    parser.add_argument(
+        "--registered-ip",
+        action="append",
+        default=[],
+        help="a static IP on file for the client: orders from any other address are refused "
+        "(repeatable)",
+    )
     args = parser.parse_args(argv)
     config = FakeConfig(
         redirect_url=f"http://{args.host}:{args.port}/callback",
         orders_per_second=10,
         stall_on_lost_reply=30.0,
     )
+    if args.registered_ip:
+        config.registered_ips[config.client_code] = list(args.registered_ip)
     print(
         f"InvestRight fake on http://{args.host}:{args.port}  api_key={config.api_key} "
         f"api_secret={config.api_secret} username={config.username} "

@@ -16,7 +16,7 @@ import io
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
@@ -59,6 +59,9 @@ class FakeConfig:
     digits, as the docs' sample book shows), ``number`` or ``string`` (the digits)."""
     stall_on_lost_reply: float = 0.0
     """Seconds to hold a lost reply when served over a socket (the client times out)."""
+    registered_ips: dict[str, list[str]] = field(default_factory=dict)
+    """Static IPs on file per client code: place/modify/cancel of that client from any
+    other client address are refused. A client code without an entry is not checked."""
 
 
 @dataclass
@@ -287,6 +290,19 @@ class FakeBroker:
         if expired or time.time() - issued > self.config.token_ttl:
             return 401, {"message": "Token expired"}
         return None
+
+    def source_refused(self, client_host: str | None) -> Answer | None:
+        """``None`` when an order call may come from ``client_host``, else the refusal. The
+        real status and text are UNCONFIRMED (fact sheet), so the fake answers a 403 in the
+        documented error envelope and the adapter matches the text."""
+        registered = self.config.registered_ips.get(self.config.client_code)
+        if registered is None or client_host in registered:
+            return None
+        return error(
+            403,
+            "Orders are accepted only from the registered static IP; "
+            f"request IP {client_host} is not whitelisted for this API key",
+        )
 
     # -- data -----------------------------------------------------------------------------
     def holdings(self) -> list[dict[str, Any]]:

@@ -69,6 +69,7 @@ class FakeMirae:
     def __init__(self, broker: FakeBroker | None = None) -> None:
         self.broker = broker or FakeBroker()
         self.app = Starlette(routes=[*self._routes(), order_socket_route(self.broker)])
+        self.app.state.broker = self.broker
 
     @property
     def switches(self) -> Switches:
@@ -130,6 +131,9 @@ class FakeMirae:
         try:
             if write and switches.static_ip_mismatch:
                 raise FakeError("APIKeyException", IP_MESSAGE, 403)
+            if write:
+                client = request.client.host if request.client else None
+                broker.check_source(request.headers.get("Authorization"), client)
             response = await handler(request, form)
         except FakeError as exc:
             return JSONResponse(error_body(exc.error_type, exc.message), exc.status)
@@ -296,9 +300,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default="demo-api-key@@")
     parser.add_argument("--otp", default="123456", help="the SMS OTP every login gets")
     parser.add_argument("--totp-secret", default=None, help="base32 secret: use the TOTP path")
+    parser.add_argument(
+        "--registered-ip",
+        action="append",
+        default=[],
+        help="a static IP on file for the client: orders from any other address are refused "
+        "(repeatable)",
+    )
     args = parser.parse_args(argv)
     user = FakeUser(args.username, args.password, args.api_key, totp_secret=args.totp_secret)
-    fake = FakeMirae(FakeBroker(users=[user], fixed_otp=args.otp))
+    registered = {user.client_id: list(args.registered_ip)} if args.registered_ip else None
+    fake = FakeMirae(FakeBroker(users=[user], fixed_otp=args.otp, registered_ips=registered))
     print(f"fake m.Stock on http://{args.host}:{args.port}  user={args.username}")
     uvicorn.run(fake.app, host=args.host, port=args.port, log_level="warning")
 

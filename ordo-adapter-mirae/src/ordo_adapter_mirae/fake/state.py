@@ -120,8 +120,13 @@ class FakeBroker:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         enforce_rate_limits: bool = True,
+        registered_ips: dict[str, list[str]] | None = None,
     ) -> None:
         self.users = users or [FakeUser("DEMO", "demo-password", "demo-api-key@@")]
+        self.registered_ips: dict[str, list[str]] = dict(registered_ips or {})
+        """Primary and secondary IP on file per client id: order calls of that client from
+        any other client address are refused. A client id without an entry is not checked
+        (market data and logins never are, as the fact sheet reports)."""
         self.master_csv = master_csv or sample_master_csv()
         self.accepted_checksums = accepted_checksums
         self.fixed_otp = fixed_otp
@@ -287,6 +292,14 @@ class FakeBroker:
         if issued.user.api_key != api_key:
             raise FakeError("APIKeyException", API_KEY_MESSAGE, 403)
         return issued.user
+
+    def check_source(self, authorization: str | None, client_host: str | None) -> None:
+        """Refuse an order call from an address not registered for the caller's client id,
+        with m.Stock's APIKeyException (HTTP 403)."""
+        user = self.authenticate(authorization)
+        registered = self.registered_ips.get(user.client_id)
+        if registered is not None and client_host not in registered:
+            raise FakeError("APIKeyException", IP_MESSAGE, 403)
 
     def logout(self, authorization: str | None) -> None:
         self.authenticate(authorization)

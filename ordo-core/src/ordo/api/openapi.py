@@ -324,7 +324,7 @@ def _error_statuses(op_id: str, operation: dict[str, Any], secured: set[str]) ->
     if in_path or "accounts" in in_query or op_id in {"get_request", "place_order"}:
         statuses.add(404)
     if op_id in BROKER_CALLS:
-        statuses |= {401, 429, 502, 503, 504}
+        statuses |= {401, 403, 429, 502, 503, 504}
     if op_id in ORDER_WRITES:
         statuses |= {403, 409}
     if op_id in {"place_order", "modify_order", "exit_positions"}:

@@ -31,6 +31,8 @@ from ordo.config.sources import ENV_PREFIX, NESTED_DELIMITER, EnvSource, YamlSou
 from ordo.config.webhooks import WebhookConfig
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+MARKET_OPENS, MARKET_CLOSES = time(9, 0), time(15, 30)
+"""The equity session in IST (pre-open to close): no day-end logout inside it."""
 
 
 class Settings(BaseSettings):
@@ -163,6 +165,12 @@ class Settings(BaseSettings):
     login_schedule: str | None = Field(
         default=None, description="Daily login reminder/automation time, IST 'HH:MM'."
     )
+    day_end_logout: str | None = Field(
+        default=None,
+        description="Daily IST 'HH:MM' after the close (not within 09:00-15:30) at which "
+        "every broker session is logged out and marked expired; unset: no day-end job "
+        "(a session from an earlier trading day is refused either way).",
+    )
     accounts: dict[str, AccountConfig] = Field(
         default_factory=dict, description="Broker accounts by name (e.g. 'fyers-main')."
     )
@@ -209,12 +217,35 @@ class Settings(BaseSettings):
         parsed = parse_hh_mm(value)
         return parsed.strftime("%H:%M")
 
+    @field_validator("day_end_logout")
+    @classmethod
+    def _day_end(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parsed = parse_hh_mm(value)
+        if MARKET_OPENS <= parsed <= MARKET_CLOSES:
+            # Logging every session out while the market is open would strand open orders.
+            raise ValueError(
+                f"{parsed:%H:%M} falls within market hours (09:00-15:30 IST); "
+                "pick a time after the close"
+            )
+        return parsed.strftime("%H:%M")
+
     @field_validator("accounts")
     @classmethod
     def _account_names(cls, value: dict[str, AccountConfig]) -> dict[str, AccountConfig]:
         for name in value:
             check_account_name(name)
         return value
+
+    @model_validator(mode="after")
+    def _day_end_is_not_the_login(self) -> Settings:
+        if self.day_end_logout is not None and self.day_end_logout == self.login_schedule:
+            raise ValueError(
+                f"day_end_logout and login_schedule are both {self.day_end_logout}: the "
+                "day-end logout would end the sessions the daily login opens"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_token_names(self) -> Settings:
@@ -242,6 +273,10 @@ class Settings(BaseSettings):
     def login_time(self) -> time | None:
         """``login_schedule`` as a ``time`` (IST), or ``None``."""
         return None if self.login_schedule is None else parse_hh_mm(self.login_schedule)
+
+    def day_end_time(self) -> time | None:
+        """``day_end_logout`` as a ``time`` (IST), or ``None``."""
+        return None if self.day_end_logout is None else parse_hh_mm(self.day_end_logout)
 
     def secret_keys(self) -> list[str]:
         """The configured Fernet keys, newest first (empty when none is configured)."""

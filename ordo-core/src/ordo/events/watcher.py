@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from loguru import logger
 
@@ -19,6 +20,7 @@ from ordo.events.model import update_from_order
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.guard import CallGuard, CallKind
 from ordo.safety.deadline import Deadline
+from ordo.sessions.trading_day import from_earlier_day
 
 
 class OrderWatcher:
@@ -117,11 +119,13 @@ class OrderWatcher:
             await self._sleep(self.backoff.next_delay())
 
 
-def session_fingerprint(account: Account) -> str | None:
+def session_fingerprint(account: Account, now: datetime | None = None) -> str | None:
     """A digest of the account's session token (never the token): a new token means a new
-    session and a new watcher."""
+    session and a new watcher. ``None`` for no usable session, which includes one from an
+    earlier trading day: its watcher (and push socket) stops."""
     session = account.adapter.session
-    if session is None or session.is_expired():
+    moment = now or datetime.now(UTC)
+    if session is None or session.is_expired(moment) or from_earlier_day(session, moment):
         return None
     token = session.access_token.get_secret_value().encode()
     return hashlib.sha256(token).hexdigest()
@@ -149,7 +153,7 @@ class OrderWatchers:
 
     async def sync(self) -> None:
         for account in self.accounts:
-            fingerprint = session_fingerprint(account)
+            fingerprint = session_fingerprint(account, self.guard.clock())
             current = self.running.get(account.name)
             if current is not None and current[0] == fingerprint:
                 continue

@@ -10,12 +10,14 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ordo.adapters.base import RateScope
+from ordo.adapters.ip_rejection import with_observed_ip
 from ordo.audit.events import AuditEmitter
 from ordo.domain.segments import Segment
-from ordo.errors import BrokerError, RateLimited, SessionExpired
+from ordo.errors import BrokerError, IpNotWhitelisted, RateLimited, SessionExpired
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.safety.deadline import Deadline
 from ordo.safety.limiter import Priority
+from ordo.sessions.trading_day import PreviousDaySession, refuse_previous_day
 
 T = TypeVar("T")
 
@@ -49,12 +51,21 @@ class CallGuard:
     """Runs one guarded broker call: the limiter, the breaker, audit and bookkeeping.
 
     Login calls skip the limiter and the breaker: a login must be possible while the
-    account's order quota is exhausted or its breaker is open.
+    account's order quota is exhausted or its breaker is open. Every other call is refused
+    before anything is sent when the account's session belongs to an earlier IST trading
+    day (``ordo.sessions.trading_day``); ``clock`` says what time it is.
     """
 
-    def __init__(self, emitter: AuditEmitter, *, default_deadline: float = 10.0) -> None:
+    def __init__(
+        self,
+        emitter: AuditEmitter,
+        *,
+        default_deadline: float = 10.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.emitter = emitter
         self.default_deadline = default_deadline
+        self.clock = clock
         self.session_expired_listeners: list[SessionExpiredListener] = []
         self.observers: list[CallObserver] = []
         self.wait_observers: list[WaitObserver] = []
@@ -76,6 +87,8 @@ class CallGuard:
         modify, cancel) also waits for the account's order-rate ceiling in ``segment``
         (every segment when ``None``: the order's segment is unknown)."""
         guarded = kind is not CallKind.LOGIN
+        if guarded:
+            await self._refuse_previous_day(account, operation)
         if guarded and account.limiter is not None:
             ceiling = account.ceiling
             waited = await account.limiter.acquire(
@@ -102,7 +115,8 @@ class CallGuard:
                 result = await account.breaker.call(fn)
             else:
                 result = await fn()
-        except BrokerError as exc:
+        except BrokerError as raised:
+            exc = _with_egress_ip(account, raised)
             elapsed = time.perf_counter() - started
             self._record(account, CallRecord.failed(operation, datetime.now(UTC), exc), elapsed)
             self.emitter.emit(
@@ -121,7 +135,9 @@ class CallGuard:
             if isinstance(exc, SessionExpired):
                 for listener in self.session_expired_listeners:
                     await listener(account, exc)
-            raise
+            if exc is raised:
+                raise
+            raise exc from None
         elapsed = time.perf_counter() - started
         self._record(account, CallRecord(operation, datetime.now(UTC), "success"), elapsed)
         self.emitter.emit(
@@ -133,6 +149,24 @@ class CallGuard:
         )
         return result
 
+    async def _refuse_previous_day(self, account: Account, operation: str) -> None:
+        """No broker call uses yesterday's session: refuse it here, tell the listeners (the
+        session manager marks it expired and logs unattended accounts in again), audit."""
+        try:
+            refuse_previous_day(account.name, account.adapter.session, self.clock())
+        except PreviousDaySession as exc:
+            self.emitter.emit(
+                "broker.refused",
+                account=account.name,
+                operation=operation,
+                error_code=exc.code,
+                reason="previous_trading_day",
+                session_day=exc.session_day.isoformat(),
+            )
+            for listener in self.session_expired_listeners:
+                await listener(account, exc)
+            raise
+
     def _record(self, account: Account, record: CallRecord, elapsed: float) -> None:
         account.last_call = record
         if record.error_code is None:
@@ -141,3 +175,12 @@ class CallGuard:
             account.last_error = record
         for observer in self.observers:
             observer(account, record.operation, record.outcome, elapsed)
+
+
+def _with_egress_ip(account: Account, exc: BrokerError) -> BrokerError:
+    """A broker's IP refusal names the IP the account's egress was last observed with when
+    the broker's own text does not."""
+    observation = account.egress
+    if isinstance(exc, IpNotWhitelisted) and observation is not None and observation.observed_ip:
+        return with_observed_ip(exc, observation.observed_ip)
+    return exc

@@ -7,7 +7,6 @@ database, a log line or an audit event.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from ordo.persistence.sessions import SessionRepository
 from ordo.safety.deadline import Deadline
 from ordo.safety.retry import WRITE_RETRY_ON, RetryPolicy, call_with_retry
 from ordo.sessions.crypto import SecretBox, decrypt_session, encrypt_session
+from ordo.sessions.trading_day import PreviousDaySession, from_earlier_day, trading_day
 
 MAX_ANSWER_ATTEMPTS = 3
 LOGIN_DEADLINE_SECONDS = 10.0
@@ -89,7 +89,12 @@ class SessionManager:
     # -- state --------------------------------------------------------------------------
     def state(self, account: Account) -> SessionState:
         session = account.adapter.session
-        live = session is not None and not session.is_expired(self.clock())
+        now = self.clock()
+        live = (
+            session is not None
+            and not session.is_expired(now)
+            and not from_earlier_day(session, now)
+        )
         if live and account.name not in self._expired:
             return SessionState.ACTIVE
         if self._pending.get(account.name):
@@ -251,6 +256,7 @@ class SessionManager:
             account,
             "session.active",
             logged_in_at=session.logged_in_at.isoformat(),
+            trading_day=trading_day(session.logged_in_at).isoformat(),
             expires_at=session.expires_at.isoformat() if session.expires_at else None,
         )
 
@@ -268,11 +274,38 @@ class SessionManager:
             self.emitter.secrets.add(session.access_token.get_secret_value())
             account.adapter.restore_session(session)
             self.last_login[account.name] = session.logged_in_at
-            if record.state == SessionState.EXPIRED.value or session.is_expired(self.clock()):
+            now = self.clock()
+            if (
+                record.state == SessionState.EXPIRED.value
+                or session.is_expired(now)
+                or from_earlier_day(session, now)
+            ):
                 self._expired.add(account.name)
 
-    async def mark_expired(self, account: Account, reason: str) -> None:
-        """Record that the account's session ended (clock or a broker 401)."""
+    async def end_day(self, account: Account) -> None:
+        """Day end: log the account's session out at the broker (adapters without a broker
+        logout just drop it) and mark it expired here, so nothing uses it before the next
+        login. An account without a session has nothing to end."""
+        self._pending.pop(account.name, None)
+        session = account.adapter.session
+        if session is None and account.name not in self._expired:
+            return
+        outcome = "not_needed"
+        if session is not None:
+            try:
+                await self.gateway.call(
+                    account, "logout", account.adapter.logout, kind=CallKind.LOGIN
+                )
+                outcome = "ok"
+            except BrokerError as exc:  # the token may be dead already: it ends here anyway
+                outcome = exc.code
+                logger.info("day-end logout of {} at the broker failed: {}", account.name, exc)
+        account.adapter.restore_session(None)
+        self._expired.discard(account.name)
+        await self.mark_expired(account, "day_end", broker_logout=outcome)
+
+    async def mark_expired(self, account: Account, reason: str, **payload: Any) -> None:
+        """Record that the account's session ended (clock, a broker 401, day end)."""
         if account.name in self._expired:
             return
         self._expired.add(account.name)
@@ -286,12 +319,14 @@ class SessionManager:
                 logged_in_at=session.logged_in_at if session else None,
                 expires_at=session.expires_at if session else None,
             )
-        self._audit(account, "session.expired", reason=reason)
+        self._audit(account, "session.expired", reason=reason, **payload)
 
     async def on_broker_expired(self, account: Account, exc: SessionExpired) -> None:
         """Gateway listener: the broker said the token is no longer valid. Accounts that can
-        log in without a person do so at once, so the next request finds a session."""
-        await self.mark_expired(account, "broker")
+        log in without a person do so at once, so the next request finds a session. Ordo's
+        own refusal of a previous trading day's session takes the same road."""
+        reason = "previous_trading_day" if isinstance(exc, PreviousDaySession) else "broker"
+        await self.mark_expired(account, reason)
         if self.can_login_unattended(account):
             await self.login_quietly(account)
 
@@ -317,7 +352,12 @@ class SessionManager:
         now = self.clock()
         for account in self.accounts:
             session = account.adapter.session
-            if session is None or account.name in self._expired or session.expires_at is None:
+            if session is None or account.name in self._expired:
+                continue
+            if from_earlier_day(session, now):
+                await self.mark_expired(account, "previous_trading_day")
+                continue
+            if session.expires_at is None:
                 continue
             refreshable = account.adapter.supports(Capability.SESSION_REFRESH)
             if refreshable and session.expires_at - now <= REFRESH_AHEAD:
@@ -357,13 +397,3 @@ class SessionManager:
             else {"outcome": "challenge", "challenge_kind": result.kind.value}
         )
         self._audit(account, "login.step", step=step, **outcome)
-
-
-async def run_periodically(interval: float, job: Callable[[], Any]) -> None:
-    """Run ``job`` every ``interval`` seconds until cancelled; a failure is logged, not fatal."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await job()
-        except Exception as exc:
-            logger.opt(exception=exc).warning("background job failed")
