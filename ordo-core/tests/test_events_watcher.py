@@ -5,7 +5,7 @@ a watcher is replaced only when the account's token changes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -27,11 +27,13 @@ class ScriptedChannel:
         self.refusals = refusals
         self.sent = updates
         self.connects = 0
+        self.unknown_frames = 0
 
-    async def updates(self) -> AsyncIterator[OrderUpdate]:
+    async def updates(self, opened: Callable[[], None]) -> AsyncIterator[OrderUpdate]:
         self.connects += 1
         if self.connects <= self.refusals:
             raise AuthFailed("token rejected by the order socket")
+        opened()
         for update in self.sent:
             yield update
 

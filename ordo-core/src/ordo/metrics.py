@@ -8,11 +8,11 @@ no client can blow up the number of series.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ordo.audit.events import AuditEvent
@@ -105,6 +105,13 @@ class OrdoMetrics:
         self._http_series: dict[tuple[str, str | None, int], Any] = {}
         self._broker_series: dict[tuple[str, str, str, str], Any] = {}
 
+    def count_per_account(
+        self, name: str, documentation: str, read: Callable[[], Mapping[str, int]]
+    ) -> None:
+        """A counter by account whose values ``read`` returns at scrape time (counts kept
+        by the component that sees the events, such as the order watchers)."""
+        self.registry.register(_AccountCounts(name, documentation, read))
+
     # -- observations ------------------------------------------------------------------------
     def observe_request(self, method: str, route: str | None, status: int, seconds: float) -> None:
         """One API request; ``route`` is the matched template (``None``: no route matched)."""
@@ -194,3 +201,23 @@ class _StateCollector(Collector):
                 )
         yield breaker
         yield session
+
+
+class _AccountCounts(Collector):
+    """A per-account counter read at scrape time."""
+
+    def __init__(
+        self, name: str, documentation: str, read: Callable[[], Mapping[str, int]]
+    ) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._read = read
+
+    def describe(self) -> Iterable[Metric]:
+        return [CounterMetricFamily(self._name, self._documentation)]
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(self._name, self._documentation, labels=["account"])
+        for account, count in sorted(self._read().items()):
+            family.add_metric([account], float(count))
+        yield family

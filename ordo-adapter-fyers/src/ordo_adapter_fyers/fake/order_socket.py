@@ -3,7 +3,7 @@ connection carries ``Authorization: <app_id>:<token>``; a bad or expired token i
 (closed with a policy-violation code before any frame); after
 ``{"T":"SUB_ORD","SUB_T":1,"action_data":["orders"]}`` every change of an order in the
 book (new, partly filled, filled, rejected, cancelled, expired) is sent as
-``{"orders": <order-book row>}``."""
+``{"orders": <order-book row>}``; a text ``ping`` is answered ``pong``."""
 
 from __future__ import annotations
 
@@ -51,11 +51,15 @@ def order_socket_route(fake: FakeFyers) -> WebSocketRoute:
         async def read() -> None:
             nonlocal subscribed
             while True:
-                message = json.loads(await websocket.receive_text())
+                text = await websocket.receive_text()
+                if text == "ping":  # the client's text heartbeat
+                    await websocket.send_text("pong")
+                    continue
+                message = json.loads(text)
                 if message.get("T") == "SUB_ORD" and "orders" in message.get("action_data", []):
                     subscribed = True
                     await websocket.send_json(SUBSCRIBED)
-                elif message == "ping" or message.get("T") == "PING":
+                elif message.get("T") == "PING":
                     await websocket.send_json({"pong": True})
 
         reader = asyncio.create_task(read())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -38,6 +38,9 @@ from ordo.domain import (
     SymbolRef,
     Trade,
 )
+
+if TYPE_CHECKING:  # a type only: sockets imports this module
+    from ordo.adapters.sockets import SocketDialer
 
 
 class AdapterSettings(BaseModel):
@@ -80,6 +83,10 @@ class AdapterContext:
     data_dir: Path
     transport: httpx.AsyncBaseTransport | None = None
     """Set by tests to route HTTP to the adapter's fake (``httpx.ASGITransport``)."""
+    socket_dialer: SocketDialer | None = None
+    """How the adapter opens its push channel's WebSocket; ``None``: the one its settings
+    give (``ordo.adapters.sockets.build_socket_dialer``). Set by tests to observe or
+    script connection attempts."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
