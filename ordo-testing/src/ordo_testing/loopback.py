@@ -4,11 +4,12 @@ network while they run."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, Literal
 
 import uvicorn
 
@@ -40,6 +41,39 @@ def serve_on_loopback(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@asynccontextmanager
+async def serving_on_loopback(
+    app: Any, *, lifespan: Literal["on", "off"] = "off"
+) -> AsyncIterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port in the running event loop (HTTP
+    and WebSockets; state shared with the test without threads); yield its base URL
+    (``http://127.0.0.1:<port>``) and stop the server on exit. ``lifespan="on"`` runs
+    the app's startup and shutdown (a whole gateway)."""
+    config = uvicorn.Config(
+        app,
+        host=LOOPBACK,
+        port=0,
+        log_level="error",
+        lifespan=lifespan,
+        # An SSE stream or a socket still open at the end must not hold the test.
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(_START_TIMEOUT):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("the loopback server stopped before it started")
+                await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://{LOOPBACK}:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 class NetworkRefused(AssertionError):
