@@ -55,10 +55,14 @@ class OrderWatcher:
         self._catch_up = False
         self._tasks: list[asyncio.Task[None]] = []
 
-    def start(self) -> None:
+    def start(self, channel: OrderChannel | None = None) -> None:
+        """Start polling and, where there is one, reading the push channel (``channel``,
+        else the adapter's ``order_channel()``)."""
         self._tasks = [asyncio.create_task(self._poll_loop())]
         channel_of = getattr(self.account.adapter, "order_channel", None)
-        self.channel = channel_of() if callable(channel_of) else None
+        if channel is None and callable(channel_of):
+            channel = channel_of()
+        self.channel = channel
         if self.channel is not None:
             self._tasks.append(asyncio.create_task(self.push_loop(self.channel)))
 
