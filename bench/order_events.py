@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 from ordo.api.routes.events import event_stream
@@ -150,11 +151,17 @@ async def push_delivery_delays(orders: int) -> dict[str, list[float]]:
     WebSocket on loopback; the watcher's poll interval is an hour, so every ``FILLED``
     event arrives through the socket (the fake looks for changes every 20 ms, about 10 ms
     of the delay on average)."""
+    from ordo_adapter_fyers.adapter import FyersAdapter
     from ordo_adapter_fyers.fake import create_app as fyers_fake
     from ordo_adapter_fyers.testing import FyersHarness
     from ordo_testing.loopback import serving_on_loopback
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # No Fyers quotas (200 calls a minute would make this a 10-minute wait): what is
+    # measured is the push path, as the paper series runs without the simulator's quotas.
+    with (
+        patch.object(FyersAdapter, "declared_rate_limits", ()),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         harness = FyersHarness(Path(tmp) / "fyers-fake")
         async with serving_on_loopback(fyers_fake(harness.fake)) as fake_url:
             socket_url = fake_url.replace("http", "ws", 1) + "/trade/v3"
