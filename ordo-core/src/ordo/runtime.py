@@ -166,6 +166,7 @@ class OrdoRuntime:
         await self.db.create_all()
         await self.claims.at_start()
         await self.events.start()
+        await self.webhooks.load()
         await self.totp_seeds.store(self.settings.accounts, self._totp_secrets)
         self.observability.start()
         if self.settings.redis_url:
