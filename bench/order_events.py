@@ -166,7 +166,8 @@ async def push_delivery_delays(orders: int) -> dict[str, list[float]]:
         async with serving_on_loopback(fyers_fake(harness.fake)) as fake_url:
             socket_url = fake_url.replace("http", "ws", 1) + "/trade/v3"
             account = AccountConfig(
-                adapter="fyers", settings=dict(harness.settings(order_socket_url=socket_url))
+                adapter="fyers",
+                settings=dict(harness.settings(order_push=True, order_socket_url=socket_url)),
             )
             hooks = [{"name": "bench", "url": "http://receiver.test/hook", "secret": SECRET}]
             settings = load_settings(

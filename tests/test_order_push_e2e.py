@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -107,7 +107,6 @@ class PushCase:
     create_adapter: Callable[[AdapterContext], BrokerAdapter[Any]]
     price: Decimal = Decimal("700.00")
     symbol: tuple[str, str] = ("NSE", "SBIN")
-    refused: list[str] = field(default_factory=list)
 
 
 def fyers(tmp_path: Path) -> PushCase:
@@ -118,7 +117,8 @@ def fyers(tmp_path: Path) -> PushCase:
     h = FyersHarness(tmp_path / "fyers-fake")
 
     def settings(base: str) -> BaseModel:
-        return h.settings(order_socket_url=base.replace("http", "ws", 1) + "/trade/v3")
+        socket_url = base.replace("http", "ws", 1) + "/trade/v3"
+        return h.settings(order_push=True, order_socket_url=socket_url)
 
     return PushCase(
         adapter="fyers",
@@ -144,7 +144,7 @@ def mirae(tmp_path: Path) -> PushCase:
     h = MiraeHarness(tmp_path / "mirae-fake")
 
     def settings(base: str) -> BaseModel:
-        return h.settings(socket_url=base.replace("http", "ws", 1))
+        return h.settings(order_push=True, socket_url=base.replace("http", "ws", 1))
 
     return PushCase(
         adapter="mirae",
