@@ -22,7 +22,9 @@ def serve_on_loopback(app: Any) -> Iterator[str]:
     """Run ``app`` with uvicorn on a free loopback port in a daemon thread; yield its base
     URL (``http://127.0.0.1:<port>``) and stop the server on exit."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host=LOOPBACK, port=0, log_level="error", lifespan="off")
+        # No log_config or log_level: uvicorn would otherwise reconfigure the process's
+        # logging (its loggers' levels) for every later test.
+        uvicorn.Config(app, host=LOOPBACK, port=0, log_config=None, log_level=None, lifespan="off")
     )
     thread = threading.Thread(target=server.run, name="loopback-fake", daemon=True)
     thread.start()
@@ -55,7 +57,8 @@ async def serving_on_loopback(
         app,
         host=LOOPBACK,
         port=0,
-        log_level="error",
+        log_config=None,  # leave the process's logging as it is (see above)
+        log_level=None,
         lifespan=lifespan,
         # An SSE stream or a socket still open at the end must not hold the test.
         timeout_graceful_shutdown=2,
