@@ -8,9 +8,11 @@ whole quantity) and times until (a) the SSE stream generator of ``GET /api/v1/ev
 ``FILLED`` frame and (b) the webhook dispatcher's POST for that event reaches the receiver
 (an ``httpx.MockTransport`` in process: signing, outbox and retries included, no socket).
 The watcher polls every ``--poll-ms`` milliseconds, so about half of that is the expected
-floor of the delay. Second part: ``POST /api/v1/orders`` latency with a watcher polling
-the account's open orders (at ``--path-poll-ms``, the default interval) versus with no
-watcher polling (orders are sent one at a time).
+floor of the delay. The push series (``push_*``) run the same through the Fyers fake's
+order WebSocket on loopback (real socket, the adapter's channel, no poll). Second part:
+``POST /api/v1/orders`` latency with a watcher polling the account's open orders (at
+``--path-poll-ms``, the default interval) versus with no watcher polling (orders are sent
+one at a time).
 
     uv run python -m bench.order_events [--orders 1000] [--poll-ms 20]
 """
@@ -22,14 +24,17 @@ import asyncio
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 from ordo.api.routes.events import event_stream
 from ordo.config import AccountConfig, load_settings
+from ordo.domain import LoginChallenge
 from ordo_adapter_mock import MockAdapter
 from ordo_adapter_mock.after_ack import fill_partly
 from ordo_testing.server import InProcessGateway, gateway_in_process
@@ -80,54 +85,132 @@ def _paper(gw: InProcessGateway) -> MockAdapter:
     return adapter
 
 
-async def _place(gw: InProcessGateway) -> tuple[str, float]:
+async def _place(gw: InProcessGateway, body: dict[str, Any] = RESTING_BUY) -> tuple[str, float]:
     started = time.perf_counter()
-    response = await gw.client.post("/api/v1/orders", json=RESTING_BUY)
+    response = await gw.client.post("/api/v1/orders", json=body)
     elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         raise RuntimeError(f"order refused: {response.text[:300]}")
     return str(response.json()["results"][0]["data"]["order_id"]), elapsed
 
 
-async def delivery_delays(orders: int, poll_seconds: float) -> dict[str, list[float]]:
-    """Fill -> SSE frame and fill -> webhook POST, in milliseconds, per order."""
+async def _delays(
+    gw: InProcessGateway, orders: int, body: dict[str, Any], fill: Callable[[str], object]
+) -> dict[str, list[float]]:
+    """Place ``orders`` resting buys one at a time; fill each (``fill``) and time until
+    the SSE stream and the webhook receiver see its ``FILLED`` event."""
     sse_ms: list[float] = []
     hook_ms: list[float] = []
+    filled_at: dict[str, float] = {}
+    hook_seen: dict[str, asyncio.Event] = {}
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        event = json.loads(request.content)
+        if event["status"] == "FILLED" and event["order_id"] in filled_at:
+            hook_ms.append((time.perf_counter() - filled_at[event["order_id"]]) * 1000)
+            hook_seen[event["order_id"]].set()
+        return httpx.Response(204)
+
+    gw.runtime.webhooks._client = httpx.AsyncClient(transport=httpx.MockTransport(receive))
+    stream = event_stream(
+        gw.runtime.events,
+        gw.runtime.events.last_id,
+        accounts=None,
+        statuses=["FILLED"],
+        seconds=3600,
+    )
+    await anext(stream)  # the retry/comment preamble
+    for _ in range(orders):
+        order_id, _ = await _place(gw, body)
+        hook_seen[order_id] = asyncio.Event()
+        filled_at[order_id] = time.perf_counter()
+        fill(order_id)
+        while True:
+            frame = await anext(stream)
+            if order_id.encode() in frame:
+                sse_ms.append((time.perf_counter() - filled_at[order_id]) * 1000)
+                break
+        await asyncio.wait_for(hook_seen[order_id].wait(), 30)
+    await stream.aclose()
+    return {"fill_to_sse_ms": sse_ms, "fill_to_webhook_ms": hook_ms}
+
+
+async def delivery_delays(orders: int, poll_seconds: float) -> dict[str, list[float]]:
+    """Fill -> SSE frame and fill -> webhook POST, in milliseconds, per order (paper
+    account, polling watcher)."""
     with tempfile.TemporaryDirectory() as tmp:
         async with gateway_in_process(_settings(Path(tmp), poll_seconds, True), token=TOKEN) as gw:
             broker = _paper(gw).broker
-            filled_at: dict[str, float] = {}
-            hook_seen: dict[str, asyncio.Event] = {}
-
-            def receive(request: httpx.Request) -> httpx.Response:
-                event = json.loads(request.content)
-                if event["status"] == "FILLED" and event["order_id"] in filled_at:
-                    hook_ms.append((time.perf_counter() - filled_at[event["order_id"]]) * 1000)
-                    hook_seen[event["order_id"]].set()
-                return httpx.Response(204)
-
-            gw.runtime.webhooks._client = httpx.AsyncClient(transport=httpx.MockTransport(receive))
-            stream = event_stream(
-                gw.runtime.events,
-                gw.runtime.events.last_id,
-                accounts=None,
-                statuses=["FILLED"],
-                seconds=3600,
+            return await _delays(
+                gw, orders, RESTING_BUY, lambda oid: fill_partly(broker, oid, 1, Decimal("700"))
             )
-            await anext(stream)  # the retry/comment preamble
-            for _ in range(orders):
-                order_id, _ = await _place(gw)
-                hook_seen[order_id] = asyncio.Event()
-                filled_at[order_id] = time.perf_counter()
-                fill_partly(broker, order_id, 1, Decimal("700"))
-                while True:
-                    frame = await anext(stream)
-                    if order_id.encode() in frame:
-                        sse_ms.append((time.perf_counter() - filled_at[order_id]) * 1000)
-                        break
-                await asyncio.wait_for(hook_seen[order_id].wait(), 30)
-            await stream.aclose()
-    return {"fill_to_sse_ms": sse_ms, "fill_to_webhook_ms": hook_ms}
+
+
+async def push_delivery_delays(orders: int) -> dict[str, list[float]]:
+    """The same through a push channel: a Fyers account whose fake serves its order
+    WebSocket on loopback; the watcher's poll interval is an hour, so every ``FILLED``
+    event arrives through the socket (the fake looks for changes every 20 ms, about 10 ms
+    of the delay on average)."""
+    from ordo_adapter_fyers.adapter import FyersAdapter
+    from ordo_adapter_fyers.fake import create_app as fyers_fake
+    from ordo_adapter_fyers.testing import FyersHarness
+    from ordo_testing.loopback import serving_on_loopback
+
+    # No Fyers quotas (200 calls a minute would make this a 10-minute wait): what is
+    # measured is the push path, as the paper series runs without the simulator's quotas.
+    with (
+        patch.object(FyersAdapter, "declared_rate_limits", ()),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        harness = FyersHarness(Path(tmp) / "fyers-fake")
+        async with serving_on_loopback(fyers_fake(harness.fake)) as fake_url:
+            socket_url = fake_url.replace("http", "ws", 1) + "/trade/v3"
+            account = AccountConfig(
+                adapter="fyers",
+                settings=dict(harness.settings(order_push=True, order_socket_url=socket_url)),
+            )
+            hooks = [{"name": "bench", "url": "http://receiver.test/hook", "secret": SECRET}]
+            settings = load_settings(
+                None,
+                data_dir=Path(tmp) / "data",
+                api_token=TOKEN,
+                log_level="WARNING",
+                order_watch_interval_seconds=3600,
+                webhooks=hooks,
+                accounts={"fyers": account},
+            )
+            transports = {"fyers": harness.transport}
+            async with gateway_in_process(settings, token=TOKEN, transports=transports) as gw:
+                await _log_in(gw, "fyers", harness.answer)
+                await gw.runtime.watchers.sync()
+                _, watcher = gw.runtime.watchers.running["fyers"]
+                async with asyncio.timeout(30):
+                    while not watcher.push_connected:  # noqa: ASYNC110 (no notification)
+                        await asyncio.sleep(0.01)
+                body = {**RESTING_BUY, "accounts": ["fyers"], "product": "CNC"}
+                price = Decimal("700")
+                out = await _delays(
+                    gw, orders, body, lambda oid: harness.fake.fill_partly(oid, 1, price)
+                )
+                if watcher.polls:
+                    raise RuntimeError(f"the watcher polled {watcher.polls} times")
+    return {f"push_{name}": values for name, values in out.items()}
+
+
+async def _log_in(
+    gw: InProcessGateway, account: str, answer: Callable[[LoginChallenge], str]
+) -> None:
+    step = (await gw.client.post(f"/api/v1/accounts/{account}/login")).json()
+    for _ in range(6):
+        if step["status"] != "success":
+            raise RuntimeError(f"login failed: {step}")
+        if step["data"]["state"] == "active":
+            return
+        challenge = step["data"]["challenge"]
+        url = f"/api/v1/accounts/{account}/login/{challenge['challenge_id']}"
+        reply = answer(LoginChallenge.model_validate(challenge))
+        step = (await gw.client.post(url, json={"answer": reply})).json()
+    raise RuntimeError(f"login did not finish: {step}")
 
 
 async def order_path(orders: int, poll_seconds: float) -> dict[str, list[float]]:
@@ -149,6 +232,7 @@ async def order_path(orders: int, poll_seconds: float) -> dict[str, list[float]]
 
 def run(orders: int, poll_ms: float, path_poll_ms: float = 2000.0) -> dict[str, Any]:
     series = asyncio.run(delivery_delays(orders, poll_ms / 1000))
+    series.update(asyncio.run(push_delivery_delays(orders)))
     series.update(asyncio.run(order_path(orders, path_poll_ms / 1000)))
     report: dict[str, Any] = {name: summarise(values) for name, values in series.items()}
     report["orders"] = orders

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -168,3 +169,60 @@ def test_bad_webhook_configuration_is_refused(changes: dict[str, object], messag
 def test_a_webhook_without_a_secret_is_refused() -> None:
     with pytest.raises(ValidationError, match="secret"):
         WebhookConfig.model_validate({"name": "desk", "url": "https://hooks.test/x"})
+
+
+async def test_a_paused_webhook_stays_paused_across_a_restart(tmp_path: Path) -> None:
+    configs = [hook()]
+    path = tmp_path / "ordo.db"
+    db = await open_db(path)
+    log = event_log(db, configs)
+    await log.record(update("R1"))
+    receiver = Receiver(fail=100)
+    wall = [datetime(2026, 12, 3, 9, 0, tzinfo=UTC)]
+    dispatcher = WebhookDispatcher(
+        db,
+        configs,
+        client=receiver.client(),
+        base_delay=0.0,
+        pause_after=2,
+        pause_seconds=600.0,
+        clock=lambda: 0.0,
+        wall_clock=lambda: wall[0],
+    )
+    for _ in range(2):
+        assert await dispatcher.deliver_due() == 0
+    assert (await dispatcher.describe())[0]["paused"] is True
+    await db.dispose()
+
+    # A new process, 5 minutes later: still paused for the 5 minutes left, streak kept.
+    wall[0] += timedelta(minutes=5)
+    db = await open_db(path)
+    monotonic = [1000.0]
+    restarted = WebhookDispatcher(
+        db,
+        configs,
+        client=receiver.client(),
+        base_delay=0.0,
+        pause_after=2,
+        pause_seconds=600.0,
+        clock=lambda: monotonic[0],
+        wall_clock=lambda: wall[0],
+    )
+    await restarted.load()
+    [status] = await restarted.describe()
+    assert (status["paused"], status["consecutive_failures"]) == (True, 2)
+    assert status["last_error"] == "HTTP 500"
+    assert await restarted.deliver_due() == 0
+    assert len(receiver.received) == 2  # not tried while the stored pause lasts
+    receiver.fail = 0
+    monotonic[0] += 301.0
+    assert await restarted.deliver_due() == 1
+    await db.dispose()
+
+    # Recovered: the next start finds it unpaused with no streak.
+    db = await open_db(path)
+    again = WebhookDispatcher(db, configs, client=receiver.client(), wall_clock=lambda: wall[0])
+    await again.load()
+    [status] = await again.describe()
+    assert (status["paused"], status["consecutive_failures"]) == (False, 0)
+    await db.dispose()

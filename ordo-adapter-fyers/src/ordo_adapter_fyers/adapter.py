@@ -19,6 +19,7 @@ from ordo.adapters.errors import (
     OrderNotFound,
     OutcomeUnknown,
 )
+from ordo.adapters.sockets import build_socket_dialer
 from ordo.domain import (
     BrokerSession,
     Exchange,
@@ -39,6 +40,7 @@ from ordo.domain import (
     Trade,
     order_history,
 )
+from ordo.events.push import SocketOrderChannel
 
 from ordo_adapter_fyers import mapping
 from ordo_adapter_fyers.client import FyersClient, Reply
@@ -46,6 +48,7 @@ from ordo_adapter_fyers.errors import NO_ACK_CODE, broker_code, malformed_reply
 from ordo_adapter_fyers.instruments import InstrumentCatalog
 from ordo_adapter_fyers.login import FyersLogin
 from ordo_adapter_fyers.masters import MasterLoader
+from ordo_adapter_fyers.push import order_channel
 from ordo_adapter_fyers.settings import FyersSettings
 from ordo_adapter_fyers.symbology import from_fyers_ticker, split_ticker
 
@@ -86,6 +89,8 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
         self._client = FyersClient(
             settings, context.transport, egress=context.egress, account=context.account
         )
+        # Built beside the HTTP client: the account's connection settings apply to both.
+        self._dialer = context.socket_dialer or build_socket_dialer(settings, egress=context.egress)
         self._login = FyersLogin(settings, self._client)
         self._masters = MasterLoader(
             settings.symbol_master_sources,
@@ -115,6 +120,12 @@ class FyersAdapter(BrokerAdapter[FyersSettings]):
             log.warning("fyers %s: stored session belongs to another app id", self.account)
             session = None
         super().restore_session(session)
+
+    def order_channel(self) -> SocketOrderChannel | None:
+        """The order WebSocket for this session (``None`` when ``order_push`` is off)."""
+        if not self.settings.order_push:
+            return None
+        return order_channel(self.account, self.settings, self._dialer, self.require_session)
 
     # -- login -------------------------------------------------------------------------
     def logs_in_unattended(self) -> bool:

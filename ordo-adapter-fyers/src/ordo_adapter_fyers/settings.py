@@ -41,6 +41,15 @@ class FyersSettings(HttpSettings):
     login_base_url: str = "https://api-t2.fyers.in/vagator/v2"
     """Host of the unofficial web-login endpoints (headless flow only)."""
 
+    order_socket_url: str = "wss://socket.fyers.in/trade/v3"
+    """The order WebSocket: Ordo's push channel for order changes after the ack."""
+    order_push: bool = True
+    """Follow orders through the order WebSocket (polling stays the fallback); off: poll
+    only."""
+    order_socket_ping_seconds: Annotated[float, Field(gt=0, le=300)] | None = 10.0
+    """A text ``ping`` on the order socket every so many seconds, besides protocol pings
+    (answered ``pong``); ``None``: protocol pings only."""
+
     send_version_header: bool = True
     """The official SDK always sends ``version: 3``; the docs never mention it."""
 

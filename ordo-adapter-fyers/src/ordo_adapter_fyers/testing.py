@@ -37,6 +37,9 @@ class FyersHarness(AdapterHarness):
             "app_secret": SecretStr(self.fake.app_secret),
             "redirect_uri": self.fake.redirect_uri,
             "symbol_master_sources": [f"{PUBLIC_MASTER_BASE}/{name}" for name in MASTER_FILES],
+            # The transport reroutes HTTP only: a test that wants the order socket serves
+            # the fake on loopback and sets order_push and order_socket_url.
+            "order_push": False,
         }
         values.update(overrides)
         return FyersSettings(**values)

@@ -22,6 +22,7 @@ from ordo.adapters.errors import (
     OutcomeUnknown,
     SessionExpired,
 )
+from ordo.adapters.sockets import build_socket_dialer
 from ordo.adapters.values import parse_text
 from ordo.domain import (
     BrokerSession,
@@ -41,6 +42,7 @@ from ordo.domain import (
     SymbolRef,
     Trade,
 )
+from ordo.events.push import SocketOrderChannel
 from ordo.safety.tags import is_order_tag
 from pydantic import SecretStr
 
@@ -48,6 +50,7 @@ from ordo_adapter_mirae import forms, mapping
 from ordo_adapter_mirae.client import MiraeClient
 from ordo_adapter_mirae.instruments import InstrumentStore, MasterCache, MasterEntry
 from ordo_adapter_mirae.login import MiraeLogin
+from ordo_adapter_mirae.push import order_channel
 from ordo_adapter_mirae.settings import MiraeSettings
 from ordo_adapter_mirae.typea import TypeAApi
 
@@ -88,6 +91,8 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
         self._client = MiraeClient(
             settings, transport=context.transport, egress=context.egress, account=context.account
         )
+        # Built beside the HTTP client: the account's connection settings apply to both.
+        self._dialer = context.socket_dialer or build_socket_dialer(settings, egress=context.egress)
         self._api = TypeAApi(self._client)
         source_key = settings.instruments_source or f"{settings.base_url}{settings.api_prefix}"
         self._store = InstrumentStore(
@@ -106,6 +111,13 @@ class MiraeAdapter(BrokerAdapter[MiraeSettings]):
 
     def _now(self) -> datetime:
         return datetime.now(UTC)
+
+    def order_channel(self) -> SocketOrderChannel | None:
+        """The socket's order frames for this session (``None`` when ``order_push`` is
+        off)."""
+        if not self.settings.order_push:
+            return None
+        return order_channel(self.account, self.settings, self._dialer, self.require_session)
 
     # -- login -------------------------------------------------------------------------
     def logs_in_unattended(self) -> bool:

@@ -36,6 +36,11 @@ class MiraeSettings(HttpSettings):
     """The account uses an authenticator: ask for its 6-digit code instead of an SMS OTP.
     Implied when ``totp_secret`` is set."""
     base_url: str = DEFAULT_BASE_URL
+    socket_url: str = "wss://ws.mstock.trade"
+    """The socket whose order frames are Ordo's push channel for order changes."""
+    order_push: bool = True
+    """Follow orders through the socket's order frames (polling stays the fallback);
+    off: poll only."""
     api_prefix: str = TYPE_A_PREFIX
     checksum: str = "L"
     """The literal source code sent as ``checksum`` on ``session/token`` (never a hash)."""

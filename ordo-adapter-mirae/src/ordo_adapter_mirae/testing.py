@@ -49,6 +49,9 @@ class MiraeHarness(AdapterHarness):
             "authenticator": self.totp,
             "base_url": FAKE_BASE_URL,
             "instruments_source": str(self.master_path),
+            # The transport reroutes HTTP only: a test that wants the socket serves the
+            # fake on loopback and sets order_push and socket_url.
+            "order_push": False,
         }
         values.update(overrides)
         return MiraeSettings.model_validate(values)

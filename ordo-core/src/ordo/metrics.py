@@ -9,11 +9,11 @@ so no secret can become a label and no client can blow up the number of series.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ordo.audit.events import AuditEvent
@@ -106,6 +106,13 @@ class OrdoMetrics:
         # names from the code, normalised methods).
         self._http_series: dict[tuple[str, str | None, int], Any] = {}
         self._broker_series: dict[tuple[str, str, str, str], Any] = {}
+
+    def count_per_account(
+        self, name: str, documentation: str, read: Callable[[], Mapping[str, int]]
+    ) -> None:
+        """A counter by account whose values ``read`` returns at scrape time (counts kept
+        by the component that sees the events, such as the order watchers)."""
+        self.registry.register(_AccountCounts(name, documentation, read))
 
     # -- observations ------------------------------------------------------------------------
     def observe_request(self, method: str, route: str | None, status: int, seconds: float) -> None:
@@ -218,3 +225,23 @@ class _StateCollector(Collector):
         yield session
         yield egress_state
         yield egress_info
+
+
+class _AccountCounts(Collector):
+    """A per-account counter read at scrape time."""
+
+    def __init__(
+        self, name: str, documentation: str, read: Callable[[], Mapping[str, int]]
+    ) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._read = read
+
+    def describe(self) -> Iterable[Metric]:
+        return [CounterMetricFamily(self._name, self._documentation)]
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(self._name, self._documentation, labels=["account"])
+        for account, count in sorted(self._read().items()):
+            family.add_metric([account], float(count))
+        yield family

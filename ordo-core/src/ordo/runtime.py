@@ -176,12 +176,18 @@ class OrdoRuntime:
             settings, plugins, self.emitter, self.db, self.accounts, self.sessions, self.guard
         )
         self.audit_query = AuditQuery(self.db, self.observability.db_sink)
+        self.observability.metrics.count_per_account(
+            "ordo_order_channel_unknown_frames",
+            "Push-channel frames skipped because their shape is unknown.",
+            self.watchers.unknown_frames,
+        )
 
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_all()
         await self.claims.at_start()
         await self.events.start()
+        await self.webhooks.load()
         await self.totp_seeds.store(self.settings.accounts, self._totp_secrets)
         self.observability.start()
         if self.settings.redis_url:

@@ -5,14 +5,15 @@ network while they run; record which local address each client came from
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -52,7 +53,9 @@ def serve_on_loopback(app: Any) -> Iterator[str]:
 
 def _serve(app: Any) -> Iterator[str]:
     server = uvicorn.Server(
-        uvicorn.Config(app, host=LOOPBACK, port=0, log_level="error", lifespan="off")
+        # No log_config or log_level: uvicorn would otherwise reconfigure the process's
+        # logging (its loggers' levels) for every later test.
+        uvicorn.Config(app, host=LOOPBACK, port=0, log_config=None, log_level=None, lifespan="off")
     )
     thread = threading.Thread(target=server.run, name="loopback-fake", daemon=True)
     thread.start()
@@ -71,6 +74,40 @@ def _serve(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@asynccontextmanager
+async def serving_on_loopback(
+    app: Any, *, lifespan: Literal["on", "off"] = "off"
+) -> AsyncIterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port in the running event loop (HTTP
+    and WebSockets; state shared with the test without threads); yield its base URL
+    (``http://127.0.0.1:<port>``) and stop the server on exit. ``lifespan="on"`` runs
+    the app's startup and shutdown (a whole gateway)."""
+    config = uvicorn.Config(
+        app,
+        host=LOOPBACK,
+        port=0,
+        log_config=None,  # leave the process's logging as it is (see above)
+        log_level=None,
+        lifespan=lifespan,
+        # An SSE stream or a socket still open at the end must not hold the test.
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(_START_TIMEOUT):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("the loopback server stopped before it started")
+                await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://{LOOPBACK}:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 class NetworkRefused(AssertionError):

@@ -30,6 +30,7 @@ def rehearsal_settings(base: str, app_id: str, app_secret: str) -> dict[str, obj
         "api_base_url": f"{base}/api/v3",
         "data_base_url": f"{base}/data",
         "login_base_url": f"{base}/vagator/v2",
+        "order_socket_url": f"{base.replace('http', 'ws', 1)}/trade/v3",
         "symbol_master_sources": [f"{base}/sym_details/{name}" for name in MASTER_FILES],
     }
 

@@ -37,6 +37,13 @@ def _changes(broker: FakeBroker, seen: dict[str, str]) -> list[dict[str, Any]]:
     return rows
 
 
+async def _drain(websocket: WebSocket) -> None:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
 def order_socket_route(broker: FakeBroker) -> WebSocketRoute:
     async def order_socket(websocket: WebSocket) -> None:
         api_key = websocket.query_params.get("API_KEY", "")
@@ -53,13 +60,21 @@ def order_socket_route(broker: FakeBroker) -> WebSocketRoute:
                 return
             seen: dict[str, str] = {}
             _changes(broker, seen)  # what happened before the login is not pushed
+            broker.socket_logins += 1
             await websocket.send_bytes(TICK_FRAME)
-            while True:
-                for row in _changes(broker, seen):
-                    await websocket.send_text(
-                        json.dumps({"type": "order", "data": row}, default=str)
-                    )
-                await asyncio.sleep(CHANGE_SCAN_SECONDS)
+            # Reading too (and dropping what arrives): a client that leaves is noticed.
+            reader = asyncio.create_task(_drain(websocket))
+            try:
+                while not reader.done():
+                    for row in _changes(broker, seen):
+                        await websocket.send_text(
+                            json.dumps({"type": "order", "data": row}, default=str)
+                        )
+                    await asyncio.sleep(CHANGE_SCAN_SECONDS)
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                    await reader
         except WebSocketDisconnect:
             return
         finally:

@@ -132,6 +132,9 @@ class FakeBroker:
         self.fixed_otp = fixed_otp
         self.otp_ttl = otp_ttl
         self.switches = Switches()
+        self.socket_logins = 0
+        """Sockets that logged in (``LOGIN:<token>`` accepted): from then on, changes are
+        pushed to them."""
         self.enforce_rate_limits = enforce_rate_limits
         self.clock = clock
         self.wall_clock = wall_clock

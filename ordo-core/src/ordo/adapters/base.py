@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -43,6 +43,9 @@ from ordo.domain import (
 )
 from ordo.domain.algo import AlgoTag
 from ordo.domain.protection import MarketProtection
+
+if TYPE_CHECKING:  # a type only: sockets imports this module
+    from ordo.adapters.sockets import SocketDialer
 
 
 class AdapterSettings(BaseModel):
@@ -89,6 +92,10 @@ class AdapterContext:
     """Where the account's broker calls leave from (``accounts.<name>.egress``): pass it to
     ``build_http_client`` for every client, and to WebSocket connects; ``None`` is the
     host's default route."""
+    socket_dialer: SocketDialer | None = None
+    """How the adapter opens its push channel's WebSocket; ``None``: the one its settings
+    give (``ordo.adapters.sockets.build_socket_dialer``). Set by tests to observe or
+    script connection attempts."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -20,12 +20,14 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 
 class SocksSupportMissing(RuntimeError):
-    """A SOCKS5 egress is configured but ``socksio`` (ordo-core[socks]) is not installed."""
+    """A SOCKS5 egress is configured but ordo-core[socks] (``socksio`` for HTTP,
+    ``python-socks`` for WebSockets) is not installed."""
 
 
 def socks_supported() -> bool:
-    """Whether httpx can talk SOCKS5 here (the ``socksio`` package is importable)."""
-    return find_spec("socksio") is not None
+    """Whether both clients can talk SOCKS5 here: httpx through ``socksio``, the push
+    channels' WebSockets through ``python-socks`` (both in ordo-core[socks])."""
+    return find_spec("socksio") is not None and find_spec("python_socks") is not None
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def host_problem(egress: Egress, bind: Binder) -> str | None:
             )
     if egress.proxy_scheme == "socks5" and not socks_supported():
         return (
-            f"{field}.proxy: a socks5:// proxy needs the socksio package: "
+            f"{field}.proxy: a socks5:// proxy needs the socksio and python-socks packages: "
             "pip install 'ordo-core[socks]'"
         )
     return None

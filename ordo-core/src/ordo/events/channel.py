@@ -7,8 +7,9 @@ and falls back to polling the order book while it is down.
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from loguru import logger
@@ -21,10 +22,17 @@ class UnknownFrame(ValueError):
 
 
 class OrderChannel(Protocol):
-    """One connection's worth of order updates; the iterator ends when the connection
-    does. Raises ``AuthFailed``/``SessionExpired`` when the broker refuses the session."""
+    """One connection's worth of order updates per ``updates()`` call; the iterator ends
+    when the connection does, after calling ``opened`` once the connection is logged in
+    and subscribed. Raises ``AuthFailed``/``SessionExpired`` when the broker refuses the
+    session, ``BrokerUnavailable`` when it cannot be reached."""
 
-    def updates(self) -> AsyncIterator[OrderUpdate]: ...
+    def updates(self, opened: Callable[[], None]) -> AsyncIterator[OrderUpdate]: ...
+
+    @property
+    def unknown_frames(self) -> int:
+        """Frames skipped so far because their shape is unknown (a metric)."""
+        ...
 
 
 @dataclass
@@ -34,11 +42,17 @@ class Backoff:
 
     first: float = 1.0
     cap: float = 300.0
+    jitter: float = 0.0
+    """Up to this share of each delay is taken off at random, so many accounts that lost
+    their sockets together (a broker restart) do not reconnect in step."""
     failures: int = 0
+    random: Callable[[], float] = field(default=random.random, repr=False)
 
     def next_delay(self) -> float:
-        delay = float(min(self.cap, self.first * (2**self.failures)))
+        delay = float(min(self.cap, self.first * (2 ** min(self.failures, 32))))
         self.failures += 1
+        if self.jitter:
+            delay *= 1.0 - self.jitter * self.random()
         return delay
 
     def reset(self) -> None:

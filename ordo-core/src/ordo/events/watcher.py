@@ -35,6 +35,7 @@ class OrderWatcher:
         interval: float,
         push_poll_factor: float = 10.0,
         backoff: Backoff | None = None,
+        refused_backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.account = account
@@ -44,17 +45,28 @@ class OrderWatcher:
         self.interval = interval
         self.push_poll_factor = push_poll_factor
         self.backoff = backoff or Backoff()
+        """Pauses before reconnecting a socket that dropped or could not be reached."""
+        self.refused_backoff = refused_backoff or self.backoff
+        """Pauses after the broker refused the session (longer in production)."""
+        self.channel: OrderChannel | None = None
         self.push_connected = False
+        self.push_opens = 0
         self.polls = 0
         self.push_failures = 0
+        self._wake = asyncio.Event()
+        self._catch_up = False
         self._tasks: list[asyncio.Task[None]] = []
 
-    def start(self) -> None:
+    def start(self, channel: OrderChannel | None = None) -> None:
+        """Start polling and, where there is one, reading the push channel (``channel``,
+        else the adapter's ``order_channel()``)."""
         self._tasks = [asyncio.create_task(self._poll_loop())]
         channel_of = getattr(self.account.adapter, "order_channel", None)
-        channel = channel_of() if callable(channel_of) else None
-        if channel is not None:
-            self._tasks.append(asyncio.create_task(self.push_loop(channel)))
+        if channel is None and callable(channel_of):
+            channel = channel_of()
+        self.channel = channel
+        if self.channel is not None:
+            self._tasks.append(asyncio.create_task(self.push_loop(self.channel)))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -63,6 +75,10 @@ class OrderWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+
+    @property
+    def unknown_frames(self) -> int:
+        return 0 if self.channel is None else self.channel.unknown_frames
 
     async def poll_once(self) -> int:
         """Read the order book once when Ordo has orders to follow; returns how many new
@@ -84,13 +100,34 @@ class OrderWatcher:
                 new += 1
         return new
 
+    def _poll_interval(self) -> float:
+        return self.interval * (self.push_poll_factor if self.push_connected else 1.0)
+
+    async def _pause(self) -> None:
+        """Wait one poll interval; a change of the channel's state cuts the wait short and
+        the interval is measured again from the same start (a channel that goes down
+        brings the polls back to their own pace, not to an immediate read)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while not self._catch_up:
+            remaining = started + self._poll_interval() - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._wake.wait()
+        self._catch_up = False
+
+    def _channel_changed(self, *, catch_up: bool = False) -> None:
+        self._catch_up = self._catch_up or catch_up
+        self._wake.set()
+
     async def _poll_loop(self) -> None:
         while True:
             # A pause first: a new order is acknowledged when placed, so the first change
             # worth a read comes later (and a restart's burst of logins reads nothing).
-            await asyncio.sleep(
-                self.interval * (self.push_poll_factor if self.push_connected else 1.0)
-            )
+            await self._pause()
             try:
                 await self.poll_once()
             except SessionExpired:
@@ -100,23 +137,47 @@ class OrderWatcher:
             except Exception as exc:  # the watcher must outlive any one bad reply
                 logger.warning("order watcher of {}: poll error: {!r}", self.account.name, exc)
 
+    def _opened(self) -> None:
+        self.push_opens += 1
+        self.push_connected = True
+        self.backoff.reset()
+        self.refused_backoff.reset()
+        # After a gap, one read of the book catches what the socket could not push.
+        self._channel_changed(catch_up=self.push_opens > 1)
+
     async def push_loop(self, channel: OrderChannel) -> None:
         while True:
+            backoff = self.backoff
             try:
-                async for update in channel.updates():
-                    self.push_connected = True
-                    self.backoff.reset()
+                async for update in channel.updates(self._opened):
+                    if not self.push_connected:  # a channel that reports no opening
+                        self._opened()
                     await self.log.record(update)
             except (AuthFailed, SessionExpired) as exc:
                 self.push_failures += 1
+                backoff = self.refused_backoff
                 logger.warning(
                     "order channel of {} refused the session: {}", self.account.name, exc
                 )
             except Exception as exc:  # a dropped socket reconnects after a pause
                 self.push_failures += 1
                 logger.info("order channel of {} dropped: {!r}", self.account.name, exc)
-            self.push_connected = False
-            await self._sleep(self.backoff.next_delay())
+            if self.push_connected:
+                self.push_connected = False
+                self._channel_changed()
+            await self._sleep(backoff.next_delay())
+
+
+def dropped_backoff() -> Backoff:
+    """Reconnect pauses after a socket dropped: 1 s doubling to 1 min, jittered."""
+    return Backoff(first=1.0, cap=60.0, jitter=0.5)
+
+
+def refused_backoff() -> Backoff:
+    """Pauses after the broker refused the session (an expired or revoked token): 30 s
+    doubling to 30 min. A new login starts a new watcher anyway; until then the socket
+    must not hammer the broker from the account's registered IP."""
+    return Backoff(first=30.0, cap=1800.0, jitter=0.2)
 
 
 def session_fingerprint(account: Account, now: datetime | None = None) -> str | None:
@@ -142,14 +203,17 @@ class OrderWatchers:
         guard: CallGuard,
         *,
         interval: float,
-        backoff: Callable[[], Backoff] = Backoff,
+        backoff: Callable[[], Backoff] = dropped_backoff,
+        refused_backoff: Callable[[], Backoff] = refused_backoff,
     ) -> None:
         self.accounts = accounts
         self.log = log
         self.guard = guard
         self.interval = interval
         self.backoff = backoff
+        self.refused_backoff = refused_backoff
         self.running: dict[str, tuple[str, OrderWatcher]] = {}
+        self._retired_unknown: dict[str, int] = {}
 
     async def sync(self) -> None:
         for account in self.accounts:
@@ -158,16 +222,33 @@ class OrderWatchers:
             if current is not None and current[0] == fingerprint:
                 continue
             if current is not None:
-                await current[1].stop()
+                await self._retire(account.name, current[1])
                 del self.running[account.name]
             if fingerprint is not None:
                 watcher = OrderWatcher(
-                    account, self.log, self.guard, interval=self.interval, backoff=self.backoff()
+                    account,
+                    self.log,
+                    self.guard,
+                    interval=self.interval,
+                    backoff=self.backoff(),
+                    refused_backoff=self.refused_backoff(),
                 )
                 watcher.start()
                 self.running[account.name] = (fingerprint, watcher)
 
+    def unknown_frames(self) -> dict[str, int]:
+        """Push frames skipped for their unknown shape, per account, since the start (a
+        counter: earlier sessions' watchers included)."""
+        counts = dict(self._retired_unknown)
+        for name, (_, watcher) in self.running.items():
+            counts[name] = counts.get(name, 0) + watcher.unknown_frames
+        return counts
+
+    async def _retire(self, name: str, watcher: OrderWatcher) -> None:
+        await watcher.stop()
+        self._retired_unknown[name] = self._retired_unknown.get(name, 0) + watcher.unknown_frames
+
     async def stop(self) -> None:
-        for _, watcher in self.running.values():
-            await watcher.stop()
+        for name, (_, watcher) in self.running.items():
+            await self._retire(name, watcher)
         self.running.clear()

@@ -32,6 +32,11 @@ from ordo.persistence.order_events import (
     mark_failed_on,
     undelivered_count_on,
 )
+from ordo.persistence.webhook_state import (
+    StoredWebhookState,
+    save_webhook_state_on,
+    webhook_states_on,
+)
 
 
 @dataclass
@@ -73,6 +78,7 @@ class WebhookDispatcher:
         pause_after: int = 10,
         pause_seconds: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         timeout: float = 10.0,
     ) -> None:
         self.db = db
@@ -84,9 +90,35 @@ class WebhookDispatcher:
         self.pause_after = pause_after
         self.pause_seconds = pause_seconds
         self.clock = clock
+        self.wall_clock = wall_clock
         self.timeout = timeout
         self.health = {name: WebhookHealth(name) for name in self.webhooks}
         self._wake = asyncio.Event()
+
+    async def load(self) -> None:
+        """Take up each webhook's failure streak and pause where the last run left them
+        (a restart does not unpause a failing URL)."""
+        stored = await self.db.run(webhook_states_on)
+        now = self.wall_clock()
+        for name, health in self.health.items():
+            state = stored.get(name)
+            if state is None:
+                continue
+            health.consecutive_failures = state.consecutive_failures
+            health.last_error = state.last_error
+            if state.paused_until is not None:
+                left = max(0.0, (state.paused_until - now).total_seconds())
+                health.paused_until = self.clock() + left
+
+    async def _save(self, health: WebhookHealth) -> None:
+        paused_until = None
+        if health.paused_until is not None:
+            left = max(0.0, health.paused_until - self.clock())
+            paused_until = self.wall_clock() + timedelta(seconds=left)
+        state = StoredWebhookState(
+            health.name, health.consecutive_failures, paused_until, health.last_error
+        )
+        await self.db.run(lambda c: save_webhook_state_on(c, state))
 
     def wake(self) -> None:
         """A new event may have queued deliveries."""
@@ -151,11 +183,14 @@ class WebhookDispatcher:
         at = datetime.now(UTC)
         if error is None:
             await self.db.run(lambda c: mark_delivered_on(c, delivery.id, at))
+            recovered = health.consecutive_failures > 0 or health.paused_until is not None
             health.consecutive_failures = 0
             health.paused_until = None
             health.last_error = None
             health.delivered += 1
             health.last_success_at = at
+            if recovered:
+                await self._save(health)
             return True
         delay = min(self.max_delay, self.base_delay * (2**delivery.attempts))
         next_at = at + timedelta(seconds=delay)
@@ -173,6 +208,7 @@ class WebhookDispatcher:
                     error,
                 )
             health.paused_until = self.clock() + self.pause_seconds
+        await self._save(health)
         return False
 
     async def describe(self) -> list[dict[str, Any]]:

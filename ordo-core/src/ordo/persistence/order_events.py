@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
 
 from ordo.domain.ledger import LegState
 from ordo.events.model import (
@@ -31,6 +31,11 @@ _EVENTS: Any = OrderEventRecord.__table__  # type: ignore[attr-defined]
 _LEGS: Any = LedgerEntry.__table__  # type: ignore[attr-defined]
 _OUTBOX: Any = WebhookDelivery.__table__  # type: ignore[attr-defined]
 _FINAL = sorted(status.value for status in FINAL_STATUSES)
+EVENT_APPEND_LOCK = 0x6F72646F_6576  # "ordo" "ev": the advisory lock key of event appends
+"""On PostgreSQL every append holds this transaction-level advisory lock from before its
+id is drawn until it commits, so ids commit in increasing order across replicas too: a
+reader that resumes after id N can never miss a smaller id committed later. (SQLite has
+one writer at a time already.)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,8 @@ def append_event_on(
     records the latest status, an ``unknown`` leg becomes ``acknowledged`` (the broker has
     the order), and a rejection of an acknowledged leg is marked. Queues one outbox row per
     webhook name ``webhooks(event)`` returns."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
     exists = conn.execute(
         select(_EVENTS.c.id).where(
             _EVENTS.c.account == update_.account,

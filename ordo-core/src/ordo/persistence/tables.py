@@ -198,3 +198,17 @@ class WebhookDelivery(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class WebhookStateRecord(SQLModel, table=True):
+    """A webhook's failure streak and pause, so a restart keeps a failing URL paused
+    (probed once per pause) instead of hammering it again from the first attempt."""
+
+    __tablename__ = "webhook_state"
+
+    name: str = Field(primary_key=True, max_length=64)
+    consecutive_failures: int = 0
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Wall-clock end of the pause (``None``: not paused)."""
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
