@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from websockets.asyncio.client import connect as websockets_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from ordo.adapters.errors import AuthFailed, BrokerUnavailable
 from ordo.adapters.egress import Egress, SocksSupportMissing, socks_supported
+from ordo.adapters.errors import AuthFailed, BrokerUnavailable
 from ordo.adapters.http import HttpSettings
 
 POLICY_VIOLATION = 1008
