@@ -106,7 +106,11 @@ class PositionExit(ResponseModel):
     quantity: int
     status: Literal["success", "error", "unknown"]
     order_id: str | None = None
+    """The exit order's broker id; ``None`` when it was sliced (see ``sliced``)."""
     tag: str | None = None
+    sliced: SlicedOrder | None = None
+    """Set when the exit was above the exchange freeze quantity and went as child orders
+    of at most that quantity: each child's outcome and order id."""
     pending_order_ids: list[str] = Field(default_factory=list)
     """Open orders already closing part of the position; their quantity was left out."""
     error_code: str | None = None
