@@ -116,6 +116,13 @@ class PositionExit(ResponseModel):
     error_code: str | None = None
     message: str | None = None
 
+    def order_ids(self) -> list[str]:
+        """Every broker order id of this exit: its one order, or each acknowledged child
+        of a sliced one."""
+        if self.sliced is not None:
+            return list(self.sliced.order_ids)
+        return [self.order_id] if self.order_id else []
+
 
 class ExitsOnAccount(ResponseModel):
     """One account's share of an exit-all: one entry per open position."""
