@@ -12,12 +12,14 @@ from typing import Any, ClassVar
 
 import pytest
 from ordo import hookimpl
+from ordo.adapters.errors import OutcomeUnknown
 from ordo.config import AccountConfig, load_settings
-from ordo.domain import Instrument, OrderAck, OrderRequest, OrderType, SymbolRef
+from ordo.domain import Instrument, OrderAck, OrderRequest, OrderType, Side, SymbolRef
 from ordo.domain.protection import MarketProtection
 from ordo.plugins import create_plugins
 from ordo.safety.tags import order_tag, slice_tag
 from ordo_adapter_mock import MockAdapter, PaperBroker
+from ordo_adapter_mock.faults import FaultKind
 from ordo_testing.server import InProcessGateway, gateway_in_process
 
 TOKEN = "exit-slicing-token-7c3f9e"
@@ -40,24 +42,48 @@ class LimitPaper(MockAdapter):
         return await super().place_order(order, tag)
 
 
+class LosingPaper(MockAdapter):
+    """Loses the reply to its ``lose_at``-th sell (an exit child): after booking it when
+    ``book``, else before it reached the book. Either way the gateway cannot tell."""
+
+    id: ClassVar[str] = "exitlosingpaper"
+    lose_at: ClassVar[int] = 2
+    book: ClassVar[bool] = True
+    sells: ClassVar[int] = 0
+
+    async def place_order(self, order: OrderRequest, tag: str) -> OrderAck:
+        if order.side is Side.SELL:
+            type(self).sells += 1
+            if type(self).sells == type(self).lose_at:
+                if type(self).book:
+                    await super().place_order(order, tag)
+                raise OutcomeUnknown("test: the reply to this exit child was lost")
+        return await super().place_order(order, tag)
+
+
 class Plugin:
     __name__ = "exit_slicing_plugin"
 
     @hookimpl
     def register_adapters(self, register: Any) -> None:
         register(LimitPaper)
+        register(LosingPaper)
 
 
 @pytest.fixture
 async def gw(tmp_path: Path) -> AsyncIterator[InProcessGateway]:
     LimitPaper.received.clear()
+    LosingPaper.sells = 0
     settings = load_settings(
         None,
         data_dir=tmp_path,
         api_token=TOKEN,
+        # The lost-reply test keeps the book unreadable for a while: no breaker trip.
+        breaker_fail_max=100_000,
         accounts={
             "paper": AccountConfig(adapter="mock", settings=STILL),
             "limits": AccountConfig(adapter="exitlimitpaper", settings=STILL),
+            "losing": AccountConfig(adapter="exitlosingpaper", settings=STILL),
         },
     )
     plugins = create_plugins(allow="mock", extra_plugins=[Plugin()])
@@ -109,6 +135,12 @@ def exit_tag(key: str, account: str, option: Instrument) -> str:
     return order_tag("default", key, f"{account}|exit|NFO:{option.symbol}|NRML")
 
 
+def child_tags(key: str, leg_tag: str, quantity: int, count: int) -> list[str]:
+    """The tags of an exit's children: named after the exit's own tag and the quantity
+    sliced (``ordo.orchestrator.slicing.children_of``)."""
+    return [slice_tag("default", key, f"{leg_tag}\x1f{quantity}", i) for i in range(count)]
+
+
 def sell_children(broker: PaperBroker) -> list[tuple[str, int]]:
     """The exit children the broker booked: (tag, quantity) of each SELL."""
     return [(o.tag or "", o.quantity) for o in broker.orders() if o.side.value == "SELL"]
@@ -139,7 +171,7 @@ async def test_an_exit_above_the_freeze_quantity_goes_as_children_under_the_kill
     assert (row["status"], row["tag"], row["order_id"]) == ("success", leg_tag, None)
     sliced = row["sliced"]
     assert (sliced["tag"], sliced["quantity"], sliced["freeze_quantity"]) == (leg_tag, 4500, FREEZE)
-    tags = [slice_tag("default", "exit-sliced", leg_tag, i) for i in range(3)]
+    tags = child_tags("exit-sliced", leg_tag, 4500, 3)
     assert [(s["index"], s["quantity"], s["status"], s["tag"]) for s in sliced["slices"]] == [
         (0, 1800, "success", tags[0]),
         (1, 1800, "success", tags[1]),
@@ -212,9 +244,8 @@ async def test_two_positions_above_the_freeze_quantity_get_distinct_child_tags(
         assert [(s["quantity"], s["status"]) for s in slices] == [
             (q, "success") for q in expected[option.symbol]
         ]
-        assert [s["tag"] for s in slices] == [
-            slice_tag("default", "exit-two", leg_tag, i) for i in range(len(slices))
-        ]
+        quantity = sum(expected[option.symbol])
+        assert [s["tag"] for s in slices] == child_tags("exit-two", leg_tag, quantity, 3)
         children += [s["tag"] for s in slices]
     assert len(set(children)) == 6  # no two children share a tag
     assert sorted(tag for tag, _ in sell_children(paper)) == sorted(children)
@@ -253,3 +284,41 @@ async def test_a_sliced_exit_reaches_a_limit_broker_as_protected_limits(
         (OrderType.LIMIT, Decimal("196.00"), q) for q in (1800, 1800, 900)
     ]
     assert net(gw, "limits") == {option.symbol: 0}
+
+
+@pytest.mark.parametrize("booked", [True, False], ids=["lost-after-booking", "never-booked"])
+async def test_a_retry_after_a_lost_child_exits_the_rest_and_nothing_twice(
+    gw: InProcessGateway, booked: bool
+) -> None:
+    option = nifty_call(gw, "losing", "24000")
+    await go_long(gw, "losing", option, 4500)
+    losing = broker_of(gw, "losing")
+    await engage(gw)
+    LosingPaper.book, LosingPaper.lose_at = booked, 2
+    # The second child's reply is lost and the book cannot be read before the deadline:
+    # its outcome stays unknown, the third child is not sent.
+    losing.faults.fail_next(
+        FaultKind.UNAVAILABLE, 10_000, operations={"find_orders_by_tag"}, retry_after=0.01
+    )
+    gw.runtime.safety.policy.base_delay = 0.001
+    gw.runtime.safety.deadline_seconds = 0.5
+    headers = {"Idempotency-Key": "exit-lost-child"}
+    first = await gw.client.post(EXIT, params={"accounts": "losing"}, headers=headers)
+    body = first.json()
+    assert first.status_code == 202, body
+    [result] = body["results"]
+    assert (result["status"], result["error_code"]) == ("unknown", "OUTCOME_UNKNOWN")
+    [row] = result["data"]["positions"]
+    assert [s["status"] for s in row["sliced"]["slices"]] == ["success", "unknown", "not_sent"]
+    assert net(gw, "losing") == {option.symbol: 900 if booked else 2700}
+
+    losing.faults.clear()
+    gw.runtime.safety.deadline_seconds = 10.0
+    second = await gw.client.post(EXIT, params={"accounts": "losing"}, headers=headers)
+    assert "Idempotent-Replayed" not in second.headers  # not final: run again
+    assert second.json()["status"] == "success", second.json()
+    # Flat, and the children sold exactly the position: nothing was exited twice.
+    assert net(gw, "losing") == {option.symbol: 0}
+    assert sum(quantity for _, quantity in sell_children(losing)) == 4500
+    tags = [tag for tag, _ in sell_children(losing)]
+    assert len(set(tags)) == len(tags)
