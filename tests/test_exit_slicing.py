@@ -322,3 +322,12 @@ async def test_a_retry_after_a_lost_child_exits_the_rest_and_nothing_twice(
     assert sum(quantity for _, quantity in sell_children(losing)) == 4500
     tags = [tag for tag, _ in sell_children(losing)]
     assert len(set(tags)) == len(tags)
+
+
+async def test_the_openapi_document_types_a_sliced_exit(gw: InProcessGateway) -> None:
+    spec = (await gw.client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    sliced = schemas["PositionExit"]["properties"]["sliced"]
+    refs = {s.get("$ref") for s in sliced["anyOf"]}
+    assert refs == {"#/components/schemas/SlicedLeg", None}
+    assert "slices" in schemas["SlicedLeg"]["required"]
