@@ -345,3 +345,47 @@ async def test_protection_and_slicing_are_typed(ordo: AsyncOrdo, asgi_app: FastA
     assert placed.all_order_ids() == {"paper": sliced.order_ids}
     assert len(sliced.order_ids) == 2
     assert placed.order_ids() == {}
+
+
+async def test_a_sliced_exit_lists_its_children(ordo: AsyncOrdo, asgi_app: FastAPI) -> None:
+    broker = paper_broker(asgi_app)
+    option = next(
+        i
+        for i in broker.instruments()
+        if i.underlying == "NIFTY" and i.symbol.endswith("CE") and i.freeze_quantity
+    )
+    freeze = option.freeze_quantity
+    assert freeze is not None
+    long = OrderRequest(
+        exchange="NFO",
+        symbol=option.symbol,
+        side="BUY",
+        quantity=freeze * 5 // 2,
+        product="NRML",
+        slice=True,
+    )
+    (await ordo.place_order(long, "paper")).raise_for_failures()
+    await ordo.engage_kill_switch("test: flatten a position above the freeze quantity")
+    try:
+        result = await ordo.exit_positions("paper", idempotency_key="exit-sliced")
+        [row] = result.raise_for_failures().data()["paper"].positions
+        assert (row.side, row.quantity, row.status, row.order_id) == (
+            "SELL",
+            long.quantity,
+            "success",
+            None,
+        )
+        assert row.sliced is not None
+        assert (row.sliced.tag, row.sliced.freeze_quantity) == (row.tag, freeze)
+        assert [(s.quantity, s.status) for s in row.sliced.slices] == [
+            (freeze, "success"),
+            (freeze, "success"),
+            (long.quantity - 2 * freeze, "success"),
+        ]
+        assert all(s.sent is not None and s.sent.protection == "field" for s in row.sliced.slices)
+        assert row.order_ids() == row.sliced.order_ids
+        assert len(set(row.order_ids())) == 3
+        positions = (await ordo.positions("paper")).data()["paper"]
+        assert {p.symbol: p.quantity for p in positions} == {option.symbol: 0}
+    finally:
+        await ordo.release_kill_switch("test done")

@@ -106,11 +106,22 @@ class PositionExit(ResponseModel):
     quantity: int
     status: Literal["success", "error", "unknown"]
     order_id: str | None = None
+    """The exit order's broker id; ``None`` when it was sliced (see ``sliced``)."""
     tag: str | None = None
+    sliced: SlicedOrder | None = None
+    """Set when the exit was above the exchange freeze quantity and went as child orders
+    of at most that quantity: each child's outcome and order id."""
     pending_order_ids: list[str] = Field(default_factory=list)
     """Open orders already closing part of the position; their quantity was left out."""
     error_code: str | None = None
     message: str | None = None
+
+    def order_ids(self) -> list[str]:
+        """Every broker order id of this exit: its one order, or each acknowledged child
+        of a sliced one."""
+        if self.sliced is not None:
+            return list(self.sliced.order_ids)
+        return [self.order_id] if self.order_id else []
 
 
 class ExitsOnAccount(ResponseModel):

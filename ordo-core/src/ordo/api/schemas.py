@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ordo.domain import Funds, Holding, OrderStatus, Position
 from ordo.domain.protection import SentForm
+from ordo.domain.slicing import SlicedLeg
 
 SessionStateName = Literal["none", "pending_challenge", "active", "expired"]
 
@@ -90,8 +91,15 @@ class PositionExit(_Open):
     side: Literal["BUY", "SELL"]
     quantity: int
     status: Literal["success", "error", "unknown"]
-    order_id: str | None = None
+    order_id: str | None = Field(
+        default=None, description="The exit order's broker id; null when it was sliced."
+    )
     tag: str | None = Field(default=None, description="The exit order's Ordo tag.")
+    sliced: SlicedLeg | None = Field(
+        default=None,
+        description="Set when the exit was above the exchange freeze quantity and went as "
+        "child orders of at most that quantity: each child's tag, status and order id.",
+    )
     pending_order_ids: list[str] = Field(
         default_factory=list,
         description="Open orders already closing part of the position: their quantity was "

@@ -237,6 +237,10 @@ def _row(
         "tag": data.get("tag"),
         "pending_order_ids": [o.order_id for o in pending],
     }
+    if data.get("sliced") is True:
+        # Above the freeze quantity the exit went as child orders: no one order id, each
+        # child's outcome instead (``SlicedLeg``), whatever the exit's status.
+        row["sliced"] = data
     if result.status is not ResultStatus.SUCCESS:
         row.update(error_code=result.error_code, message=result.message)
     return row

@@ -4,7 +4,8 @@ quantity, one after the other.
 
 Each child is a leg of its own in the ledger (same account and leg position, the child's
 quantity and ``slice`` position in its request) with a tag fixed by the idempotency key,
-the account and its index (``ordo.safety.tags.slice_tag``), and goes through the same path
+the account (an exit's: its own tag and quantity, ``children_of``) and its index
+(``ordo.safety.tags.slice_tag``), and goes through the same path
 as any leg (``LegPlacer.place_one``): reconciliation by tag, market protection, pre-trade
 checks, the ledger row before the call, ``send_once`` through ``CallGuard`` (so the rate
 limiter paces the children), the settlement. A retry of the key finds every child already
@@ -105,6 +106,24 @@ class Slicer:
             return error_result(child.account, internal_error(child.account, exc))
 
 
+def children_of(plan: LegPlan) -> str:
+    """What a sliced leg's children are named after, with the key and their index.
+
+    A placed order has one leg per account and its quantity is fixed by the key's request,
+    so (key, account, index) names a child. The exits of one request are several legs per
+    account, so theirs are named after their own leg's tag, else two positions' children
+    would share tags; and after the quantity sliced, because a retry of the key re-reads
+    the position and slices only what is left: its children are other orders than the
+    first attempt's, and must not be found as those by tag (a position of 2.5 x the
+    freeze quantity left at 1.5 x by a first attempt would be re-sliced into children 0
+    and 1, whose tags the first attempt's placed children already carry: nothing would be
+    sent for them). A retry that finds the position unchanged slices the same quantity
+    again and finds its earlier children by their tags."""
+    if plan.action == "place":
+        return plan.account.name
+    return f"{plan.tag}\x1f{plan.order.quantity}"
+
+
 def child_plan(plan: LegPlan, index: int, quantity: int, count: int) -> LegPlan:
     """Child ``index`` of ``count`` of a sliced leg: its quantity, tag and ledger request."""
     request = {
@@ -115,12 +134,7 @@ def child_plan(plan: LegPlan, index: int, quantity: int, count: int) -> LegPlan:
     return dataclasses.replace(
         plan,
         order=plan.order.model_copy(update={"quantity": quantity}),
-        # A placed order has one leg per account, so (key, account, index) names a child; the
-        # exits of one request are several legs per account, so their children are named
-        # after their own leg's tag instead, else two positions' children would share tags.
-        tag=slice_tag(
-            plan.scope, plan.key, plan.account.name if plan.action == "place" else plan.tag, index
-        ),
+        tag=slice_tag(plan.scope, plan.key, children_of(plan), index),
         request=request,
         slice=False,
     )

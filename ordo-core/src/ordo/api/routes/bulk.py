@@ -41,7 +41,9 @@ async def cancel_all_orders(
     summary="Exit every open position of the selected accounts (allowed under the kill switch)",
     description="Reads each account's net positions and sends one market order per open "
     "position, on the opposite side for its whole net quantity, through the order path "
-    "(pre-trade checks, ledger, rate limits, circuit breaker, audit). An exit that would "
+    "(pre-trade checks, ledger, rate limits, circuit breaker, audit). An exit above its "
+    "derivative's exchange freeze quantity goes as child orders of at most that quantity "
+    "(its entry's `sliced` lists them). An exit that would "
     "not only reduce its position is refused. Each account's result lists every position's "
     "exit (partial success). Retrying with the same Idempotency-Key returns the first reply, "
     "or reconciles earlier exits by their tags: nothing is exited twice.",
