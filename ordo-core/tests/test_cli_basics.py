@@ -59,3 +59,14 @@ def test_serve_refuses_plain_http_on_a_public_address(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--behind-proxy" in result.output
     assert "--certfile" in result.output
+
+
+def test_several_problems_are_headed_once(tmp_path: Path) -> None:
+    config = tmp_path / "ordo.yaml"
+    config.write_text("port: many\naccounts:\n  paper:\n    settings: {}\n")
+    for command in (["config", "check", str(config)], ["serve", "--config", str(config)]):
+        result = runner.invoke(build_cli(), command)
+        assert result.exit_code == 2, result.output
+        flat = " ".join(result.output.split())
+        assert flat.count("invalid configuration") == 1, flat
+        assert "port" in flat and "accounts.paper.adapter" in flat

@@ -30,6 +30,7 @@ def check(
         validate_account_settings,
         validate_plugin_sections,
     )
+    from ordo.config.errors import without_heading
     from ordo.egress.checks import egresses
     from ordo.extras import check_extras
     from ordo.plugins import create_plugins
@@ -44,7 +45,7 @@ def check(
         validate_plugin_sections(settings, plugins.hook)
         egresses(settings.accounts)
     except ConfigError as exc:
-        console.print(f"[red]invalid configuration:[/red] {exc}", highlight=False)
+        console.print(f"[red]invalid configuration:[/red] {without_heading(exc)}", highlight=False)
         raise typer.Exit(2) from None
     names = ", ".join(settings.accounts) or "none"
     typer.echo(f"configuration OK: {len(settings.accounts)} account(s): {names}")

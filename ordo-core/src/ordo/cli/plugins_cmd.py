@@ -29,13 +29,14 @@ def plugins(
     (after listing the others, naming it on stderr), 2 invalid configuration."""
     from ordo.cli.options import cli_logging
     from ordo.config import ConfigError, load_settings
+    from ordo.config.errors import without_heading
     from ordo.plugins import create_plugins
 
     cli_logging()
     try:
         settings = load_settings(config)
     except ConfigError as exc:
-        typer.echo(f"invalid configuration: {exc}", err=True)
+        typer.echo(f"invalid configuration: {without_heading(exc)}", err=True)
         raise typer.Exit(2) from None
     loaded = create_plugins(
         allow=settings.load_plugins,

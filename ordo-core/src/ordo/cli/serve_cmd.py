@@ -112,6 +112,7 @@ def serve(
         validate_account_settings,
         validate_plugin_sections,
     )
+    from ordo.config.errors import without_heading
     from ordo.egress.checks import egresses
     from ordo.extras import check_extras
 
@@ -142,7 +143,7 @@ def serve(
         validate_plugin_sections(settings, plugins.hook)
         egresses(settings.accounts)
     except ConfigError as exc:
-        fail(f"invalid configuration: {exc}")
+        fail(f"invalid configuration: {without_heading(exc)}")
     problem = transport_problem(settings) or data_dir_problem(settings.data_dir)
     if problem:
         fail(problem)

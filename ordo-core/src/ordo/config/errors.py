@@ -70,3 +70,9 @@ def join_problems(lines: Sequence[str], source: Path | None) -> str:
     if len(lines) == 1:
         return f"{lines[0]}{where}"
     return f"invalid configuration{where}: " + "; ".join(lines)
+
+
+def without_heading(exc: Exception) -> str:
+    """The problems of a ``ConfigError`` without its own "invalid configuration: " heading,
+    for a caller that prints one already (so the heading is not said twice)."""
+    return str(exc).removeprefix("invalid configuration: ")
