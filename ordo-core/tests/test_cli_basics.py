@@ -69,4 +69,5 @@ def test_several_problems_are_headed_once(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         flat = " ".join(result.output.split())
         assert flat.count("invalid configuration") == 1, flat
-        assert "port" in flat and "accounts.paper.adapter" in flat
+        assert "port" in flat
+        assert "accounts.paper.adapter" in flat
