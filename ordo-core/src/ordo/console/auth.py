@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from markupsafe import Markup, escape
 
 from ordo.context import actor_var
@@ -129,6 +129,41 @@ def cookie_is_secure(request: Request) -> bool:
 
 def cookie_path(request: Request) -> str:
     return str(request.scope.get("root_path") or "/console")
+
+
+def set_console_cookie(
+    response: Response,
+    request: Request,
+    name: str,
+    value: str,
+    *,
+    max_age: int,
+    expires: datetime | None = None,
+) -> None:
+    """Set one of the console's cookies with the policy they all share: HttpOnly,
+    SameSite=Strict, scoped to the console's path, Secure under TLS."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        expires=expires,
+        path=cookie_path(request),
+        secure=cookie_is_secure(request),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def drop_console_cookie(response: Response, request: Request, name: str) -> None:
+    """Delete one of the console's cookies (the attributes must match the ones it was set
+    with, or the browser keeps it)."""
+    response.delete_cookie(
+        name,
+        path=cookie_path(request),
+        secure=cookie_is_secure(request),
+        httponly=True,
+        samesite="strict",
+    )
 
 
 async def require_session(request: Request) -> SignedIn:

@@ -94,6 +94,27 @@ def challenge_page(
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
+    return _step_page(request, session, account, challenge, error, notice, status)
+
+
+def gone_page(
+    request: Request, session: SignedIn, account: str, message: str, *, status: int = 410
+) -> Response:
+    """The login of ``account`` is not waiting for this answer any more."""
+    return _step_page(request, session, account, None, message, None, status)
+
+
+def _step_page(
+    request: Request,
+    session: SignedIn,
+    account: str,
+    challenge: LoginChallenge | None,
+    error: str | None,
+    notice: str | None,
+    status: int,
+) -> Response:
+    """The login-step page of ``account``: the challenge's form, or without a challenge
+    only the message why there is none."""
     return render(
         request,
         "login_challenge.html",
@@ -101,28 +122,9 @@ def challenge_page(
         active="accounts",
         account=account,
         challenge=challenge,
-        answer_input=input_for(challenge.kind),
-        callback_url=callback_url(request, account),
+        answer_input=input_for(challenge.kind) if challenge is not None else None,
+        callback_url=callback_url(request, account) if challenge is not None else None,
         walk=current_walk(request, session, account),
         error=error,
         notice=notice,
-    )
-
-
-def gone_page(
-    request: Request, session: SignedIn, account: str, message: str, *, status: int = 410
-) -> Response:
-    """The login of ``account`` is not waiting for this answer any more."""
-    return render(
-        request,
-        "login_challenge.html",
-        status_code=status,
-        active="accounts",
-        account=account,
-        challenge=None,
-        answer_input=None,
-        callback_url=None,
-        walk=current_walk(request, session, account),
-        error=message,
-        notice=None,
     )

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from ordo.api.errors import safe_text
 from ordo.api.routes.status import status_document
 from ordo.api.services import Accounts, Sessions
-from ordo.console.auth import CheckedForm, ConsoleSession
+from ordo.console.auth import CheckedForm, ConsoleSession, SignedIn
 from ordo.console.login_flow import (
     after_step,
     challenge_page,
@@ -62,6 +62,10 @@ def _pending(
     return found[0] if found else None
 
 
+def _gone(request: Request, session: SignedIn, account: str) -> Response:
+    return gone_page(request, session, account, GONE.format(account=account))
+
+
 @router.get("/accounts", name="accounts")
 async def accounts_page(
     request: Request, session: ConsoleSession, accounts: Accounts, sessions: Sessions
@@ -104,7 +108,7 @@ async def challenge_form(
 ) -> Response:
     challenge = _pending(sessions, accounts, account, challenge_id)
     if challenge is None:
-        return gone_page(request, session, account, GONE.format(account=account))
+        return _gone(request, session, account)
     notice = "A new code is on its way." if request.query_params.get("resent") else None
     return challenge_page(request, session, account, challenge, notice=notice)
 
@@ -121,7 +125,7 @@ async def answer_challenge(
 ) -> Response:
     challenge = _pending(sessions, accounts, account, challenge_id)
     if challenge is None:
-        return gone_page(request, session, account, GONE.format(account=account))
+        return _gone(request, session, account)
     answer, problem = check_answer(challenge.kind, form.get("answer", ""))
     if problem is not None:
         return challenge_page(request, session, account, challenge, error=problem, status=422)
@@ -149,7 +153,7 @@ async def resend_challenge(
     challenge_id: ChallengeId,
 ) -> Response:
     if _pending(sessions, accounts, account, challenge_id) is None:
-        return gone_page(request, session, account, GONE.format(account=account))
+        return _gone(request, session, account)
     try:
         result = await sessions.resend(accounts.get(account), challenge_id)
     except OrdoError as exc:

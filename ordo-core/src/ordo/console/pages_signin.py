@@ -18,10 +18,10 @@ from ordo.console.auth import (
     CsrfRejected,
     checked_form,
     console_sessions,
-    cookie_is_secure,
-    cookie_path,
+    drop_console_cookie,
     read_form,
     require_session,
+    set_console_cookie,
 )
 from ordo.console.rendering import console_url, render
 from ordo.context import actor_var
@@ -55,15 +55,7 @@ def _signin_page(
         error=error,
         next_url=target,
     )
-    response.set_cookie(
-        SIGNIN_COOKIE,
-        nonce,
-        max_age=SIGNIN_COOKIE_SECONDS,
-        path=cookie_path(request),
-        secure=cookie_is_secure(request),
-        httponly=True,
-        samesite="strict",
-    )
+    set_console_cookie(response, request, SIGNIN_COOKIE, nonce, max_age=SIGNIN_COOKIE_SECONDS)
     return response
 
 
@@ -110,23 +102,15 @@ async def signin(request: Request) -> Response:
     cookie, session = console_sessions(request).create(name)
     runtime.emitter.emit("console.signin", actor=name, expires_at=session.expires_at.isoformat())
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
+    set_console_cookie(
+        response,
+        request,
         SESSION_COOKIE,
         cookie,
         max_age=int(console_sessions(request).lifetime.total_seconds()),
         expires=session.expires_at,
-        path=cookie_path(request),
-        secure=cookie_is_secure(request),
-        httponly=True,
-        samesite="strict",
     )
-    response.delete_cookie(
-        SIGNIN_COOKIE,
-        path=cookie_path(request),
-        secure=cookie_is_secure(request),
-        httponly=True,
-        samesite="strict",
-    )
+    drop_console_cookie(response, request, SIGNIN_COOKIE)
     return response
 
 
@@ -137,11 +121,5 @@ async def signout(request: Request) -> Response:
     console_sessions(request).end(request.cookies.get(SESSION_COOKIE))
     request.app.state.ordo.emitter.emit("console.signout", actor=session.actor)
     response = RedirectResponse(console_url(request, "/signin?reason=signed_out"), 303)
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path=cookie_path(request),
-        secure=cookie_is_secure(request),
-        httponly=True,
-        samesite="strict",
-    )
+    drop_console_cookie(response, request, SESSION_COOKIE)
     return response

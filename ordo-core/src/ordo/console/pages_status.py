@@ -4,9 +4,9 @@ the fragment; without JavaScript a meta refresh reloads the page)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from ordo.api.event_deps import Webhooks
@@ -45,39 +45,29 @@ def _context(request: Request, document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _status_now(
+    accounts: Accounts, sessions: Sessions, webhooks: Webhooks, kill_switch: KillSwitchDep
+) -> dict[str, Any]:
+    return await current_status(accounts, sessions, webhooks, kill_switch)
+
+
+StatusNow = Annotated[dict[str, Any], Depends(_status_now)]
+"""The status document of this request, for each of the views of it below."""
+
+
 @router.get("/status", name="status")
-async def status_page(
-    request: Request,
-    session: ConsoleSession,
-    accounts: Accounts,
-    sessions: Sessions,
-    webhooks: Webhooks,
-    kill_switch: KillSwitchDep,
-) -> Response:
-    document = await current_status(accounts, sessions, webhooks, kill_switch)
+async def status_page(request: Request, session: ConsoleSession, document: StatusNow) -> Response:
     return render(request, "status.html", **_context(request, document))
 
 
 @router.get("/status/fragment")
 async def status_fragment(
-    request: Request,
-    session: ConsoleSession,
-    accounts: Accounts,
-    sessions: Sessions,
-    webhooks: Webhooks,
-    kill_switch: KillSwitchDep,
+    request: Request, session: ConsoleSession, document: StatusNow
 ) -> Response:
     """The page's body alone, for ``console.js`` to swap in."""
-    document = await current_status(accounts, sessions, webhooks, kill_switch)
     return render(request, "_status_body.html", **_context(request, document))
 
 
 @router.get("/status.json")
-async def status_json(
-    session: ConsoleSession,
-    accounts: Accounts,
-    sessions: Sessions,
-    webhooks: Webhooks,
-    kill_switch: KillSwitchDep,
-) -> JSONResponse:
-    return JSONResponse(await current_status(accounts, sessions, webhooks, kill_switch))
+async def status_json(session: ConsoleSession, document: StatusNow) -> JSONResponse:
+    return JSONResponse(document)

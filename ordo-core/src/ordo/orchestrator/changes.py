@@ -18,12 +18,12 @@ from ordo.domain.segments import Segment, segment_named
 from ordo.errors import OrdoError, UnsupportedOperation
 from ordo.orchestrator.accounts import Account, AccountSet
 from ordo.orchestrator.fanout import Reply, error_result, fan_out
-from ordo.orchestrator.guard import CallGuard, CallKind
+from ordo.orchestrator.guard import CallGuard, CallKind, guarded_read
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.pretrade import OrderSafety
 from ordo.orchestrator.reads import require
 from ordo.orchestrator.unit_of_work import OrderUnitOfWork, PriorLegs, Settlements, Ticket
-from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, call_with_retry
+from ordo.safety.retry import WRITE_RETRY_ON, call_with_retry
 
 
 class OrderChanges:
@@ -170,13 +170,13 @@ class OrderChanges:
 
         async def one(account: Account) -> dict[str, Any]:
             deadline = self.safety.deadline()
-            orders = await call_with_retry(
-                lambda: self.guard.call(
-                    account, "list_orders", account.adapter.list_orders, deadline=deadline
-                ),
+            orders = await guarded_read(
+                self.guard,
+                account,
+                "list_orders",
+                account.adapter.list_orders,
                 deadline=deadline,
                 policy=self.safety.policy,
-                retry_on=READ_RETRY_ON,
             )
             outcomes = [
                 (o.order_id, await self.cancel_now(account, o.order_id, exchange=o.exchange))

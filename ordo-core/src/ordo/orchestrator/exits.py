@@ -34,14 +34,13 @@ from ordo.domain.ledger import LedgerLeg
 from ordo.errors import InvalidRequest, KillSwitchActive, OrdoError
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.fanout import Reply, error_result, fan_out, internal_error
-from ordo.orchestrator.guard import CallGuard
+from ordo.orchestrator.guard import CallGuard, guarded_read
 from ordo.orchestrator.ledger import Ledger
 from ordo.orchestrator.leg import LegPlacer, LegPlan
 from ordo.orchestrator.pretrade import OrderSafety
 from ordo.orchestrator.reads import require
 from ordo.orchestrator.unit_of_work import OrderUnitOfWork, PriorLegs, Settlements, Ticket
 from ordo.safety.deadline import Deadline
-from ordo.safety.retry import READ_RETRY_ON, call_with_retry
 from ordo.safety.tags import order_tag
 
 
@@ -91,21 +90,21 @@ class PositionExits:
     ) -> AccountResult:
         require(account, Capability.EXIT_POSITIONS)
         require(account, Capability.POSITIONS)
-        positions = await call_with_retry(
-            lambda: self.guard.call(
-                account, "get_positions", account.adapter.get_positions, deadline=deadline
-            ),
+        positions = await guarded_read(
+            self.guard,
+            account,
+            "get_positions",
+            account.adapter.get_positions,
             deadline=deadline,
             policy=self.safety.policy,
-            retry_on=READ_RETRY_ON,
         )
-        orders = await call_with_retry(
-            lambda: self.guard.call(
-                account, "list_orders", account.adapter.list_orders, deadline=deadline
-            ),
+        orders = await guarded_read(
+            self.guard,
+            account,
+            "list_orders",
+            account.adapter.list_orders,
             deadline=deadline,
             policy=self.safety.policy,
-            retry_on=READ_RETRY_ON,
         )
         pending = closing_orders(positions, orders)
         planned = account.adapter.exit_orders([uncovered(p, pending) for p in positions])

@@ -17,6 +17,7 @@ from ordo.errors import BrokerError, IpNotWhitelisted, RateLimited, SessionExpir
 from ordo.orchestrator.accounts import Account, CallRecord
 from ordo.safety.deadline import Deadline
 from ordo.safety.limiter import Priority
+from ordo.safety.retry import READ_RETRY_ON, RetryPolicy, call_with_retry
 from ordo.sessions.trading_day import PreviousDaySession, refuse_previous_day
 
 T = TypeVar("T")
@@ -184,3 +185,23 @@ def _with_egress_ip(account: Account, exc: BrokerError) -> BrokerError:
     if isinstance(exc, IpNotWhitelisted) and observation is not None and observation.observed_ip:
         return with_observed_ip(exc, observation.observed_ip)
     return exc
+
+
+async def guarded_read(
+    guard: CallGuard,
+    account: Account,
+    operation: str,
+    fn: Callable[[], Awaitable[T]],
+    *,
+    deadline: Deadline,
+    policy: RetryPolicy,
+    kind: CallKind = CallKind.READ,
+) -> T:
+    """One guarded read, retried on transient errors within ``deadline``: a read may be
+    repeated (``READ_RETRY_ON``), a write may not."""
+    return await call_with_retry(
+        lambda: guard.call(account, operation, fn, kind=kind, deadline=deadline),
+        deadline=deadline,
+        policy=policy,
+        retry_on=READ_RETRY_ON,
+    )

@@ -15,13 +15,13 @@ from ordo.adapters.capabilities import Capability
 from ordo.domain import Funds, Instrument, OrderRequest, Rejection, Side, SymbolRef
 from ordo.errors import InstrumentNotFound, OrdoError
 from ordo.orchestrator.accounts import Account
-from ordo.orchestrator.guard import CallGuard, CallKind
+from ordo.orchestrator.guard import CallGuard, CallKind, guarded_read
 from ordo.orchestrator.instruments import InstrumentCache
 from ordo.safety.checks import CheckContext, MarginSource, OrderLimits, run_checks
 from ordo.safety.deadline import Deadline
 from ordo.safety.funds import FundsCache, Reservation, Reservations
 from ordo.safety.killswitch import KillSwitch
-from ordo.safety.retry import READ_RETRY_ON, RetryPolicy, call_with_retry
+from ordo.safety.retry import RetryPolicy
 
 
 @dataclass
@@ -195,11 +195,14 @@ class PreTrade:
         kind: CallKind = CallKind.READ,
     ) -> Any:
         """One guarded read, retried on transient errors within the deadline."""
-        return await call_with_retry(
-            lambda: self.guard.call(account, operation, fn, kind=kind, deadline=deadline),
+        return await guarded_read(
+            self.guard,
+            account,
+            operation,
+            fn,
             deadline=deadline,
             policy=self.safety.policy,
-            retry_on=READ_RETRY_ON,
+            kind=kind,
         )
 
 

@@ -21,9 +21,9 @@ from ordo.context import current_algo
 from ordo.domain import Order, OrderAck, OrderRequest
 from ordo.domain.segments import segment_of
 from ordo.orchestrator.accounts import Account
-from ordo.orchestrator.guard import CallGuard, CallKind
+from ordo.orchestrator.guard import CallGuard, CallKind, guarded_read
 from ordo.safety.deadline import Deadline
-from ordo.safety.retry import READ_RETRY_ON, WRITE_RETRY_ON, RetryPolicy, call_with_retry
+from ordo.safety.retry import WRITE_RETRY_ON, RetryPolicy, call_with_retry
 
 
 class Absent(Enum):
@@ -48,16 +48,13 @@ async def find_by_tag(
 ) -> Order | Absent:
     """The order carrying ``tag``, or ``Absent.PROVEN``; raises when the book cannot be read
     before the deadline."""
-    orders = await call_with_retry(
-        lambda: gateway.call(
-            account,
-            "find_orders_by_tag",
-            lambda: account.adapter.find_orders_by_tag(tag),
-            deadline=deadline,
-        ),
+    orders = await guarded_read(
+        gateway,
+        account,
+        "find_orders_by_tag",
+        lambda: account.adapter.find_orders_by_tag(tag),
         deadline=deadline,
         policy=policy,
-        retry_on=READ_RETRY_ON,
     )
     return orders[0] if orders else Absent.PROVEN
 

@@ -47,7 +47,7 @@ from ordo.adapters.errors import RateLimited
 from ordo.safety.deadline import Deadline
 from ordo.safety.shared_limits import SharedStateUnavailable, SharedWindows, WindowSpec
 from ordo.safety.waiters import Priority, Waiter
-from ordo.safety.window_log import NamedLimit, WindowLog, ready_in_log
+from ordo.safety.window_log import NamedLimit, WindowLog, replay, window_headroom
 
 # Timers may fire a hair early; a wake-up is never scheduled sooner than this so the loop
 # always makes progress.
@@ -208,21 +208,9 @@ class AccountLimiter:
     def headroom(self) -> list[dict[str, Any]]:
         """Each window's remaining capacity right now, for ``/status``."""
         now = self.now()
-        rows = []
-        for i, window in enumerate(self._windows):
-            window.prune(now)
-            # A named window (a segment's ceiling) says which; a quota is told by its scope.
-            named = {"name": window.name} if i >= self._quotas else {}
-            rows.append(
-                {
-                    **named,
-                    "scope": window.limit.scope.value,
-                    "max_calls": window.limit.max_calls,
-                    "period": window.limit.period,
-                    "available": window.limit.max_calls - len(window.grants),
-                }
-            )
-        return rows
+        return [
+            window_headroom(w, now, named=i >= self._quotas) for i, w in enumerate(self._windows)
+        ]
 
     def snapshot(self) -> dict[str, Any]:
         """Queue length, pause and counters for ``/status``."""
@@ -403,17 +391,8 @@ class AccountLimiter:
         ahead = [w for w in self._queue if w.key < waiter.key and w.windows & waiter.windows]
         if not ahead:
             return self._ready_at(waiter.windows, now)  # the common case: nobody queued
-        touched = waiter.windows.union(*(w.windows for w in ahead))
-        logs = {i: list(self._windows[i].grants) for i in touched}
-        not_before = max(now, self._paused_until)
-        for other in [*ahead, waiter]:
-            t = not_before
-            for i in other.windows:
-                t = max(t, ready_in_log(logs[i], self._windows[i], now))
-            for i in other.windows:
-                insort(logs[i], t)
-            not_before = max(not_before, t)
-        return not_before
+        turns = [*(w.windows for w in ahead), waiter.windows]
+        return replay(self._windows, turns, max(now, self._paused_until), now)
 
     def _rate_limited(self, scope: RateScope | None, wait: float, why: str) -> RateLimited:
         what = f" for {scope.value}" if scope is not None else ""

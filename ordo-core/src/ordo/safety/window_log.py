@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ordo.adapters.base import RateLimit
 
@@ -58,3 +61,33 @@ def ready_in_log(log: list[float], window: WindowLog, now: float) -> float:
         return now
     # The k-th latest grant must leave the window before one more fits.
     return live[len(live) - window.limit.max_calls] + window.span
+
+
+def replay(
+    windows: Sequence[WindowLog], turns: Sequence[frozenset[int]], not_before: float, now: float
+) -> float:
+    """When the last of ``turns`` (each the windows one queued waiter needs, in queue
+    order) would be granted if each took its slot in turn and no one else arrived: the
+    grants are replayed on copies of the logs, which stay untouched."""
+    logs = {i: list(windows[i].grants) for i in frozenset[int]().union(*turns)}
+    for needed in turns:
+        t = not_before
+        for i in needed:
+            t = max(t, ready_in_log(logs[i], windows[i], now))
+        for i in needed:
+            insort(logs[i], t)
+        not_before = max(not_before, t)
+    return not_before
+
+
+def window_headroom(window: WindowLog, now: float, *, named: bool) -> dict[str, Any]:
+    """``window``'s remaining capacity at ``now``, for ``/status``."""
+    window.prune(now)
+    # A named window (a segment's ceiling) says which; a quota is told by its scope.
+    return {
+        **({"name": window.name} if named else {}),
+        "scope": window.limit.scope.value,
+        "max_calls": window.limit.max_calls,
+        "period": window.limit.period,
+        "available": window.limit.max_calls - len(window.grants),
+    }

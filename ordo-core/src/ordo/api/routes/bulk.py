@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -10,9 +11,19 @@ from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, SelectedAccounts
 from ordo.api.routes.orders import IdempotencyKey
 from ordo.api.services import Changes, Exits
+from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.unit_of_work import Ticket
 
 router = APIRouter(tags=["orders"])
+
+
+def _bulk_ticket(
+    principal: str, key: str | None, request_id: str, path: str, accounts: Sequence[Account]
+) -> Ticket:
+    """A bulk request's unit of work: its body, for the idempotency fingerprint, is the
+    accounts it selected."""
+    body = {"accounts": [a.name for a in accounts]}
+    return Ticket(principal, key, request_id, "POST", path, body)
 
 
 @router.post(
@@ -28,9 +39,8 @@ async def cancel_all_orders(
     accounts: SelectedAccounts,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    body = {"accounts": [a.name for a in accounts]}
-    ticket = Ticket(
-        principal, idempotency_key, request_id, "POST", "/api/v1/orders/cancel-all", body
+    ticket = _bulk_ticket(
+        principal, idempotency_key, request_id, "/api/v1/orders/cancel-all", accounts
     )
     return envelope.reply(await changes.cancel_all(accounts, ticket))
 
@@ -56,8 +66,7 @@ async def exit_positions(
     accounts: SelectedAccounts,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    body = {"accounts": [a.name for a in accounts]}
-    ticket = Ticket(
-        principal, idempotency_key, request_id, "POST", "/api/v1/positions/exit-all", body
+    ticket = _bulk_ticket(
+        principal, idempotency_key, request_id, "/api/v1/positions/exit-all", accounts
     )
     return envelope.reply(await exits.exit_all(accounts, ticket))
