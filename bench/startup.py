@@ -45,6 +45,9 @@ accounts:
       orders_per_second: null
       orders_per_minute: null
 """
+# A limit buy above SBIN's paper price (about 800) fills at once. The price is what the funds
+# check reserves: 1,000 orders at 1000 stay inside the paper account's 1 crore, where a
+# limit of 100000 ran out of funds after 100 orders and measured refusals instead.
 ORDER = {
     "accounts": ["paper"],
     "exchange": "NSE",
@@ -52,7 +55,7 @@ ORDER = {
     "side": "BUY",
     "quantity": 1,
     "order_type": "LIMIT",
-    "price": "100000",
+    "price": "1000",
     "product": "CNC",
 }
 
