@@ -9,6 +9,7 @@ leaves the password out of every log line, the status and the audit."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from loguru import logger
+from ordo.audit.secret_values import encoded_forms
 from ordo.config import Settings, load_settings
 from ordo.domain import LoginChallenge, OrderType, Side
 from ordo.events.model import OrderEvent
@@ -273,6 +275,8 @@ async def test_a_proxy_refusing_the_socket_keeps_its_password_out_of_logs_status
     assert [p for p in broker.recorder.peers if p.method == "WS"] == []
     logged = "\n".join(lines + [r.getMessage() for r in caplog.records])
     assert "egress proxy" in logged  # the failure is logged, naming the proxy as the cause
+    basic = base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode()
     for text in (logged, status, audit):
-        assert PROXY_PASSWORD not in text
+        for form in encoded_forms(PROXY_PASSWORD) | {basic}:  # raw, URL-quoted, base64
+            assert form not in text
         assert f"{PROXY_USER}:" not in text  # no URL with credentials in any form
