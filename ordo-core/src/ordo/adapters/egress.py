@@ -3,9 +3,9 @@
 An adapter never decides where its traffic leaves from: the core builds an ``Egress`` from
 ``accounts.<name>.egress`` and hands it over in ``AdapterContext.egress``. Every HTTP client
 of the account is built on ``Egress.httpx_transport()`` (``build_http_client`` does it), and
-a WebSocket connect uses ``local_address`` or ``proxy_url()`` (e.g. ``websockets.connect(uri,
-proxy=egress.proxy_url(), local_addr=(egress.local_address, 0))``), so login, reads, orders,
-the instrument download and order-event watching all leave the same way.
+every WebSocket opens through ``ordo.adapters.sockets.build_socket_dialer(settings,
+egress=...)``, whose ``connect`` options carry ``local_address`` or ``proxy_url()``, so login,
+reads, orders, the instrument download and order-event watching all leave the same way.
 """
 
 from __future__ import annotations

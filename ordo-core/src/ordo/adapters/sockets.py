@@ -3,7 +3,8 @@ where the adapter builds its HTTP client, so the account's connection settings a
 both), verified TLS, explicit open timeout, protocol-level keepalive pings, and the
 mapping of handshake failures onto the error contract.
 
-Errors never carry the URL or the headers: a broker may put the token in either."""
+Errors never carry the URL, the headers or the proxy URL: a broker may put the token in
+the first two, and the proxy URL holds the proxy's credentials."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from websockets.asyncio.client import connect as websockets_connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidProxy,
+    InvalidProxyStatus,
+    InvalidStatus,
+    InvalidURI,
+    ProxyError,
+)
 
 from ordo.adapters.egress import Egress, SocksSupportMissing, socks_supported
 from ordo.adapters.errors import AuthFailed, BrokerUnavailable
@@ -53,7 +62,8 @@ class SocketDialer:
     """Seconds between keepalive pings; a pong missing ``ping_timeout`` later drops the
     connection (a dead socket is noticed and replaced instead of silently waited on)."""
     ping_timeout: float = 20.0
-    options: Mapping[str, Any] = field(default_factory=lambda: {"proxy": None})
+    options: Mapping[str, Any] = field(default_factory=lambda: {"proxy": None}, repr=False)
+    """Kept out of ``repr``: a proxy URL here carries the proxy's user and password."""
     connect: Connect = websockets_connect
 
     @asynccontextmanager
@@ -78,6 +88,19 @@ class SocketDialer:
             raise BrokerUnavailable(f"the socket handshake failed (HTTP {status})") from None
         except InvalidURI:
             raise BrokerUnavailable("the socket URL is not a ws:// or wss:// URL") from None
+        except InvalidProxy:
+            # Its message quotes the proxy URL, credentials and all.
+            raise BrokerUnavailable("the egress proxy URL is not usable") from None
+        except InvalidProxyStatus as exc:
+            status = exc.response.status_code
+            raise BrokerUnavailable(
+                f"the egress proxy refused the socket (HTTP {status})"
+            ) from None
+        except ProxyError as exc:
+            # A SOCKS refusal (bad credentials, target unreachable) or a garbled answer.
+            raise BrokerUnavailable(
+                f"the egress proxy did not open the socket: {type(exc).__name__}"
+            ) from None
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             raise BrokerUnavailable(f"the socket did not open: {type(exc).__name__}") from None
         try:
