@@ -89,6 +89,6 @@ def restore_logging() -> Iterator[None]:
 )
 def test_third_party_loggers_are_quiet_at_info(level: str, expected: int) -> None:
     route_stdlib_logging(level)
-    for name in ("httpx", "httpcore", "uvicorn.access"):
+    for name in ("httpx", "httpcore", "uvicorn.access", "websockets.client", "python_socks"):
         assert logging.getLogger(name).getEffectiveLevel() == expected, name
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO) or level == "DEBUG"

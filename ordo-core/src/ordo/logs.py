@@ -127,10 +127,14 @@ THIRD_PARTY_LOGGERS = (
     "aiosqlite",
     "asyncpg",
     "redis",
+    "websockets",
+    "python_socks",
 )
 """Libraries whose INFO lines are noise at best and a leak at worst (httpx's request line
-carries the full URL, query string and all): they speak only from WARNING on unless Ordo
-itself logs at DEBUG, and even then every line goes through redaction."""
+carries the full URL, query string and all; websockets' handshake lines carry the push
+channel's URL and headers, where a broker may put its token): they speak only from
+WARNING on unless Ordo itself logs at DEBUG, and even then every line goes through
+redaction."""
 
 
 def third_party_level(level: str) -> int:
