@@ -9,6 +9,7 @@ from typing import Any
 
 from ordo.domain import Instrument
 from ordo_adapter_mock import MockAdapter
+from ordo_openalgo.exits import exit_row
 
 from .conftest import APIKEY, Facade
 
@@ -195,3 +196,57 @@ def test_open_closing_orders_are_counted_so_a_second_close_never_reverses(
     assert covered["message"] == "already covered by open orders; nothing more sent"
     assert len(_orders(facade)) == booked
     assert _position(facade, "SBIN") == 2
+
+
+def _exit(**changes: Any) -> dict[str, Any]:
+    """An entry of Ordo's exit-all reply (``ordo.orchestrator.exits``) for a long NIFTY
+    position of 4500."""
+    return {
+        "exchange": "NFO",
+        "symbol": "NIFTY09JAN2524000CE",
+        "product": "NRML",
+        "position_quantity": 4500,
+        "side": "SELL",
+        "quantity": 4500,
+        "status": "success",
+        "order_id": None,
+        "tag": "t",
+        "pending_order_ids": [],
+        **changes,
+    }
+
+
+def test_a_failed_or_unknown_exit_row_says_why_and_lists_the_children_sent() -> None:
+    sliced = {"sliced": True, "order_ids": ["c1"], "slices": []}
+    unknown = exit_row(
+        "paper",
+        _exit(status="unknown", sliced=sliced, error_code="OUTCOME_UNKNOWN", message="lost"),
+    )
+    assert unknown == {
+        "symbol": "NIFTY09JAN2524000CE",
+        "exchange": "NFO",
+        "product": "NRML",
+        "action": "SELL",
+        "quantity": 4500,
+        "account": "paper",
+        "status": "error",
+        "orderids": ["c1"],
+        "message": "OUTCOME_UNKNOWN: outcome unknown, Ordo is reconciling it: lost",
+    }
+    refused = exit_row(
+        "desk",
+        _exit(status="error", error_code="INVALID_REQUEST", message="would not only reduce"),
+    )
+    assert (refused["status"], refused["message"]) == (
+        "error",
+        "INVALID_REQUEST: would not only reduce",
+    )
+    assert "orderid" not in refused
+    assert "orderids" not in refused
+    placed = exit_row("paper", _exit(order_id="o1", pending_order_ids=["p1"]))
+    assert (placed["status"], placed["orderid"], placed["pending_orderids"]) == (
+        "success",
+        "o1",
+        ["p1"],
+    )
+    assert "message" not in placed
