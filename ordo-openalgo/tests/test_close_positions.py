@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from ordo.domain import Instrument
-from ordo_adapter_mock import MockAdapter
+from ordo_adapter_mock import MockAdapter, PaperBroker
+from ordo_adapter_mock.faults import FaultKind
 from ordo_openalgo.exits import exit_row
 
-from .conftest import APIKEY, Facade
+from .conftest import APIKEY, DUAL_KEY, Facade
 
 FREEZE = 1800
 """The paper master's NIFTY freeze quantity (lot 75)."""
@@ -41,12 +42,16 @@ def _engage(facade: Facade) -> None:
     assert on["status"] == "success", on
 
 
-def _nifty_call(facade: Facade) -> Instrument:
-    adapter = facade.app.state.ordo.accounts.get("paper").adapter
+def _broker(facade: Facade, account: str) -> PaperBroker:
+    adapter = facade.app.state.ordo.accounts.get(account).adapter
     assert isinstance(adapter, MockAdapter)
+    return adapter.broker
+
+
+def _nifty_call(facade: Facade) -> Instrument:
     return next(
         i
-        for i in adapter.broker.instruments()
+        for i in _broker(facade, "paper").instruments()
         if i.underlying == "NIFTY" and i.symbol.endswith("CE") and i.strike == Decimal(24000)
     )
 
@@ -196,6 +201,40 @@ def test_open_closing_orders_are_counted_so_a_second_close_never_reverses(
     assert covered["message"] == "already covered by open orders; nothing more sent"
     assert len(_orders(facade)) == booked
     assert _position(facade, "SBIN") == 2
+
+
+def test_every_account_of_the_key_is_closed_and_one_that_fails_is_reported(
+    facade: Facade,
+) -> None:
+    dual = facade.client(DUAL_KEY)
+    placed = dual.placeorder(
+        symbol="INFY", exchange="NSE", action="BUY", quantity=2, price_type="MARKET", product="MIS"
+    )
+    assert placed["status"] == "success", placed
+
+    closed = dual.closeposition()
+    assert closed["status"] == "success", closed
+    assert sorted((r["account"], r["symbol"], r["action"]) for r in closed["results"]) == [
+        ("desk", "INFY", "SELL"),
+        ("paper", "INFY", "SELL"),
+    ]
+
+    dual.placeorder(
+        symbol="TCS", exchange="NSE", action="SELL", quantity=1, price_type="MARKET", product="MIS"
+    )
+    # The desk's positions cannot be read (the broker asks for a wait past the deadline):
+    # its exits never start, the paper account's still go.
+    _broker(facade, "desk").faults.fail_next(
+        FaultKind.RATE_LIMITED, operations={"get_positions"}, retry_after=3600
+    )
+    partial = dual.closeposition()
+    assert partial["status"] == "partial", partial
+    assert partial["message"] == "Squared off 1 positions; 1 failed"
+    desk, paper = sorted(partial["results"], key=lambda r: str(r["account"]))
+    assert (desk["account"], desk["status"]) == ("desk", "error")
+    assert "paper broker rate limit (injected fault)" in desk["message"], desk
+    assert (paper["account"], paper["symbol"], paper["action"]) == ("paper", "TCS", "BUY")
+    assert _position(facade, "TCS") == 0
 
 
 def _exit(**changes: Any) -> dict[str, Any]:
