@@ -13,6 +13,7 @@ from ordo.api import services
 from ordo.domain import AccountResult, ResultStatus
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.changes import OrderChanges
+from ordo.orchestrator.exits import PositionExits
 from ordo.orchestrator.fanout import Reply
 from ordo.orchestrator.lookup import OrderLookup
 from ordo.orchestrator.place import PlacementService
@@ -30,6 +31,7 @@ class Services:
 
     placement: PlacementService
     changes: OrderChanges
+    exits: PositionExits
     reads: ReadService
     lookup: OrderLookup
 
@@ -38,6 +40,7 @@ class Services:
         return cls(
             placement=await services.placement(request),
             changes=await services.order_changes(request),
+            exits=await services.position_exits(request),
             reads=await services.reads(request),
             lookup=await services.order_lookup(request),
         )
@@ -95,14 +98,15 @@ def legs_of(reply: Reply) -> list[Leg]:
                 ok=ok,
                 orderid=data.get("order_id") if ok else None,
                 message="" if ok else f"{result.error_code}: {message}",
-                http_status=200 if ok else _status(reply.status_code, result.status),
+                http_status=200 if ok else failure_status(reply.status_code, result.status),
                 duplicate=duplicate,
             )
         )
     return legs
 
 
-def _status(collated: int, status: ResultStatus) -> int:
+def failure_status(collated: int, status: ResultStatus) -> int:
+    """OpenAlgo's HTTP code for a failed leg of a reply Ordo answered with ``collated``."""
     if status is ResultStatus.UNKNOWN:
         return 202
     return 400 if collated == 422 else collated

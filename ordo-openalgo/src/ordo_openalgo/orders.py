@@ -1,4 +1,5 @@
-"""Order writes: place, smart, basket, split, modify, cancel, cancel all, close positions.
+"""Order writes: place, smart, basket, split, modify, cancel, cancel all (closing positions
+is ``exits``).
 
 Every order goes through Ordo's ``PlacementService`` or ``OrderChanges``: kill switch,
 pre-trade checks, limits, ledger and audit apply exactly as on ``/api/v1/orders``.
@@ -241,45 +242,3 @@ async def cancel_all(
         "message": f"Canceled {len(cancelled)} orders. Failed to cancel {len(failed)} orders.",
         "results": rows,
     }, 200
-
-
-async def close_positions(
-    facade: Facade, svc: Services, caller: Caller, body: bodies.Body, ticket: Ticket
-) -> Answer:
-    """Square off every open position with a market order each, through placement."""
-    accounts = svc.accounts(facade.config, caller)
-    rows: list[dict[str, Any]] = []
-    closed = failed = 0
-    for account, read in zip(accounts, await svc.reads.positions(accounts), strict=True):
-        if read.status is not ResultStatus.SUCCESS:
-            rows.append({"account": account.name, "status": "error", "message": read.message})
-            failed += 1
-            continue
-        for position in read.data:
-            if position.quantity == 0:
-                continue
-            order = OrderRequest(
-                exchange=position.exchange,
-                symbol=position.symbol,
-                side=Side.SELL if position.quantity > 0 else Side.BUY,
-                quantity=abs(position.quantity),
-                product=position.product,
-            )
-            suffix = ":".join(
-                (account.name, position.exchange.value, position.symbol, position.product.value)
-            )
-            (leg,) = await place_legs(svc, [account.name], order, _sub(ticket, suffix))
-            rows.append({"symbol": position.symbol, **leg.row()})
-            closed += leg.ok
-            failed += not leg.ok
-    status = "success" if not failed else "partial" if closed else "error"
-    message = (
-        "All Open Positions Squared Off"
-        if not failed
-        else f"Squared off {closed} positions; {failed} failed"
-    )
-    return {
-        "status": status,
-        "message": message,
-        "results": rows,
-    }, 200 if status != "error" else 400

@@ -18,7 +18,7 @@ from ordo.errors import OrdoError
 from ordo.orchestrator.unit_of_work import Ticket
 from pydantic import BaseModel, ValidationError
 
-from ordo_openalgo import bodies, books, market, orders
+from ordo_openalgo import bodies, books, exits, market, orders
 from ordo_openalgo.common import Services
 from ordo_openalgo.errors import FacadeError, error_response, from_ordo, from_validation
 from ordo_openalgo.facade import Facade
@@ -60,7 +60,7 @@ WRITES: dict[str, tuple[type[BaseModel], Write, bool]] = {
     "modifyorder": (bodies.ModifyOrder, orders.modify, True),
     "cancelorder": (bodies.OrderId, orders.cancel, False),
     "cancelallorder": (bodies.Body, orders.cancel_all, False),
-    "closeposition": (bodies.Body, orders.close_positions, False),
+    "closeposition": (bodies.Body, exits.close_positions, False),
 }
 GET_TOO = frozenset(
     {"orderbook", "tradebook", "positionbook", "holdings", "funds", "ping", "analyzer"}
