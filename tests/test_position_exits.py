@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from ordo.adapters.base import RateScope
 from ordo.adapters.capabilities import Capability
 from ordo.adapters.errors import OrderRejected
 from ordo.domain import OrderAck, OrderRequest, Position, Side
+from ordo.safety.limiter import Priority
 from ordo_adapter_mock import MockAdapter, PaperBroker
 from ordo_adapter_mock.faults import FaultKind
 from ordo_testing.server import InProcessGateway
@@ -270,3 +272,39 @@ async def test_open_closing_orders_are_counted_so_a_position_is_never_reversed(
     assert rows["INFY"]["order_id"] is None
     # SBIN: 3 held, 2 still offered by the resting order, 1 sold now; INFY untouched.
     assert net(paper) == {"SBIN": 2, "INFY": -2}
+
+
+async def test_exits_queue_with_cancels_ahead_of_new_orders(
+    paper: InProcessGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await open_positions(paper)
+    limiter = paper.runtime.accounts.get("paper").limiter
+    assert limiter is not None
+    asked: list[tuple[RateScope, Priority]] = []
+    acquire = limiter.acquire
+
+    async def recording(scope: RateScope, priority: Priority, *args: Any, **kwargs: Any) -> float:
+        asked.append((scope, priority))
+        return await acquire(scope, priority, *args, **kwargs)
+
+    monkeypatch.setattr(limiter, "acquire", recording)
+    response = await paper.client.post(
+        EXIT, params={"accounts": "paper"}, headers={"Idempotency-Key": "exit-priority"}
+    )
+    assert response.status_code == 200, response.json()
+    order_calls = [priority for scope, priority in asked if scope is RateScope.ORDERS]
+    assert order_calls == [Priority.CANCEL, Priority.CANCEL]
+    asked.clear()
+    placed = await paper.client.post(
+        "/api/v1/orders",
+        json={
+            "accounts": ["paper"],
+            "exchange": "NSE",
+            "symbol": "SBIN",
+            "side": "BUY",
+            "quantity": 1,
+            "product": "MIS",
+        },
+    )
+    assert placed.json()["status"] == "success", placed.json()
+    assert [p for scope, p in asked if scope is RateScope.ORDERS] == [Priority.ORDER]

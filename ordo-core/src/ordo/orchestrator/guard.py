@@ -82,11 +82,14 @@ class CallGuard:
         deadline: Deadline | None = None,
         before_send: Callable[[], None] | None = None,
         segment: Segment | None = None,
+        priority: Priority | None = None,
     ) -> T:
         """Run one adapter call. ``before_send`` runs after any rate-limit wait and right
         before the broker is called (the kill switch re-check). An order call (place,
         modify, cancel) also waits for the account's order-rate ceiling in ``segment``
-        (every segment when ``None``: the order's segment is unknown)."""
+        (every segment when ``None``: the order's segment is unknown). ``priority``
+        overrides the kind's place in the queue (an exit is placed as an order but
+        queued as a cancel: both take risk off)."""
         guarded = kind is not CallKind.LOGIN
         if guarded:
             await self._refuse_previous_day(account, operation)
@@ -94,7 +97,7 @@ class CallGuard:
             ceiling = account.ceiling
             waited = await account.limiter.acquire(
                 _SCOPE[kind],
-                _PRIORITY.get(kind, Priority.READ),
+                priority if priority is not None else _PRIORITY.get(kind, Priority.READ),
                 deadline or Deadline.after(self.default_deadline),
                 before_send=before_send,
                 also=ceiling.windows(segment) if ceiling and kind in _ORDER_CALLS else (),

@@ -45,6 +45,7 @@ from ordo.orchestrator.slicing import DERIVATIVE_EXCHANGES, FreezeLimits, Slicer
 from ordo.orchestrator.unit_of_work import Settlements
 from ordo.safety.deadline import Deadline
 from ordo.safety.killswitch import OrderAction
+from ordo.safety.limiter import Priority
 
 BROKER_REFUSALS = (OrderRejected, InsufficientFunds, InvalidRequest)
 """The broker refused the order itself: the leg is ``rejected`` rather than ``failed``."""
@@ -196,6 +197,8 @@ class LegPlacer:
                 before_send=lambda: self.safety.kill_switch.ensure_allows(plan.action),
                 settle=account.adapter.reconcile_settle_seconds,
                 audit={"order": plan.request, "tag": tag},
+                # Exits take risk off, as cancels do: both are served before new orders.
+                priority=Priority.CANCEL if plan.action == "exit" else None,
             )
         except OrdoError as exc:
             return self._failed(plan, entry, exc, settlements)

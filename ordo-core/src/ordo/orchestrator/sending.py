@@ -23,6 +23,7 @@ from ordo.domain.segments import segment_of
 from ordo.orchestrator.accounts import Account
 from ordo.orchestrator.guard import CallGuard, CallKind, guarded_read
 from ordo.safety.deadline import Deadline
+from ordo.safety.limiter import Priority
 from ordo.safety.retry import WRITE_RETRY_ON, RetryPolicy, call_with_retry
 
 
@@ -84,6 +85,7 @@ async def send_once(
     before_send: Any = None,
     settle: float = 0.0,
     audit: dict[str, Any] | None = None,
+    priority: Priority | None = None,
 ) -> Sent:
     """Place ``order`` with ``tag`` so that at most one order carries the tag.
 
@@ -105,6 +107,7 @@ async def send_once(
                     before_send=before_send,
                     audit=audit,
                     segment=segment,
+                    priority=priority,
                 ),
                 deadline=deadline,
                 policy=policy,
