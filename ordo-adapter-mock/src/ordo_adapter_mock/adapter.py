@@ -46,6 +46,7 @@ from ordo.domain.protection import MarketProtection
 from ordo_adapter_mock.broker import PaperBroker
 from ordo_adapter_mock.calls import OK
 from ordo_adapter_mock.faults import CallKind, Fault, FaultKind
+from ordo_adapter_mock.numbering import paper_numbers
 from ordo_adapter_mock.settings import MockSettings
 
 T = TypeVar("T")
@@ -106,7 +107,10 @@ class MockAdapter(BrokerAdapter[MockSettings]):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(settings, context)
-        self.broker = broker or PaperBroker.from_settings(settings)
+        self.broker = broker or PaperBroker.from_settings(
+            settings,
+            numbers=paper_numbers(context.data_dir) if settings.number_across_restarts else None,
+        )
         self._sleep = sleep
 
     def logs_in_unattended(self) -> bool:

@@ -4,7 +4,7 @@ trades and the money blocked by open orders. Storage only; matching lives in ``b
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,15 +35,21 @@ class BookEntry:
 class OrderBook:
     """Every order of the day, in placement order."""
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        order_numbers: Iterator[int] | None = None,
+        trade_numbers: Iterator[int] | None = None,
+    ) -> None:
         self._clock = clock
         self._entries: dict[str, BookEntry] = {}
         self._open: dict[Key, dict[str, BookEntry]] = {}
         self._by_tag: dict[str, list[str]] = {}
         self._trades: list[Trade] = []
         self._history: dict[str, list[OrderHistoryEntry]] = {}
-        self._order_ids = itertools.count(1)
-        self._trade_ids = itertools.count(1)
+        self._order_ids = order_numbers or itertools.count(1)
+        self._trade_ids = trade_numbers or itertools.count(1)
         self.blocked = Decimal(0)
         """Money held by open orders."""
 

@@ -16,7 +16,7 @@ market-protection percentage, the paper broker's protection field (kept on the b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -94,7 +94,10 @@ class PaperBroker:
         latency: Latency | None = None,
         calls: CallRecorder | None = None,
         clock: Callable[[], datetime] | None = None,
+        numbers: tuple[Iterator[int], Iterator[int]] | None = None,
     ) -> None:
+        """``numbers``: where order and trade numbers come from (``numbering.paper_numbers``
+        keeps them unique across restarts); counting from 1 when ``None``."""
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         if listings is None:
             listings = seeded_listings(as_of or self.clock().astimezone(IST).date())
@@ -108,7 +111,8 @@ class PaperBroker:
         self.faults = faults or FaultInjector(seed=seed)
         self.latency = latency or Latency(seed=seed)
         self.calls = calls or CallRecorder()
-        self.book = OrderBook(self.clock)
+        order_numbers, trade_numbers = numbers or (None, None)
+        self.book = OrderBook(self.clock, order_numbers=order_numbers, trade_numbers=trade_numbers)
         self.algos: dict[str, AlgoTag] = {}
         """The algo metadata each order arrived with (``place_algo_order``), by order id."""
 

@@ -68,6 +68,11 @@ class MockSettings(AdapterSettings):
     would. Off by default: the core is expected to stay within them."""
     price_volatility: Annotated[float, Field(ge=0.0, le=0.2)] = 0.002
     """Standard deviation of one ``tick()`` step, as a fraction of the price."""
+    number_across_restarts: bool = False
+    """Continue order and trade numbers after a restart (recorded in the account's data
+    directory) instead of counting from 1 again. The gateway's ledger and event log outlive
+    the in-memory paper book, so a long-lived paper account wants this; off (the default),
+    a seed replays the same history, order ids included."""
 
     def rate_limits(self) -> tuple[RateLimit, ...]:
         limits: list[RateLimit] = []
