@@ -65,7 +65,7 @@ pytest: sync
 # user would and serve; run the container image's install step into a temporary prefix and
 # its entrypoint and HEALTHCHECK from there. See deploy/check.py.
 package-check: sync
-	$(UV) run python deploy/check.py --uv $(ORDO_UV)
+	$(UV) run python -m deploy.check --uv $(ORDO_UV)
 
 test: lint typecheck pytest package-check
 

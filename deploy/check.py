@@ -14,7 +14,7 @@
 Every step is bounded in time and everything lives in one temporary directory, removed at
 the end. Needs network access to the package index only. Standard library only.
 
-    python deploy/check.py [--uv PATH] [--keep]
+    python -m deploy.check [--uv PATH] [--keep]     (from the repository root)
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import socket
@@ -38,6 +37,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from email.parser import Parser
 from pathlib import Path
+
+from deploy.dockerfile_parse import exec_form, header_run_line, image_env, runtime_stage
 
 REPO = Path(__file__).resolve().parents[1]
 DISTRIBUTIONS = (
@@ -386,64 +387,6 @@ def smoke_test(out: Path, work: Path) -> None:
 # 3. The container image, without Docker ----------------------------------------------------
 
 
-def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with continuation lines joined, comments dropped."""
-    joined = re.sub(
-        r"\\\n\s*",
-        " ",
-        "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")),
-    )
-    found = []
-    for line in joined.splitlines():
-        if line.strip():
-            word, _, rest = line.strip().partition(" ")
-            found.append((word.upper(), rest.strip()))
-    return found
-
-
-def runtime_stage(text: str) -> list[tuple[str, str]]:
-    instructions = dockerfile_instructions(text)
-    last_from = max(i for i, (word, _) in enumerate(instructions) if word == "FROM")
-    return instructions[last_from:]
-
-
-def image_env(stage: list[tuple[str, str]], prefix: Path) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for word, rest in stage:
-        if word == "ENV":
-            for pair in shlex.split(rest):
-                key, _, value = pair.partition("=")
-                env[key] = value.replace("/opt/ordo", str(prefix)).replace(
-                    "$PATH", os.environ.get("PATH", "")
-                )
-    return env
-
-
-def exec_form(stage: list[tuple[str, str]], word: str) -> list[str]:
-    (rest,) = [r for w, r in stage if w == word]
-    if word == "HEALTHCHECK":
-        rest = rest[rest.index("CMD") + 3 :].strip()
-    value = json.loads(rest)
-    assert isinstance(value, list)
-    return [str(v) for v in value]
-
-
-def header_run_line(text: str) -> tuple[dict[str, str], list[str]]:
-    """The ``-e`` variables and the arguments after the image name in the header's run line."""
-    (line,) = [ln for ln in text.splitlines() if ln.startswith("# Run:")]
-    words = shlex.split(line.removeprefix("# Run:"))
-    if words[:2] != ["docker", "run"]:
-        raise CheckFailed(f"the Dockerfile's run line does not start with docker run: {line}")
-    env: dict[str, str] = {}
-    i = 2
-    while i < len(words) and words[i].startswith("-"):
-        if words[i] == "-e":
-            key, _, value = words[i + 1].partition("=")
-            env[key] = value
-        i += 1 if words[i] == "--rm" else 2
-    return env, words[i + 1 :]
-
-
 def image_check(out: Path, work: Path) -> None:
     log("image install step (deploy/install.sh) into a temporary prefix")
     prefix = work / "opt-ordo"
@@ -452,7 +395,10 @@ def image_check(out: Path, work: Path) -> None:
     text = (REPO / "Dockerfile").read_text()
     stage = runtime_stage(text)
     env = clean_env() | image_env(stage, prefix)
-    run_env, run_args = header_run_line(text)
+    try:
+        run_env, run_args = header_run_line(text)
+    except ValueError as exc:
+        raise CheckFailed(str(exc)) from None
     port = free_port()
     data = work / "image-data"
     env |= run_env | {"ORDO_PORT": str(port), "ORDO_DATA_DIR": str(data)}
