@@ -13,7 +13,8 @@ import pytest
 from ordo.config import AccountConfig, load_settings
 from ordo_adapter_fyers.fake import FakeFyers, create_app
 from ordo_adapter_fyers.fake.__main__ import rehearsal_settings
-from ordo_testing.live import live_gateway, loopback_socket, serve_app
+from ordo_testing.live import live_gateway
+from ordo_testing.loopback import loopback_socket, serving_on_loopback
 from playwright.async_api import Browser, expect
 
 from .conftest import EXPECT_TIMEOUT_MS, sign_in
@@ -94,7 +95,7 @@ async def test_a_fyers_login_returns_through_the_callback_and_a_replay_is_refuse
     base = f"http://127.0.0.1:{gateway_socket.getsockname()[1]}"
     callback = f"{base}/console/callback/fyers"
     fake = FakeFyers(redirect_uri=callback, enforce_rate_limits=False)
-    async with serve_app(create_app(fake)) as fake_base:
+    async with serving_on_loopback(create_app(fake)) as fake_base:
         fyers = {
             **rehearsal_settings(fake_base, fake.app_id, fake.app_secret),
             "redirect_uri": callback,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import uvicorn
 
 LOOPBACK = "127.0.0.1"
-_START_TIMEOUT = 10.0
+_START_TIMEOUT = 30.0
 
 
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
@@ -76,14 +76,27 @@ def _serve(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def loopback_socket() -> socket.socket:
+    """A listening socket on a free loopback port, bound before the server starts: for a
+    URL that must be known before the app is built (a broker's redirect URI in its
+    settings); connections made before the server is up wait in the backlog."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOOPBACK, 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
 @asynccontextmanager
 async def serving_on_loopback(
-    app: Any, *, lifespan: Literal["on", "off"] = "off"
+    app: Any, *, lifespan: Literal["on", "off"] = "off", sock: socket.socket | None = None
 ) -> AsyncIterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port in the running event loop (HTTP
-    and WebSockets; state shared with the test without threads); yield its base URL
+    """Run ``app`` with uvicorn on a free loopback port (``sock``'s, from
+    ``loopback_socket()``, when given) in the running event loop (HTTP and WebSockets;
+    state shared with the test without threads); yield its base URL
     (``http://127.0.0.1:<port>``) and stop the server on exit. ``lifespan="on"`` runs
-    the app's startup and shutdown (a whole gateway)."""
+    the app's startup and shutdown (a whole gateway); with "off" the caller runs it."""
     config = uvicorn.Config(
         app,
         host=LOOPBACK,
@@ -91,23 +104,28 @@ async def serving_on_loopback(
         log_config=None,  # leave the process's logging as it is (see above)
         log_level=None,
         lifespan=lifespan,
-        # An SSE stream or a socket still open at the end must not hold the test.
+        # An SSE stream or a socket still open at the end must not hold the test, nor a
+        # browser's idle keep-alive connection.
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=1,
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock] if sock is not None else None))
     try:
         async with asyncio.timeout(_START_TIMEOUT):
             while not server.started:
                 if task.done():
                     task.result()
                     raise RuntimeError("the loopback server stopped before it started")
+                # uvicorn offers no start event; its flag is set by the same loop.
                 await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://{LOOPBACK}:{port}"
+        bound = sock if sock is not None else server.servers[0].sockets[0]
+        yield f"http://{LOOPBACK}:{bound.getsockname()[1]}"
     finally:
         server.should_exit = True
         await task
+        if sock is not None:
+            sock.close()
 
 
 class NetworkRefused(AssertionError):
