@@ -31,6 +31,7 @@ from ordo.domain import (
     Validity,
     order_history,
 )
+from ordo.domain.enums import DERIVATIVE_EXCHANGES
 
 from ordo_adapter_mirae.symbols import BROKER_EXCHANGES, fallback_symbol
 from ordo_adapter_mirae.values import Row, lower_keys, parse_timestamp
@@ -39,8 +40,6 @@ Resolve = Callable[[str, str], SymbolRef | None]
 """(broker exchange, broker tradingsymbol) -> unified reference, or ``None``."""
 ResolveToken = Callable[[str], SymbolRef | None]
 """broker instrument token -> unified reference, or ``None``."""
-
-DERIVATIVE_EXCHANGES = frozenset({Exchange.NFO, Exchange.BFO, Exchange.MCX, Exchange.CDS})
 
 
 class MappingError(ValueError):

@@ -18,6 +18,11 @@ class Exchange(StrEnum):
     BSE_INDEX = "BSE_INDEX"
 
 
+DERIVATIVE_EXCHANGES = frozenset({Exchange.NFO, Exchange.BFO, Exchange.MCX, Exchange.CDS})
+"""Exchanges whose instruments are derivatives (futures and options: NRML products,
+exchange freeze quantities)."""
+
+
 class InstrumentType(StrEnum):
     EQUITY = "EQ"
     FUTURE = "FUT"

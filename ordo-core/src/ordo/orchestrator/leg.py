@@ -21,6 +21,7 @@ from loguru import logger
 from ordo.adapters.capabilities import Capability
 from ordo.audit.events import AuditEmitter
 from ordo.domain import AccountResult, OrderRequest, OrderType, Rejection, ResultStatus
+from ordo.domain.enums import DERIVATIVE_EXCHANGES
 from ordo.domain.ledger import LedgerLeg, LegChanges, LegState, Settlement
 from ordo.domain.protection import SentForm
 from ordo.errors import (
@@ -41,7 +42,7 @@ from ordo.orchestrator.pretrade import Cleared, OrderSafety, PreTrade
 from ordo.orchestrator.protection import MarketProtector
 from ordo.orchestrator.reads import require
 from ordo.orchestrator.sending import send_once
-from ordo.orchestrator.slicing import DERIVATIVE_EXCHANGES, FreezeLimits, Slicer
+from ordo.orchestrator.slicing import FreezeLimits, Slicer
 from ordo.orchestrator.unit_of_work import Settlements
 from ordo.safety.deadline import Deadline
 from ordo.safety.killswitch import OrderAction

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ordo.domain import AccountResult, Exchange, Instrument, ResultStatus
+from ordo.domain import AccountResult, Instrument, ResultStatus
 from ordo.domain.ledger import LedgerLeg
 from ordo.domain.protection import SentForm
 from ordo.domain.slicing import SlicedLeg, SliceResult, SliceStatus, slice_sizes
@@ -35,9 +35,6 @@ from ordo.safety.tags import slice_tag
 
 if TYPE_CHECKING:
     from ordo.orchestrator.leg import LegPlan
-
-DERIVATIVE_EXCHANGES = frozenset({Exchange.NFO, Exchange.BFO, Exchange.MCX, Exchange.CDS})
-"""Exchanges whose instruments are derivatives: the only ones with freeze quantities."""
 
 PlaceOne = Callable[
     ["LegPlan", Sequence[LedgerLeg], Deadline, Settlements], Awaitable[AccountResult]

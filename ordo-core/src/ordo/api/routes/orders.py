@@ -16,7 +16,7 @@ from ordo.api import envelope
 from ordo.api.deps import Principal, RequestId, SelectedAccounts
 from ordo.api.services import Changes, Lookup, Placement, Reads
 from ordo.domain import Order, OrderHistoryEntry, OrderModification, OrderRequest
-from ordo.orchestrator.slicing import DERIVATIVE_EXCHANGES
+from ordo.domain.enums import DERIVATIVE_EXCHANGES
 from ordo.orchestrator.unit_of_work import Ticket
 
 router = APIRouter(tags=["orders"])
